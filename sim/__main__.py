@@ -1,0 +1,5 @@
+"""``python -m sim``: run a scenario (see ``sim.cli``)."""
+
+from sim.cli import main
+
+main()

@@ -1,0 +1,16 @@
+"""The model's decision-making agents, one module per kind."""
+
+from sim.agents.armed_group import ArmedGroup
+from sim.agents.government import Government, StateForces
+from sim.agents.mediator import Mediator
+from sim.agents.patrol import PatrolUnit
+from sim.agents.smuggling import SmugglingNetwork
+
+__all__ = [
+    "ArmedGroup",
+    "Government",
+    "Mediator",
+    "PatrolUnit",
+    "SmugglingNetwork",
+    "StateForces",
+]

@@ -1,0 +1,242 @@
+"""The two governments and what happens between their forces.
+
+A government holds trust and tension toward the other state, deploys its
+patrol units by its threat picture, and answers attacks on its side: it may
+blame the other state and strike back across the line. ``StateForces`` holds
+the daily interactions of the two states' forces at the line: chance
+encounters that escalate into clashes, and ceasefire violations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from sim.agents.patrol import PatrolUnit
+from sim.detection import detection_probability
+from sim.incidents import IncidentType
+from sim.measures import Measure
+
+if TYPE_CHECKING:
+    from sim.model import RoadmapModel
+
+
+def apportion(total: int, share: np.ndarray) -> np.ndarray:
+    """Split ``total`` whole units by ``share`` (largest remainder, deterministic)."""
+    exact = total * share / share.sum()
+    counts = np.floor(exact).astype(np.int64)
+    rest = total - counts.sum()
+    if rest > 0:
+        counts[np.argsort(counts - exact, kind="stable")[:rest]] += 1
+    return counts
+
+
+class Government(Agent):
+    """A state's government: it patrols where it believes the threat is.
+
+    Rule: every ``redeploy_days`` days, put a ``threat_focus`` share of its
+    patrol units where its threat picture (recent hostile events it saw, plus
+    planned attempts revealed by shared intelligence) points and the rest evenly;
+    after an attack on its side, blame the other state with a chance that falls
+    with trust and shared intelligence, and if it blames, retaliate with a chance
+    that rises with tension and falls with the hotline and mediation.
+
+    Attributes:
+        side: 0 or 1.
+        trust: trust toward the other state, 0-1.
+        tension: readiness to escalate, 0-1.
+        threat: decayed count of hostile events seen per own sector.
+    """
+
+    def __init__(self, model: RoadmapModel, side: int) -> None:
+        super().__init__(model)
+        g = model.params.governments
+        self.side = side
+        self.trust = g.initial_trust
+        self.tension = g.initial_tension
+        self.stream = model.spawn_rng()
+        n = model.border.n
+        self.threat = np.zeros(n)
+        self._seen = np.zeros(n)
+        self.units: list[PatrolUnit] = []
+        self.unit_keys = np.zeros(0, dtype=np.int64)  # sector * 2 + joint
+
+    @property
+    def other(self) -> Government:
+        return self.model.governments[1 - self.side]
+
+    def observe(self, sector: int | np.ndarray, weight: float = 1.0) -> None:
+        """Add hostile events seen in own sectors to the threat picture."""
+        np.add.at(self._seen, sector, weight)
+
+    def relax(self) -> None:
+        """Daily drift: tension decays toward its floor, faster with dialogue; trust
+        grows with dialogue, cultural and economic ties and erodes without them."""
+        g, e = self.model.params.governments, self.model.measures.effect
+        decay = g.tension_decay * (1.0 + g.dialogue_decay_gain * e[Measure.MILITARY_DIALOGUE])
+        self.tension -= decay * (self.tension - g.tension_floor)
+        growth = (
+            g.trust_gain_dialogue * e[Measure.MILITARY_DIALOGUE]
+            + g.trust_gain_cultural * e[Measure.CULTURAL_PROGRAMS]
+            + g.trust_gain_economic * e[Measure.ECONOMIC_PROJECTS]
+        )
+        self.trust += growth * (1.0 - self.trust) - g.trust_erosion * self.trust
+
+    def shock(self, tension: float = 0.0, trust: float = 0.0) -> None:
+        """An event raises tension and/or lowers trust (both kept in 0-1)."""
+        self.tension = min(1.0, self.tension + tension)
+        self.trust = max(0.0, self.trust - trust)
+
+    def build_trust(self, amount: float) -> None:
+        """A shared success builds trust (kept at most 1)."""
+        self.trust = min(1.0, self.trust + amount)
+
+    def redeploy(self, days_since: int) -> None:
+        """Move patrol units to match the threat picture; write the patrol layers."""
+        model, p = self.model, self.model.params.patrol
+        self.threat = self.threat * np.exp(-days_since / p.threat_memory_days) + self._seen
+        self._seen[:] = 0.0
+        n = model.border.n
+        even = np.full(n, 1.0 / n)
+        picture = self.threat / self.threat.sum() if self.threat.sum() > 0 else even
+        intel = model.measures.effect[Measure.INTEL_SHARING]
+        if intel > 0:
+            planned = model.planned_attempts(self.side)
+            if planned.sum() > 0:
+                picture = (1 - intel) * picture + intel * planned / planned.sum()
+        share = (1 - p.threat_focus) * even + p.threat_focus * picture
+        n_joint = round(
+            len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
+        )
+        national = apportion(len(self.units) - n_joint, share)
+        joint = apportion(n_joint, share) if n_joint else np.zeros(n, dtype=np.int64)
+        self._move_units(np.concatenate([national, joint]))
+        model.space.layer("patrol_effort")[self.side] = national * p.unit_effort
+        model.space.layer("joint_effort")[self.side] = joint * p.unit_effort
+
+    def _move_units(self, wanted: np.ndarray) -> None:
+        """Move as few units as possible so that each (sector, joint) slot holds ``wanted``."""
+        n = self.model.border.n
+        keys = self.unit_keys
+        have = np.bincount(keys, minlength=2 * n)
+        slot = np.concatenate([np.arange(n) * 2, np.arange(n) * 2 + 1])
+        want = np.zeros(2 * n, dtype=np.int64)
+        want[slot] = wanted
+        order = np.argsort(keys, kind="stable")
+        first = np.concatenate([[0], np.cumsum(have)[:-1]])
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[order] = np.arange(len(keys)) - first[keys[order]]
+        movers = np.flatnonzero(rank >= want[keys])
+        targets = np.repeat(np.arange(2 * n), np.maximum(want - have, 0))
+        space = self.model.space
+        for i, key in zip(movers, targets, strict=False):
+            unit = self.units[i]
+            unit.cell = space[(int(key) // 2, self.side)]
+            unit.joint = bool(key % 2)
+        keys[movers] = targets
+
+    def respond_to_attack(self, sector: int, casualties: int) -> None:
+        """An attack got through on this side: tension rises; blame and maybe retaliate."""
+        model = self.model
+        g, e = model.params.governments, model.measures.effect
+        severe = model.params.incidents.severe_casualties
+        self.shock(tension=g.attack_shock * (1.0 + casualties / severe))
+        self.observe(sector)
+        blame = g.misattribution * (1.0 - self.trust) * (1.0 - e[Measure.INTEL_SHARING])
+        if self.stream.random() >= blame:
+            return
+        self.shock(trust=g.trust_loss_blame)
+        restraint = (1.0 - g.hotline_deconfliction * e[Measure.HOTLINE]) * (
+            1.0 - model.mediator_restraint()
+        )
+        if self.stream.random() < g.retaliation * self.tension * restraint:
+            model.forces.clash(sector, 1 - self.side, actor_side=self.side, rng=self.stream)
+
+
+class StateForces:
+    """Daily interactions of the two states' forces along the line.
+
+    Encounters: national patrols facing each other in a sector meet with chance
+    ``1 - exp(-friction_rate * effort_A * effort_B)``; an encounter becomes a
+    clash with a logistic chance in mean tension, cut by the hotline and by
+    military dialogue (agreed rules of engagement). Joint units cause no friction.
+
+    Ceasefire violations: each state's forces fire across the line at a rate
+    rising with its tension and deterred by verification; a verified violation is
+    attributed correctly and shakes the other side less than an unverified one.
+    """
+
+    def __init__(self, model: RoadmapModel) -> None:
+        self.model = model
+        self.stream = model.spawn_rng()
+        self.national = model.space.layer("patrol_effort")
+
+    def step(self, day: int) -> None:
+        """Run today's encounters and violations."""
+        self._encounters()
+        for gov in self.model.governments:
+            self._violations(day, gov)
+
+    def _encounters(self) -> None:
+        model = self.model
+        g, e = model.params.governments, model.measures.effect
+        meet = detection_probability(self.national[0] * self.national[1], g.friction_rate)
+        encounters = np.flatnonzero(self.stream.random(len(meet)) < meet)
+        if len(encounters) == 0:
+            return
+        tension = 0.5 * (model.governments[0].tension + model.governments[1].tension)
+        escalate = (
+            1.0
+            / (1.0 + np.exp(-g.clash_steepness * (tension - g.clash_midpoint)))
+            * (1.0 - g.hotline_deconfliction * e[Measure.HOTLINE])
+            * (1.0 - g.dialogue_deconfliction * e[Measure.MILITARY_DIALOGUE])
+        )
+        for sector in encounters[self.stream.random(len(encounters)) < escalate]:
+            first = int(self.stream.integers(2))
+            self.clash(int(sector), 1 - first, actor_side=first, rng=self.stream)
+
+    def clash(self, sector: int, side: int, actor_side: int, rng: np.random.Generator) -> None:
+        """Forces of ``actor_side`` fire on the other state at ``sector``, on ``side``."""
+        model = self.model
+        g = model.params.governments
+        casualties = model.draw_casualties(rng, g.casualty_scale)
+        model.log.add(
+            model.day,
+            sector,
+            side,
+            IncidentType.CLASH,
+            model.state_actor(actor_side),
+            True,
+            casualties,
+        )
+        for gov in model.governments:
+            gov.shock(tension=g.clash_shock, trust=g.trust_loss_clash)
+        model.report_casualties(side, sector, casualties)
+
+    def _violations(self, day: int, gov: Government) -> None:
+        model = self.model
+        g, e = model.params.governments, model.measures.effect
+        verify = e[Measure.CEASEFIRE_VERIFICATION]
+        rate = g.violation_rate * gov.tension**2 * (1.0 - g.verification_deterrence * verify)
+        k = self.stream.poisson(rate)
+        if k == 0:
+            return
+        effort = self.national[gov.side]
+        total = effort.sum()
+        n = model.border.n
+        sectors = self.stream.choice(n, size=k, p=effort / total if total > 0 else None)
+        verified = self.stream.random(k) < verify
+        victim = gov.other
+        model.log.add_batch(
+            day,
+            sectors,
+            victim.side,
+            IncidentType.CEASEFIRE_VIOLATION,
+            model.state_actor(gov.side),
+            verified,
+            np.full(k, np.nan),
+        )
+        weight = np.where(verified, 0.3, 1.0).sum()
+        victim.shock(tension=g.violation_shock * weight, trust=g.trust_loss_violation * weight)

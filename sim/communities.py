@@ -1,0 +1,102 @@
+"""Border communities: hardship, displacement and irregular crossings, updated vectorised.
+
+Communities are bulk state (property layers over every cell of both sides), not
+per-household agents: their decisions (to cross irregularly, to join an armed
+group) are drawn as counts from their hardship.
+
+- Hardship relaxes over ``relax_days`` toward a target: ``base_hardship``
+  lowered by economic projects, raised by the displaced share. Violence adds
+  hardship and displaces people where it strikes; corridors soften both.
+- Irregular crossings: each cell sends ``Poisson(crossing_rate * population *
+  hardship**2)`` groups across per day, fewer with humanitarian corridors; the
+  other side's patrols may detect them.
+- Recruitment: each armed group gains ``Poisson(recruit_rate * sum of
+  population * hardship**2)`` fighters a day from the home-side cells of its
+  reach, and loses ``attrition`` of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.incidents import IncidentType
+from sim.measures import Measure
+
+if TYPE_CHECKING:
+    from sim.model import RoadmapModel
+
+
+class Communities:
+    """Hardship and displacement of the border population on both sides."""
+
+    def __init__(self, model: RoadmapModel) -> None:
+        self.model = model
+        c = model.params.communities
+        self.p = c
+        self.stream = model.spawn_rng()
+        self.actor = model.register_actor("communities")
+        self.hardship = model.space.layer("hardship")
+        self.displaced = model.space.layer("displaced")
+        self.population = model.space.layer("population")
+        self.hardship[:] = c.base_hardship
+        n = model.border.n
+        self._sides = np.repeat([0, 1], n)
+        self._sectors = np.tile(np.arange(n), 2)
+        self._catchment: np.ndarray | None = None
+
+    def civilian_exposure(self) -> float:
+        """Share of an attack's usual harm civilians suffer, lowered by safe corridors."""
+        return (
+            1.0
+            - self.p.corridor_protection
+            * self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
+        )
+
+    def step(self, day: int) -> None:
+        """Relax hardship and displacement; draw today's irregular crossings."""
+        c, e = self.p, self.model.measures.effect
+        target = c.base_hardship * (1.0 - c.economic_relief * e[Measure.ECONOMIC_PROJECTS])
+        target = np.minimum(1.0, target + c.displacement_hardship * self.displaced)
+        self.hardship += (target - self.hardship) / c.relax_days
+        self.displaced -= self.displaced / c.displacement_return_days
+        rate = c.crossing_rate * self.population * self.hardship**2
+        rate *= 1.0 - c.corridor_crossing_relief * e[Measure.HUMANITARIAN_CORRIDORS]
+        counts = self.stream.poisson(rate.ravel())
+        total = counts.sum()
+        if total == 0:
+            return
+        origin = np.repeat(self._sides, counts)
+        sectors = np.repeat(self._sectors, counts)
+        dest = 1 - origin
+        detected, effort = self.model.search.attempts(self.stream, dest, sectors)
+        self.model.log.add_batch(
+            day, sectors, dest, IncidentType.IRREGULAR_CROSSING, self.actor, detected, effort
+        )
+
+    def recruit(self, groups: list) -> None:
+        """Hardship in the home communities of each group's reach brings it recruits."""
+        if self._catchment is None:
+            self._catchment = np.zeros((len(groups), self.hardship.size))
+            n = self.model.border.n
+            for i, g in enumerate(groups):
+                self._catchment[i, g.home * n + g.reach] = 1.0
+        a = self.model.params.armed_groups
+        pool = self._catchment @ (self.population * self.hardship**2).ravel()
+        recruits = self.stream.poisson(a.recruit_rate * pool)
+        fighters = np.array([g.fighters for g in groups])
+        left = self.stream.binomial(fighters, a.attrition)
+        for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=False):
+            g.fighters = new
+
+    def on_violence(self, side: int, sector: int, casualties: int) -> None:
+        """Violence where people live: hardship rises and some flee."""
+        c = self.p
+        exposure = self.civilian_exposure()
+        self.hardship[side, sector] = min(
+            1.0, self.hardship[side, sector] + c.violence_shock * exposure
+        )
+        self.displaced[side, sector] = min(
+            1.0, self.displaced[side, sector] + c.displacement_per_casualty * casualties * exposure
+        )

@@ -1,0 +1,20 @@
+"""Random-search detection (Koopman): the one place where effort becomes a detection chance.
+
+Koopman's random-search law: a searcher sweeping an area at random detects a
+target with probability ``1 - exp(-k * effort)``. More effort always helps, with
+diminishing returns; doubling patrols does not double detections.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def detection_probability(effort: np.ndarray | float, sweep_rate: float) -> np.ndarray:
+    """Chance that an attempt meeting ``effort`` units of effective search is detected."""
+    return -np.expm1(-sweep_rate * np.asarray(effort, dtype=float))
+
+
+def terrain_factor(roughness: np.ndarray, penalty: float) -> np.ndarray:
+    """Share of nominal effort that is effective in terrain of the given roughness (0-1)."""
+    return 1.0 - penalty * roughness

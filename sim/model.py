@@ -1,0 +1,206 @@
+"""The roadmap model: a Mesa model of two states, their border and the people and groups on it.
+
+One step is one day. The order within a day is fixed and reads like the story:
+the phase machine looks at yesterday, measures ramp, governments relax and
+(weekly) redeploy patrols, communities move, smugglers and armed groups act,
+and the two states' forces meet at the line.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.agents import ArmedGroup, Government, Mediator, PatrolUnit, SmugglingNetwork, StateForces
+from sim.communities import Communities
+from sim.geography import BorderSpace, build_border
+from sim.incidents import IncidentLog
+from sim.measures import MEASURE_NAMES, Measures
+from sim.params import ModelParams
+from sim.phases import PhaseMachine
+from sim.search import Search
+
+
+class RoadmapModel(mesa.Model):
+    """Border de-escalation roadmap between two neighbouring states.
+
+    Args:
+        params: validated model parameters.
+        days: horizon in days.
+        seed: integer seed; every random stream of the run is spawned from it, one
+            per agent, so that scenarios run with the same seed share their
+            randomness as far as their decisions allow (common random numbers).
+    """
+
+    def __init__(self, params: ModelParams, days: int, seed: int) -> None:
+        super().__init__(rng=seed)
+        self.params = params
+        self.days = days
+        self._seeds = np.random.SeedSequence(seed)
+        self.actor_names: list[str] = []
+        self.border = build_border(params.geography)
+        self.space = BorderSpace(self.border, self.random)
+        self.log = IncidentLog(days)
+        self.phases = PhaseMachine(params.phases, self.log.border_per_day)
+        self.measures = Measures(params.measures)
+        self.search = Search(params.patrol, self.space)
+        for side in (0, 1):
+            self.register_actor(f"state_{params.geography.side_names[side]}")
+        self.governments = [Government(self, side) for side in (0, 1)]
+        self._create_patrols()
+        self.forces = StateForces(self)
+        self.communities = Communities(self)
+        n = self.border.n
+        a = params.armed_groups
+        self.armed_groups = [
+            ArmedGroup(self, home, int((i + 0.5) * n / len(a.home_sides)), spoiler)
+            for i, (home, spoiler) in enumerate(zip(a.home_sides, a.spoilers, strict=False))
+        ]
+        origins = params.smuggling.origin_sides
+        self.networks = [
+            SmugglingNetwork(self, origin, int((i + 0.5) * n / len(origins)))
+            for i, origin in enumerate(origins)
+        ]
+        for network in self.networks:
+            network.clients = [g for g in self.armed_groups if g.home == network.dest]
+        self.mediator = Mediator(self) if params.measures.mediation.enabled else None
+        self.series = DailySeries(days)
+        self._last_redeploy = -params.patrol.redeploy_days
+
+    @property
+    def day(self) -> int:
+        """Today's day index (0-based). The only place that reads Mesa's step counter."""
+        return self.steps - 1
+
+    def spawn_rng(self) -> np.random.Generator:
+        """A fresh independent random stream for one agent or mechanism."""
+        return np.random.default_rng(self._seeds.spawn(1)[0])
+
+    def register_actor(self, name: str) -> int:
+        """Give an actor a code for the incident log."""
+        self.actor_names.append(name)
+        return len(self.actor_names) - 1
+
+    def state_actor(self, side: int) -> int:
+        return side  # the two states are registered first
+
+    def _create_patrols(self) -> None:
+        units = self.params.patrol.units_per_side
+        for gov in self.governments:
+            gov.units = list(PatrolUnit.create_agents(self, units, side=gov.side))
+            gov.unit_keys = np.zeros(units, dtype=np.int64)
+            home = self.space[(0, gov.side)]
+            for unit in gov.units:
+                unit.cell = home
+
+    # --- what agents call -------------------------------------------------
+    def draw_casualties(self, rng: np.random.Generator, scale: float) -> int:
+        """Heavy-tailed casualties of one violent incident (see IncidentParams)."""
+        return int(scale * rng.pareto(self.params.incidents.casualty_tail))
+
+    def mean_trust(self) -> float:
+        return 0.5 * (self.governments[0].trust + self.governments[1].trust)
+
+    def mediator_restraint(self) -> float:
+        return self.mediator.restraint(self.day) if self.mediator else 0.0
+
+    def planned_attempts(self, side: int) -> np.ndarray:
+        """Expected hostile crossings into ``side`` per sector: what shared intelligence reveals."""
+        plan = np.zeros(self.border.n)
+        for group in self.armed_groups:
+            if group.target == side:
+                plan += group.planned()
+        for network in self.networks:
+            if network.dest == side:
+                plan += network.planned()
+        return plan
+
+    def on_interdiction(self, side: int, sector: int) -> None:
+        """Both states see an interdiction; a joint one builds trust."""
+        self.governments[side].observe(sector)
+        joint = self.space.layer("joint_effort")[:, sector].sum()
+        if joint > 0:
+            gain = self.params.governments.trust_gain_joint_success
+            for gov in self.governments:
+                gov.build_trust(gain)
+
+    def report_casualties(self, side: int, sector: int, casualties: int) -> None:
+        """Violence hits communities; a severe incident may bring in the mediator
+        or set the roadmap back."""
+        self.communities.on_violence(side, sector, casualties)
+        if casualties < self.params.incidents.severe_casualties:
+            return
+        if self.mediator is not None and self.mediator.intervene(self.day):
+            return
+        self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
+
+    def record_arms_delivered(self, amount: float) -> None:
+        self.series.arms_delivered[self.day] += amount
+
+    # --- the day ----------------------------------------------------------
+    def step(self) -> None:
+        day = self.day
+        if self.phases.update(day, self.mean_trust()):
+            for group in self.armed_groups:
+                group.on_roadmap_advance()
+        limit = self.params.governments.cooperation_tension_limit
+        cooperating = max(g.tension for g in self.governments) < limit
+        changed = self.measures.update(day, self.phases.phase, cooperating)
+        for gov in self.governments:
+            gov.relax()
+        since = day - self._last_redeploy
+        if since >= self.params.patrol.redeploy_days:
+            for gov in self.governments:
+                gov.redeploy(since)
+            self._last_redeploy = day
+            changed = True
+        if changed:
+            self.search.refresh(self.measures)
+        self.communities.step(day)
+        self.communities.recruit(self.armed_groups)
+        for network in self.networks:
+            network.step()
+        self.agents_by_type[ArmedGroup].shuffle_do("step")
+        self.forces.step(day)
+        self.series.record(day, self)
+
+    def run(self) -> RoadmapModel:
+        """Run the whole horizon."""
+        while self.steps < self.days:
+            self.step()
+        return self
+
+
+class DailySeries:
+    """Per-day state that is not in the incident log (counts are derived from the log)."""
+
+    STATE = (
+        "phase",
+        "trust_a",
+        "trust_b",
+        "tension_a",
+        "tension_b",
+        "fighters",
+        "arms",
+        "hardship",
+    )
+
+    def __init__(self, days: int) -> None:
+        self.state = np.zeros((days, len(self.STATE)))
+        self.levels = np.zeros((days, len(MEASURE_NAMES)))
+        self.arms_delivered = np.zeros(days)
+
+    def record(self, day: int, model: RoadmapModel) -> None:
+        a, b = model.governments
+        groups = model.armed_groups
+        self.state[day] = (
+            model.phases.phase,
+            a.trust,
+            b.trust,
+            a.tension,
+            b.tension,
+            sum(g.fighters for g in groups),
+            sum(g.arms for g in groups),
+            model.communities.hardship.mean(),
+        )
+        self.levels[day] = model.measures.level

@@ -1,0 +1,382 @@
+"""Typed parameters of a simulation: the one place where every knob is declared.
+
+These dataclasses are the structured-config schema Hydra validates types against
+(registered in :mod:`sim.config`) and the typed objects the model reads. Fields
+with a range carry it in their metadata; :func:`validate` checks every range and
+names the offending key, so a bad value never reaches the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PHASE_MODES = ("gated", "scheduled", "none")
+START_PATTERN = re.compile(r"^(phase[123]|\d+)$")
+
+
+class ConfigError(ValueError):
+    """A configuration value outside what the model accepts."""
+
+
+def bounded(default: Any, lo: float | None = None, hi: float | None = None) -> Any:
+    """A field whose value (or every element of a list value) must lie in [lo, hi]."""
+    meta = {"range": (lo, hi)}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def choice(default: str, allowed: tuple[str, ...]) -> Any:
+    """A string field restricted to a set of names."""
+    return field(default=default, metadata={"choices": allowed})
+
+
+@dataclass
+class MeasureParams:
+    """One lever of the roadmap.
+
+    ``start`` is ``phase1``/``phase2``/``phase3`` (the measure begins when the
+    roadmap reaches that phase and stops if it relapses below it) or a day number.
+    The measure's level rises linearly to 1 over ``ramp_days``; its effect in the
+    mechanisms is ``intensity * level``.
+    """
+
+    enabled: bool = True
+    start: str = field(default="phase1", metadata={"pattern": START_PATTERN})
+    ramp_days: int = bounded(30, 1, 3650)
+    intensity: float = bounded(1.0, 0.0, 1.0)
+
+
+def _measure(start: str, ramp_days: int, enabled: bool = True) -> Any:
+    return field(
+        default_factory=lambda: MeasureParams(enabled=enabled, start=start, ramp_days=ramp_days)
+    )
+
+
+@dataclass
+class MeasuresParams:
+    """Every measure named in the source documents, with its default phase and ramp-up.
+
+    Ramp-ups from the seeds: real-time intelligence hub 6 months, border drones
+    1 year, joint task force training 3 months; the others are assumptions.
+    A measure that stops (relapse, suspension) loses its level over
+    ``wind_down_days``.
+    """
+
+    military_dialogue: MeasureParams = _measure("phase1", 30)
+    ceasefire_verification: MeasureParams = _measure("phase1", 60)
+    hotline: MeasureParams = _measure("phase1", 14)
+    joint_patrols: MeasureParams = _measure("phase2", 90)
+    intel_sharing: MeasureParams = _measure("phase2", 180)
+    early_warning: MeasureParams = _measure("phase2", 120)
+    drones: MeasureParams = _measure("phase2", 365)
+    task_force_training: MeasureParams = _measure("phase2", 90)
+    customs_inspections: MeasureParams = _measure("phase2", 60)
+    humanitarian_corridors: MeasureParams = _measure("phase2", 60)
+    economic_projects: MeasureParams = _measure("phase3", 365)
+    cultural_programs: MeasureParams = _measure("phase3", 180)
+    mediation: MeasureParams = _measure("phase1", 30, enabled=False)
+    wind_down_days: int = bounded(30, 1, 3650)
+
+
+@dataclass
+class ProvinceParams:
+    """A stretch of border administered as one province (sectors are cut from it)."""
+
+    name: str = "province"
+    length_km: float = bounded(100.0, 1.0, 5000.0)
+    roughness: float = bounded(0.3, 0.0, 1.0)
+    population_a: float = bounded(100.0, 0.0, 1e5)
+    population_b: float = bounded(100.0, 0.0, 1e5)
+    gates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GeographyParams:
+    """The border as a line of sectors; each side of the line belongs to one state.
+
+    Populations are in thousands of residents of the border districts.
+    """
+
+    name: str = "stylised"
+    side_names: list[str] = field(default_factory=lambda: ["State A", "State B"])
+    sector_km: float = bounded(20.0, 1.0, 500.0)
+    sources: list[str] = field(default_factory=list)
+    provinces: list[ProvinceParams] = field(default_factory=list)
+
+
+@dataclass
+class PhaseParams:
+    """How the roadmap moves between phases (0 = no agreement, 1-3 = roadmap phases).
+
+    ``gated``: phase p+1 begins once phase p has lasted ``min_days[p-1]``, border
+    incidents over the last ``window_days`` stay at or below
+    ``max_incidents_per_30d[p-1]`` per 30 days and mean trust is at least
+    ``min_trust[p-1]``. ``scheduled``: phases 2 and 3 begin on ``schedule_days``.
+    ``none``: no agreement is ever signed. A severe incident while mean trust is
+    below ``relapse_trust`` sends the roadmap back one phase (never below 1).
+    """
+
+    mode: str = choice("gated", PHASE_MODES)
+    agreement_day: int = bounded(90, 0, 100000)
+    schedule_days: list[int] = bounded([365, 730], 0, 100000)
+    window_days: int = bounded(90, 7, 3650)
+    min_days: list[int] = bounded([180, 270], 0, 100000)
+    max_incidents_per_30d: list[float] = bounded([20.0, 14.0], 0.0, 1e6)
+    min_trust: list[float] = bounded([0.35, 0.5], 0.0, 1.0)
+    relapse: bool = True
+    relapse_trust: float = bounded(0.45, 0.0, 1.0)
+
+
+@dataclass
+class IncidentParams:
+    """What every violent incident shares: the casualty tail and what counts as severe.
+
+    Casualties of a violent incident are ``floor(scale * X)`` with X drawn from a
+    Lomax (Pareto II) law of shape ``casualty_tail``: most incidents are minor,
+    a few are very deadly, as in conflict event data.
+    """
+
+    severe_casualties: int = bounded(8, 1, 100000)
+    casualty_tail: float = bounded(1.6, 1.01, 10.0)
+
+
+@dataclass
+class PatrolParams:
+    """Patrol units and random-search detection.
+
+    The chance that an attempt in a sector is detected is
+    ``1 - exp(-sweep_rate * effort)`` (Koopman). Effort counts the target side's
+    units, a share of the other side's, joint units, drones and a tip-off surge,
+    scaled down by rough terrain and up by early warning.
+    """
+
+    units_per_side: int = bounded(60, 0, 100000)
+    unit_effort: float = bounded(1.0, 0.0, 100.0)
+    sweep_rate: float = bounded(0.5, 0.0, 100.0)
+    terrain_penalty: float = bounded(0.6, 0.0, 1.0)
+    other_side_share: float = bounded(0.25, 0.0, 1.0)
+    threat_focus: float = bounded(0.6, 0.0, 1.0)
+    threat_memory_days: float = bounded(60.0, 1.0, 3650.0)
+    redeploy_days: int = bounded(7, 1, 365)
+    joint_share: float = bounded(0.4, 0.0, 1.0)
+    joint_effectiveness: float = bounded(1.3, 0.0, 10.0)
+    training_gain: float = bounded(0.5, 0.0, 10.0)
+    tip_base: float = bounded(0.05, 0.0, 1.0)
+    tip_gain: float = bounded(0.45, 0.0, 1.0)
+    tip_surge: float = bounded(2.5, 0.0, 100.0)
+    early_warning_gain: float = bounded(0.6, 0.0, 10.0)
+    drone_effort: float = bounded(0.8, 0.0, 100.0)
+    customs_sweep: float = bounded(2.0, 0.0, 100.0)
+
+
+@dataclass
+class GovernmentParams:
+    """Trust, tension, retaliation and friction between the two states' forces."""
+
+    initial_trust: float = bounded(0.2, 0.0, 1.0)
+    initial_tension: float = bounded(0.5, 0.0, 1.0)
+    tension_floor: float = bounded(0.15, 0.0, 1.0)
+    tension_decay: float = bounded(0.03, 0.0, 1.0)
+    dialogue_decay_gain: float = bounded(2.0, 0.0, 100.0)
+    trust_gain_dialogue: float = bounded(0.004, 0.0, 1.0)
+    trust_gain_cultural: float = bounded(0.003, 0.0, 1.0)
+    trust_gain_economic: float = bounded(0.002, 0.0, 1.0)
+    trust_erosion: float = bounded(0.002, 0.0, 1.0)
+    attack_shock: float = bounded(0.015, 0.0, 1.0)
+    clash_shock: float = bounded(0.03, 0.0, 1.0)
+    violation_shock: float = bounded(0.008, 0.0, 1.0)
+    trust_loss_clash: float = bounded(0.02, 0.0, 1.0)
+    trust_loss_blame: float = bounded(0.015, 0.0, 1.0)
+    trust_loss_violation: float = bounded(0.004, 0.0, 1.0)
+    trust_gain_joint_success: float = bounded(0.01, 0.0, 1.0)
+    misattribution: float = bounded(0.6, 0.0, 1.0)
+    retaliation: float = bounded(0.5, 0.0, 1.0)
+    counterstrike: float = bounded(0.4, 0.0, 1.0)
+    friction_rate: float = bounded(0.004, 0.0, 10.0)
+    clash_midpoint: float = bounded(0.45, 0.0, 1.0)
+    clash_steepness: float = bounded(8.0, 0.0, 100.0)
+    hotline_deconfliction: float = bounded(0.7, 0.0, 1.0)
+    dialogue_deconfliction: float = bounded(0.4, 0.0, 1.0)
+    violation_rate: float = bounded(0.25, 0.0, 100.0)
+    verification_deterrence: float = bounded(0.6, 0.0, 1.0)
+    cooperation_tension_limit: float = bounded(0.6, 0.0, 1.0)
+    casualty_scale: float = bounded(1.0, 0.0, 1000.0)
+
+
+@dataclass
+class ArmedGroupParams:
+    """Armed groups: recruitment, arms, learning where attempts succeed, spoiling.
+
+    ``home_sides`` lists one entry per group: the side (0 or 1) it is based on;
+    it attacks across the line. A group's daily attempt probability is
+    ``attempt_rate * (fighters / reference_fighters) * (1 + urge) * deterrence``
+    where urge is a self-exciting revenge/momentum term with half-life
+    ``urge_half_life`` days.
+    """
+
+    home_sides: list[int] = bounded([1, 1, 1, 0], 0, 1)
+    reach_sectors: int = bounded(12, 1, 100000)
+    initial_fighters: int = bounded(150, 0, 1000000)
+    reference_fighters: float = bounded(150.0, 1.0, 1e6)
+    attempt_rate: float = bounded(0.12, 0.0, 1.0)
+    learning_rate: float = bounded(0.15, 0.0, 1.0)
+    choice_temperature: float = bounded(0.12, 0.001, 100.0)
+    initial_success: float = bounded(0.6, 0.0, 1.0)
+    deterrence_exponent: float = bounded(1.0, 0.0, 10.0)
+    urge_jump_success: float = bounded(0.6, 0.0, 100.0)
+    urge_jump_struck: float = bounded(1.5, 0.0, 100.0)
+    urge_half_life: float = bounded(8.0, 0.1, 3650.0)
+    initial_arms: float = bounded(40.0, 0.0, 1e6)
+    arms_per_attempt: float = bounded(1.0, 0.0, 1e6)
+    recruit_rate: float = bounded(0.004, 0.0, 100.0)
+    attrition: float = bounded(0.003, 0.0, 1.0)
+    losses_interdicted: float = bounded(3.0, 0.0, 1e6)
+    losses_counterstrike: float = bounded(6.0, 0.0, 1e6)
+    casualty_scale: float = bounded(2.0, 0.0, 1e6)
+    spoilers: list[bool] = field(default_factory=lambda: [True, False, False, False])
+    spoiler_strength: float = bounded(0.5, 0.0, 100.0)
+    spoiler_jump: float = bounded(2.0, 0.0, 100.0)
+
+
+@dataclass
+class SmugglingParams:
+    """Arms-smuggling networks that supply the armed groups across the line."""
+
+    origin_sides: list[int] = bounded([0, 0, 1], 0, 1)
+    reach_sectors: int = bounded(15, 1, 100000)
+    shipments_per_day: float = bounded(0.5, 0.0, 1000.0)
+    arms_per_shipment: float = bounded(1.0, 0.0, 1e6)
+    gate_use: float = bounded(0.5, 0.0, 1.0)
+    learning_rate: float = bounded(0.1, 0.0, 1.0)
+    choice_temperature: float = bounded(0.15, 0.001, 100.0)
+    initial_success: float = bounded(0.7, 0.0, 1.0)
+    arms_target: float = bounded(60.0, 0.0, 1e6)
+
+
+@dataclass
+class CommunityParams:
+    """Border communities: hardship, displacement, recruitment pool, crossings."""
+
+    base_hardship: float = bounded(0.5, 0.0, 1.0)
+    relax_days: float = bounded(120.0, 1.0, 36500.0)
+    violence_shock: float = bounded(0.03, 0.0, 1.0)
+    displacement_per_casualty: float = bounded(0.002, 0.0, 1.0)
+    displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
+    displacement_hardship: float = bounded(2.0, 0.0, 100.0)
+    economic_relief: float = bounded(0.6, 0.0, 1.0)
+    crossing_rate: float = bounded(0.00012, 0.0, 10.0)
+    corridor_crossing_relief: float = bounded(0.6, 0.0, 1.0)
+    corridor_protection: float = bounded(0.5, 0.0, 1.0)
+
+
+@dataclass
+class MediatorParams:
+    """A third party that damps escalation after severe incidents (measure ``mediation``)."""
+
+    tension_damping: float = bounded(0.4, 0.0, 1.0)
+    window_days: int = bounded(30, 1, 3650)
+
+
+@dataclass
+class OutputParams:
+    """What a run writes besides the tables."""
+
+    figures: bool = True
+    incidents: bool = True
+
+
+@dataclass
+class ModelParams:
+    """Everything one simulation needs: the model never reads Hydra's config."""
+
+    geography: GeographyParams = field(default_factory=GeographyParams)
+    phases: PhaseParams = field(default_factory=PhaseParams)
+    measures: MeasuresParams = field(default_factory=MeasuresParams)
+    patrol: PatrolParams = field(default_factory=PatrolParams)
+    governments: GovernmentParams = field(default_factory=GovernmentParams)
+    armed_groups: ArmedGroupParams = field(default_factory=ArmedGroupParams)
+    smuggling: SmugglingParams = field(default_factory=SmugglingParams)
+    communities: CommunityParams = field(default_factory=CommunityParams)
+    incidents: IncidentParams = field(default_factory=IncidentParams)
+    mediator: MediatorParams = field(default_factory=MediatorParams)
+
+
+@dataclass
+class Config(ModelParams):
+    """A run: the model parameters plus the scenario label, horizon, seeds and workers."""
+
+    scenario_name: str = "roadmap"
+    description: str = ""
+    days: int = bounded(1095, 1, 100000)
+    seed: int = bounded(20261123, 0, 2**63 - 1)
+    replications: int = bounded(20, 1, 1000000)
+    workers: int = bounded(2, 1, 1024)
+    output: OutputParams = field(default_factory=OutputParams)
+
+
+def _check_value(key: str, value: Any, meta: Any) -> None:
+    lo, hi = meta.get("range", (None, None))
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(f"{key}={value}: must be a finite number")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ConfigError(f"{key}={value}: out of range, allowed {_describe(lo, hi)}")
+    allowed = meta.get("choices")
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"{key}={value}: allowed values are {', '.join(allowed)}")
+    pattern = meta.get("pattern")
+    if pattern is not None and not pattern.match(str(value)):
+        raise ConfigError(
+            f"{key}={value}: allowed values are phase1, phase2, phase3 or a day number"
+        )
+
+
+def _describe(lo: float | None, hi: float | None) -> str:
+    if hi is None:
+        return f">= {lo}"
+    if lo is None:
+        return f"<= {hi}"
+    return f"{lo} to {hi}"
+
+
+def _walk(obj: Any, prefix: str) -> None:
+    for f in dataclasses.fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            _walk(value, key + ".")
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            for i, item in enumerate(value):
+                _walk(item, f"{key}[{i}].")
+        else:
+            _check_value(key, value, f.metadata)
+
+
+def validate(params: ModelParams) -> ModelParams:
+    """Check every range and the cross-field rules; raise ConfigError naming the key."""
+    _walk(params, "")
+    if not params.geography.provinces:
+        raise ConfigError("geography.provinces: at least one province is required")
+    groups = params.armed_groups
+    if len(groups.spoilers) != len(groups.home_sides):
+        raise ConfigError(
+            f"armed_groups.spoilers={groups.spoilers}: needs one entry per group "
+            f"({len(groups.home_sides)} in armed_groups.home_sides)"
+        )
+    ph = params.phases
+    for key in ("schedule_days", "min_days", "max_incidents_per_30d", "min_trust"):
+        if len(getattr(ph, key)) != 2:
+            raise ConfigError(
+                f"phases.{key}={getattr(ph, key)}: needs 2 entries (phase 2, phase 3)"
+            )
+    if ph.schedule_days[1] < ph.schedule_days[0]:
+        raise ConfigError(
+            f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"
+        )
+    return params

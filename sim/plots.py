@@ -1,0 +1,287 @@
+"""Figures from the tidy tables. Each function takes DataFrames and returns a Figure.
+
+No function reads files or touches pyplot's global state: figures are built
+with ``matplotlib.figure.Figure`` so they can be drawn in worker processes and
+tested through their Axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from sim.stats import band, mean_ci, paired_difference
+
+PHASE_LABELS = {
+    0: "No agreement",
+    1: "Phase 1: confidence building",
+    2: "Phase 2: security integration",
+    3: "Phase 3: long-term cooperation",
+}
+PHASE_COLORS = {0: "#ffffff", 1: "#dbe9f6", 2: "#dff0d8", 3: "#fbe3c8"}
+OUTCOMES = {
+    "border_incidents_per_month": "Border incidents per month",
+    "final_monthly_incidents": "Border incidents per month, last 6 months",
+    "detection_rate": "Detection rate (share of hostile attempts)",
+    "final_trust": "Final trust (0-1)",
+    "phase3_day": "Day phase 3 reached",
+    "relapses": "Relapses per run",
+}
+METRIC_LABELS = {
+    **OUTCOMES,
+    "border_incidents": "Border incidents over the horizon",
+    "casualties": "Casualties over the horizon",
+    "reduction_vs_start": "Reduction vs pre-agreement rate",
+}
+
+
+def label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def monthly_matrix(ts: pd.DataFrame, metric: str = "border_incidents") -> pd.DataFrame:
+    """Replications x complete months of monthly totals of ``metric``."""
+    days_in_month = ts.groupby("month")["day"].nunique()
+    full = days_in_month.index[days_in_month >= 30]
+    monthly = ts[ts["month"].isin(full)].groupby(["replication", "month"])[metric].sum()
+    return monthly.unstack("month")
+
+
+def modal_phase_by_month(ts: pd.DataFrame) -> pd.Series:
+    """Most common phase in each month across replications and days."""
+    return ts.groupby("month")["phase"].agg(lambda s: int(s.mode().iloc[0]))
+
+
+def shade_phases(ax: Axes, ts: pd.DataFrame) -> list[int]:
+    """Shade each run of months by its modal phase; return the phases shown."""
+    modal = modal_phase_by_month(ts)
+    shown = []
+    months, phases = modal.index.to_numpy(), modal.to_numpy()
+    start = 0
+    for i in range(1, len(months) + 1):
+        if i == len(months) or phases[i] != phases[start]:
+            phase = int(phases[start])
+            if phase:
+                ax.axvspan(
+                    months[start] - 0.5, months[i - 1] + 0.5, color=PHASE_COLORS[phase], zorder=0
+                )
+                ax.axvline(months[start] - 0.5, color="0.5", lw=0.8, ls=":", zorder=1)
+            shown.append(phase)
+            start = i
+    return sorted(set(shown))
+
+
+def phase_legend_handles(phases: list[int]) -> list[Patch]:
+    return [
+        Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=PHASE_LABELS[p])
+        for p in phases
+        if p
+    ]
+
+
+def draw_monthly_band(ax: Axes, ts: pd.DataFrame, color: str, name: str) -> None:
+    """Mean monthly border incidents with a 95% interval across replications."""
+    matrix = monthly_matrix(ts)
+    mean, low, high = band(matrix.to_numpy())
+    months = matrix.columns.to_numpy()
+    ax.fill_between(months, low, high, color=color, alpha=0.25, lw=0)
+    ax.plot(months, mean, color=color, lw=2, label=f"{name}: mean, 95% CI (n={len(matrix)})")
+
+
+def incidents_figure(ts: pd.DataFrame, scenario: str) -> Figure:
+    """Monthly border incidents of one scenario, phases shaded."""
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    phases = shade_phases(ax, ts)
+    draw_monthly_band(ax, ts, "C0", scenario)
+    ax.set_xlabel("Month since start of simulation")
+    ax.set_ylabel("Border incidents per month")
+    ax.set_title(f"Border incidents: {scenario}")
+    ax.set_ylim(bottom=0)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + phase_legend_handles(phases), loc="upper right", fontsize=8)
+    return fig
+
+
+def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
+    """One panel per scenario: monthly border incidents with 95% band, its phases shaded,
+    and the baseline's mean as a dashed reference."""
+    scenarios = list(dict.fromkeys(ts["scenario"]))
+    cols = min(2, len(scenarios))
+    rows = int(np.ceil(len(scenarios) / cols))
+    fig = Figure(figsize=(6 * cols, 3.2 * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    reference = None
+    if baseline in scenarios:
+        ref = monthly_matrix(ts[ts["scenario"] == baseline])
+        reference = (ref.columns.to_numpy(), ref.mean().to_numpy())
+    shown: set[int] = set()
+    for i, (ax, name) in enumerate(zip(axes, scenarios, strict=False)):
+        sub = ts[ts["scenario"] == name]
+        shown.update(shade_phases(ax, sub))
+        draw_monthly_band(ax, sub, f"C{i}", name)
+        if reference is not None and name != baseline:
+            ax.plot(*reference, color="0.3", lw=1.2, ls="--", label=f"{baseline} (mean)")
+        ax.set_title(name)
+        ax.legend(loc="upper right", fontsize=7)
+        ax.set_ylim(bottom=0)
+    for ax in axes[len(scenarios) :]:
+        ax.set_visible(False)
+    for ax in axes[-cols:]:
+        ax.set_xlabel("Month since start of simulation")
+    for ax in axes[::cols]:
+        ax.set_ylabel("Border incidents / month")
+    if phase_legend_handles(sorted(shown)):
+        fig.legend(
+            handles=phase_legend_handles(sorted(shown)),
+            loc="outside lower center",
+            ncols=3,
+            fontsize=8,
+        )
+    fig.suptitle("Monthly border incidents by scenario (mean and 95% CI across replications)")
+    return fig
+
+
+def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -> Figure:
+    """Final outcomes per scenario: mean and 95% CI of each metric."""
+    metrics = metrics or {k: v for k, v in OUTCOMES.items() if k in runs}
+    scenarios = list(dict.fromkeys(runs["scenario"]))
+    cols = min(3, len(metrics))
+    rows = int(np.ceil(len(metrics) / cols))
+    fig = Figure(
+        figsize=(4.2 * cols, 0.35 * len(scenarios) * rows + 1.6 * rows), layout="constrained"
+    )
+    axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
+    y = np.arange(len(scenarios))
+    for ax, (metric, title) in zip(axes, metrics.items(), strict=False):
+        stats_ = [mean_ci(runs.loc[runs["scenario"] == s, metric]) for s in scenarios]
+        m = np.array([s[0] for s in stats_])
+        err = np.array([[s[0] - s[1], s[2] - s[0]] for s in stats_]).T
+        ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="o", color="C0", capsize=3)
+        ax.set_yticks(y, scenarios)
+        ax.set_xlabel(title, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        reached = [runs.loc[runs["scenario"] == s, metric].notna().mean() for s in scenarios]
+        if metric.endswith("_day") and min(reached) < 1:
+            for yi, share in zip(y, reached, strict=False):
+                ax.annotate(
+                    f"{share:.0%} reached",
+                    (1, yi),
+                    xycoords=("axes fraction", "data"),
+                    ha="right",
+                    va="bottom",
+                    fontsize=7,
+                    color="0.4",
+                )
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    axes[0].invert_yaxis()
+    fig.suptitle("Outcomes per scenario (mean and 95% CI across replications)")
+    return fig
+
+
+def difference_table(runs: pd.DataFrame, baseline: str, metric: str) -> pd.DataFrame:
+    """Paired difference of each scenario from ``baseline`` on ``metric``, by replication."""
+    ref = runs[runs["scenario"] == baseline].set_index("replication")[metric]
+    rows = []
+    for name in dict.fromkeys(runs["scenario"]):
+        if name == baseline:
+            continue
+        sub = runs[runs["scenario"] == name].set_index("replication")[metric]
+        pair = pd.concat([sub, ref], axis=1, join="inner").to_numpy()
+        d = paired_difference(pair[:, 0], pair[:, 1])
+        rows.append({"scenario": name, "baseline": baseline, "metric": metric, **vars(d)})
+    return pd.DataFrame(rows)
+
+
+def difference_figure(diffs: pd.DataFrame) -> Figure:
+    """Paired differences from the baseline with bootstrap 95% intervals and effect sizes."""
+    fig = Figure(figsize=(8, 0.5 * len(diffs) + 1.8), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(diffs))
+    err = np.vstack([diffs["mean"] - diffs["low"], diffs["high"] - diffs["mean"]])
+    ax.errorbar(
+        diffs["mean"],
+        y,
+        xerr=err,
+        fmt="o",
+        color="C3",
+        capsize=3,
+        label="mean difference, bootstrap 95% CI",
+    )
+    ax.axvline(0, color="0.3", lw=1)
+    for yi, (_, r) in zip(y, diffs.iterrows(), strict=False):
+        ax.annotate(
+            f" d_z={r['effect_size']:.2f}, p={r['p_value']:.2g}",
+            (r["high"], yi),
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, diffs["scenario"])
+    ax.invert_yaxis()
+    metric, baseline = diffs["metric"].iloc[0], diffs["baseline"].iloc[0]
+    ax.set_xlabel(f"Difference from {baseline}: {label(metric)}")
+    ax.set_title(f"Paired difference from {baseline} (common random numbers)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.margins(x=0.25)
+    return fig
+
+
+def phase_share_figure(ts: pd.DataFrame) -> Figure:
+    """Share of replications in each phase over time, one panel per scenario."""
+    scenarios = list(dict.fromkeys(ts["scenario"]))
+    fig = Figure(figsize=(9, 1.9 * len(scenarios) + 1), layout="constrained")
+    axes = fig.subplots(len(scenarios), 1, sharex=True, squeeze=False).ravel()
+    for ax, name in zip(axes, scenarios, strict=False):
+        sub = ts[ts["scenario"] == name]
+        share = pd.crosstab(sub["day"], sub["phase"], normalize="index")
+        phases = [p for p in PHASE_LABELS if p in share.columns]
+        ax.stackplot(
+            share.index,
+            *[share[p] for p in phases],
+            colors=[PHASE_COLORS[p] for p in phases],
+            labels=[PHASE_LABELS[p] for p in phases],
+            edgecolor="0.6",
+            lw=0.3,
+        )
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("Share of runs")
+        ax.set_title(name, fontsize=9)
+    axes[-1].set_xlabel("Day")
+    fig.legend(
+        handles=phase_legend_handles([1, 2, 3])
+        + [Patch(facecolor="white", edgecolor="0.6", label=PHASE_LABELS[0])],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=8,
+    )
+    fig.suptitle("Share of replications in each phase")
+    return fig
+
+
+def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
+    """Mean of ``metric`` over a grid of two swept parameters."""
+    table = runs.groupby([y, x])[metric].mean().unstack(x)
+    fig = Figure(figsize=(6.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns])
+    ax.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index])
+    for (i, j), value in np.ndenumerate(table.to_numpy()):
+        ax.text(
+            j,
+            i,
+            f"{value:.3g}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if value < np.nanmean(table.to_numpy()) else "black",
+        )
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(image, ax=ax, label=f"{label(metric)} (mean)")
+    ax.set_title(f"{label(metric)}")
+    return fig
