@@ -8,21 +8,32 @@ or value ends with one line on stderr naming it and what is allowed, exit code
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import hydra
 import pandas as pd
-from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import ConfigCompositionException, MissingConfigException
+from hydra.core.utils import JobReturn
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import config_dir, to_config
+from sim.config import config_dir, load_config, to_config
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.report import format_table, save_figure, summary_table
 from sim.runner import run_replications
+from sim.sweep import (
+    aggregate,
+    already_done,
+    collect,
+    count_jobs,
+    progress_line,
+    start_progress,
+    write_failure,
+    write_receipt,
+)
 
 HYDRA_FLAGS = (
     "--help",
@@ -35,40 +46,6 @@ HYDRA_FLAGS = (
     "--shell-completion",
     "-sc",
 )
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def explain(error: Exception) -> str:
-    """One line saying which override is wrong and what is allowed."""
-    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
-        group, _, name = error.missing_cfg_file.rpartition("/")
-        options = ", ".join(o for o in error.options or [] if not o.startswith("base_"))
-        return f"{group}={name}: no such {group}; allowed: {options}"
-    cause = error.__cause__
-    head = _first_line(error).removeprefix("Error merging override ")
-    if head.startswith("Could not override"):
-        key = head.split("'")[1]
-        return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
-    return f"{head}: {_first_line(cause)}" if cause else head
-
-
-def check_overrides(overrides: list[str]) -> Config:
-    """Compose the config as Hydra will and validate it; raise ConfigError on any problem."""
-    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        try:
-            cfg = compose("config", overrides=own)
-        except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
-            raise ConfigError(explain(e)) from None
-        except ValueError as e:  # malformed override syntax
-            raise ConfigError(_first_line(e)) from None
-    try:
-        return to_config(cfg)
-    except OmegaConfBaseException as e:
-        raise ConfigError(_first_line(e)) from None
 
 
 def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.DataFrame:
@@ -97,14 +74,63 @@ def _progress(done: int, total: int) -> None:
 
 @hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")
 def hydra_entry(cfg: DictConfig) -> None:
-    """The Hydra job: typed config in, tables and figures out in Hydra's output directory."""
+    """The Hydra job: typed config in, tables and figures out in Hydra's output directory.
+
+    In a multirun a job never raises: it records how it ended in its receipt so
+    that the other jobs go on and the aggregation can name it.
+    """
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
     try:
         config = to_config(cfg)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    hc = HydraConfig.get()
-    run_scenario(config, Path(hc.runtime.output_dir), list(hc.overrides.task))
+        if not multirun:
+            sys.exit(2)
+        write_failure(out, f"invalid config: {e}")
+        return
+    if multirun and already_done(out, config):
+        write_receipt(out, "skipped", config)
+        print(f"{out.name}: results for this config, seed and version exist; skipped")
+        return
+    started = time.perf_counter()
+    try:
+        run_scenario(config, out, list(hc.overrides.task))
+    except Exception as e:
+        if not multirun:
+            raise
+        write_failure(out, f"{type(e).__name__}: {e}", config)
+        print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
+        return
+    write_receipt(out, "done", config, seconds=round(time.perf_counter() - started, 3))
+
+
+class SweepCallback(Callback):
+    """Progress during a multirun, and aggregation of all jobs when it ends."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        total = count_jobs(list(config.hydra.overrides.task))
+        start_progress(Path(config.hydra.sweep.dir), total)
+
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        hc = HydraConfig.get()
+        if hc.mode == RunMode.MULTIRUN:
+            line = progress_line(Path(hc.sweep.dir))
+            if line:
+                print(line, flush=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        compare = config.compare
+        try:
+            aggregate([sweep_dir], sweep_dir / "sweep", compare.metric, compare.baseline)
+        except (FileNotFoundError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(1)
+        failed = collect([sweep_dir]).failed
+        if failed:
+            sys.exit(f"{len(failed)} job(s) failed: {', '.join(failed)}")
 
 
 def main() -> None:
@@ -113,7 +139,7 @@ def main() -> None:
     single = not any(a in ("-m", "--multirun") or a.split("=")[0] in HYDRA_FLAGS for a in args)
     if single:
         try:
-            check_overrides([a for a in args if not a.startswith("-")])
+            load_config([a for a in args if not a.startswith("-")])
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)

@@ -9,12 +9,16 @@ naming the bad key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from sim.params import Config, GeographyParams, validate
+from sim.params import Config, ConfigError, GeographyParams, validate
 
 
 def config_dir() -> Path:
@@ -35,10 +39,49 @@ def register_configs() -> None:
 
 def to_config(cfg: DictConfig) -> Config:
     """Turn a composed Hydra config into validated typed parameters."""
-    config = OmegaConf.to_object(cfg)
+    try:
+        config = OmegaConf.to_object(cfg)
+    except OmegaConfBaseException as e:
+        raise ConfigError(_first_line(e)) from None
     assert isinstance(config, Config)
     validate(config)
     return config
+
+
+def load_config(overrides: Sequence[str] = ()) -> Config:
+    """Compose the config exactly as ``python -m sim`` would, without running anything.
+
+    Overrides of Hydra's own settings (``hydra.*``, ``hydra/...``) are ignored.
+    Raises ConfigError with one line naming the bad override and what is allowed.
+    """
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        try:
+            cfg = compose("config", overrides=own)
+        except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
+            raise ConfigError(explain(e)) from None
+        except ValueError as e:  # malformed override syntax
+            raise ConfigError(_first_line(e)) from None
+    return to_config(cfg)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def explain(error: Exception) -> str:
+    """One line saying which override is wrong and what is allowed."""
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        options = ", ".join(o for o in error.options or [] if not o.startswith("base_"))
+        return f"{group}={name}: no such {group}; allowed: {options}"
+    cause = error.__cause__
+    head = _first_line(error).removeprefix("Error merging override ")
+    if head.startswith("Could not override"):
+        key = head.split("'")[1]
+        return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
+    return f"{head}: {_first_line(cause)}" if cause else head
 
 
 register_configs()

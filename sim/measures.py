@@ -31,9 +31,11 @@ mediation                 the mediator damps escalation after severe incidents
                           (:mod:`sim.agents.mediator`)
 ========================  ==========================================================
 
-Measures run by both states together are suspended while either government's
-tension is above ``governments.cooperation_tension_limit``: this is what makes
-security integration fragile without confidence building first.
+Measures run by both states together stop while either government does not
+cooperate: while its tension is above ``governments.cooperation_tension_limit``,
+or after it suspended cooperation following an incident (more likely with high
+tension and low trust, see ``Government``). This is what makes security
+integration fragile without confidence building first.
 """
 
 from __future__ import annotations

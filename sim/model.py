@@ -143,8 +143,7 @@ class RoadmapModel(mesa.Model):
         if self.phases.update(day, self.mean_trust()):
             for group in self.armed_groups:
                 group.on_roadmap_advance()
-        limit = self.params.governments.cooperation_tension_limit
-        cooperating = max(g.tension for g in self.governments) < limit
+        cooperating = all(g.cooperating() for g in self.governments)
         changed = self.measures.update(day, self.phases.phase, cooperating)
         for gov in self.governments:
             gov.relax()

@@ -187,6 +187,7 @@ class GovernmentParams:
     trust_gain_cultural: float = bounded(0.003, 0.0, 1.0)
     trust_gain_economic: float = bounded(0.002, 0.0, 1.0)
     trust_erosion: float = bounded(0.002, 0.0, 1.0)
+    trust_floor: float = bounded(0.1, 0.0, 1.0)
     attack_shock: float = bounded(0.015, 0.0, 1.0)
     clash_shock: float = bounded(0.03, 0.0, 1.0)
     violation_shock: float = bounded(0.008, 0.0, 1.0)
@@ -204,7 +205,9 @@ class GovernmentParams:
     dialogue_deconfliction: float = bounded(0.4, 0.0, 1.0)
     violation_rate: float = bounded(0.25, 0.0, 100.0)
     verification_deterrence: float = bounded(0.6, 0.0, 1.0)
-    cooperation_tension_limit: float = bounded(0.6, 0.0, 1.0)
+    cooperation_tension_limit: float = bounded(0.5, 0.0, 1.0)
+    suspension_chance: float = bounded(0.5, 0.0, 1.0)
+    suspension_days: int = bounded(45, 0, 3650)
     casualty_scale: float = bounded(1.0, 0.0, 1000.0)
 
 
@@ -291,6 +294,14 @@ class OutputParams:
 
 
 @dataclass
+class CompareParams:
+    """How a multirun's aggregation compares scenarios."""
+
+    metric: str = "border_incidents_per_month"
+    baseline: str | None = None
+
+
+@dataclass
 class ModelParams:
     """Everything one simulation needs: the model never reads Hydra's config."""
 
@@ -317,6 +328,7 @@ class Config(ModelParams):
     replications: int = bounded(20, 1, 1000000)
     workers: int = bounded(2, 1, 1024)
     output: OutputParams = field(default_factory=OutputParams)
+    compare: CompareParams = field(default_factory=CompareParams)
 
 
 def _check_value(key: str, value: Any, meta: Any) -> None:

@@ -49,8 +49,6 @@ def summary_table(runs: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METRICS
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """A table for the terminal, one row per line, wide enough to read."""
-    with pd.option_context(
-        "display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40
-    ):
-        return table.T.to_string() if len(table) == 1 else table.to_string()
+    """A table for the terminal: one metric per row, one scenario per column."""
+    with pd.option_context("display.width", 250, "display.max_colwidth", 45):
+        return table.T.to_string()

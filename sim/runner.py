@@ -34,7 +34,7 @@ from sim.params import Config, ModelParams
 from sim.tables import RunTables, collect
 
 TABLES = ("runs", "timeseries", "incidents", "transitions")
-RUN_SETTINGS = ("replications", "workers", "output", "description")
+RUN_SETTINGS = ("replications", "workers", "output", "compare", "description")
 """Config fields that do not change any single replication's numbers."""
 
 
@@ -153,7 +153,12 @@ def run_replications(
         jobs = [(params, config.days, seed) for seed in seeds]
         results = iterate_results(jobs, config.workers)
         for rep, (seed, tables) in enumerate(zip(seeds, results, strict=True)):
-            ids = {"scenario": identity["scenario"], "replication": rep, "seed": seed}
+            ids = {
+                "scenario": identity["scenario"],
+                "replication": rep,
+                "seed": seed,
+                "config_id": identity["config_id"],
+            }
             rows.append({**ids, **tables.summary, **identity})
             for name in per_run:
                 frame = getattr(tables, name)

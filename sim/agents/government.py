@@ -41,13 +41,17 @@ class Government(Agent):
     planned attempts revealed by shared intelligence) points and the rest evenly;
     after an attack on its side, blame the other state with a chance that falls
     with trust and shared intelligence, and if it blames, retaliate with a chance
-    that rises with tension and falls with the hotline and mediation.
+    that rises with tension and falls with the hotline and mediation. After an
+    attack or a clash, suspend joint measures for ``suspension_days`` with
+    chance ``suspension_chance * tension * (1 - trust)**2``: without trust,
+    cooperation does not survive incidents.
 
     Attributes:
         side: 0 or 1.
         trust: trust toward the other state, 0-1.
         tension: readiness to escalate, 0-1.
         threat: decayed count of hostile events seen per own sector.
+        suspended_until: first day joint measures are no longer suspended by it.
     """
 
     def __init__(self, model: RoadmapModel, side: int) -> None:
@@ -60,6 +64,7 @@ class Government(Agent):
         n = model.border.n
         self.threat = np.zeros(n)
         self._seen = np.zeros(n)
+        self.suspended_until = 0
         self.units: list[PatrolUnit] = []
         self.unit_keys = np.zeros(0, dtype=np.int64)  # sector * 2 + joint
 
@@ -73,7 +78,8 @@ class Government(Agent):
 
     def relax(self) -> None:
         """Daily drift: tension decays toward its floor, faster with dialogue; trust
-        grows with dialogue, cultural and economic ties and erodes without them."""
+        grows with dialogue, cultural and economic ties and erodes toward its floor
+        without them."""
         g, e = self.model.params.governments, self.model.measures.effect
         decay = g.tension_decay * (1.0 + g.dialogue_decay_gain * e[Measure.MILITARY_DIALOGUE])
         self.tension -= decay * (self.tension - g.tension_floor)
@@ -82,12 +88,23 @@ class Government(Agent):
             + g.trust_gain_cultural * e[Measure.CULTURAL_PROGRAMS]
             + g.trust_gain_economic * e[Measure.ECONOMIC_PROJECTS]
         )
-        self.trust += growth * (1.0 - self.trust) - g.trust_erosion * self.trust
+        self.trust += growth * (1.0 - self.trust) - g.trust_erosion * (self.trust - g.trust_floor)
 
     def shock(self, tension: float = 0.0, trust: float = 0.0) -> None:
         """An event raises tension and/or lowers trust (both kept in 0-1)."""
         self.tension = min(1.0, self.tension + tension)
         self.trust = max(0.0, self.trust - trust)
+
+    def reconsider_cooperation(self) -> None:
+        """After a serious incident, maybe suspend joint measures for a while."""
+        g = self.model.params.governments
+        if self.stream.random() < g.suspension_chance * self.tension * (1.0 - self.trust) ** 2:
+            self.suspended_until = self.model.day + g.suspension_days
+
+    def cooperating(self) -> bool:
+        """Whether it takes part in joint measures today."""
+        g = self.model.params.governments
+        return self.model.day >= self.suspended_until and self.tension < g.cooperation_tension_limit
 
     def build_trust(self, amount: float) -> None:
         """A shared success builds trust (kept at most 1)."""
@@ -144,6 +161,7 @@ class Government(Agent):
         severe = model.params.incidents.severe_casualties
         self.shock(tension=g.attack_shock * (1.0 + casualties / severe))
         self.observe(sector)
+        self.reconsider_cooperation()
         blame = g.misattribution * (1.0 - self.trust) * (1.0 - e[Measure.INTEL_SHARING])
         if self.stream.random() >= blame:
             return
@@ -213,6 +231,7 @@ class StateForces:
         )
         for gov in model.governments:
             gov.shock(tension=g.clash_shock, trust=g.trust_loss_clash)
+            gov.reconsider_cooperation()
         model.report_casualties(side, sector, casualties)
 
     def _violations(self, day: int, gov: Government) -> None:

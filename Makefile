@@ -1,0 +1,37 @@
+# Two commands matter: `make run` and `make test`. Both create the virtual
+# environment on first use (Python 3.12, from .python-version via pyenv, or
+# python3.12 on PATH) and install the project into it.
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The headline comparison: no agreement vs the gated roadmap and alternatives.
+RUN_ARGS ?= -m scenario=baseline,roadmap,roadmap_scheduled,security_only,all_at_once \
+	replications=40 hydra.sweep.dir=outputs/headline
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,joblib]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m sim $(RUN_ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff format --check sim tests experiments
+	$(BIN)/ruff check sim tests experiments
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff format sim tests experiments
+	$(BIN)/ruff check --fix sim tests experiments
+
+bench: $(STAMP)
+	$(BIN)/python experiments/benchmark.py
+
+clean:
+	rm -rf $(VENV) outputs multirun

@@ -1,0 +1,52 @@
+"""``python -m sim.compare DIR... [--metric M] [--baseline NAME] [--out DIR]``.
+
+Rebuilds the merged tables and comparison figures from saved runs or sweeps
+(any mix of single-run output directories and multirun directories) and prints
+the comparison table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.sweep import aggregate
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.compare", description=__doc__.split("\n\n")[1]
+    )
+    parser.add_argument("dirs", nargs="+", type=Path, help="run or sweep output directories")
+    parser.add_argument(
+        "--metric",
+        default="border_incidents_per_month",
+        help="outcome for the paired difference and heatmap (a column of runs.parquet)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="scenario (variant) to compare against; default 'baseline' if present",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write tables and figures (default: FIRST_DIR/comparison)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    out = args.out or args.dirs[0] / "comparison"
+    try:
+        aggregate(args.dirs, out, args.metric, args.baseline)
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
