@@ -178,8 +178,8 @@ class PatrolParams:
 class GovernmentParams:
     """Trust, tension, retaliation and friction between the two states' forces."""
 
-    initial_trust: float = bounded(0.2, 0.0, 1.0)
-    initial_tension: float = bounded(0.5, 0.0, 1.0)
+    initial_trust: float = bounded(0.1, 0.0, 1.0)
+    initial_tension: float = bounded(0.4, 0.0, 1.0)
     tension_floor: float = bounded(0.15, 0.0, 1.0)
     tension_decay: float = bounded(0.03, 0.0, 1.0)
     dialogue_decay_gain: float = bounded(2.0, 0.0, 100.0)
@@ -224,17 +224,17 @@ class ArmedGroupParams:
 
     home_sides: list[int] = bounded([1, 1, 1, 0], 0, 1)
     reach_sectors: int = bounded(12, 1, 100000)
-    initial_fighters: int = bounded(150, 0, 1000000)
-    reference_fighters: float = bounded(150.0, 1.0, 1e6)
+    initial_fighters: int = bounded(120, 0, 1000000)
+    reference_fighters: float = bounded(120.0, 1.0, 1e6)
     attempt_rate: float = bounded(0.12, 0.0, 1.0)
     learning_rate: float = bounded(0.15, 0.0, 1.0)
     choice_temperature: float = bounded(0.12, 0.001, 100.0)
-    initial_success: float = bounded(0.6, 0.0, 1.0)
+    initial_success: float = bounded(0.5, 0.0, 1.0)
     deterrence_exponent: float = bounded(1.0, 0.0, 10.0)
     urge_jump_success: float = bounded(0.6, 0.0, 100.0)
     urge_jump_struck: float = bounded(1.5, 0.0, 100.0)
     urge_half_life: float = bounded(8.0, 0.1, 3650.0)
-    initial_arms: float = bounded(40.0, 0.0, 1e6)
+    initial_arms: float = bounded(30.0, 0.0, 1e6)
     arms_per_attempt: float = bounded(1.0, 0.0, 1e6)
     recruit_rate: float = bounded(0.004, 0.0, 100.0)
     attrition: float = bounded(0.003, 0.0, 1.0)

@@ -1,0 +1,77 @@
+"""The command line end to end, through real subprocesses."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+RUN_COLUMNS = {
+    "scenario",
+    "replication",
+    "seed",
+    "border_incidents",
+    "detection_rate",
+    "final_trust",
+    "phase3_day",
+    "relapses",
+    "overrides",
+    "version",
+    "config_id",
+}
+TS_COLUMNS = {
+    "scenario",
+    "replication",
+    "seed",
+    "day",
+    "phase",
+    "border_incidents",
+    "trust",
+    "tension",
+}
+INCIDENT_COLUMNS = {"day", "sector", "type", "detected", "casualties", "side", "actor", "province"}
+
+
+def sim(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.slow
+def test_run_writes_tables_figure_and_summary(tmp_path):
+    out = tmp_path / "run"
+    result = sim("replications=3", "days=200", "workers=2", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Border incidents per month" in result.stdout
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert set(runs.columns) >= RUN_COLUMNS and len(runs) == 3
+    assert (runs["overrides"].str.contains("days=200")).all()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert set(ts.columns) >= TS_COLUMNS and len(ts) == 3 * 200
+    inc = pd.read_parquet(out / "incidents.parquet")
+    assert set(inc.columns) >= INCIDENT_COLUMNS
+    assert (out / "figures" / "incidents.png").stat().st_size > 10_000
+    assert not list(tmp_path.glob("*.parquet"))  # nothing in the working directory
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "bad", ["measures.joint_patrols.intensity=1.7", "scenario=nope", "days=-3"]
+)
+def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(tmp_path, bad):
+    result = sim(bad, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and bad.split("=")[0] in lines[0]
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_console_script_is_installed(tmp_path):
+    exe = __import__("shutil").which(
+        "sim", path=str(__import__("pathlib").Path(sys.executable).parent)
+    )
+    assert exe
+    result = subprocess.run([exe, "--cfg", "job"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0 and "scenario_name: roadmap" in result.stdout
