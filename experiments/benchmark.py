@@ -1,0 +1,634 @@
+"""Performance benchmark of the border roadmap model: one table, the same data as JSON.
+
+Run from the repository root (``make bench`` does this)::
+
+    .venv/bin/python experiments/benchmark.py            # full benchmark, about 20 minutes
+    .venv/bin/python experiments/benchmark.py --quick    # smoke check, a few minutes
+    .venv/bin/python experiments/benchmark.py --only scaling --only 4
+    .venv/bin/python experiments/benchmark.py --profile  # where one default run spends its time
+
+Rows and targets (from the performance issue):
+
+1. ``default``: one default run (gated roadmap, stylised 40-sector border, 1095 days)
+   takes at most 1% of the time of Mesa's Epstein civil violence example run for
+   as many steps.
+2. ``scaling``: 4x and 10x the sectors (patrol units scaled alike) and 4x the
+   horizon cost at most 1.3x linear time.
+3. ``sweep``: 4 scenarios x 100 seeds on 2 processes through our runner (tables
+   streamed to Parquet) run at least 2x as many runs per second as ``mesa.batch_run``.
+4. ``memory``: peak resident memory of a 1,000-run sweep is at most 1.2x that of
+   a 100-run sweep (bounded in-flight work, streamed output).
+5. ``hydra``: the same 400 runs as one Hydra job per scenario versus one job per
+   seed: what Hydra's per-job overhead costs (no target; information).
+
+Timed rows 1-2 report the median of several repetitions after a warm-up, all
+cases interleaved round-robin so that drift in machine load hits them alike.
+Rows 3-5 are long single measurements and say so. Everything is written into
+temporary directories; nothing is left in the repository but the JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import datetime as dt
+import functools
+import json
+import os
+import platform
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.batchrunner import batch_run
+
+import sim
+from sim.config import load_config
+from sim.model import RoadmapModel
+from sim.params import Config, validate
+from sim.runner import model_params, replication_seeds, run_replications, simulate
+from sim.tables import collect
+
+RESULTS_PATH = Path(__file__).with_name("benchmark_results.json")
+DAYS = 1095
+SCENARIOS = ("baseline", "roadmap", "security_only", "all_at_once")
+WORKERS = 2
+MEMORY_DAYS = 365
+ROWS = {"1": "default", "2": "scaling", "3": "sweep", "4": "memory", "5": "hydra"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much work each row does; ``--quick`` trades precision for a fast smoke check."""
+
+    quick: bool
+    reps: int  # timed repetitions per case in rows 1-2
+    warmup: int  # untimed runs of each case before them
+    sweep_seeds: int  # seeds per scenario in rows 3 and 5
+    memory_runs: tuple[int, int]  # (small, large) sweep sizes in row 4
+    hydra_joblib: bool  # also time per-seed jobs on the joblib launcher
+
+
+FULL = Settings(
+    False, reps=5, warmup=1, sweep_seeds=100, memory_runs=(100, 1000), hydra_joblib=True
+)
+QUICK = Settings(True, reps=1, warmup=0, sweep_seeds=10, memory_runs=(10, 100), hydra_joblib=True)
+
+
+@dataclass
+class Result:
+    """One line of the table; ``met`` is None for rows that only inform."""
+
+    row: str
+    measurement: str
+    value: float
+    unit: str
+    target: str = "-"
+    met: bool | None = None
+    detail: str = ""
+    samples: list[float] = field(default_factory=list)
+
+    def shown(self) -> str:
+        text = f"{self.value:.3g} {self.unit}".rstrip()
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+# --- timing helpers -----------------------------------------------------------
+
+
+def wall(fn: Callable[[], object]) -> float:
+    """Wall-clock seconds of one call (wall, not CPU: rows 3-5 use several processes)."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def time_cases(
+    cases: dict[str, Callable[[], object]], reps: int, warmup: int
+) -> dict[str, list[float]]:
+    """Wall times of each case, run round-robin so that load drift affects every case alike."""
+    for _ in range(warmup):
+        for fn in cases.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(reps):
+        for name, fn in cases.items():
+            times[name].append(wall(fn))
+    return times
+
+
+def median(samples: Sequence[float]) -> float:
+    return statistics.median(samples)
+
+
+def reps_note(settings: Settings) -> str:
+    """How a timed value was obtained, for the table."""
+    warm = f"after {settings.warmup} warm-up" if settings.warmup else "no warm-up"
+    if settings.reps == 1:
+        return f"1 rep, {warm}"
+    return f"median of {settings.reps} reps {warm}"
+
+
+# --- configurations -----------------------------------------------------------
+
+
+@functools.cache
+def scenario_config(scenario: str, days: int = DAYS) -> Config:
+    """Composed once per process: Hydra composition costs ~0.1 s, more than a short run."""
+    return load_config([f"scenario={scenario}", f"days={days}"])
+
+
+def scaled(config: Config, sectors: int = 1, horizon: int = 1) -> Config:
+    """The config with ``sectors`` times the border length and patrol units, ``horizon`` x days.
+
+    Provinces are lengthened (sector_km stays 20 km) so the number of sectors
+    grows by the factor; patrol units per side grow alike to keep their density.
+    Armed groups and smuggling networks keep their number and reach.
+    """
+    geo = config.geography
+    provinces = [dataclasses.replace(p, length_km=p.length_km * sectors) for p in geo.provinces]
+    units = config.patrol.units_per_side * sectors
+    new = dataclasses.replace(
+        config,
+        geography=dataclasses.replace(geo, provinces=provinces),
+        patrol=dataclasses.replace(config.patrol, units_per_side=units),
+        days=config.days * horizon,
+    )
+    validate(new)
+    return new
+
+
+def first_seed(config: Config) -> int:
+    """The seed of replication 0, so that timed runs are the runs a sweep would make."""
+    return replication_seeds(config.seed, 1)[0]
+
+
+def run_default(config: Config) -> Callable[[], object]:
+    """One replication including its tables, as the runner makes it."""
+    params, days, seed = model_params(config), config.days, first_seed(config)
+    return lambda: simulate(params, days, seed)
+
+
+def run_epstein(steps: int, seed: int = 42) -> Callable[[], object]:
+    """Mesa's Epstein civil violence example (40x40 default), stepped ``steps`` times."""
+    from mesa.examples.advanced.epstein_civil_violence.model import (
+        EpsteinCivilViolence,
+        EpsteinScenario,
+    )
+
+    def run() -> None:
+        model = EpsteinCivilViolence(scenario=EpsteinScenario(rng=seed))
+        for _ in range(steps):
+            model.step()
+
+    return run
+
+
+# --- row 1: one default run against Epstein -------------------------------------
+
+
+def row_default(settings: Settings) -> list[Result]:
+    """A default run is cheap only relative to something: Mesa's own flagship example."""
+    times = time_cases(
+        {"ours": run_default(scenario_config("roadmap")), "epstein": run_epstein(DAYS)},
+        settings.reps,
+        settings.warmup,
+    )
+    ours, epstein = median(times["ours"]), median(times["epstein"])
+    share = 100 * ours / epstein
+    row, note = "1 default", reps_note(settings)
+    return [
+        Result(
+            row,
+            f"roadmap, 40 sectors, {DAYS} days: wall time",
+            ours,
+            "s",
+            detail=note,
+            samples=times["ours"],
+        ),
+        Result(
+            row,
+            f"Mesa Epstein civil violence 40x40, {DAYS} steps",
+            epstein,
+            "s",
+            detail=note,
+            samples=times["epstein"],
+        ),
+        Result(row, "default run / Epstein run", share, "%", "<= 1 %", share <= 1.0),
+    ]
+
+
+# --- row 2: scaling -----------------------------------------------------------
+
+
+def row_scaling(settings: Settings) -> list[Result]:
+    """Cost should grow linearly with sectors and days; superlinear growth flags an O(n^2)."""
+    base = scenario_config("roadmap")
+    variants = {
+        "x1": (base, 1),
+        "sectors x4": (scaled(base, sectors=4), 4),
+        "sectors x10": (scaled(base, sectors=10), 10),
+        "days x4": (scaled(base, horizon=4), 4),
+    }
+    times = time_cases(
+        {name: run_default(cfg) for name, (cfg, _) in variants.items()},
+        settings.reps,
+        settings.warmup,
+    )
+    t1 = median(times["x1"])
+    row = "2 scaling"
+    results = [
+        Result(
+            row,
+            f"x1: {describe(base)}: wall time",
+            t1,
+            "s",
+            detail=reps_note(settings),
+            samples=times["x1"],
+        )
+    ]
+    for name, (cfg, k) in variants.items():
+        if k == 1:
+            continue
+        ratio = median(times[name]) / t1
+        results.append(
+            Result(
+                row,
+                f"{name}: {describe(cfg)}: time / x1",
+                ratio,
+                "x",
+                f"<= {1.3 * k:g}x (1.3 x linear)",
+                ratio <= 1.3 * k,
+                detail=f"{ratio / k:.2f} of linear",
+                samples=times[name],
+            )
+        )
+    return results
+
+
+def describe(config: Config) -> str:
+    """What a scaling variant contains, so the table says what was scaled."""
+    sectors = sum(
+        round(p.length_km / config.geography.sector_km) for p in config.geography.provinces
+    )
+    return f"{sectors} sectors, {config.patrol.units_per_side} units/side, {config.days} days"
+
+
+# --- row 3: sweep throughput against mesa.batch_run -----------------------------
+
+
+class BatchRoadmap(RoadmapModel):
+    """RoadmapModel as ``mesa.batch_run`` needs it: keyword parameters and a DataCollector.
+
+    batch_run builds models from keyword arguments (``seed`` is passed through
+    because the signature names it) and reads ``datacollector``. The end-of-run
+    summary is collected once, on the last day, exactly as our runner records it.
+    Defined at module level so that batch_run's spawned processes can import it.
+    """
+
+    def __init__(self, scenario: str = "roadmap", seed: int = 0, days: int = DAYS) -> None:
+        super().__init__(model_params(scenario_config(scenario)), days, seed)
+        self.summary: dict = {}
+        self.datacollector = mesa.DataCollector(model_reporters={"summary": "summary"})
+
+    def step(self) -> None:
+        super().step()
+        if self.steps >= self.days:
+            self.summary = collect(self).summary
+            self.datacollector.collect(self)
+            self.running = False
+
+
+def sweep_ours(seeds: int, out: Path) -> pd.DataFrame:
+    """Our way: one run_replications per scenario, 2 worker processes, Parquet on disk."""
+    frames = []
+    for scenario in SCENARIOS:
+        cfg = dataclasses.replace(scenario_config(scenario), replications=seeds, workers=WORKERS)
+        frames.append(run_replications(cfg, out / scenario))
+    return pd.concat(frames, ignore_index=True)
+
+
+def sweep_batch_run(seeds: list[int]) -> pd.DataFrame:
+    """Mesa's way: batch_run over scenario x seed on 2 processes, summaries kept in memory."""
+    rows = batch_run(
+        BatchRoadmap,
+        parameters={"scenario": list(SCENARIOS), "days": DAYS},
+        number_processes=WORKERS,
+        max_steps=DAYS,
+        data_collection_period=-1,
+        display_progress=False,
+        rng=seeds,
+    )
+    return pd.DataFrame(
+        [{"scenario": r["scenario"], "seed": r["seed"], **r["summary"]} for r in rows]
+    )
+
+
+def same_numbers(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
+    """Both ways must compute the same runs, else the throughput comparison is meaningless."""
+    cols = ["scenario", "seed", "border_incidents", "casualties", "final_phase"]
+    a = ours[cols].sort_values(cols[:2]).reset_index(drop=True)
+    b = theirs[cols].sort_values(cols[:2]).reset_index(drop=True)
+    return a.equals(b)
+
+
+def row_sweep(settings: Settings) -> list[Result]:
+    """The runner exists to beat a plain batch_run; measure that on identical work."""
+    n = settings.sweep_seeds
+    base_seeds = {scenario_config(s).seed for s in SCENARIOS}
+    assert len(base_seeds) == 1, "scenarios must share the base seed for paired runs"
+    seeds = replication_seeds(base_seeds.pop(), n)
+    runs = n * len(SCENARIOS)
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        start = time.perf_counter()
+        ours = sweep_ours(n, Path(tmp))
+        t_ours = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = sweep_batch_run(seeds)
+    t_batch = time.perf_counter() - start
+    ratio = t_batch / t_ours
+    row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds"
+    same = "identical summaries" if same_numbers(ours, theirs) else "SUMMARIES DIFFER"
+    return [
+        Result(
+            row,
+            f"run_replications, {what}, {WORKERS} workers, Parquet to disk",
+            runs / t_ours,
+            "runs/s",
+            detail=f"{t_ours:.1f} s, 1 rep",
+        ),
+        Result(
+            row,
+            f"mesa.batch_run, {what}, {WORKERS} processes, in memory",
+            runs / t_batch,
+            "runs/s",
+            detail=f"{t_batch:.1f} s, 1 rep",
+        ),
+        Result(
+            row,
+            "runner / batch_run (runs per second)",
+            ratio,
+            "x",
+            ">= 2x",
+            ratio >= 2.0,
+            detail=same,
+        ),
+    ]
+
+
+# --- row 4: memory --------------------------------------------------------------
+
+
+def maxrss_mb(who: int) -> float:
+    """Peak resident set size in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(who).ru_maxrss * scale / 2**20
+
+
+def stop_forkserver() -> None:
+    """Reap the runner's forkserver, so RUSAGE_CHILDREN covers it and the workers it reaped.
+
+    The workers are children of the forkserver, not of this process, and the
+    forkserver lives until this process exits; only once it is waited for does
+    the kernel fold the workers' peak into our RUSAGE_CHILDREN. Private API,
+    acceptable in a benchmark.
+    """
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
+
+
+def memory_probe(runs: int, days: int, out: Path) -> None:
+    """Body of the fresh subprocess of row 4: one sweep, then its peak memory as JSON."""
+    cfg = dataclasses.replace(scenario_config("roadmap", days), replications=runs, workers=WORKERS)
+    run_replications(cfg, out)
+    stop_forkserver()
+    peak = {
+        "parent_mb": maxrss_mb(resource.RUSAGE_SELF),
+        "child_mb": maxrss_mb(resource.RUSAGE_CHILDREN),
+    }
+    print(json.dumps(peak))
+
+
+def probe_memory(runs: int, days: int) -> dict[str, float]:
+    """A fresh interpreter per sweep: a process's peak RSS never goes down."""
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--memory-probe",
+            str(runs),
+            str(days),
+            tmp,
+        ]
+        out = run_checked(cmd, cwd=Path(tmp))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def row_memory(settings: Settings) -> list[Result]:
+    """Memory must not grow with the number of runs: the runner streams, it does not collect."""
+    small, large = settings.memory_runs
+    peaks = {n: probe_memory(n, MEMORY_DAYS) for n in (small, large)}
+    row = "4 memory"
+    results = []
+    for key, who in (("parent_mb", "parent"), ("child_mb", "largest child")):
+        ratio = peaks[large][key] / peaks[small][key]
+        results.append(
+            Result(
+                row,
+                f"peak RSS {who}, {large} vs {small} runs ({MEMORY_DAYS} days, {WORKERS} workers)",
+                ratio,
+                "x",
+                "<= 1.2x",
+                ratio <= 1.2,
+                detail=f"{peaks[small][key]:.0f} -> {peaks[large][key]:.0f} MB, 1 rep",
+            )
+        )
+    return results
+
+
+# --- row 5: Hydra overhead --------------------------------------------------------
+
+
+def run_checked(cmd: list[str], cwd: Path) -> str:
+    """Run a command, returning stdout; fail loudly with its stderr tail."""
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-20:])
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+    return proc.stdout
+
+
+def time_multirun(overrides: list[str]) -> float:
+    """Wall time of one ``python -m sim -m ...`` in a temporary cwd and sweep dir."""
+    with tempfile.TemporaryDirectory(prefix="bench-hydra-") as tmp:
+        cmd = [sys.executable, "-m", "sim", "-m", *overrides, f"hydra.sweep.dir={tmp}/sweep"]
+        return wall(lambda: run_checked(cmd, cwd=Path(tmp)))
+
+
+def hydra_variants(settings: Settings) -> dict[str, list[str]]:
+    """The same number of runs split into Hydra jobs two ways (figures off in all)."""
+    n = settings.sweep_seeds
+    common = [f"scenario={','.join(SCENARIOS)}", "output.figures=false"]
+    per_seed = [*common, f"seed=range(0,{n})", "replications=1", "workers=1"]
+    variants = {
+        f"{len(SCENARIOS)} jobs (1 per scenario) x {n} reps, {WORKERS} workers": [
+            *common,
+            f"replications={n}",
+            f"workers={WORKERS}",
+        ],
+        f"{len(SCENARIOS) * n} jobs (1 per seed), basic launcher": per_seed,
+    }
+    if settings.hydra_joblib:
+        joblib = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={WORKERS}"]
+        variants[f"{len(SCENARIOS) * n} jobs (1 per seed), joblib n_jobs={WORKERS}"] = [
+            *per_seed,
+            *joblib,
+        ]
+    return variants
+
+
+def row_hydra(settings: Settings) -> list[Result]:
+    """Per-seed Hydra jobs are the obvious but costly way; quantify what replications= saves."""
+    runs = settings.sweep_seeds * len(SCENARIOS)
+    row = "5 hydra"
+    results = []
+    for name, overrides in hydra_variants(settings).items():
+        seconds = time_multirun(overrides)
+        results.append(
+            Result(row, name, runs / seconds, "runs/s", detail=f"{seconds:.1f} s, 1 rep")
+        )
+    per_scenario, per_seed = results[0].value, results[1].value
+    results.append(
+        Result(row, "per-scenario jobs / per-seed jobs (basic)", per_scenario / per_seed, "x")
+    )
+    return results
+
+
+# --- output -----------------------------------------------------------------------
+
+ROW_FUNCTIONS: dict[str, Callable[[Settings], list[Result]]] = {
+    "default": row_default,
+    "scaling": row_scaling,
+    "sweep": row_sweep,
+    "memory": row_memory,
+    "hydra": row_hydra,
+}
+
+
+def machine_info() -> dict[str, object]:
+    """Enough to tell whether two result files are comparable."""
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "sim_version": sim.__version__,
+        "mesa_version": mesa.__version__,
+        "numpy_version": np.__version__,
+    }
+
+
+def format_table(results: Iterable[Result]) -> str:
+    """Plain aligned text: one header, one line per measurement."""
+    header = ("row", "measurement", "value", "target", "met?")
+    lines = [
+        (r.row, r.measurement, r.shown(), r.target, {None: "-", True: "yes", False: "NO"}[r.met])
+        for r in results
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(header), rule, *(fmt(line) for line in lines)])
+
+
+def write_json(path: Path, settings: Settings, rows: list[str], results: list[Result]) -> None:
+    """The same data as the table, plus the settings and machine, for later comparison."""
+    data = {
+        "machine": machine_info(),
+        "quick": settings.quick,
+        "rows": rows,
+        "settings": dataclasses.asdict(settings),
+        "results": [dataclasses.asdict(r) for r in results],
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+# --- profile ------------------------------------------------------------------------
+
+
+def profile_default(top: int = 15) -> None:
+    """Where a default run's time goes: top functions by cumulative and by own time."""
+    fn = run_default(scenario_config("roadmap"))
+    fn()  # warm-up: imports and caches are not the run's cost
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    entries = stats.stats.items()
+    print(f"one default run under cProfile: {total:.2f} s")
+    for title, index in (("cumulative", 3), ("own (tottime)", 2)):
+        print(f"\ntop {top} by {title} time")
+        ranked = sorted(entries, key=lambda item: item[1][index], reverse=True)[:top]
+        for (path, line, name), values in ranked:
+            where = f"{Path(path).name}:{line}({name})" if line else name
+            print(f"  {100 * values[index] / total:5.1f} %  {values[1]:>8} calls  {where}")
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer reps and runs; smoke check")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[*ROWS, *ROWS.values()],
+        metavar="ROW",
+        help=f"run only this row (repeatable): {', '.join(f'{k}/{v}' for k, v in ROWS.items())}",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="JSON results file")
+    parser.add_argument("--profile", action="store_true", help="profile one default run and exit")
+    parser.add_argument("--memory-probe", nargs=3, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.memory_probe:
+        runs, days, out = args.memory_probe
+        memory_probe(int(runs), int(days), Path(out))
+        return
+    if args.profile:
+        profile_default()
+        return
+    settings = QUICK if args.quick else FULL
+    wanted = {ROWS.get(r, r) for r in args.only or ROW_FUNCTIONS}
+    rows = [name for name in ROW_FUNCTIONS if name in wanted]
+    results: list[Result] = []
+    for name in rows:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results += ROW_FUNCTIONS[name](settings)
+    print(format_table(results))
+    write_json(args.output, settings, rows, results)
+    print(f"\nwritten {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

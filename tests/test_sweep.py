@@ -1,0 +1,163 @@
+"""Multiruns end to end: aggregation, launchers, failures, resume, and sim.compare."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SMALL = ["replications=3", "days=120", "workers=1"]
+
+
+def multirun(
+    *args, cwd: Path, sweep_dir: Path, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "sim", "-m", *args, f"hydra.sweep.dir={sweep_dir}"]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def sweep_runs(sweep_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(sweep_dir / "sweep" / "runs.parquet")
+
+
+@pytest.fixture(scope="module")
+def basic_sweep(tmp_path_factory):
+    root = tmp_path_factory.mktemp("basic")
+    result = multirun("scenario=baseline,roadmap", *SMALL, cwd=root, sweep_dir=root / "sw")
+    assert result.returncode == 0, result.stderr
+    return root / "sw", result
+
+
+@pytest.mark.slow
+def test_multirun_is_aggregated_into_one_table_each(basic_sweep):
+    sweep_dir, result = basic_sweep
+    runs = sweep_runs(sweep_dir)
+    assert len(runs) == 6 and set(runs["scenario"]) == {"baseline", "roadmap"}
+    ts = pd.read_parquet(sweep_dir / "sweep" / "timeseries.parquet")
+    assert len(ts) == 6 * 120 and {"variant", "config_id", "border_incidents"} <= set(ts.columns)
+    figures = {p.name for p in (sweep_dir / "sweep" / "figures").iterdir()}
+    assert {
+        "incidents_by_scenario.png",
+        "outcomes.png",
+        "phase_share.png",
+        "difference_border_incidents_per_month.png",
+    } <= figures
+    assert "jobs 2/2" in result.stdout
+    assert "Paired difference from baseline" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["joblib", "ray"])
+def test_launchers_give_the_same_numbers(basic_sweep, tmp_path, launcher):
+    sweep_dir, _ = basic_sweep
+    extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
+    result = multirun(
+        "scenario=baseline,roadmap",
+        *SMALL,
+        f"hydra/launcher={launcher}",
+        *extra,
+        cwd=tmp_path,
+        sweep_dir=tmp_path / "sw",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    cols = ["scenario", "replication", "seed", "border_incidents", "detection_rate", "final_trust"]
+    ours = sweep_runs(tmp_path / "sw").sort_values(["scenario", "replication"])[cols]
+    ref = sweep_runs(sweep_dir).sort_values(["scenario", "replication"])[cols]
+    pd.testing.assert_frame_equal(ours.reset_index(drop=True), ref.reset_index(drop=True))
+
+
+@pytest.mark.slow
+def test_numeric_grid_gets_columns_and_a_heatmap(tmp_path):
+    result = multirun(
+        "measures.joint_patrols.intensity=0,1",
+        "patrol.units_per_side=30,60",
+        "scenario=all_at_once",
+        "replications=2",
+        "days=200",
+        "workers=1",
+        cwd=tmp_path,
+        sweep_dir=tmp_path / "sw",
+    )
+    assert result.returncode == 0, result.stderr
+    runs = sweep_runs(tmp_path / "sw")
+    assert runs["measures.joint_patrols.intensity"].dtype.kind in "if"
+    assert sorted(runs["patrol.units_per_side"].unique()) == [30, 60]
+    assert (
+        tmp_path / "sw" / "sweep" / "figures" / "heatmap_border_incidents_per_month.png"
+    ).exists()
+
+
+@pytest.mark.slow
+def test_a_failing_job_does_not_lose_the_others(tmp_path):
+    result = multirun(
+        "measures.joint_patrols.intensity=0.5,1.7", *SMALL, cwd=tmp_path, sweep_dir=tmp_path / "sw"
+    )
+    assert result.returncode != 0
+    assert "FAILED job1" in result.stdout and "intensity=1.7: out of range" in result.stdout
+    runs = sweep_runs(tmp_path / "sw")
+    assert len(runs) == 3 and (runs["measures.joint_patrols.intensity"] == 0.5).all()
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_and_skips_finished_jobs(tmp_path):
+    args = ["scenario=baseline,roadmap,security_only", "replications=4", "days=1095", "workers=1"]
+    sweep_dir = tmp_path / "sw"
+    cmd = [sys.executable, "-m", "sim", "-m", *args, f"hydra.sweep.dir={sweep_dir}"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while not (sweep_dir / "job0" / "job.json").exists():
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.parent.name for p in sweep_dir.glob("*/job.json")}
+    assert "job0" in finished and len(finished) < 3
+    before = pd.read_parquet(sweep_dir / "job0" / "runs.parquet")
+    result = multirun(*args, cwd=tmp_path, sweep_dir=sweep_dir)
+    assert result.returncode == 0, result.stderr
+    assert "job0: results for this config, seed and version exist; skipped" in result.stdout
+    assert f"{len(finished)} job(s) reused existing results" in result.stdout
+    runs = sweep_runs(sweep_dir)
+    assert len(runs) == 12
+    pd.testing.assert_frame_equal(
+        runs[runs["scenario"] == "baseline"][before.columns].reset_index(drop=True), before
+    )
+
+
+@pytest.mark.slow
+def test_compare_rebuilds_tables_and_figures(basic_sweep, tmp_path):
+    sweep_dir, _ = basic_sweep
+    out = tmp_path / "cmp"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.compare",
+        str(sweep_dir),
+        "--metric",
+        "final_trust",
+        "--baseline",
+        "roadmap",
+        "--out",
+        str(out),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Paired difference from roadmap (final_trust)" in result.stdout
+    assert (out / "figures" / "difference_final_trust.png").exists()
+    assert len(pd.read_parquet(out / "runs.parquet")) == 6
+    bad = subprocess.run(
+        [sys.executable, "-m", "sim.compare", str(sweep_dir), "--metric", "nope"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --metric nope")
