@@ -124,7 +124,13 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         compare = config.compare
         try:
-            aggregate([sweep_dir], sweep_dir / "sweep", compare.metric, compare.baseline)
+            aggregate(
+                [sweep_dir],
+                sweep_dir / "sweep",
+                compare.metric,
+                compare.baseline,
+                tuple(compare.heatmaps),
+            )
         except (FileNotFoundError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(1)

@@ -295,10 +295,16 @@ class OutputParams:
 
 @dataclass
 class CompareParams:
-    """How a multirun's aggregation compares scenarios."""
+    """How a multirun's aggregation compares scenarios.
+
+    ``metric`` is the outcome of the paired-difference figure; ``baseline`` the
+    variant differences are taken from (default: ``baseline`` if swept, else the
+    first); ``heatmaps`` the outcomes drawn when two numeric parameters are swept.
+    """
 
     metric: str = "border_incidents_per_month"
     baseline: str | None = None
+    heatmaps: list[str] = field(default_factory=lambda: ["border_incidents_per_month"])
 
 
 @dataclass

@@ -140,9 +140,12 @@ def _result_dirs(roots: list[Path]) -> list[Path]:
 
 def swept_columns(overrides: pd.Series) -> pd.DataFrame:
     """One column per overridden key, numeric where the values are numbers."""
-    parsed = [dict(o.split("=", 1) for o in str(text).split() if "=" in o) for text in overrides]
+    parsed = [
+        {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in str(text).split() if "=" in o)}
+        for text in overrides
+    ]
     frame = pd.DataFrame(parsed, index=overrides.index)
-    drop = [c for c in frame.columns if c.lstrip("+~") in IGNORED_OVERRIDES or c == "scenario"]
+    drop = [c for c in frame.columns if c in IGNORED_OVERRIDES or c == "scenario"]
     frame = frame.drop(columns=drop)
     for col in frame.columns:
         frame[col] = _maybe_numeric(frame[col])
@@ -189,6 +192,7 @@ def aggregate(
     out: Path,
     metric: str = "border_incidents_per_month",
     baseline: str | None = None,
+    heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
 ) -> pd.DataFrame:
     """Merge the jobs under ``roots`` into ``out`` (tables + figures); return the comparison."""
     found = collect(roots)
@@ -230,9 +234,9 @@ def aggregate(
         if pd.api.types.is_numeric_dtype(swept[c]) and swept[c].nunique() > 1
     ]
     if len(numeric) >= 2:
-        save_figure(
-            heatmap_figure(runs, numeric[0], numeric[1], metric), figures / f"heatmap_{metric}.png"
-        )
+        for name in dict.fromkeys([*heatmaps, metric]):
+            heat = heatmap_figure(runs, numeric[0], numeric[1], name)
+            save_figure(heat, figures / f"heatmap_{name}.png")
     table = summary_table(by_variant)
     _report(table, diffs, found, out)
     return table
