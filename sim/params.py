@@ -272,7 +272,7 @@ class CommunityParams:
     displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
     displacement_hardship: float = bounded(2.0, 0.0, 100.0)
     economic_relief: float = bounded(0.6, 0.0, 1.0)
-    crossing_rate: float = bounded(0.00012, 0.0, 10.0)
+    crossing_rate: float = bounded(0.0005, 0.0, 10.0)
     corridor_crossing_relief: float = bounded(0.6, 0.0, 1.0)
     corridor_protection: float = bounded(0.5, 0.0, 1.0)
 
