@@ -8,11 +8,13 @@ group) are drawn as counts from their hardship.
   lowered by economic projects, raised by the displaced share. Violence adds
   hardship and displaces people where it strikes; corridors soften both.
 - Irregular crossings: each cell sends ``Poisson(crossing_rate * population *
-  hardship**2)`` groups across per day, fewer with humanitarian corridors; the
-  other side's patrols may detect them.
+  hardship**2)`` groups across per day (drawn as one Poisson total split over
+  cells by their pressure), fewer with humanitarian corridors; the other side's
+  patrols may detect them.
 - Recruitment: each armed group gains ``Poisson(recruit_rate * sum of
   population * hardship**2)`` fighters a day from the home-side cells of its
-  reach, and loses ``attrition`` of them.
+  reach and loses ``attrition`` of them a day, tallied every
+  ``armed_groups.recruit_every_days``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.armed_group import pick
 from sim.incidents import IncidentType
 from sim.measures import Measure
 
@@ -45,6 +48,7 @@ class Communities:
         self._sides = np.repeat([0, 1], n)
         self._sectors = np.tile(np.arange(n), 2)
         self._catchment: np.ndarray | None = None
+        self.pressure = (self.population * self.hardship**2).ravel()
 
     def civilian_exposure(self) -> float:
         """Share of an attack's usual harm civilians suffer, lowered by safe corridors."""
@@ -61,33 +65,32 @@ class Communities:
         target = np.minimum(1.0, target + c.displacement_hardship * self.displaced)
         self.hardship += (target - self.hardship) / c.relax_days
         self.displaced -= self.displaced / c.displacement_return_days
-        rate = c.crossing_rate * self.population * self.hardship**2
-        rate *= 1.0 - c.corridor_crossing_relief * e[Measure.HUMANITARIAN_CORRIDORS]
-        counts = self.stream.poisson(rate.ravel())
-        total = counts.sum()
+        self.pressure = (self.population * self.hardship**2).ravel()
+        relief = 1.0 - c.corridor_crossing_relief * e[Measure.HUMANITARIAN_CORRIDORS]
+        total = self.stream.poisson(c.crossing_rate * relief * self.pressure.sum())
         if total == 0:
             return
-        origin = np.repeat(self._sides, counts)
-        sectors = np.repeat(self._sectors, counts)
-        dest = 1 - origin
+        cells = pick(self.stream, self.pressure, total)  # where today's crossers come from
+        n = self.model.border.n
+        dest, sectors = 1 - cells // n, cells % n
         detected, effort = self.model.search.attempts(self.stream, dest, sectors)
         self.model.log.add_batch(
             day, sectors, dest, IncidentType.IRREGULAR_CROSSING, self.actor, detected, effort
         )
 
-    def recruit(self, groups: list) -> None:
-        """Hardship in the home communities of each group's reach brings it recruits."""
+    def recruit(self, groups: list, days: int) -> None:
+        """The last ``days`` of hardship in each group's home catchment bring it recruits;
+        some fighters leave."""
         if self._catchment is None:
             self._catchment = np.zeros((len(groups), self.hardship.size))
             n = self.model.border.n
             for i, g in enumerate(groups):
                 self._catchment[i, g.home * n + g.reach] = 1.0
         a = self.model.params.armed_groups
-        pool = self._catchment @ (self.population * self.hardship**2).ravel()
-        recruits = self.stream.poisson(a.recruit_rate * pool)
+        recruits = self.stream.poisson(days * a.recruit_rate * (self._catchment @ self.pressure))
         fighters = np.array([g.fighters for g in groups])
-        left = self.stream.binomial(fighters, a.attrition)
-        for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=False):
+        left = self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
+        for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=True):
             g.fighters = new
 
     def on_violence(self, side: int, sector: int, casualties: int) -> None:

@@ -91,6 +91,9 @@ class Measures:
         self.level = np.zeros(len(items))
         self.effect = np.zeros(len(items))
         self.active = np.zeros(len(items), dtype=bool)
+        self._settled_for: tuple[int, bool] | None = None
+        pending = self.start_day[self.enabled & ~self.by_phase]
+        self._day_starts = np.unique(pending)
 
     def update(self, day: int, phase: int, cooperating: bool) -> bool:
         """Advance every level by one day given the roadmap phase and cooperation.
@@ -98,6 +101,8 @@ class Measures:
         Returns whether any effect changed (so that derived state is recomputed
         only when needed).
         """
+        if self._settled_for == (phase, cooperating) and day not in self._day_starts:
+            return False  # every level is at 0 or 1 and nothing that starts it changed
         started = np.where(self.by_phase, phase >= self.start_phase, day >= self.start_day)
         self.active = self.enabled & started & (cooperating | ~self.joint)
         level = np.where(
@@ -106,7 +111,9 @@ class Measures:
             np.maximum(self.level - self.wind_down_step, 0.0),
         )
         if np.array_equal(level, self.level):
+            self._settled_for = (phase, cooperating)
             return False
+        self._settled_for = None
         self.level = level
         self.effect = self.intensity * level
         return True

@@ -156,7 +156,9 @@ class RoadmapModel(mesa.Model):
         if changed:
             self.search.refresh(self.measures)
         self.communities.step(day)
-        self.communities.recruit(self.armed_groups)
+        every = self.params.armed_groups.recruit_every_days
+        if day % every == every - 1:
+            self.communities.recruit(self.armed_groups, every)
         for network in self.networks:
             network.step()
         self.agents_by_type[ArmedGroup].shuffle_do("step")

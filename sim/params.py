@@ -237,6 +237,7 @@ class ArmedGroupParams:
     initial_arms: float = bounded(30.0, 0.0, 1e6)
     arms_per_attempt: float = bounded(1.0, 0.0, 1e6)
     recruit_rate: float = bounded(0.004, 0.0, 100.0)
+    recruit_every_days: int = bounded(7, 1, 365)
     attrition: float = bounded(0.003, 0.0, 1.0)
     losses_interdicted: float = bounded(3.0, 0.0, 1e6)
     losses_counterstrike: float = bounded(6.0, 0.0, 1e6)

@@ -19,6 +19,13 @@ def softmax(values: np.ndarray, temperature: float) -> np.ndarray:
     return z / z.sum()
 
 
+def pick(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> np.ndarray | int:
+    """Draw indices with probabilities ``p`` (inverse CDF; cheaper than ``Generator.choice``)."""
+    cdf = np.cumsum(p)
+    u = rng.random(size) * cdf[-1]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(p) - 1)
+
+
 def reach_window(n: int, centre: int, width: int) -> np.ndarray:
     """Indices of ``width`` contiguous sectors around ``centre``, kept inside the border."""
     width = min(width, n)
@@ -70,8 +77,7 @@ class ArmedGroup(Agent):
         if self.arms < a.arms_per_attempt or self.stream.random() >= self.propensity:
             return
         self.arms -= a.arms_per_attempt
-        i = int(self.stream.choice(len(self.reach), p=softmax(self.value, a.choice_temperature)))
-        self._attempt(i)
+        self._attempt(int(pick(self.stream, softmax(self.value, a.choice_temperature))))
 
     def _attempt_probability(self) -> float:
         a = self.model.params.armed_groups

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
 
-from sim.agents.armed_group import reach_window, softmax
-from sim.detection import detection_probability
+from sim.agents.armed_group import pick, reach_window, softmax
 from sim.incidents import IncidentType
 from sim.measures import Measure
 
@@ -44,41 +44,33 @@ class SmugglingNetwork(Agent):
         self.clients: list = []  # the armed groups across the line, set by the model
 
     def step(self) -> None:
-        """Send today's shipments."""
-        model, s = self.model, self.model.params.smuggling
-        clients = self.clients
-        need = sum(g.arms_need for g in clients)
-        demand = min(1.0, need / (s.arms_target * max(1, len(clients)))) if clients else 0.0
-        self.rate = s.shipments_per_day * demand
+        """Decide how many shipments to send today, and send them."""
+        s = self.model.params.smuggling
+        need = sum(g.arms_need for g in self.clients)
+        full = s.arms_target * len(self.clients)
+        self.rate = s.shipments_per_day * min(1.0, need / full) if full > 0 else 0.0
         k = self.stream.poisson(self.rate)
-        if k == 0:
-            return
-        idx = self.stream.choice(
-            len(self.reach), size=k, p=softmax(self.value, s.choice_temperature)
-        )
+        if k:
+            self._ship(k, need)
+
+    def _ship(self, k: int, need: float) -> None:
+        model, s = self.model, self.model.params.smuggling
+        idx = pick(self.stream, softmax(self.value, s.choice_temperature), k)
         sectors = self.reach[idx]
         via_gate = self.gate[idx] & (self.stream.random(k) < s.gate_use)
         caught_green, effort = model.search.attempts(self.stream, self.dest, sectors)
-        customs = detection_probability(
-            model.measures.effect[Measure.CUSTOMS_INSPECTIONS], model.params.patrol.customs_sweep
+        customs = -math.expm1(
+            -model.params.patrol.customs_sweep * model.measures.effect[Measure.CUSTOMS_INSPECTIONS]
         )
-        caught_gate = self.stream.random(k) < customs
-        seized = np.where(via_gate, caught_gate, caught_green)
+        seized = np.where(via_gate, self.stream.random(k) < customs, caught_green)
         np.add.at(self.value, idx, s.learning_rate * (~seized - self.value[idx]))
         kinds = np.where(seized, IncidentType.SMUGGLING_SEIZED, IncidentType.SMUGGLING_DELIVERED)
-        model.log.add_batch(
-            model.day,
-            sectors,
-            self.dest,
-            kinds,
-            self.actor,
-            seized,
-            np.where(via_gate, np.nan, effort),
-        )
+        effort[via_gate] = np.nan
+        model.log.add_batch(model.day, sectors, self.dest, kinds, self.actor, seized, effort)
         model.governments[self.dest].observe(sectors[seized])
-        delivered = float((~seized).sum()) * s.arms_per_shipment
+        delivered = float(k - seized.sum()) * s.arms_per_shipment
         if delivered and need > 0:
-            for g in clients:
+            for g in self.clients:
                 g.receive_arms(delivered * g.arms_need / need)
         model.record_arms_delivered(delivered)
 
