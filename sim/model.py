@@ -1,15 +1,17 @@
 """The roadmap model: a Mesa model of two states, their border and the people and groups on it.
 
 One step is one day. The order within a day is fixed and reads like the story:
-the phase machine looks at yesterday, measures ramp, governments relax and
-(weekly) redeploy patrols, communities move, smugglers and armed groups act,
-and the two states' forces meet at the line.
+the phase machine looks at yesterday, measures ramp, governments relax,
+communities move, smugglers and armed groups act, and the two states' forces
+meet at the line. Weekly routines (patrol redeployment, the recruitment tally)
+are events on Mesa's event list at the end of their day.
 """
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
+from mesa.time import Priority, Schedule
 
 from sim.agents import ArmedGroup, Government, Mediator, PatrolUnit, SmugglingNetwork, StateForces
 from sim.communities import Communities
@@ -65,7 +67,7 @@ class RoadmapModel(mesa.Model):
             network.clients = [g for g in self.armed_groups if g.home == network.dest]
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
         self.series = DailySeries(days)
-        self._last_redeploy = -params.patrol.redeploy_days
+        self._schedule_routines()
 
     @property
     def day(self) -> int:
@@ -83,6 +85,26 @@ class RoadmapModel(mesa.Model):
 
     def state_actor(self, side: int) -> int:
         return side  # the two states are registered first
+
+    def _schedule_routines(self) -> None:
+        """Periodic routines on Mesa's event list, run at the end of their day.
+
+        Patrols are deployed now and redeployed every ``redeploy_days``; armed
+        groups' recruitment is tallied every ``recruit_every_days``.
+        """
+        self._redeploy()
+        every = self.params.patrol.redeploy_days
+        self.schedule_recurring(self._redeploy, Schedule(every, start=every), Priority.LOW)
+        every = self.params.armed_groups.recruit_every_days
+        self.schedule_recurring(self._recruit, Schedule(every, start=every), Priority.LOW)
+
+    def _redeploy(self) -> None:
+        for gov in self.governments:
+            gov.redeploy(self.params.patrol.redeploy_days)
+        self._search_stale = True
+
+    def _recruit(self) -> None:
+        self.communities.recruit(self.armed_groups, self.params.armed_groups.recruit_every_days)
 
     def _create_patrols(self) -> None:
         units = self.params.patrol.units_per_side
@@ -147,18 +169,10 @@ class RoadmapModel(mesa.Model):
         changed = self.measures.update(day, self.phases.phase, cooperating)
         for gov in self.governments:
             gov.relax()
-        since = day - self._last_redeploy
-        if since >= self.params.patrol.redeploy_days:
-            for gov in self.governments:
-                gov.redeploy(since)
-            self._last_redeploy = day
-            changed = True
-        if changed:
+        if changed or self._search_stale:
             self.search.refresh(self.measures)
+            self._search_stale = False
         self.communities.step(day)
-        every = self.params.armed_groups.recruit_every_days
-        if day % every == every - 1:
-            self.communities.recruit(self.armed_groups, every)
         for network in self.networks:
             network.step()
         self.agents_by_type[ArmedGroup].shuffle_do("step")
