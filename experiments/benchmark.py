@@ -340,7 +340,11 @@ def same_numbers(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
     cols = ["scenario", "seed", "border_incidents", "casualties", "final_phase"]
     a = ours[cols].sort_values(cols[:2]).reset_index(drop=True)
     b = theirs[cols].sort_values(cols[:2]).reset_index(drop=True)
-    return a.equals(b)
+    if a.equals(b):
+        return True
+    diff = a.compare(b) if a.shape == b.shape else f"{len(a)} vs {len(b)} runs"
+    print(f"runner and batch_run disagree:\n{diff}", file=sys.stderr)
+    return False
 
 
 def row_sweep(settings: Settings) -> list[Result]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.armed_group import pick
+from sim.agents.crosser import pick
 from sim.incidents import IncidentType
 from sim.measures import Measure
 

@@ -64,7 +64,7 @@ class RoadmapModel(mesa.Model):
             for i, origin in enumerate(origins)
         ]
         for network in self.networks:
-            network.clients = [g for g in self.armed_groups if g.home == network.dest]
+            network.clients = [g for g in self.armed_groups if g.home == network.target]
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
         self.series = DailySeries(days)
         self._schedule_routines()
@@ -129,12 +129,9 @@ class RoadmapModel(mesa.Model):
     def planned_attempts(self, side: int) -> np.ndarray:
         """Expected hostile crossings into ``side`` per sector: what shared intelligence reveals."""
         plan = np.zeros(self.border.n)
-        for group in self.armed_groups:
-            if group.target == side:
-                plan += group.planned()
-        for network in self.networks:
-            if network.dest == side:
-                plan += network.planned()
+        for crosser in (*self.armed_groups, *self.networks):
+            if crosser.target == side:
+                plan += crosser.planned()
         return plan
 
     def on_interdiction(self, side: int, sector: int) -> None:
