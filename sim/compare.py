@@ -30,6 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="scenario (variant) to compare against; default 'baseline' if present",
     )
     parser.add_argument(
+        "--heatmaps",
+        nargs="+",
+        default=["border_incidents_per_month"],
+        help="outcomes to draw as heatmaps when two numeric parameters were swept",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -42,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     out = args.out or args.dirs[0] / "comparison"
     try:
-        aggregate(args.dirs, out, args.metric, args.baseline)
+        aggregate(args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps))
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

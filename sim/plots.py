@@ -42,6 +42,21 @@ def label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric.replace("_", " "))
 
 
+def compact_labels(names: list[str]) -> dict[str, str]:
+    """Short names for variants: drop what all share; if one key varies, keep its values.
+
+    ``["roadmap ablation=none", "roadmap ablation=without_hotline"]`` ->
+    ``none``, ``without_hotline``.
+    """
+    tokens = [name.split() for name in names]
+    common = set.intersection(*(set(t) for t in tokens)) if tokens else set()
+    kept = [[t for t in ts if t not in common] for ts in tokens]
+    keys = {t.split("=", 1)[0] for ts in kept for t in ts if "=" in t}
+    if len(keys) == 1 and all(len(ts) == 1 and "=" in ts[0] for ts in kept):
+        kept = [[ts[0].split("=", 1)[1]] for ts in kept]
+    return {n: " ".join(k) or n for n, k in zip(names, kept, strict=True)}
+
+
 def monthly_matrix(ts: pd.DataFrame, metric: str = "border_incidents") -> pd.DataFrame:
     """Replications x complete months of monthly totals of ``metric``."""
     days_in_month = ts.groupby("month")["day"].nunique()
@@ -110,6 +125,7 @@ def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
     """One panel per scenario: monthly border incidents with 95% band, its phases shaded,
     and the baseline's mean as a dashed reference."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
+    names = compact_labels(scenarios)
     cols = min(2, len(scenarios))
     rows = int(np.ceil(len(scenarios) / cols))
     fig = Figure(figsize=(6 * cols, 3.2 * rows + 0.8), layout="constrained")
@@ -122,10 +138,16 @@ def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
     for i, (ax, name) in enumerate(zip(axes, scenarios, strict=False)):
         sub = ts[ts["scenario"] == name]
         shown.update(shade_phases(ax, sub))
-        draw_monthly_band(ax, sub, f"C{i}", name)
+        draw_monthly_band(ax, sub, f"C{i % 10}", names[name])
         if reference is not None and name != baseline:
-            ax.plot(*reference, color="0.3", lw=1.2, ls="--", label=f"{baseline} (mean)")
-        ax.set_title(name)
+            ax.plot(
+                *reference,
+                color="0.3",
+                lw=1.2,
+                ls="--",
+                label=f"{names.get(baseline, baseline)} (mean)",
+            )
+        ax.set_title(names[name])
         ax.legend(loc="upper right", fontsize=7)
         ax.set_ylim(bottom=0)
     for ax in axes[len(scenarios) :]:
@@ -149,6 +171,7 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
     """Final outcomes per scenario: mean and 95% CI of each metric."""
     metrics = metrics or {k: v for k, v in OUTCOMES.items() if k in runs}
     scenarios = list(dict.fromkeys(runs["scenario"]))
+    names = compact_labels(scenarios)
     cols = min(3, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
     fig = Figure(
@@ -161,7 +184,7 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
         m = np.array([s[0] for s in stats_])
         err = np.array([[s[0] - s[1], s[2] - s[0]] for s in stats_]).T
         ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="o", color="C0", capsize=3)
-        ax.set_yticks(y, scenarios)
+        ax.set_yticks(y, [names[s] for s in scenarios])
         ax.set_xlabel(title, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         reached = [runs.loc[runs["scenario"] == s, metric].notna().mean() for s in scenarios]
@@ -199,7 +222,10 @@ def difference_table(runs: pd.DataFrame, baseline: str, metric: str) -> pd.DataF
 
 def difference_figure(diffs: pd.DataFrame) -> Figure:
     """Paired differences from the baseline with bootstrap 95% intervals and effect sizes."""
-    fig = Figure(figsize=(8, 0.5 * len(diffs) + 1.8), layout="constrained")
+    metric, baseline = diffs["metric"].iloc[0], diffs["baseline"].iloc[0]
+    names = compact_labels([baseline, *diffs["scenario"]])
+    diffs = diffs.sort_values("mean", ascending=False)
+    fig = Figure(figsize=(9, 0.45 * len(diffs) + 2), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(diffs))
     err = np.vstack([diffs["mean"] - diffs["low"], diffs["high"] - diffs["mean"]])
@@ -213,26 +239,29 @@ def difference_figure(diffs: pd.DataFrame) -> Figure:
         label="mean difference, bootstrap 95% CI",
     )
     ax.axvline(0, color="0.3", lw=1)
-    for yi, (_, r) in zip(y, diffs.iterrows(), strict=False):
-        ax.annotate(
-            f" d_z={r['effect_size']:.2f}, p={r['p_value']:.2g}",
-            (r["high"], yi),
-            va="center",
-            fontsize=8,
+    for yi, (_, r) in zip(y, diffs.iterrows(), strict=True):
+        text = (
+            f" d_z={r['effect_size']:.2f}, p={r['p_value']:.2g}"
+            if np.isfinite(r["effect_size"])
+            else " identical in every pair"
         )
-    ax.set_yticks(y, diffs["scenario"])
+        ax.annotate(text, (r["high"], yi), va="center", fontsize=8)
+    ax.set_yticks(y, [names[s] for s in diffs["scenario"]])
     ax.invert_yaxis()
-    metric, baseline = diffs["metric"].iloc[0], diffs["baseline"].iloc[0]
-    ax.set_xlabel(f"Difference from {baseline}: {label(metric)}")
-    ax.set_title(f"Paired difference from {baseline} (common random numbers)")
+    ax.set_xlabel(f"{label(metric)}: difference from {names[baseline]}")
+    pairs = diffs["n"].max()
+    ax.set_title(
+        f"Paired difference from {names[baseline]}\n(common random numbers, {pairs} pairs)"
+    )
     ax.legend(loc="lower right", fontsize=8)
-    ax.margins(x=0.25)
+    ax.margins(x=0.35)
     return fig
 
 
 def phase_share_figure(ts: pd.DataFrame) -> Figure:
     """Share of replications in each phase over time, one panel per scenario."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
+    names = compact_labels(scenarios)
     fig = Figure(figsize=(9, 1.9 * len(scenarios) + 1), layout="constrained")
     axes = fig.subplots(len(scenarios), 1, sharex=True, squeeze=False).ravel()
     for ax, name in zip(axes, scenarios, strict=False):
@@ -249,7 +278,7 @@ def phase_share_figure(ts: pd.DataFrame) -> Figure:
         )
         ax.set_ylim(0, 1)
         ax.set_ylabel("Share of runs")
-        ax.set_title(name, fontsize=9)
+        ax.set_title(names[name], fontsize=9)
     axes[-1].set_xlabel("Day")
     fig.legend(
         handles=phase_legend_handles([1, 2, 3])
@@ -263,25 +292,25 @@ def phase_share_figure(ts: pd.DataFrame) -> Figure:
 
 
 def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
-    """Mean of ``metric`` over a grid of two swept parameters."""
-    table = runs.groupby([y, x])[metric].mean().unstack(x)
+    """Mean of ``metric`` over a grid of two swept parameters, each cell with its 95% CI."""
+    cells = runs.groupby([y, x])[metric].agg(lambda v: mean_ci(v.to_numpy()))
+    mean = cells.map(lambda c: c[0]).unstack(x)
+    half = cells.map(lambda c: (c[2] - c[1]) / 2).unstack(x)
+    n = int(runs.groupby([y, x]).size().min())
     fig = Figure(figsize=(6.5, 5), layout="constrained")
     ax = fig.add_subplot()
-    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns])
-    ax.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index])
-    for (i, j), value in np.ndenumerate(table.to_numpy()):
-        ax.text(
-            j,
-            i,
-            f"{value:.3g}",
-            ha="center",
-            va="center",
-            fontsize=8,
-            color="white" if value < np.nanmean(table.to_numpy()) else "black",
+    image = ax.imshow(mean.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(mean.columns)), [f"{v:g}" for v in mean.columns])
+    ax.set_yticks(range(len(mean.index)), [f"{v:g}" for v in mean.index])
+    middle = np.nanmean(mean.to_numpy())
+    for (i, j), value in np.ndenumerate(mean.to_numpy()):
+        text = (
+            f"{value:.3g}\n±{half.iat[i, j]:.2g}" if np.isfinite(half.iat[i, j]) else f"{value:.3g}"
         )
+        color = "white" if value < middle else "black"
+        ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     fig.colorbar(image, ax=ax, label=f"{label(metric)} (mean)")
-    ax.set_title(f"{label(metric)}")
+    ax.set_title(f"{label(metric)}\nmean ± 95% CI half-width, {n}+ runs per cell", fontsize=10)
     return fig

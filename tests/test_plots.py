@@ -56,7 +56,7 @@ def test_outcomes_and_difference_figures(tables):
         and diffs.loc[0, "low"] <= diffs.loc[0, "mean"] <= diffs.loc[0, "high"]
     )
     ax = difference_figure(diffs).axes[0]
-    assert "Difference from baseline" in ax.get_xlabel()
+    assert ax.get_xlabel() == "Border incidents per month: difference from baseline"
     assert any("d_z=" in t.get_text() for t in ax.texts)
 
 
