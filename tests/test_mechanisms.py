@@ -104,3 +104,32 @@ def test_casualties_are_heavy_tailed():
         [r.incidents.query("type == 'attack'")["casualties"].to_numpy() for r in runs]
     )
     assert np.quantile(cas, 0.99) > 5 * np.median(cas[cas > 0])
+
+
+def test_relapse_hazard_is_highest_early():
+    """Relapses cluster in the first year (decreasing hazard, as in peace-duration studies)."""
+    runs = replicate(config("scenario=roadmap"), 16)
+    events, exposure = np.zeros(2), np.zeros(2)
+    for run in runs:
+        relapse_days = run.transitions.query("kind == 'relapse'")["day"].to_numpy()
+        at_risk = run.timeseries.loc[run.timeseries["phase"] >= 2, "day"].to_numpy()
+        for k, (lo, hi) in enumerate(((0, 365), (365, 1095))):
+            events[k] += ((relapse_days >= lo) & (relapse_days < hi)).sum()
+            exposure[k] += ((at_risk >= lo) & (at_risk < hi)).sum()
+    hazard = events / exposure
+    assert events[0] >= 5
+    assert hazard[0] > 10 * hazard[1]
+
+
+def test_economic_projects_act_slowly_through_recruitment():
+    common = ["scenario=all_at_once"]
+    without = replicate(config(*common, "measures.economic_projects.enabled=false"), 8)
+    with_econ = replicate(config(*common), 8)
+
+    def fighters(runs, day):
+        return np.array([r.timeseries.loc[day, "fighters"] for r in runs])
+
+    early = fighters(without, 180) - fighters(with_econ, 180)
+    late = fighters(without, 1094) - fighters(with_econ, 1094)
+    assert late.mean() > 3 * max(early.mean(), 1.0)
+    assert stats.ttest_1samp(late, 0).pvalue < 0.01
