@@ -421,22 +421,35 @@ def memory_probe(runs: int, days: int, out: Path) -> None:
     peak = {
         "parent_mb": maxrss_mb(resource.RUSAGE_SELF),
         "child_mb": maxrss_mb(resource.RUSAGE_CHILDREN),
+        "parent_vmhwm_mb": vmhwm_mb(),
     }
     print(json.dumps(peak))
 
 
+def vmhwm_mb() -> float | None:
+    """Linux's own peak RSS of this process image, a cross-check of ru_maxrss."""
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+"""Runs its arguments as a grandchild of the benchmark. Linux carries the peak RSS of
+the process image an exec replaces into ru_maxrss, so a probe exec'd straight from
+this (large) process would report the benchmark's own peak; a grandchild of a small
+interpreter starts from that interpreter's few MB instead."""
+
+
 def probe_memory(runs: int, days: int) -> dict[str, float]:
     """A fresh interpreter per sweep: a process's peak RSS never goes down."""
+    script = str(Path(__file__).resolve())
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
-        cmd = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--memory-probe",
-            str(runs),
-            str(days),
-            tmp,
-        ]
-        out = run_checked(cmd, cwd=Path(tmp))
+        probe = [sys.executable, script, "--memory-probe", str(runs), str(days), tmp]
+        out = run_checked([sys.executable, "-c", LAUNCHER, *probe], cwd=Path(tmp))
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -457,6 +470,7 @@ def row_memory(settings: Settings) -> list[Result]:
                 "<= 1.2x",
                 ratio <= 1.2,
                 detail=f"{peaks[small][key]:.0f} -> {peaks[large][key]:.0f} MB, 1 rep",
+                samples=[peaks[small][key], peaks[large][key]],
             )
         )
     return results
@@ -573,12 +587,15 @@ def format_table(results: Iterable[Result]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in lines)])
 
 
-def write_json(path: Path, settings: Settings, rows: list[str], results: list[Result]) -> None:
+def write_json(
+    path: Path, settings: Settings, rows: list[str], results: list[Result], elapsed: float
+) -> None:
     """The same data as the table, plus the settings and machine, for later comparison."""
     data = {
         "machine": machine_info(),
         "quick": settings.quick,
         "rows": rows,
+        "elapsed_s": round(elapsed, 1),
         "settings": dataclasses.asdict(settings),
         "results": [dataclasses.asdict(r) for r in results],
     }
@@ -637,12 +654,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = QUICK if args.quick else FULL
     wanted = {ROWS.get(r, r) for r in args.only or ROW_FUNCTIONS}
     rows = [name for name in ROW_FUNCTIONS if name in wanted]
+    start = time.perf_counter()
     results: list[Result] = []
     for name in rows:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results += ROW_FUNCTIONS[name](settings)
     print(format_table(results))
-    write_json(args.output, settings, rows, results)
+    write_json(args.output, settings, rows, results, time.perf_counter() - start)
     print(f"\nwritten {args.output}", file=sys.stderr)
 
 

@@ -133,17 +133,14 @@ def run_replications(
 ) -> pd.DataFrame:
     """Run every replication of ``config`` and write the tables into ``out_dir``.
 
-    Returns the runs table (one row per replication).
+    Every row of every table names its scenario, replication, seed, config
+    hash, package version and the overrides that made it. Returns the runs
+    table (one row per replication).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     params = model_params(config)
     seeds = replication_seeds(config.seed, config.replications)
-    identity = {
-        "scenario": config.scenario_name,
-        "overrides": " ".join(overrides or []),
-        "config_id": config_id(config),
-        "version": __version__,
-    }
+    cid, changed = config_id(config), " ".join(overrides or [])
     writers = {name: TableWriter(out_dir / f"{name}.parquet") for name in TABLES}
     if not config.output.incidents:
         del writers["incidents"]
@@ -154,12 +151,14 @@ def run_replications(
         results = iterate_results(jobs, config.workers)
         for rep, (seed, tables) in enumerate(zip(seeds, results, strict=True)):
             ids = {
-                "scenario": identity["scenario"],
+                "scenario": config.scenario_name,
                 "replication": rep,
                 "seed": seed,
-                "config_id": identity["config_id"],
+                "config_id": cid,
+                "version": __version__,
+                "overrides": changed,
             }
-            rows.append({**ids, **tables.summary, **identity})
+            rows.append({**ids, **tables.summary})
             for name in per_run:
                 frame = getattr(tables, name)
                 writers[name].write(frame.assign(**ids).loc[:, [*ids, *frame.columns]])
