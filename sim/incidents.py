@@ -72,7 +72,8 @@ class IncidentLog:
 
     def __init__(self, days: int) -> None:
         self._rows: list[tuple] = []
-        self._batches: list[tuple[np.ndarray, ...]] = []
+        self._batch_keys: list[tuple[int, int, int]] = []  # (day, actor, size)
+        self._batch_arrays: list[tuple[np.ndarray, ...]] = []
         self.border_per_day = np.zeros(days, dtype=np.int32)
 
     def add(
@@ -108,29 +109,35 @@ class IncidentLog:
         n = len(sectors)
         if n == 0:
             return
-        self._batches.append((day, sectors, side, kind, actor, detected, effort))
-        if np.ndim(kind) == 0:
-            if IS_BORDER_INCIDENT[kind]:
-                self.border_per_day[day] += n
-        else:
-            self.border_per_day[day] += int(IS_BORDER_INCIDENT[kind].sum())
+        sides = np.full(n, side) if np.ndim(side) == 0 else side
+        kinds = np.full(n, int(kind)) if np.ndim(kind) == 0 else kind
+        self._batch_keys.append((day, actor, n))
+        self._batch_arrays.append((sectors, sides, kinds, detected, effort))
+        self.border_per_day[day] += int(IS_BORDER_INCIDENT[kinds].sum())
 
     def columns(self) -> dict[str, np.ndarray]:
         """All events as typed arrays, sorted by day (stable within a day)."""
-        parts = [
-            tuple(np.broadcast_to(np.asarray(v), len(b[1])) for v in (*b[:5], b[5], 0, b[6]))
-            for b in self._batches
-        ]
+        cols: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
+        if self._batch_keys:
+            day, actor, size = np.array(self._batch_keys).T
+            cols["day"].append(np.repeat(day, size))
+            cols["actor"].append(np.repeat(actor, size))
+            cols["casualties"].append(np.zeros(size.sum()))
+            for name, parts in zip(
+                ("sector", "side", "type", "detected", "effort"),
+                zip(*self._batch_arrays, strict=True),
+                strict=True,
+            ):
+                cols[name].append(np.concatenate(parts))
         if self._rows:
-            parts.append(tuple(np.array(col) for col in zip(*self._rows, strict=False)))
-        cols = {}
-        for i, (name, dtype) in enumerate(zip(_COLUMNS, _DTYPES, strict=False)):
-            arrays = [p[i] for p in parts]
-            cols[name] = (
-                np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype=dtype)
-            )
-        order = np.argsort(cols["day"], kind="stable")
-        return {k: v[order] for k, v in cols.items()}
+            for name, values in zip(_COLUMNS, zip(*self._rows, strict=True), strict=True):
+                cols[name].append(np.array(values))
+        typed = {
+            name: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+            for (name, parts), dtype in zip(cols.items(), _DTYPES, strict=True)
+        }
+        order = np.argsort(typed["day"], kind="stable")
+        return {k: v[order] for k, v in typed.items()}
 
 
 def border_incident_mask(types: np.ndarray | pd.Series) -> np.ndarray:

@@ -6,9 +6,13 @@ does not depend on ``n`` or on the number of processes, so scenarios are paired
 replication by replication (common random numbers) and results are identical
 however the work is spread.
 
-Tables are written as they arrive (Parquet row groups) into temporary files
-that are renamed into place only when the whole job succeeded, so a directory
-never holds a half-written table.
+Each worker process runs a chunk of replications and streams their per-day,
+per-incident and per-transition rows itself into one Parquet part file per
+table (``timeseries.parquet/part-00003.parquet``; read the directory as one
+table). The parent only gathers the one-row summaries, so its memory does not
+grow with the number of runs. Everything is written under temporary names and
+renamed into place only when the whole job succeeded: a directory never holds a
+half-written table.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import multiprocessing as mp
 import os
+import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +40,10 @@ from sim.model import RoadmapModel
 from sim.params import Config, ModelParams
 from sim.tables import RunTables, collect
 
-TABLES = ("runs", "timeseries", "incidents", "transitions")
+PART_TABLES = ("timeseries", "incidents", "transitions")
+MAX_CHUNK = 25
+"""Replications per task at most: big enough to amortise process overhead,
+small enough to balance the load."""
 RUN_SETTINGS = ("replications", "workers", "output", "compare", "description")
 """Config fields that do not change any single replication's numbers."""
 
@@ -64,8 +74,46 @@ def simulate(params: ModelParams, days: int, seed: int) -> RunTables:
     return collect(RoadmapModel(params, days, seed).run())
 
 
-def _simulate_job(job: tuple[ModelParams, int, int]) -> RunTables:
-    return simulate(*job)
+@dataclass(frozen=True)
+class Chunk:
+    """Replications ``first .. first + len(seeds) - 1`` of one job, written to part ``index``."""
+
+    index: int
+    first: int
+    seeds: tuple[int, ...]
+    params: ModelParams
+    days: int
+    ids: dict
+    staging: Path
+    tables: tuple[str, ...]
+
+
+def run_chunk(chunk: Chunk) -> list[dict]:
+    """Run a chunk, stream its tables into part files, return its summary rows."""
+    writers = {
+        name: PartWriter(chunk.staging / f"{name}.parquet" / f"part-{chunk.index:05d}.parquet")
+        for name in chunk.tables
+    }
+    rows = []
+    try:
+        for rep, seed in enumerate(chunk.seeds, start=chunk.first):
+            tables = simulate(chunk.params, chunk.days, seed)
+            ids = {"scenario": chunk.ids["scenario"], "replication": rep, "seed": seed}
+            ids |= {k: chunk.ids[k] for k in ("config_id", "version", "overrides")}
+            rows.append({**ids, **tables.summary})
+            for name, writer in writers.items():
+                frame = getattr(tables, name)
+                writer.write(frame.assign(**ids).loc[:, [*ids, *frame.columns]])
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return rows
+
+
+def chunks_of(n: int, workers: int) -> list[range]:
+    """Split n replications into tasks: about four per worker, at most MAX_CHUNK each."""
+    size = max(1, min(MAX_CHUNK, math.ceil(n / (4 * workers))))
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
 
 
 def _executor(workers: int) -> Executor | None:
@@ -78,51 +126,44 @@ def _executor(workers: int) -> Executor | None:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
-def iterate_results(jobs: list[tuple[ModelParams, int, int]], workers: int) -> Iterator[RunTables]:
-    """Results in job order, with at most ``2 * workers`` jobs in flight (bounded memory)."""
+def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
+    """Summary rows chunk by chunk, in order, with at most ``2 * workers`` chunks in flight."""
     pool = _executor(workers)
     if pool is None:
-        for job in jobs:
-            yield _simulate_job(job)
+        yield from map(run_chunk, chunks)
         return
     with pool:
         pending: deque[Future] = deque()
-        queue = iter(jobs)
-        for job in queue:
-            pending.append(pool.submit(_simulate_job, job))
+        queue = iter(chunks)
+        for chunk in queue:
+            pending.append(pool.submit(run_chunk, chunk))
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            result = pending.popleft().result()
-            for job in queue:
-                pending.append(pool.submit(_simulate_job, job))
+            rows = pending.popleft().result()
+            for chunk in queue:
+                pending.append(pool.submit(run_chunk, chunk))
                 break
-            yield result
+            yield rows
 
 
-class TableWriter:
-    """Streams one table into ``<name>.parquet`` via a temporary file, renamed on commit."""
+class PartWriter:
+    """Streams frames into one Parquet file as row groups (opened on first write)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.tmp = path.with_name(path.name + ".tmp")
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.tmp, table.schema)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.path, table.schema)
         self._writer.write_table(table.cast(self._writer.schema))
 
-    def commit(self) -> None:
+    def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 def run_replications(
@@ -138,38 +179,34 @@ def run_replications(
     table (one row per replication).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = model_params(config)
+    staging = out_dir / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
     seeds = replication_seeds(config.seed, config.replications)
-    cid, changed = config_id(config), " ".join(overrides or [])
-    writers = {name: TableWriter(out_dir / f"{name}.parquet") for name in TABLES}
-    if not config.output.incidents:
-        del writers["incidents"]
-    per_run = [name for name in writers if name != "runs"]
-    rows = []
+    ids = {
+        "scenario": config.scenario_name,
+        "config_id": config_id(config),
+        "version": __version__,
+        "overrides": " ".join(overrides or []),
+    }
+    tables = tuple(t for t in PART_TABLES if t != "incidents" or config.output.incidents)
+    params = model_params(config)
+    chunks = [
+        Chunk(i, r.start, tuple(seeds[r.start : r.stop]), params, config.days, ids, staging, tables)
+        for i, r in enumerate(chunks_of(len(seeds), config.workers))
+    ]
+    rows: list[dict] = []
     try:
-        jobs = [(params, config.days, seed) for seed in seeds]
-        results = iterate_results(jobs, config.workers)
-        for rep, (seed, tables) in enumerate(zip(seeds, results, strict=True)):
-            ids = {
-                "scenario": config.scenario_name,
-                "replication": rep,
-                "seed": seed,
-                "config_id": cid,
-                "version": __version__,
-                "overrides": changed,
-            }
-            rows.append({**ids, **tables.summary})
-            for name in per_run:
-                frame = getattr(tables, name)
-                writers[name].write(frame.assign(**ids).loc[:, [*ids, *frame.columns]])
+        for chunk_rows in iterate_chunks(chunks, config.workers):
+            rows += chunk_rows
             if progress:
-                progress(rep + 1, len(seeds))
+                progress(len(rows), len(seeds))
         runs = pd.DataFrame(rows)
-        writers["runs"].write(runs)
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
-    for writer in writers.values():
-        writer.commit()
+        runs.to_parquet(staging / "runs.parquet", index=False)
+        for name in ("runs", *tables):
+            target = out_dir / f"{name}.parquet"
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(staging / f"{name}.parquet", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return runs

@@ -178,7 +178,7 @@ def collect(roots: list[Path]) -> Collected:
         data = json.loads(receipt.read_text()) if receipt.is_file() else {}
         if (job / "runs.parquet").is_file() and data.get("status", "done") != "failed":
             frames.append(pd.read_parquet(job / "runs.parquet"))
-            if (job / "timeseries.parquet").is_file():
+            if (job / "timeseries.parquet").exists():
                 ts_files.append(job / "timeseries.parquet")
             skipped += data.get("status") == "skipped"
         else:

@@ -49,23 +49,24 @@ def collect(model: RoadmapModel) -> RunTables:
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
 
-    ts = pd.DataFrame({"day": np.arange(days), "month": np.arange(days) // DAYS_PER_MONTH})
-    state = dict(zip(DailySeries.STATE, model.series.state.T, strict=False))
-    ts["phase"] = state.pop("phase").astype(np.int8)
-    ts["border_incidents"] = border
-    for t in IncidentType:
-        ts[t.label] = counts[:, t]
-    ts["casualties"] = casualties.astype(np.int64)
+    state = dict(zip(DailySeries.STATE, model.series.state.T, strict=True))
     with np.errstate(invalid="ignore", divide="ignore"):
-        ts["detection_rate"] = np.where(attempts > 0, detected / attempts, np.nan)
-    ts["trust"] = 0.5 * (state["trust_a"] + state["trust_b"])
-    ts["tension"] = 0.5 * (state["tension_a"] + state["tension_b"])
-    for key, values in state.items():
-        ts[key] = values
-    ts["arms_delivered"] = model.series.arms_delivered
-    for i, name in enumerate(MEASURE_NAMES):
-        ts[f"level_{name}"] = model.series.levels[:, i]
-    ts["month"] = ts["month"].astype(np.int32)
+        rate = np.where(attempts > 0, detected / attempts, np.nan)
+    series = {
+        "day": np.arange(days),
+        "month": (np.arange(days) // DAYS_PER_MONTH).astype(np.int32),
+        "phase": state.pop("phase").astype(np.int8),
+        "border_incidents": border,
+        **{t.label: counts[:, t] for t in IncidentType},
+        "casualties": casualties.astype(np.int64),
+        "detection_rate": rate,
+        "trust": 0.5 * (state["trust_a"] + state["trust_b"]),
+        "tension": 0.5 * (state["tension_a"] + state["tension_b"]),
+        **state,
+        "arms_delivered": model.series.arms_delivered,
+        **{f"level_{name}": model.series.levels[:, i] for i, name in enumerate(MEASURE_NAMES)},
+    }
+    ts = pd.DataFrame(series)
 
     border_info = model.border
     incidents = pd.DataFrame(
@@ -76,19 +77,25 @@ def collect(model: RoadmapModel) -> RunTables:
                 border_info.province[cols["sector"]]
             ],
             "side": np.asarray(border_info.side_names, dtype=object)[cols["side"]],
-            "type": pd.Categorical.from_codes(cols["type"], TYPE_LABELS),
+            "type": np.asarray(TYPE_LABELS, dtype=object)[cols["type"]],
             "actor": np.asarray(model.actor_names, dtype=object)[cols["actor"]],
             "detected": cols["detected"],
             "casualties": cols["casualties"],
             "effort": cols["effort"],
             "border_incident": IS_BORDER_INCIDENT[types],
         }
-    )
+    ).astype({"province": "string", "side": "string", "type": "string", "actor": "string"})
     transitions = pd.DataFrame(
         [vars(t) for t in model.phases.transitions],
         columns=["day", "from_phase", "to_phase", "kind", "reason"],
     ).astype(
-        {"day": np.int32, "from_phase": np.int8, "to_phase": np.int8, "kind": str, "reason": str}
+        {
+            "day": np.int32,
+            "from_phase": np.int8,
+            "to_phase": np.int8,
+            "kind": "string",
+            "reason": "string",
+        }
     )
     return RunTables(summarise(model, ts, types, cols["detected"]), ts, incidents, transitions)
 
