@@ -27,8 +27,8 @@ from sim.runner import run_replications
 from sim.sweep import (
     aggregate,
     already_done,
-    collect,
     count_jobs,
+    find_results,
     progress_line,
     start_progress,
     write_failure,
@@ -134,7 +134,7 @@ class SweepCallback(Callback):
         except (FileNotFoundError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(1)
-        failed = collect([sweep_dir]).failed
+        failed = find_results([sweep_dir]).failed
         if failed:
             sys.exit(f"{len(failed)} job(s) failed: {', '.join(failed)}")
 

@@ -170,7 +170,7 @@ def variant_names(runs: pd.DataFrame, swept: pd.DataFrame) -> pd.Series:
     return (runs["scenario"] + " " + extra).str.strip()
 
 
-def collect(roots: list[Path]) -> Collected:
+def find_results(roots: list[Path]) -> Collected:
     """Read every finished job's runs table; list the jobs that did not finish."""
     frames, ts_files, failed, skipped = [], [], {}, 0
     for job in _result_dirs(roots):
@@ -195,7 +195,7 @@ def aggregate(
     heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
 ) -> pd.DataFrame:
     """Merge the jobs under ``roots`` into ``out`` (tables + figures); return the comparison."""
-    found = collect(roots)
+    found = find_results(roots)
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
     runs = found.runs
