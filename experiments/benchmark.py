@@ -23,8 +23,10 @@ Rows and targets (from the performance issue):
 
 Timed rows 1-2 report the median of several repetitions after a warm-up, all
 cases interleaved round-robin so that drift in machine load hits them alike.
-Rows 3-5 are long single measurements and say so. Everything is written into
-temporary directories; nothing is left in the repository but the JSON file.
+Row 3 alternates its two sweeps a few times (no warm-up: each sweep starts its
+own processes); rows 4-5 are long single measurements. The table says which.
+Everything is written into temporary directories; nothing is left in the
+repository but the JSON file.
 """
 
 from __future__ import annotations
@@ -76,14 +78,13 @@ class Settings:
     reps: int  # timed repetitions per case in rows 1-2
     warmup: int  # untimed runs of each case before them
     sweep_seeds: int  # seeds per scenario in rows 3 and 5
+    sweep_reps: int  # alternating repetitions of each sweep in row 3
     memory_runs: tuple[int, int]  # (small, large) sweep sizes in row 4
-    hydra_joblib: bool  # also time per-seed jobs on the joblib launcher
+    hydra_joblib: bool = True  # also time per-seed jobs on the joblib launcher
 
 
-FULL = Settings(
-    False, reps=5, warmup=1, sweep_seeds=100, memory_runs=(100, 1000), hydra_joblib=True
-)
-QUICK = Settings(True, reps=1, warmup=0, sweep_seeds=10, memory_runs=(10, 100), hydra_joblib=True)
+FULL = Settings(False, 5, 1, sweep_seeds=100, sweep_reps=3, memory_runs=(100, 1000))
+QUICK = Settings(True, 1, 0, sweep_seeds=10, sweep_reps=1, memory_runs=(10, 100))
 
 
 @dataclass
@@ -348,44 +349,54 @@ def same_numbers(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
 
 
 def row_sweep(settings: Settings) -> list[Result]:
-    """The runner exists to beat a plain batch_run; measure that on identical work."""
+    """The runner exists to beat a plain batch_run; measure that on identical work.
+
+    The two sweeps alternate (ours, batch_run, ours, ...) so that a burst of load
+    from elsewhere on the machine does not land on one of them only.
+    """
     n = settings.sweep_seeds
     base_seeds = {scenario_config(s).seed for s in SCENARIOS}
     assert len(base_seeds) == 1, "scenarios must share the base seed for paired runs"
     seeds = replication_seeds(base_seeds.pop(), n)
+    out: dict[str, pd.DataFrame] = {}
+
+    def ours() -> None:
+        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+            out["ours"] = sweep_ours(n, Path(tmp))
+
+    def theirs() -> None:
+        out["batch_run"] = sweep_batch_run(seeds)
+
+    times = time_cases({"ours": ours, "batch_run": theirs}, settings.sweep_reps, warmup=0)
+    t_ours, t_batch = median(times["ours"]), median(times["batch_run"])
     runs = n * len(SCENARIOS)
-    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        start = time.perf_counter()
-        ours = sweep_ours(n, Path(tmp))
-        t_ours = time.perf_counter() - start
-    start = time.perf_counter()
-    theirs = sweep_batch_run(seeds)
-    t_batch = time.perf_counter() - start
-    ratio = t_batch / t_ours
     row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds"
-    same = "identical summaries" if same_numbers(ours, theirs) else "SUMMARIES DIFFER"
+    note = f"{settings.sweep_reps} rep" + ("s, median" if settings.sweep_reps > 1 else "")
+    same = "identical summaries" if same_numbers(out["ours"], out["batch_run"]) else "DIFFER"
     return [
         Result(
             row,
             f"run_replications, {what}, {WORKERS} workers, Parquet to disk",
             runs / t_ours,
             "runs/s",
-            detail=f"{t_ours:.1f} s, 1 rep",
+            detail=f"{t_ours:.1f} s, {note}",
+            samples=times["ours"],
         ),
         Result(
             row,
             f"mesa.batch_run, {what}, {WORKERS} processes, in memory",
             runs / t_batch,
             "runs/s",
-            detail=f"{t_batch:.1f} s, 1 rep",
+            detail=f"{t_batch:.1f} s, {note}",
+            samples=times["batch_run"],
         ),
         Result(
             row,
             "runner / batch_run (runs per second)",
-            ratio,
+            t_batch / t_ours,
             "x",
             ">= 2x",
-            ratio >= 2.0,
+            t_batch / t_ours >= 2.0,
             detail=same,
         ),
     ]
@@ -587,15 +598,20 @@ def format_table(results: Iterable[Result]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in lines)])
 
 
+def load_average() -> float | None:
+    """1-minute load average: other work on a 2-core machine shows up in every timing."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def write_json(
-    path: Path, settings: Settings, rows: list[str], results: list[Result], elapsed: float
+    path: Path, settings: Settings, rows: list[str], results: list[Result], run: dict
 ) -> None:
     """The same data as the table, plus the settings and machine, for later comparison."""
     data = {
         "machine": machine_info(),
         "quick": settings.quick,
         "rows": rows,
-        "elapsed_s": round(elapsed, 1),
+        "run": run,
         "settings": dataclasses.asdict(settings),
         "results": [dataclasses.asdict(r) for r in results],
     }
@@ -654,13 +670,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = QUICK if args.quick else FULL
     wanted = {ROWS.get(r, r) for r in args.only or ROW_FUNCTIONS}
     rows = [name for name in ROW_FUNCTIONS if name in wanted]
-    start = time.perf_counter()
+    start, load_start = time.perf_counter(), load_average()
     results: list[Result] = []
     for name in rows:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results += ROW_FUNCTIONS[name](settings)
     print(format_table(results))
-    write_json(args.output, settings, rows, results, time.perf_counter() - start)
+    run = {
+        "elapsed_s": round(time.perf_counter() - start, 1),
+        "load_average_start": load_start,
+        "load_average_end": load_average(),
+    }
+    write_json(args.output, settings, rows, results, run)
     print(f"\nwritten {args.output}", file=sys.stderr)
 
 

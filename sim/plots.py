@@ -207,13 +207,13 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
 
 
 def difference_table(runs: pd.DataFrame, baseline: str, metric: str) -> pd.DataFrame:
-    """Paired difference of each scenario from ``baseline`` on ``metric``, by replication."""
-    ref = runs[runs["scenario"] == baseline].set_index("replication")[metric]
+    """Paired difference of each scenario from ``baseline`` on ``metric``, paired by seed."""
+    ref = runs[runs["scenario"] == baseline].set_index("seed")[metric]
     rows = []
     for name in dict.fromkeys(runs["scenario"]):
         if name == baseline:
             continue
-        sub = runs[runs["scenario"] == name].set_index("replication")[metric]
+        sub = runs[runs["scenario"] == name].set_index("seed")[metric]
         pair = pd.concat([sub, ref], axis=1, join="inner").to_numpy()
         d = paired_difference(pair[:, 0], pair[:, 1])
         rows.append({"scenario": name, "baseline": baseline, "metric": metric, **vars(d)})
