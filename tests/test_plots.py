@@ -14,6 +14,7 @@ from sim.plots import (
     outcomes_figure,
     phase_share_figure,
 )
+from sim.runner import replication_seeds
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,8 @@ def tables():
     for scenario in ("baseline", "roadmap"):
         for rep, run in enumerate(replicate(config(f"scenario={scenario}", "days=400"), 4)):
             ts.append(run.timeseries.assign(scenario=scenario, replication=rep))
-            runs.append({"scenario": scenario, "replication": rep, **run.summary})
+            seed = replication_seeds(config().seed, 4)[rep]
+            runs.append({"scenario": scenario, "replication": rep, "seed": seed, **run.summary})
     return pd.concat(ts, ignore_index=True), pd.DataFrame(runs)
 
 
