@@ -100,7 +100,7 @@ class RoadmapModel(mesa.Model):
 
     def _redeploy(self) -> None:
         for gov in self.governments:
-            gov.redeploy(self.params.patrol.redeploy_days)
+            gov.redeploy()
         self._search_stale = True
 
     def _recruit(self) -> None:

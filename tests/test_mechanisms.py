@@ -19,7 +19,7 @@ def _watch_even_sectors(model: RoadmapModel) -> None:
         wanted[even] = units // len(even)
         wanted[even[: units % len(even)]] += 1
 
-        def redeploy(days_since, gov=gov, wanted=wanted):
+        def redeploy(gov=gov, wanted=wanted):
             gov._move_units(wanted)
             model.space.layer("patrol_effort")[gov.side] = (
                 wanted[:n] * model.params.patrol.unit_effort

@@ -110,10 +110,10 @@ class Government(Agent):
         """A shared success builds trust (kept at most 1)."""
         self.trust = min(1.0, self.trust + amount)
 
-    def redeploy(self, days_since: int) -> None:
+    def redeploy(self) -> None:
         """Move patrol units to match the threat picture; write the patrol layers."""
         model, p = self.model, self.model.params.patrol
-        self.threat = self.threat * np.exp(-days_since / p.threat_memory_days) + self._seen
+        self.threat = self.threat * np.exp(-p.redeploy_days / p.threat_memory_days) + self._seen
         self._seen[:] = 0.0
         n = model.border.n
         even = np.full(n, 1.0 / n)
