@@ -50,6 +50,10 @@ class Communities:
         self._catchment: np.ndarray | None = None
         self.pressure = (self.population * self.hardship**2).ravel()
 
+    def mean_hardship(self) -> float:
+        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower)."""
+        return float(self.hardship.sum()) / self.hardship.size
+
     def civilian_exposure(self) -> float:
         """Share of an attack's usual harm civilians suffer, lowered by safe corridors."""
         return (

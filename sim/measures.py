@@ -40,6 +40,7 @@ integration fragile without confidence building first.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from enum import IntEnum
 
@@ -91,29 +92,35 @@ class Measures:
         self.level = np.zeros(len(items))
         self.effect = np.zeros(len(items))
         self.active = np.zeros(len(items), dtype=bool)
-        self._settled_for: tuple[int, bool] | None = None
-        pending = self.start_day[self.enabled & ~self.by_phase]
-        self._day_starts = np.unique(pending)
+        self._unchanged = np.zeros(len(items), dtype=bool)
+        self._day_starts = sorted({int(d) for d in self.start_day[self.enabled & ~self.by_phase]})
+        # What decides which measures are active: (phase, cooperating, day starts passed).
+        self._active_for: tuple[int, bool, int] | None = None
+        self._settled_for: tuple[int, bool, int] | None = None
 
-    def update(self, day: int, phase: int, cooperating: bool) -> bool:
+    def update(self, day: int, phase: int, cooperating: bool) -> np.ndarray:
         """Advance every level by one day given the roadmap phase and cooperation.
 
-        Returns whether any effect changed (so that derived state is recomputed
-        only when needed).
+        Returns which effects changed (a boolean mask), so that derived state is
+        recomputed only when its own inputs changed.
         """
-        if self._settled_for == (phase, cooperating) and day not in self._day_starts:
-            return False  # every level is at 0 or 1 and nothing that starts it changed
-        started = np.where(self.by_phase, phase >= self.start_phase, day >= self.start_day)
-        self.active = self.enabled & started & (cooperating | ~self.joint)
+        key = (phase, cooperating, bisect.bisect_right(self._day_starts, day))
+        if key == self._settled_for:
+            return self._unchanged  # every level is at 0 or 1 and nothing that starts it changed
+        if key != self._active_for:
+            started = np.where(self.by_phase, phase >= self.start_phase, day >= self.start_day)
+            self.active = self.enabled & started & (cooperating | ~self.joint)
+            self._active_for = key
         level = np.where(
             self.active,
             np.minimum(self.level + self.ramp_step, 1.0),
             np.maximum(self.level - self.wind_down_step, 0.0),
         )
-        if np.array_equal(level, self.level):
-            self._settled_for = (phase, cooperating)
-            return False
+        changed = level != self.level
+        if not changed.any():
+            self._settled_for = key
+            return self._unchanged
         self._settled_for = None
         self.level = level
         self.effect = self.intensity * level
-        return True
+        return changed

@@ -101,6 +101,7 @@ class RoadmapModel(mesa.Model):
     def _redeploy(self) -> None:
         for gov in self.governments:
             gov.redeploy()
+        self.forces.on_redeploy()
         self._search_stale = True
 
     def _recruit(self) -> None:
@@ -166,7 +167,7 @@ class RoadmapModel(mesa.Model):
         changed = self.measures.update(day, self.phases.phase, cooperating)
         for gov in self.governments:
             gov.relax()
-        if changed or self._search_stale:
+        if self._search_stale or self.search.reads_any(changed):
             self.search.refresh(self.measures)
             self._search_stale = False
         self.communities.step(day)
@@ -213,6 +214,6 @@ class DailySeries:
             b.tension,
             sum(g.fighters for g in groups),
             sum(g.arms for g in groups),
-            model.communities.hardship.mean(),
+            model.communities.mean_hardship(),
         )
         self.levels[day] = model.measures.level

@@ -25,6 +25,11 @@ from sim.params import PatrolParams
 class Search:
     """Today's effective search effort, refreshed from the patrol layers and measures."""
 
+    MEASURES = np.array(
+        [Measure.TASK_FORCE_TRAINING, Measure.DRONES, Measure.EARLY_WARNING, Measure.INTEL_SHARING]
+    )
+    """The effects :meth:`refresh` reads."""
+
     def __init__(self, params: PatrolParams, space: BorderSpace) -> None:
         self.p = params
         self.national = space.layer("patrol_effort")
@@ -33,6 +38,10 @@ class Search:
         self.effort = np.zeros_like(self.national)
         self.surge = np.zeros_like(self.national)
         self.tip_chance = params.tip_base
+
+    def reads_any(self, changed: np.ndarray) -> bool:
+        """Whether any effect in the ``changed`` mask is one the effort depends on."""
+        return bool(changed[self.MEASURES].any())
 
     def refresh(self, measures: Measures) -> None:
         """Recompute effort after patrols moved or measures ramped."""

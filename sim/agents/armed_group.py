@@ -58,7 +58,7 @@ class ArmedGroup(BorderCrosser):
 
     def _attempt_probability(self) -> float:
         a = self.model.params.armed_groups
-        deterrence = self.value.max() ** a.deterrence_exponent
+        deterrence = self.best**a.deterrence_exponent
         p = a.attempt_rate * self.fighters / a.reference_fighters * (1.0 + self.urge) * deterrence
         if self.spoiler:
             p *= 1.0 + a.spoiler_strength * self.model.phases.phase / 3

@@ -42,7 +42,8 @@ class BorderCrosser(Agent):
 
     Attributes:
         home: side it is based on; it crosses into ``target = 1 - home``.
-        reach: sectors it can use; value: learned chance of getting through there.
+        reach: sectors it can use; value: learned chance of getting through there;
+            best: the highest of those chances.
         rate: expected crossings per day (what intelligence can learn of its plans).
         stream: its own random stream; actor: its code in the incident log.
     """
@@ -63,6 +64,7 @@ class BorderCrosser(Agent):
         self.target = 1 - home
         self.reach = reach_window(model.border.n, centre, width)
         self.value = np.full(len(self.reach), initial_success)
+        self.best = float(initial_success)
         self.temperature = temperature
         self.learning_rate = learning_rate
         self.rate = 0.0
@@ -76,6 +78,7 @@ class BorderCrosser(Agent):
     def learn(self, index: np.ndarray | int, success: np.ndarray | bool) -> None:
         """Update the learned success of the sectors just used."""
         np.add.at(self.value, index, self.learning_rate * (success - self.value[index]))
+        self.best = float(self.value.max())
 
     def planned(self) -> np.ndarray:
         """Expected crossings per day on each border sector."""

@@ -190,6 +190,12 @@ class StateForces:
         self.model = model
         self.stream = model.spawn_rng()
         self.national = model.space.layer("patrol_effort")
+        self.meet = np.zeros(model.border.n)
+
+    def on_redeploy(self) -> None:
+        """Encounter chances per sector depend on patrols only: recompute when they move."""
+        friction = self.model.params.governments.friction_rate
+        self.meet = detection_probability(self.national[0] * self.national[1], friction)
 
     def step(self, day: int) -> None:
         """Run today's encounters and violations."""
@@ -200,8 +206,7 @@ class StateForces:
     def _encounters(self) -> None:
         model = self.model
         g, e = model.params.governments, model.measures.effect
-        meet = detection_probability(self.national[0] * self.national[1], g.friction_rate)
-        encounters = np.flatnonzero(self.stream.random(len(meet)) < meet)
+        encounters = np.flatnonzero(self.stream.random(len(self.meet)) < self.meet)
         if len(encounters) == 0:
             return
         tension = 0.5 * (model.governments[0].tension + model.governments[1].tension)
