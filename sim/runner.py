@@ -17,6 +17,7 @@ half-written table.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import hashlib
 import json
@@ -102,39 +103,87 @@ def run_chunk(chunk: Chunk) -> list[dict]:
             ids |= {k: chunk.ids[k] for k in ("config_id", "version", "overrides")}
             rows.append({**ids, **tables.summary})
             for name, writer in writers.items():
-                frame = getattr(tables, name)
-                writer.write(frame.assign(**ids).loc[:, [*ids, *frame.columns]])
+                writer.write(with_ids(getattr(tables, name), ids))
     finally:
         for writer in writers.values():
             writer.close()
     return rows
 
 
+def with_ids(frame: pd.DataFrame, ids: dict) -> pa.Table:
+    """The frame as an Arrow table with the identity columns in front, one value each."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    names = [*ids, *table.column_names]
+    columns = [pa.repeat(value, len(table)) for value in ids.values()]
+    combined = pa.Table.from_arrays([*columns, *table.columns], names=names)
+    return combined.replace_schema_metadata(table.schema.metadata)  # keeps pandas dtypes
+
+
 def chunks_of(n: int, workers: int) -> list[range]:
-    """Split n replications into tasks: about four per worker, at most MAX_CHUNK each."""
-    size = max(1, min(MAX_CHUNK, math.ceil(n / (4 * workers))))
-    return [range(i, min(n, i + size)) for i in range(0, n, size)]
+    """Split n replications into tasks of shrinking size (guided scheduling).
+
+    Each task takes a ``1 / (2 * workers)`` share of what is left (at most
+    MAX_CHUNK): early tasks are big enough to amortise their overhead, and the
+    last ones are single runs, so no worker idles long while another finishes.
+    """
+    chunks, start = [], 0
+    while start < n:
+        size = max(1, min(MAX_CHUNK, math.ceil((n - start) / (2 * workers))))
+        chunks.append(range(start, min(n, start + size)))
+        start += size
+    return chunks
 
 
-def _executor(workers: int) -> Executor | None:
+_pool: tuple[int, Executor] | None = None
+
+
+def worker_pool(workers: int) -> Executor | None:
+    """The process pool of this process, kept between calls (None: run in process).
+
+    Starting workers costs about a second, as much as several runs, so the
+    scenarios of a sweep (or the jobs of a Hydra basic-launcher multirun) share
+    one pool. It is shut down at exit, when a call wants another size, and
+    after any failure (see :func:`iterate_chunks`).
+    """
+    global _pool
     if workers <= 1:
         return None
+    if _pool is not None and _pool[0] == workers:
+        return _pool[1]
+    shutdown_pool()
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["sim.runner"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    _pool = (workers, ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
+    return _pool[1]
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (waiting for running tasks, dropping queued ones)."""
+    global _pool
+    if _pool is not None:
+        _pool[1].shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown_pool)
 
 
 def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
-    """Summary rows chunk by chunk, in order, with at most ``2 * workers`` chunks in flight."""
-    pool = _executor(workers)
+    """Summary rows chunk by chunk, in order, with at most ``2 * workers`` chunks in flight.
+
+    On any failure (or when the caller stops early) the pool is shut down
+    before the error propagates, so that no task still writes into a staging
+    directory that the caller is about to remove.
+    """
+    pool = worker_pool(workers)
     if pool is None:
         yield from map(run_chunk, chunks)
         return
-    with pool:
-        pending: deque[Future] = deque()
-        queue = iter(chunks)
+    pending: deque[Future] = deque()
+    queue = iter(chunks)
+    try:
         for chunk in queue:
             pending.append(pool.submit(run_chunk, chunk))
             if len(pending) >= 2 * workers:
@@ -145,17 +194,19 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
                 pending.append(pool.submit(run_chunk, chunk))
                 break
             yield rows
+    except BaseException:
+        shutdown_pool()
+        raise
 
 
 class PartWriter:
-    """Streams frames into one Parquet file as row groups (opened on first write)."""
+    """Streams tables into one Parquet file as row groups (opened on first write)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer: pq.ParquetWriter | None = None
 
-    def write(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    def write(self, table: pa.Table) -> None:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self.path, table.schema)

@@ -48,3 +48,30 @@ def test_failure_leaves_no_half_written_table(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         run_replications(cfg, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
+    from sim.runner import MAX_CHUNK, chunks_of
+
+    for n, workers in [(1, 2), (7, 2), (100, 2), (1000, 8)]:
+        chunks = chunks_of(n, workers)
+        assert [i for c in chunks for i in c] == list(range(n))
+        sizes = [len(c) for c in chunks]
+        assert sizes == sorted(sizes, reverse=True)
+        assert max(sizes) <= MAX_CHUNK and sizes[-1] == 1
+
+
+def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp_path):
+    import sim.runner as runner
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".staging").write_text("not a directory: workers cannot write their parts")
+    cfg = config("replications=4", "days=30", "workers=2")
+    with pytest.raises(OSError):
+        run_replications(cfg, out)
+    assert runner._pool is None
+    assert sorted(p.name for p in out.iterdir()) == [".staging"]  # no table was written
+    (out / ".staging").unlink()
+    assert len(run_replications(cfg, out)) == 4
+    assert runner._pool is not None  # kept for the next call
