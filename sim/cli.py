@@ -31,7 +31,6 @@ from sim.sweep import (
     find_results,
     progress_line,
     start_progress,
-    write_failure,
     write_receipt,
 )
 
@@ -88,7 +87,7 @@ def hydra_entry(cfg: DictConfig) -> None:
         print(f"error: {e}", file=sys.stderr)
         if not multirun:
             sys.exit(2)
-        write_failure(out, f"invalid config: {e}")
+        write_receipt(out, "failed", None, error=f"invalid config: {e}")
         return
     if multirun and already_done(out, config):
         write_receipt(out, "skipped", config)
@@ -100,7 +99,7 @@ def hydra_entry(cfg: DictConfig) -> None:
     except Exception as e:
         if not multirun:
             raise
-        write_failure(out, f"{type(e).__name__}: {e}", config)
+        write_receipt(out, "failed", config, error=f"{type(e).__name__}: {e}")
         print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return
     write_receipt(out, "done", config, seconds=round(time.perf_counter() - started, 3))

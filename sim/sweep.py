@@ -52,21 +52,13 @@ def identity(config: Config) -> dict:
     }
 
 
-def write_receipt(job_dir: Path, status: str, config: Config, **extra) -> None:
-    """Record how a job ended (atomically)."""
-    data = {"status": status, **identity(config), **extra}
+def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) -> None:
+    """Record how a job ended (atomically); ``config`` is None when it was invalid."""
+    data = {"status": status, **(identity(config) if config is not None else {}), **extra}
+    job_dir.mkdir(parents=True, exist_ok=True)
     tmp = job_dir / f".{RECEIPT}.tmp"
     tmp.write_text(json.dumps(data, indent=1, default=str))
     os.replace(tmp, job_dir / RECEIPT)
-
-
-def write_failure(job_dir: Path, error: str, config: Config | None = None) -> None:
-    """Record that a job failed, with its error (identity included when the config was valid)."""
-    if config is not None:
-        write_receipt(job_dir, "failed", config, error=error)
-        return
-    job_dir.mkdir(parents=True, exist_ok=True)
-    (job_dir / RECEIPT).write_text(json.dumps({"status": "failed", "error": error}))
 
 
 def already_done(job_dir: Path, config: Config) -> bool:
