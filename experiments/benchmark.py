@@ -15,7 +15,9 @@ Rows and targets (from the performance issue):
 2. ``scaling``: 4x and 10x the sectors (patrol units scaled alike) and 4x the
    horizon cost at most 1.3x linear time.
 3. ``sweep``: 4 scenarios x 100 seeds on 2 processes through our runner (tables
-   streamed to Parquet) run at least 2x as many runs per second as ``mesa.batch_run``.
+   streamed to Parquet) run at least 2x as many runs per second as ``mesa.batch_run``
+   delivering the same daily series (a DataCollector collecting every day, results
+   written to Parquet). batch_run with end-of-run summaries only is shown too.
 4. ``memory``: peak resident memory of a 1,000-run sweep is at most 1.2x that of
    a 100-run sweep (bounded in-flight work, streamed output).
 5. ``hydra``: the same 400 runs as one Hydra job per scenario versus one job per
@@ -23,7 +25,7 @@ Rows and targets (from the performance issue):
 
 Timed rows 1-2 report the median of several repetitions after a warm-up, all
 cases interleaved round-robin so that drift in machine load hits them alike.
-Row 3 alternates its two sweeps a few times (no warm-up: each sweep starts its
+Row 3 alternates its three sweeps a few times (no warm-up: each sweep starts its
 own processes); rows 4-5 are long single measurements. The table says which.
 Everything is written into temporary directories; nothing is left in the
 repository but the JSON file.
@@ -57,9 +59,22 @@ from mesa.batchrunner import batch_run
 
 import sim
 from sim.config import load_config
-from sim.model import RoadmapModel
+from sim.incidents import (
+    BORDER_INCIDENT_TYPES,
+    HOSTILE_ATTEMPT_TYPES,
+    TYPE_LABELS,
+    IncidentType,
+)
+from sim.measures import MEASURE_NAMES
+from sim.model import DailySeries, RoadmapModel
 from sim.params import Config, validate
-from sim.runner import model_params, replication_seeds, run_replications, simulate
+from sim.runner import (
+    model_params,
+    replication_seeds,
+    run_replications,
+    shutdown_pool,
+    simulate,
+)
 from sim.tables import collect
 
 RESULTS_PATH = Path(__file__).with_name("benchmark_results.json")
@@ -293,111 +308,298 @@ class BatchRoadmap(RoadmapModel):
     """RoadmapModel as ``mesa.batch_run`` needs it: keyword parameters and a DataCollector.
 
     batch_run builds models from keyword arguments (``seed`` is passed through
-    because the signature names it) and reads ``datacollector``. The end-of-run
-    summary is collected once, on the last day, exactly as our runner records it.
+    because the signature names it) and reads ``datacollector``. With ``daily``,
+    the DataCollector records every column of our daily timeseries each step
+    (model reporters, collected every day): the textbook way to get the series
+    our figures need. Without it, only the end-of-run summary is kept. Either
+    way the summary is computed once, on the last day, as our runner computes it.
     Defined at module level so that batch_run's spawned processes can import it.
     """
 
-    def __init__(self, scenario: str = "roadmap", seed: int = 0, days: int = DAYS) -> None:
+    def __init__(
+        self, scenario: str = "roadmap", seed: int = 0, days: int = DAYS, daily: bool = False
+    ) -> None:
         super().__init__(model_params(scenario_config(scenario)), days, seed)
+        self.daily = daily
         self.summary: dict = {}
-        self.datacollector = mesa.DataCollector(model_reporters={"summary": "summary"})
+        self.today: dict[str, float] = {}
+        self._logged = (0, 0)  # incident log length (single rows, batches) before today
+        reporters: dict = {"summary": "summary"}
+        if daily:
+            reporters |= {name: (lambda m, k=name: m.today[k]) for name in DAILY_COLUMNS}
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def step(self) -> None:
         super().step()
-        if self.steps >= self.days:
+        if self.daily:
+            self._count_today()
+        last = self.steps >= self.days
+        if last:
             self.summary = collect(self).summary
-            self.datacollector.collect(self)
             self.running = False
+        if self.daily or last:
+            self.datacollector.collect(self)
+
+    def _count_today(self) -> None:
+        """Today's row of the timeseries: counts of today's log entries, the agents' state."""
+        log, day, types = self.log, self.day, len(IncidentType)
+        rows, batches = log._rows[self._logged[0] :], log._batch_arrays[self._logged[1] :]
+        self._logged = (len(log._rows), len(log._batch_arrays))
+        counts, detected = [0] * types, [0] * types
+        for r in rows:
+            counts[r[3]] += 1
+            detected[r[3]] += r[5]
+        for _, _, kinds, found, _ in batches:
+            if np.ndim(kinds):
+                n = np.bincount(kinds, minlength=types).tolist()
+                hits = np.bincount(kinds, weights=found, minlength=types).tolist()
+                counts = [a + b for a, b in zip(counts, n, strict=True)]
+                detected = [a + b for a, b in zip(detected, hits, strict=True)]
+            else:
+                counts[kinds] += len(found)
+                detected[kinds] += int(found.sum())
+        attempts = sum(counts[t] for t in HOSTILE_ATTEMPT_TYPES)
+        state = dict(zip(DailySeries.STATE, self.series.state[day].tolist(), strict=True))
+        self.today.clear()
+        self.today.update(
+            day=day,
+            border_incidents=sum(counts[t] for t in BORDER_INCIDENT_TYPES),
+            **dict(zip(TYPE_LABELS, counts, strict=True)),
+            casualties=sum(r[6] for r in rows),
+            detection_rate=sum(detected[t] for t in HOSTILE_ATTEMPT_TYPES) / attempts
+            if attempts
+            else float("nan"),
+            trust=0.5 * (state["trust_a"] + state["trust_b"]),
+            tension=0.5 * (state["tension_a"] + state["tension_b"]),
+            **state,
+            arms_delivered=float(self.series.arms_delivered[day]),
+            **dict(zip(LEVEL_COLUMNS, self.series.levels[day].tolist(), strict=True)),
+        )
+
+
+LEVEL_COLUMNS = tuple(f"level_{m}" for m in MEASURE_NAMES)
+DAILY_COLUMNS = (
+    "day",
+    "border_incidents",
+    *TYPE_LABELS,
+    "casualties",
+    "detection_rate",
+    "trust",
+    "tension",
+    *DailySeries.STATE,
+    "arms_delivered",
+    *LEVEL_COLUMNS,
+)
+"""The timeseries columns the daily DataCollector records (all of ours but ``month``)."""
 
 
 def sweep_ours(seeds: int, out: Path) -> pd.DataFrame:
-    """Our way: one run_replications per scenario, 2 worker processes, Parquet on disk."""
+    """Our way: one run_replications per scenario, 2 worker processes, Parquet on disk.
+
+    The scenarios share one pool of worker processes; it is stopped at the end so
+    that every repetition pays for starting its processes, as batch_run does.
+    """
     frames = []
-    for scenario in SCENARIOS:
-        cfg = dataclasses.replace(scenario_config(scenario), replications=seeds, workers=WORKERS)
-        frames.append(run_replications(cfg, out / scenario))
+    try:
+        for scenario in SCENARIOS:
+            cfg = dataclasses.replace(
+                scenario_config(scenario), replications=seeds, workers=WORKERS
+            )
+            frames.append(run_replications(cfg, out / scenario))
+    finally:
+        shutdown_pool()
     return pd.concat(frames, ignore_index=True)
 
 
-def sweep_batch_run(seeds: list[int]) -> pd.DataFrame:
-    """Mesa's way: batch_run over scenario x seed on 2 processes, summaries kept in memory."""
+def sweep_batch_run(seeds: list[int], daily: bool, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mesa's way: batch_run over scenario x seed on 2 processes, results to Parquet at the end.
+
+    Returns the runs (one summary row each) and, with ``daily``, the daily series.
+    """
     rows = batch_run(
         BatchRoadmap,
-        parameters={"scenario": list(SCENARIOS), "days": DAYS},
+        parameters={"scenario": list(SCENARIOS), "days": DAYS, "daily": daily},
         number_processes=WORKERS,
         max_steps=DAYS,
-        data_collection_period=-1,
+        data_collection_period=1 if daily else -1,
         display_progress=False,
         rng=seeds,
     )
-    return pd.DataFrame(
-        [{"scenario": r["scenario"], "seed": r["seed"], **r["summary"]} for r in rows]
+    table = pd.DataFrame(rows)
+    last = table[table["Step"] == table["Step"].max()]
+    runs = pd.DataFrame(
+        [{"scenario": r.scenario, "seed": r.seed, **r.summary} for r in last.itertuples()]
     )
+    runs.to_parquet(out / "runs.parquet", index=False)
+    series = table.drop(columns="summary") if daily else pd.DataFrame()
+    if daily:
+        series.to_parquet(out / "timeseries.parquet", index=False)
+    return runs, series
 
 
-def same_numbers(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
+def same_numbers(
+    ours: pd.DataFrame, theirs: pd.DataFrame, keys: list[str], values: Sequence[str]
+) -> bool:
     """Both ways must compute the same runs, else the throughput comparison is meaningless."""
-    cols = ["scenario", "seed", "border_incidents", "casualties", "final_phase"]
-    a = ours[cols].sort_values(cols[:2]).reset_index(drop=True)
-    b = theirs[cols].sort_values(cols[:2]).reset_index(drop=True)
+    cols = [*keys, *values]
+    a = ours[cols].sort_values(keys).reset_index(drop=True)
+    b = theirs[cols].sort_values(keys).reset_index(drop=True)
     if a.equals(b):
         return True
-    diff = a.compare(b) if a.shape == b.shape else f"{len(a)} vs {len(b)} runs"
-    print(f"runner and batch_run disagree:\n{diff}", file=sys.stderr)
+    diff = a.compare(b) if a.shape == b.shape else f"{len(a)} vs {len(b)} rows"
+    print(f"runner and batch_run disagree on {keys}:\n{diff}", file=sys.stderr)
     return False
+
+
+def same_series(out: Path, theirs: pd.DataFrame) -> bool:
+    """Our timeseries tables against batch_run's daily DataCollector rows."""
+    ours = pd.concat(pd.read_parquet(out / s / "timeseries.parquet") for s in SCENARIOS)
+    values = ["border_incidents", "casualties", "detection_rate", "trust", "level_joint_patrols"]
+    return same_numbers(ours, theirs, ["scenario", "seed", "day"], values)
+
+
+def per_run_work(seeds: list[int], reps: int, warmup: int) -> dict[str, list[float]]:
+    """Milliseconds per run in one process: the model alone, and each way of sweeping it.
+
+    Shows where row 3's ratio comes from: both ways run the same model, so they
+    differ only by the work they add to each run (tables and Parquet for the
+    runner; the daily DataCollector, batch_run's rows, the table and Parquet for
+    batch_run; batch_run in one process skips pickling rows to a parent).
+    """
+    cfg = dataclasses.replace(scenario_config("roadmap"), replications=len(seeds), workers=1)
+    assert replication_seeds(cfg.seed, len(seeds)) == seeds
+    params = model_params(cfg)
+
+    def model() -> None:
+        for seed in seeds:
+            RoadmapModel(params, DAYS, seed).run()
+
+    def ours() -> None:
+        with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp:
+            run_replications(cfg, Path(tmp))
+
+    def theirs() -> None:
+        with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp:
+            rows = batch_run(
+                BatchRoadmap,
+                parameters={"scenario": "roadmap", "days": DAYS, "daily": True},
+                number_processes=1,
+                max_steps=DAYS,
+                data_collection_period=1,
+                display_progress=False,
+                rng=seeds,
+            )
+            pd.DataFrame(rows).drop(columns="summary").to_parquet(Path(tmp) / "t.parquet")
+
+    times = time_cases({"model": model, "ours": ours, "theirs": theirs}, reps, warmup)
+    return {k: [1000 * t / len(seeds) for t in v] for k, v in times.items()}
 
 
 def row_sweep(settings: Settings) -> list[Result]:
     """The runner exists to beat a plain batch_run; measure that on identical work.
 
-    The two sweeps alternate (ours, batch_run, ours, ...) so that a burst of load
-    from elsewhere on the machine does not land on one of them only.
+    Like for like, batch_run collects the daily series with a DataCollector and
+    both write their tables to Parquet; batch_run with end-of-run summaries
+    only (less output than ours) is shown too. The sweeps alternate (ours,
+    batch_run daily, batch_run summaries, ours, ...) so that a burst of load from
+    elsewhere on the machine does not land on one of them only.
     """
     n = settings.sweep_seeds
     base_seeds = {scenario_config(s).seed for s in SCENARIOS}
     assert len(base_seeds) == 1, "scenarios must share the base seed for paired runs"
     seeds = replication_seeds(base_seeds.pop(), n)
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, object] = {}
 
     def ours() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
             out["ours"] = sweep_ours(n, Path(tmp))
+            if "ours_series_checked" not in out and "daily" in out:
+                out["ours_series_checked"] = same_series(Path(tmp), out["daily"][1])
 
-    def theirs() -> None:
-        out["batch_run"] = sweep_batch_run(seeds)
+    def theirs(daily: bool) -> Callable[[], None]:
+        def run() -> None:
+            with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+                out["daily" if daily else "summaries"] = sweep_batch_run(seeds, daily, Path(tmp))
 
-    times = time_cases({"ours": ours, "batch_run": theirs}, settings.sweep_reps, warmup=0)
-    t_ours, t_batch = median(times["ours"]), median(times["batch_run"])
+        return run
+
+    cases = {"ours": ours, "daily": theirs(True), "summaries": theirs(False)}
+    times = time_cases(cases, settings.sweep_reps, warmup=0)
+    work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
+    each = {k: median(v) for k, v in work.items()}
+    if "ours_series_checked" not in out:  # one repetition: check the series once more
+        ours()
+    t = {name: median(samples) for name, samples in times.items()}
     runs = n * len(SCENARIOS)
-    row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds"
+    row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds, {WORKERS} processes"
     note = f"{settings.sweep_reps} rep" + ("s, median" if settings.sweep_reps > 1 else "")
-    same = "identical summaries" if same_numbers(out["ours"], out["batch_run"]) else "DIFFER"
+    keys, values = ["scenario", "seed"], ["border_incidents", "casualties", "final_trust"]
+    same_daily = same_numbers(out["ours"], out["daily"][0], keys, values)
+    same_daily = same_daily and out["ours_series_checked"]
+    same_summaries = same_numbers(out["ours"], out["summaries"][0], keys, values)
     return [
         Result(
             row,
-            f"run_replications, {what}, {WORKERS} workers, Parquet to disk",
-            runs / t_ours,
+            f"project runner, {what}: runs, daily series, incidents to Parquet",
+            runs / t["ours"],
             "runs/s",
-            detail=f"{t_ours:.1f} s, {note}",
+            detail=f"{t['ours']:.1f} s, {note}",
             samples=times["ours"],
         ),
         Result(
             row,
-            f"mesa.batch_run, {what}, {WORKERS} processes, in memory",
-            runs / t_batch,
+            f"mesa.batch_run + DataCollector, {what}: runs, daily series to Parquet",
+            runs / t["daily"],
             "runs/s",
-            detail=f"{t_batch:.1f} s, {note}",
-            samples=times["batch_run"],
+            detail=f"{t['daily']:.1f} s, {note}",
+            samples=times["daily"],
         ),
         Result(
             row,
-            "runner / batch_run (runs per second)",
-            t_batch / t_ours,
+            "runner / batch_run with the same daily series",
+            t["daily"] / t["ours"],
             "x",
             ">= 2x",
-            t_batch / t_ours >= 2.0,
-            detail=same,
+            t["daily"] / t["ours"] >= 2.0,
+            detail="identical runs and series" if same_daily else "DIFFER",
+        ),
+        Result(
+            row,
+            f"mesa.batch_run, {what}: end-of-run summaries only",
+            runs / t["summaries"],
+            "runs/s",
+            detail=f"{t['summaries']:.1f} s, {note}",
+            samples=times["summaries"],
+        ),
+        Result(
+            row,
+            "runner / batch_run with summaries only (less output than ours)",
+            t["summaries"] / t["ours"],
+            "x",
+            detail="identical summaries" if same_summaries else "DIFFER",
+        ),
+        Result(
+            row,
+            "one run in one process: the model alone",
+            each["model"],
+            "ms",
+            detail=f"{reps_note(settings)}, {settings.reps} seed(s) each",
+            samples=work["model"],
+        ),
+        Result(
+            row,
+            "  + what the runner adds (tables, Parquet)",
+            each["ours"] - each["model"],
+            "ms",
+            samples=work["ours"],
+        ),
+        Result(
+            row,
+            "  + what batch_run adds (daily DataCollector, rows, Parquet)",
+            each["theirs"] - each["model"],
+            "ms",
+            detail=f"per run, batch_run / runner = {each['theirs'] / each['ours']:.2f}x",
+            samples=work["theirs"],
         ),
     ]
 
