@@ -630,6 +630,7 @@ def memory_probe(runs: int, days: int, out: Path) -> None:
     """Body of the fresh subprocess of row 4: one sweep, then its peak memory as JSON."""
     cfg = dataclasses.replace(scenario_config("roadmap", days), replications=runs, workers=WORKERS)
     run_replications(cfg, out)
+    shutdown_pool()  # the forkserver exits only once the workers it forked are gone
     stop_forkserver()
     peak = {
         "parent_mb": maxrss_mb(resource.RUSAGE_SELF),
@@ -876,7 +877,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     results: list[Result] = []
     for name in rows:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        results += ROW_FUNCTIONS[name](settings)
+        done = ROW_FUNCTIONS[name](settings)
+        print(format_table(done), file=sys.stderr, flush=True)  # kept if a later row fails
+        results += done
     print(format_table(results))
     run = {
         "elapsed_s": round(time.perf_counter() - start, 1),
