@@ -217,6 +217,14 @@ class PartWriter:
             self._writer.close()
 
 
+def remove(path: Path) -> None:
+    """Delete a table written as a file or as a directory of parts, if there."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def run_replications(
     config: Config,
     out_dir: Path,
@@ -253,11 +261,10 @@ def run_replications(
                 progress(len(rows), len(seeds))
         runs = pd.DataFrame(rows)
         runs.to_parquet(staging / "runs.parquet", index=False)
+        for name in ("runs", *PART_TABLES):  # earlier results go, whatever their layout
+            remove(out_dir / f"{name}.parquet")
         for name in ("runs", *tables):
-            target = out_dir / f"{name}.parquet"
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(staging / f"{name}.parquet", target)
+            os.replace(staging / f"{name}.parquet", out_dir / f"{name}.parquet")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return runs

@@ -75,3 +75,14 @@ def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp
     (out / ".staging").unlink()
     assert len(run_replications(cfg, out)) == 4
     assert runner._pool is not None  # kept for the next call
+
+
+def test_rerun_replaces_earlier_tables_whatever_their_layout(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("runs", "timeseries", "incidents", "transitions"):
+        (out / f"{name}.parquet").write_text("an earlier version's single-file table")
+    run_replications(config("replications=2", "days=30", "output.incidents=false"), out)
+    assert (out / "timeseries.parquet").is_dir() and (out / "transitions.parquet").is_dir()
+    assert not (out / "incidents.parquet").exists()  # not written this time: no stale table
+    assert len(pd.read_parquet(out / "runs.parquet")) == 2
