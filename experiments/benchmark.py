@@ -527,6 +527,9 @@ def row_sweep(settings: Settings) -> list[Result]:
     times = time_cases(cases, settings.sweep_reps, warmup=0)
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
     each = {k: median(v) for k, v in work.items()}
+    added = {  # per repetition: the cases ran interleaved, so differences pair up
+        k: [a - b for a, b in zip(work[k], work["model"], strict=True)] for k in ("ours", "theirs")
+    }
     if "ours_series_checked" not in out:  # one repetition: check the series once more
         ours()
     t = {name: median(samples) for name, samples in times.items()}
@@ -537,23 +540,17 @@ def row_sweep(settings: Settings) -> list[Result]:
     same_daily = same_numbers(out["ours"], out["daily"][0], keys, values)
     same_daily = same_daily and out["ours_series_checked"]
     same_summaries = same_numbers(out["ours"], out["summaries"][0], keys, values)
+
+    def rate(who: str, output: str, case: str) -> Result:
+        """Runs per second of one of the three sweeps."""
+        measurement, detail = f"{who}, {what}: {output}", f"{t[case]:.1f} s, {note}"
+        return Result(
+            row, measurement, runs / t[case], "runs/s", detail=detail, samples=times[case]
+        )
+
     return [
-        Result(
-            row,
-            f"project runner, {what}: runs, daily series, incidents to Parquet",
-            runs / t["ours"],
-            "runs/s",
-            detail=f"{t['ours']:.1f} s, {note}",
-            samples=times["ours"],
-        ),
-        Result(
-            row,
-            f"mesa.batch_run + DataCollector, {what}: runs, daily series to Parquet",
-            runs / t["daily"],
-            "runs/s",
-            detail=f"{t['daily']:.1f} s, {note}",
-            samples=times["daily"],
-        ),
+        rate("project runner", "runs, daily series, incidents to Parquet", "ours"),
+        rate("mesa.batch_run + DataCollector", "runs, daily series to Parquet", "daily"),
         Result(
             row,
             "runner / batch_run with the same daily series",
@@ -563,14 +560,7 @@ def row_sweep(settings: Settings) -> list[Result]:
             t["daily"] / t["ours"] >= 2.0,
             detail="identical runs and series" if same_daily else "DIFFER",
         ),
-        Result(
-            row,
-            f"mesa.batch_run, {what}: end-of-run summaries only",
-            runs / t["summaries"],
-            "runs/s",
-            detail=f"{t['summaries']:.1f} s, {note}",
-            samples=times["summaries"],
-        ),
+        rate("mesa.batch_run", "end-of-run summaries only", "summaries"),
         Result(
             row,
             "runner / batch_run with summaries only (less output than ours)",
@@ -591,7 +581,7 @@ def row_sweep(settings: Settings) -> list[Result]:
             "  + what the runner adds (tables, Parquet)",
             each["ours"] - each["model"],
             "ms",
-            samples=work["ours"],
+            samples=added["ours"],
         ),
         Result(
             row,
@@ -599,7 +589,7 @@ def row_sweep(settings: Settings) -> list[Result]:
             each["theirs"] - each["model"],
             "ms",
             detail=f"per run, batch_run / runner = {each['theirs'] / each['ours']:.2f}x",
-            samples=work["theirs"],
+            samples=added["theirs"],
         ),
     ]
 
