@@ -23,7 +23,7 @@ from sim.config import config_dir, load_config, to_config
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.report import format_table, save_figure, summary_table
-from sim.runner import run_replications
+from sim.runner import keep_pool, run_replications
 from sim.sweep import (
     aggregate,
     already_done,
@@ -111,6 +111,7 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         total = count_jobs(list(config.hydra.overrides.task))
         start_progress(Path(config.hydra.sweep.dir), total)
+        keep_pool(True)  # jobs run in this process (basic launcher) share the workers
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         hc = HydraConfig.get()
@@ -120,6 +121,7 @@ class SweepCallback(Callback):
                 print(line, flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        keep_pool(False)
         sweep_dir = Path(config.hydra.sweep.dir)
         compare = config.compare
         try:

@@ -134,37 +134,55 @@ def chunks_of(n: int, workers: int) -> list[range]:
     return chunks
 
 
-_pool: tuple[int, Executor] | None = None
+_pool: tuple[int, int, Executor] | None = None  # (owning pid, workers, executor)
+_kept = False
+
+
+def keep_pool(keep: bool) -> None:
+    """Let the ``run_replications`` calls that follow share one worker pool, or stop sharing.
+
+    Starting workers costs about a second, as much as several runs, so a sweep
+    (the scenarios of a script, the jobs of a Hydra basic-launcher multirun)
+    keeps one pool for all its calls; ``keep_pool(False)`` stops it. Outside
+    such a block every call starts and stops its own pool, so an idle process
+    never holds worker processes.
+    """
+    global _kept
+    _kept = keep
+    if not keep:
+        shutdown_pool()
 
 
 def worker_pool(workers: int) -> Executor | None:
-    """The process pool of this process, kept between calls (None: run in process).
+    """A process pool of ``workers`` processes (None: run in process).
 
-    Starting workers costs about a second, as much as several runs, so the
-    scenarios of a sweep (or the jobs of a Hydra basic-launcher multirun) share
-    one pool. It is shut down at exit, when a call wants another size, and
-    after any failure (see :func:`iterate_chunks`).
+    The kept pool is reused only by the process that started it (a forked child
+    starts its own), with the same size, and while it is not broken.
     """
     global _pool
     if workers <= 1:
         return None
-    if _pool is not None and _pool[0] == workers:
-        return _pool[1]
+    if _pool is not None:
+        pid, size, pool = _pool
+        if pid != os.getpid():
+            _pool = None  # inherited through fork: not ours to use or stop
+        elif size == workers and not getattr(pool, "_broken", False):
+            return pool
     shutdown_pool()
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["sim.runner"])
-    _pool = (workers, ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
-    return _pool[1]
+    _pool = (os.getpid(), workers, ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
+    return _pool[2]
 
 
 def shutdown_pool() -> None:
     """Stop the worker processes (waiting for running tasks, dropping queued ones)."""
     global _pool
-    if _pool is not None:
-        _pool[1].shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    held, _pool = _pool, None
+    if held is not None and held[0] == os.getpid():
+        held[2].shutdown(wait=True, cancel_futures=True)
 
 
 atexit.register(shutdown_pool)
@@ -175,7 +193,8 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
 
     On any failure (or when the caller stops early) the pool is shut down
     before the error propagates, so that no task still writes into a staging
-    directory that the caller is about to remove.
+    directory that the caller is about to remove. Unless kept (see
+    :func:`keep_pool`), the pool is also stopped when all chunks are done.
     """
     pool = worker_pool(workers)
     if pool is None:
@@ -197,6 +216,8 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
     except BaseException:
         shutdown_pool()
         raise
+    if not _kept:
+        shutdown_pool()
 
 
 class PartWriter:
@@ -237,6 +258,7 @@ def run_replications(
     hash, package version and the overrides that made it. Returns the runs
     table (one row per replication).
     """
+    out_dir = out_dir.resolve()  # workers may live on in another working directory
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -263,7 +285,7 @@ def run_replications(
         runs.to_parquet(staging / "runs.parquet", index=False)
         for name in ("runs", *PART_TABLES):  # earlier results go, whatever their layout
             remove(out_dir / f"{name}.parquet")
-        for name in ("runs", *tables):
+        for name in (*tables, "runs"):  # runs.parquet last: it marks a finished job
             os.replace(staging / f"{name}.parquet", out_dir / f"{name}.parquet")
     finally:
         shutil.rmtree(staging, ignore_errors=True)

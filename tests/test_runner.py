@@ -68,13 +68,23 @@ def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp
     out.mkdir()
     (out / ".staging").write_text("not a directory: workers cannot write their parts")
     cfg = config("replications=4", "days=30", "workers=2")
-    with pytest.raises(OSError):
-        run_replications(cfg, out)
+    runner.keep_pool(True)
+    try:
+        with pytest.raises(OSError):
+            run_replications(cfg, out)
+        assert runner._pool is None
+        assert sorted(p.name for p in out.iterdir()) == [".staging"]  # no table was written
+        (out / ".staging").unlink()
+        assert len(run_replications(cfg, out)) == 4
+        kept = runner._pool
+        assert kept is not None  # kept for the next call of the sweep
+        run_replications(cfg, tmp_path / "again")
+        assert runner._pool is kept
+    finally:
+        runner.keep_pool(False)
     assert runner._pool is None
-    assert sorted(p.name for p in out.iterdir()) == [".staging"]  # no table was written
-    (out / ".staging").unlink()
-    assert len(run_replications(cfg, out)) == 4
-    assert runner._pool is not None  # kept for the next call
+    run_replications(cfg, tmp_path / "alone")
+    assert runner._pool is None  # outside a sweep no worker outlives its call
 
 
 def test_rerun_replaces_earlier_tables_whatever_their_layout(tmp_path):
