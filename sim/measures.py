@@ -93,6 +93,7 @@ class Measures:
         self.effect = np.zeros(len(items))
         self.active = np.zeros(len(items), dtype=bool)
         self._unchanged = np.zeros(len(items), dtype=bool)
+        self._unchanged.flags.writeable = False  # shared by every call that changes nothing
         self._day_starts = sorted({int(d) for d in self.start_day[self.enabled & ~self.by_phase]})
         # What decides which measures are active: (phase, cooperating, day starts passed).
         self._active_for: tuple[int, bool, int] | None = None
@@ -101,8 +102,8 @@ class Measures:
     def update(self, day: int, phase: int, cooperating: bool) -> np.ndarray:
         """Advance every level by one day given the roadmap phase and cooperation.
 
-        Returns which effects changed (a boolean mask), so that derived state is
-        recomputed only when its own inputs changed.
+        Returns which levels (hence effects) changed, a read-only boolean mask, so
+        that derived state is recomputed only when its own inputs changed.
         """
         key = (phase, cooperating, bisect.bisect_right(self._day_starts, day))
         if key == self._settled_for:

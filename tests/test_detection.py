@@ -82,3 +82,26 @@ def test_patrol_effort_gives_more_detections_with_diminishing_returns():
     gain_per_unit = np.diff(rates) / np.diff(units)
     assert np.all(gain_per_unit > 0)
     assert np.all(np.diff(gain_per_unit) < 0)
+
+
+def test_search_effort_depends_on_exactly_the_measures_it_lists():
+    """Search.MEASURES decides when effort is refreshed; it must name every effect it reads."""
+    from sim.measures import MEASURE_NAMES
+    from sim.model import RoadmapModel
+    from sim.runner import model_params
+
+    model = RoadmapModel(model_params(config("scenario=roadmap")), 10, 1)
+    search, measures = model.search, model.measures
+
+    def state() -> list[np.ndarray]:
+        search.refresh(measures)
+        return [search.effort.copy(), np.atleast_1d(search.surge).copy(), [search.tip_chance]]
+
+    measures.effect = np.full(len(MEASURE_NAMES), 0.2)
+    before = state()
+    for i in range(len(MEASURE_NAMES)):
+        measures.effect = np.full(len(MEASURE_NAMES), 0.2)
+        measures.effect[i] = 0.9
+        after = state()
+        same = all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        assert same == (i not in search.MEASURES), MEASURE_NAMES[i]
