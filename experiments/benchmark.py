@@ -531,9 +531,6 @@ def row_sweep(settings: Settings) -> list[Result]:
         series_same = same_series(ours_dir, out["daily"][1])  # checked outside the timing
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
     each = {k: median(v) for k, v in work.items()}
-    added = {  # per repetition: the cases ran interleaved, so differences pair up
-        k: [a - b for a, b in zip(work[k], work["model"], strict=True)] for k in ("ours", "theirs")
-    }
     t = {name: median(samples) for name, samples in times.items()}
     runs = n * len(SCENARIOS)
     row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds, {WORKERS} processes"
@@ -549,6 +546,12 @@ def row_sweep(settings: Settings) -> list[Result]:
         return Result(
             row, measurement, runs / t[case], "runs/s", detail=detail, samples=times[case]
         )
+
+    def adds(work_added: str, case: str, detail: str = "") -> Result:
+        """What one way of sweeping adds to a run (cases ran interleaved: samples pair up)."""
+        paired = [a - b for a, b in zip(work[case], work["model"], strict=True)]
+        added = each[case] - each["model"]
+        return Result(row, f"  + {work_added}", added, "ms", detail=detail, samples=paired)
 
     return [
         rate("project runner", "runs, daily series, incidents to Parquet", "ours"),
@@ -578,20 +581,11 @@ def row_sweep(settings: Settings) -> list[Result]:
             detail=f"{reps_note(settings)}, {settings.reps} seed(s) each",
             samples=work["model"],
         ),
-        Result(
-            row,
-            "  + what the runner adds (tables, Parquet)",
-            each["ours"] - each["model"],
-            "ms",
-            samples=added["ours"],
-        ),
-        Result(
-            row,
-            "  + what batch_run adds (daily DataCollector, rows, Parquet)",
-            each["theirs"] - each["model"],
-            "ms",
-            detail=f"per run, batch_run / runner = {each['theirs'] / each['ours']:.2f}x",
-            samples=added["theirs"],
+        adds("what the runner adds (tables, Parquet)", "ours"),
+        adds(
+            "what batch_run adds (daily DataCollector, rows, Parquet)",
+            "theirs",
+            f"per run, batch_run / runner = {each['theirs'] / each['ours']:.2f}x",
         ),
     ]
 
