@@ -324,7 +324,7 @@ class BatchRoadmap(RoadmapModel):
         self.daily = daily
         self.summary: dict = {}
         self.today: dict[str, float] = {}
-        self._logged = (0, 0)  # incident log length (single rows, batches) before today
+        self._logged = 0  # incident log rows before today
         reporters: dict = {"summary": "summary"}
         if daily:
             reporters |= {name: (lambda m, k=name: m.today[k]) for name in DAILY_COLUMNS}
@@ -343,27 +343,22 @@ class BatchRoadmap(RoadmapModel):
 
     def _count_today(self) -> None:
         """Today's row of the timeseries: counts of today's log entries, the agents' state."""
-        log, day, types = self.log, self.day, len(IncidentType)
-        rows, batches = log._rows[self._logged[0] :], log._batch_arrays[self._logged[1] :]
-        self._logged = (len(log._rows), len(log._batch_arrays))
-        counts, detected = [0] * types, [0] * types
+        n_types = len(IncidentType)
+        rows = self.log.rows[self._logged :]
+        self._logged = len(self.log.rows)
+        counts, detected = [0] * n_types, [0] * n_types
         for r in rows:
             counts[r[3]] += 1
             detected[r[3]] += r[5]
-        for _, _, kinds, found, _ in batches:
-            if np.ndim(kinds):
-                n = np.bincount(kinds, minlength=types).tolist()
-                hits = np.bincount(kinds, weights=found, minlength=types).tolist()
-                counts = [a + b for a, b in zip(counts, n, strict=True)]
-                detected = [a + b for a, b in zip(detected, hits, strict=True)]
-            else:
-                counts[kinds] += len(found)
-                detected[kinds] += int(found.sum())
         attempts = sum(counts[t] for t in HOSTILE_ATTEMPT_TYPES)
-        state = dict(zip(DailySeries.STATE, self.series.state[day].tolist(), strict=True))
+        values = self.series.rows[self.day]
+        state = {  # floats, as in our table
+            name: float(v)
+            for name, v in zip(DailySeries.STATE, values[: len(DailySeries.STATE)], strict=True)
+        }
         self.today.clear()
         self.today.update(
-            day=day,
+            day=self.day,
             border_incidents=sum(counts[t] for t in BORDER_INCIDENT_TYPES),
             **dict(zip(TYPE_LABELS, counts, strict=True)),
             casualties=sum(r[6] for r in rows),
@@ -373,8 +368,8 @@ class BatchRoadmap(RoadmapModel):
             trust=0.5 * (state["trust_a"] + state["trust_b"]),
             tension=0.5 * (state["tension_a"] + state["tension_b"]),
             **state,
-            arms_delivered=float(self.series.arms_delivered[day]),
-            **dict(zip(LEVEL_COLUMNS, self.series.levels[day].tolist(), strict=True)),
+            arms_delivered=float(self.series.arms_delivered[self.day]),
+            **dict(zip(LEVEL_COLUMNS, values[len(DailySeries.STATE) :], strict=True)),
         )
 
 
@@ -397,9 +392,9 @@ DAILY_COLUMNS = (
 def sweep_ours(seeds: int, out: Path) -> pd.DataFrame:
     """Our way: one run_replications per scenario, 2 worker processes, Parquet on disk.
 
-    The scenarios share one pool of worker processes, as in a Hydra multirun;
-    it is stopped at the end. (Later repetitions fork from a forkserver that is
-    already warm, where batch_run spawns fresh interpreters each time.)
+    The scenarios share one pool of worker processes, as the jobs of a Hydra
+    multirun do; it is stopped at the end. (The forkserver the pools fork
+    from is started once per benchmark process, by the first sweep.)
     """
     frames = []
     keep_pool(True)
@@ -501,9 +496,10 @@ def row_sweep(settings: Settings) -> list[Result]:
 
     Like for like, batch_run collects the daily series with a DataCollector and
     both write their tables to Parquet; batch_run with end-of-run summaries
-    only (less output than ours) is shown too. The sweeps alternate (ours,
-    batch_run daily, batch_run summaries, ours, ...) so that a burst of load from
-    elsewhere on the machine does not land on one of them only.
+    only (less output than ours) is shown too. The sweeps take turns (ours,
+    batch_run daily, batch_run summaries, ours, ...) so that a spell of load
+    from elsewhere on the machine does not land on one of them only; the
+    ratio of each repetition (ours and batch_run back to back) is kept too.
     """
     n = settings.sweep_seeds
     base_seeds = {scenario_config(s).seed for s in SCENARIOS}
@@ -532,6 +528,7 @@ def row_sweep(settings: Settings) -> list[Result]:
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
     each = {k: median(v) for k, v in work.items()}
     t = {name: median(samples) for name, samples in times.items()}
+    paired = [d / o for d, o in zip(times["daily"], times["ours"], strict=True)]
     runs = n * len(SCENARIOS)
     row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds, {WORKERS} processes"
     note = f"{settings.sweep_reps} rep" + ("s, median" if settings.sweep_reps > 1 else "")
@@ -563,7 +560,15 @@ def row_sweep(settings: Settings) -> list[Result]:
             "x",
             ">= 2x",
             t["daily"] / t["ours"] >= 2.0,
-            detail="identical runs and series" if same_daily else "DIFFER",
+            detail=(
+                ("identical runs and series" if same_daily else "DIFFER")
+                + (
+                    f"; per repetition {min(paired):.2f}-{max(paired):.2f}x"
+                    if len(paired) > 1
+                    else ""
+                )
+            ),
+            samples=paired,
         ),
         rate("mesa.batch_run", "end-of-run summaries only", "summaries"),
         Result(

@@ -23,12 +23,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.crosser import pick
 from sim.incidents import IncidentType
 from sim.measures import Measure
 
 if TYPE_CHECKING:
     from sim.model import RoadmapModel
+
+
+def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF)."""
+    cdf = np.cumsum(p)
+    return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(p) - 1)
 
 
 class Communities:
@@ -74,13 +79,17 @@ class Communities:
         total = self.stream.poisson(c.crossing_rate * relief * self.pressure.sum())
         if total == 0:
             return
-        cells = pick(self.stream, self.pressure, total)  # where today's crossers come from
-        n = self.model.border.n
-        dest, sectors = 1 - cells // n, cells % n
-        detected, effort = self.model.search.attempts(self.stream, dest, sectors)
-        self.model.log.add_batch(
-            day, sectors, dest, IncidentType.IRREGULAR_CROSSING, self.actor, detected, effort
-        )
+        cell_u, tip_u, detect_u = self.stream.random((3, total))
+        cells = pick(self.pressure, cell_u)  # where today's crossers come from
+        n, search, log = self.model.border.n, self.model.search, self.model.log
+        for cell, tip, detect in zip(
+            cells.tolist(), tip_u.tolist(), detect_u.tolist(), strict=True
+        ):
+            side, sector = 1 - cell // n, cell % n  # they cross into the other side
+            detected, effort = search.attempt(side, sector, tip, detect)
+            log.add(
+                day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
+            )
 
     def recruit(self, groups: list, days: int) -> None:
         """The last ``days`` of hardship in each group's home catchment bring it recruits;
@@ -89,7 +98,7 @@ class Communities:
             self._catchment = np.zeros((len(groups), self.hardship.size))
             n = self.model.border.n
             for i, g in enumerate(groups):
-                self._catchment[i, g.home * n + g.reach] = 1.0
+                self._catchment[i, [g.home * n + s for s in g.sectors]] = 1.0
         a = self.model.params.armed_groups
         recruits = self.stream.poisson(days * a.recruit_rate * (self._catchment @ self.pressure))
         fighters = np.array([g.fighters for g in groups])

@@ -7,11 +7,19 @@ diminishing returns; doubling patrols does not double detections.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
-def detection_probability(effort: np.ndarray | float, sweep_rate: float) -> np.ndarray:
-    """Chance that an attempt meeting ``effort`` units of effective search is detected."""
+def detection_probability(effort: float | np.ndarray, sweep_rate: float) -> float | np.ndarray:
+    """Chance that an attempt meeting ``effort`` units of effective search is detected.
+
+    A single attempt (a float) is computed with ``math``: several times cheaper
+    than a numpy call, and the same number.
+    """
+    if isinstance(effort, float):
+        return -math.expm1(-sweep_rate * effort)
     return -np.expm1(-sweep_rate * np.asarray(effort, dtype=float))
 
 

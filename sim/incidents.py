@@ -63,17 +63,17 @@ _DTYPES = (np.int32, np.int32, np.int8, np.int8, np.int16, bool, np.int32, np.fl
 
 
 class IncidentLog:
-    """Columnar, append-only log of incidents, cheap to fill one event or a batch at a time.
+    """Append-only log of incidents in the order they happened, one tuple per event.
 
-    ``side`` is the side of the line where the event happened; ``actor`` is an
-    index into the model's actor names; ``effort`` is the effective search
-    effort the attempt met (NaN where no search was involved).
+    A day brings a handful of events, so appending tuples is the cheapest way
+    to record them; :meth:`columns` turns them into typed arrays once, at the
+    end. ``side`` is the side of the line where the event happened; ``actor``
+    is an index into the model's actor names; ``effort`` is the effective
+    search effort the attempt met (NaN where no search was involved).
     """
 
     def __init__(self, days: int) -> None:
-        self._rows: list[tuple] = []
-        self._batch_keys: list[tuple[int, int, int]] = []  # (day, actor, size)
-        self._batch_arrays: list[tuple[np.ndarray, ...]] = []
+        self.rows: list[tuple] = []
         self.border_per_day = np.zeros(days, dtype=np.int32)
 
     def add(
@@ -88,56 +88,23 @@ class IncidentLog:
         effort: float = np.nan,
     ) -> None:
         """Record one event."""
-        self._rows.append((day, sector, side, int(kind), actor, detected, casualties, effort))
-        if IS_BORDER_INCIDENT[kind]:
+        self.rows.append((day, sector, side, kind, actor, detected, casualties, effort))
+        if kind in BORDER_INCIDENT_TYPES:
             self.border_per_day[day] += 1
 
-    def add_batch(
-        self,
-        day: int,
-        sectors: np.ndarray,
-        side: int | np.ndarray,
-        kind: IncidentType | np.ndarray,
-        actor: int,
-        detected: np.ndarray,
-        effort: np.ndarray,
-    ) -> None:
-        """Record many events of one day and actor (no casualties).
-
-        ``side`` and ``kind`` may be one value for all or an array per event.
-        """
-        n = len(sectors)
-        if n == 0:
-            return
-        sides = np.full(n, side) if np.ndim(side) == 0 else side
-        kinds = np.full(n, int(kind)) if np.ndim(kind) == 0 else kind
-        self._batch_keys.append((day, actor, n))
-        self._batch_arrays.append((sectors, sides, kinds, detected, effort))
-        self.border_per_day[day] += int(IS_BORDER_INCIDENT[kinds].sum())
-
     def columns(self) -> dict[str, np.ndarray]:
-        """All events as typed arrays, sorted by day (stable within a day)."""
-        cols: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
-        if self._batch_keys:
-            day, actor, size = np.array(self._batch_keys).T
-            cols["day"].append(np.repeat(day, size))
-            cols["actor"].append(np.repeat(actor, size))
-            cols["casualties"].append(np.zeros(size.sum()))
-            for name, parts in zip(
-                ("sector", "side", "type", "detected", "effort"),
-                zip(*self._batch_arrays, strict=True),
-                strict=True,
-            ):
-                cols[name].append(np.concatenate(parts))
-        if self._rows:
-            for name, values in zip(_COLUMNS, zip(*self._rows, strict=True), strict=True):
-                cols[name].append(np.array(values))
-        typed = {
-            name: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
-            for (name, parts), dtype in zip(cols.items(), _DTYPES, strict=True)
+        """All events as typed arrays, in the order they happened (hence by day)."""
+        if not self.rows:
+            return {
+                name: np.zeros(0, dtype=dtype)
+                for name, dtype in zip(_COLUMNS, _DTYPES, strict=True)
+            }
+        return {
+            name: np.array(values, dtype=dtype)
+            for name, values, dtype in zip(
+                _COLUMNS, zip(*self.rows, strict=True), _DTYPES, strict=True
+            )
         }
-        order = np.argsort(typed["day"], kind="stable")
-        return {k: v[order] for k, v in typed.items()}
 
 
 def border_incident_mask(types: np.ndarray | pd.Series) -> np.ndarray:

@@ -44,8 +44,6 @@ import bisect
 import dataclasses
 from enum import IntEnum
 
-import numpy as np
-
 from sim.params import MeasureParams, MeasuresParams
 
 MEASURE_NAMES: tuple[str, ...] = tuple(
@@ -76,52 +74,66 @@ def parse_start(start: str) -> tuple[int, int]:
 
 
 class Measures:
-    """Levels (0-1) of every measure, ramping up while active and winding down when not."""
+    """Levels (0-1) of every measure, ramping up while active and winding down when not.
+
+    Thirteen numbers that change a little each day: plain lists, indexed by
+    :class:`Measure`, cost less than numpy calls on arrays of that size.
+    """
 
     def __init__(self, params: MeasuresParams) -> None:
         items = [getattr(params, name) for name in MEASURE_NAMES]
-        starts = np.array([parse_start(m.start) for m in items])
-        self.enabled = np.array([m.enabled for m in items])
-        self.start_phase = starts[:, 0]
-        self.start_day = starts[:, 1]
-        self.ramp_step = 1.0 / np.array([m.ramp_days for m in items], dtype=float)
+        self.enabled = [m.enabled for m in items]
+        self.start_phase, self.start_day = zip(*(parse_start(m.start) for m in items), strict=True)
+        self.ramp_step = [1.0 / m.ramp_days for m in items]
         self.wind_down_step = 1.0 / params.wind_down_days
-        self.intensity = np.array([m.intensity for m in items], dtype=float)
-        self.joint = np.array([Measure(i) in JOINT_MEASURES for i in range(len(items))])
-        self.by_phase = self.start_phase > 0
-        self.level = np.zeros(len(items))
-        self.effect = np.zeros(len(items))
-        self.active = np.zeros(len(items), dtype=bool)
-        self._unchanged = np.zeros(len(items), dtype=bool)
-        self._unchanged.flags.writeable = False  # shared by every call that changes nothing
-        self._day_starts = sorted({int(d) for d in self.start_day[self.enabled & ~self.by_phase]})
+        self.intensity = [float(m.intensity) for m in items]
+        self.joint = [m in JOINT_MEASURES for m in Measure]
+        self.level = [0.0] * len(items)
+        self.effect = [0.0] * len(items)
+        self.active = [False] * len(items)
+        self._day_starts = sorted(
+            {
+                d
+                for d, p, on in zip(self.start_day, self.start_phase, self.enabled, strict=True)
+                if on and not p
+            }
+        )
         # What decides which measures are active: (phase, cooperating, day starts passed).
         self._active_for: tuple[int, bool, int] | None = None
-        self._settled_for: tuple[int, bool, int] | None = None
+        self._moving: list[int] = []  # measures whose level changes today: ramping or winding down
 
-    def update(self, day: int, phase: int, cooperating: bool) -> np.ndarray:
+    def update(self, day: int, phase: int, cooperating: bool) -> tuple[int, ...]:
         """Advance every level by one day given the roadmap phase and cooperation.
 
-        Returns which levels (hence effects) changed, a read-only boolean mask, so
-        that derived state is recomputed only when its own inputs changed.
+        Returns the indices of the measures whose level (hence effect) changed,
+        so that derived state is recomputed only when its own inputs changed.
         """
         key = (phase, cooperating, bisect.bisect_right(self._day_starts, day))
-        if key == self._settled_for:
-            return self._unchanged  # every level is at 0 or 1 and nothing that starts it changed
         if key != self._active_for:
-            started = np.where(self.by_phase, phase >= self.start_phase, day >= self.start_day)
-            self.active = self.enabled & started & (cooperating | ~self.joint)
+            self.active = [
+                on
+                and (phase >= start_phase if start_phase else day >= start_day)
+                and (cooperating or not joint)
+                for on, start_phase, start_day, joint in zip(
+                    self.enabled, self.start_phase, self.start_day, self.joint, strict=True
+                )
+            ]
             self._active_for = key
-        level = np.where(
-            self.active,
-            np.minimum(self.level + self.ramp_step, 1.0),
-            np.maximum(self.level - self.wind_down_step, 0.0),
-        )
-        changed = level != self.level
-        if not changed.any():
-            self._settled_for = key
-            return self._unchanged
-        self._settled_for = None
-        self.level = level
-        self.effect = self.intensity * level
+            self._moving = [m for m in range(len(self.level)) if self._moves(m)]
+        if not self._moving:
+            return ()
+        level = self.level
+        for m in self._moving:
+            if self.active[m]:
+                level[m] = min(level[m] + self.ramp_step[m], 1.0)
+            else:
+                level[m] = max(level[m] - self.wind_down_step, 0.0)
+            self.effect[m] = self.intensity[m] * level[m]
+        changed = tuple(self._moving)
+        self._moving = [m for m in changed if self._moves(m)]
         return changed
+
+    def _moves(self, m: int) -> bool:
+        """Whether measure ``m``'s level changes on its next update: it is below 1 and
+        active (ramping up), or above 0 and inactive (winding down)."""
+        return self.level[m] < 1.0 if self.active[m] else self.level[m] > 0.0

@@ -9,6 +9,8 @@ are events on Mesa's event list at the end of their day.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
@@ -102,6 +104,7 @@ class RoadmapModel(mesa.Model):
         for gov in self.governments:
             gov.redeploy()
         self.forces.on_redeploy()
+        self.search.on_redeploy()
         self._search_stale = True
 
     def _recruit(self) -> None:
@@ -110,11 +113,7 @@ class RoadmapModel(mesa.Model):
     def _create_patrols(self) -> None:
         units = self.params.patrol.units_per_side
         for gov in self.governments:
-            gov.units = list(PatrolUnit.create_agents(self, units, side=gov.side))
-            gov.unit_keys = np.zeros(units, dtype=np.int64)
-            home = self.space[(0, gov.side)]
-            for unit in gov.units:
-                unit.cell = home
+            gov.station(list(PatrolUnit.create_agents(self, units, side=gov.side)))
 
     # --- what agents call -------------------------------------------------
     def draw_casualties(self, rng: np.random.Generator, scale: float) -> int:
@@ -132,7 +131,7 @@ class RoadmapModel(mesa.Model):
         plan = np.zeros(self.border.n)
         for crosser in (*self.armed_groups, *self.networks):
             if crosser.target == side:
-                plan += crosser.planned()
+                plan[crosser.reach] += crosser.planned()
         return plan
 
     def on_interdiction(self, side: int, sector: int) -> None:
@@ -163,7 +162,8 @@ class RoadmapModel(mesa.Model):
         if self.phases.update(day, self.mean_trust()):
             for group in self.armed_groups:
                 group.on_roadmap_advance()
-        cooperating = all(g.cooperating() for g in self.governments)
+        a, b = self.governments
+        cooperating = a.cooperating() and b.cooperating()
         changed = self.measures.update(day, self.phases.phase, cooperating)
         for gov in self.governments:
             gov.relax()
@@ -175,12 +175,11 @@ class RoadmapModel(mesa.Model):
             network.step()
         self.agents_by_type[ArmedGroup].shuffle_do("step")
         self.forces.step(day)
-        self.series.record(day, self)
+        self.series.record(self)
 
     def run(self) -> RoadmapModel:
-        """Run the whole horizon."""
-        while self.steps < self.days:
-            self.step()
+        """Run the rest of the horizon (one pass of Mesa's event loop, not a call per day)."""
+        self.run_for(self.days - self.steps)
         return self
 
 
@@ -199,21 +198,30 @@ class DailySeries:
     )
 
     def __init__(self, days: int) -> None:
-        self.state = np.zeros((days, len(self.STATE)))
-        self.levels = np.zeros((days, len(MEASURE_NAMES)))
+        self.rows: list[tuple[float, ...]] = []  # per day: STATE, then every measure's level
         self.arms_delivered = np.zeros(days)
 
-    def record(self, day: int, model: RoadmapModel) -> None:
+    def record(self, model: RoadmapModel) -> None:
+        """Append today's row (a tuple: far cheaper than writing into an array each day)."""
         a, b = model.governments
         groups = model.armed_groups
-        self.state[day] = (
-            model.phases.phase,
-            a.trust,
-            b.trust,
-            a.tension,
-            b.tension,
-            sum(g.fighters for g in groups),
-            sum(g.arms for g in groups),
-            model.communities.mean_hardship(),
+        self.rows.append(
+            (
+                model.phases.phase,
+                a.trust,
+                b.trust,
+                a.tension,
+                b.tension,
+                sum([g.fighters for g in groups]),
+                sum([g.arms for g in groups]),
+                model.communities.mean_hardship(),
+                *model.measures.level,
+            )
         )
-        self.levels[day] = model.measures.level
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The recorded days as arrays: (state, one column per STATE name; measure levels)."""
+        width = len(self.STATE) + len(MEASURE_NAMES)
+        flat = np.fromiter(chain.from_iterable(self.rows), float, len(self.rows) * width)
+        values = flat.reshape(len(self.rows), width)
+        return values[:, : len(self.STATE)], values[:, len(self.STATE) :]

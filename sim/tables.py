@@ -6,10 +6,12 @@ replication, seed, version, overrides) are added by the runner.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.incidents import HOSTILE_ATTEMPT_TYPES, IS_BORDER_INCIDENT, TYPE_LABELS, IncidentType
 from sim.measures import MEASURE_NAMES
@@ -20,14 +22,29 @@ END_WINDOW_DAYS = 180
 """The summary's "final" incident rate is measured over the last 180 days."""
 
 
-@dataclass
 class RunTables:
-    """The tables of one run."""
+    """The tables of one run: the summary row, and Arrow tables the runner streams to Parquet.
 
-    summary: dict
-    timeseries: pd.DataFrame
-    incidents: pd.DataFrame
-    transitions: pd.DataFrame
+    Arrow tables are built straight from the model's arrays, with no pandas in
+    between, because the runner writes every run; ``timeseries``, ``incidents``
+    and ``transitions`` give them as pandas DataFrames, converted on first use.
+    """
+
+    def __init__(self, summary: dict, arrow: dict[str, pa.Table]) -> None:
+        self.summary = summary
+        self.arrow = arrow
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        return self.arrow["timeseries"].to_pandas()
+
+    @cached_property
+    def incidents(self) -> pd.DataFrame:
+        return self.arrow["incidents"].to_pandas()
+
+    @cached_property
+    def transitions(self) -> pd.DataFrame:
+        return self.arrow["transitions"].to_pandas()
 
 
 def detection_rate(types: np.ndarray, detected: np.ndarray) -> float:
@@ -36,20 +53,26 @@ def detection_rate(types: np.ndarray, detected: np.ndarray) -> float:
     return float(detected[hostile].mean()) if hostile.any() else float("nan")
 
 
+def labels(names: Sequence[str], codes: np.ndarray) -> pa.Array:
+    """A string column from integer codes into ``names``."""
+    return pa.array(names, pa.string()).take(codes)
+
+
 def collect(model: RoadmapModel) -> RunTables:
     """Build all tables from a model that has run."""
     cols = model.log.columns()
     days = model.days
     types, day = cols["type"].astype(np.int64), cols["day"].astype(np.int64)
-    counts = np.zeros((days, len(IncidentType)), dtype=np.int64)
-    np.add.at(counts, (day, types), 1)
+    n_types = len(IncidentType)
+    counts = np.bincount(day * n_types + types, minlength=days * n_types).reshape(days, n_types)
     border = counts[:, IS_BORDER_INCIDENT].sum(axis=1)
     casualties = np.bincount(day, weights=cols["casualties"], minlength=days)
     hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
 
-    state = dict(zip(DailySeries.STATE, model.series.state.T, strict=True))
+    state_values, levels = model.series.arrays()
+    state = dict(zip(DailySeries.STATE, state_values.T, strict=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(attempts > 0, detected / attempts, np.nan)
     series = {
@@ -64,53 +87,47 @@ def collect(model: RoadmapModel) -> RunTables:
         "tension": 0.5 * (state["tension_a"] + state["tension_b"]),
         **state,
         "arms_delivered": model.series.arms_delivered,
-        **{f"level_{name}": model.series.levels[:, i] for i, name in enumerate(MEASURE_NAMES)},
+        **{f"level_{name}": levels[:, i] for i, name in enumerate(MEASURE_NAMES)},
     }
-    ts = pd.DataFrame(series)
-
     border_info = model.border
-    incidents = pd.DataFrame(
+    incidents = pa.table(
         {
             "day": cols["day"],
             "sector": cols["sector"],
-            "province": np.asarray(border_info.province_names, dtype=object)[
-                border_info.province[cols["sector"]]
-            ],
-            "side": np.asarray(border_info.side_names, dtype=object)[cols["side"]],
-            "type": np.asarray(TYPE_LABELS, dtype=object)[cols["type"]],
-            "actor": np.asarray(model.actor_names, dtype=object)[cols["actor"]],
+            "province": labels(border_info.province_names, border_info.province[cols["sector"]]),
+            "side": labels(border_info.side_names, cols["side"]),
+            "type": labels(TYPE_LABELS, cols["type"]),
+            "actor": labels(model.actor_names, cols["actor"]),
             "detected": cols["detected"],
             "casualties": cols["casualties"],
             "effort": cols["effort"],
             "border_incident": IS_BORDER_INCIDENT[types],
         }
-    ).astype({"province": "string", "side": "string", "type": "string", "actor": "string"})
-    transitions = pd.DataFrame(
-        [vars(t) for t in model.phases.transitions],
-        columns=["day", "from_phase", "to_phase", "kind", "reason"],
-    ).astype(
+    )
+    moves = model.phases.transitions
+    transitions = pa.table(
         {
-            "day": np.int32,
-            "from_phase": np.int8,
-            "to_phase": np.int8,
-            "kind": "string",
-            "reason": "string",
+            "day": pa.array([t.day for t in moves], pa.int32()),
+            "from_phase": pa.array([t.from_phase for t in moves], pa.int8()),
+            "to_phase": pa.array([t.to_phase for t in moves], pa.int8()),
+            "kind": pa.array([t.kind for t in moves], pa.string()),
+            "reason": pa.array([t.reason for t in moves], pa.string()),
         }
     )
-    return RunTables(summarise(model, ts, types, cols["detected"]), ts, incidents, transitions)
+    arrow = {"timeseries": pa.table(series), "incidents": incidents, "transitions": transitions}
+    return RunTables(summarise(model, series, types, cols["detected"]), arrow)
 
 
 def summarise(
-    model: RoadmapModel, ts: pd.DataFrame, types: np.ndarray, detected: np.ndarray
+    model: RoadmapModel, series: dict[str, np.ndarray], types: np.ndarray, detected: np.ndarray
 ) -> dict:
-    """The one-row summary of a run."""
+    """The one-row summary of a run, from its daily series and incident types."""
     days = model.days
-    border = ts["border_incidents"].to_numpy()
+    border = series["border_incidents"]
     start = max(1, min(model.params.phases.agreement_day, days))
     end = min(END_WINDOW_DAYS, days)
     start_rate = border[:start].sum() / start * DAYS_PER_MONTH
     end_rate = border[-end:].sum() / end * DAYS_PER_MONTH
-    last = ts.iloc[-1]
     row = {
         "border_incidents": int(border.sum()),
         "border_incidents_per_month": float(border.sum() / days * DAYS_PER_MONTH),
@@ -118,17 +135,17 @@ def summarise(
         "final_monthly_incidents": float(end_rate),
         "reduction_vs_start": float(1 - end_rate / start_rate) if start_rate > 0 else np.nan,
         "detection_rate": detection_rate(types, detected),
-        "final_trust": float(last["trust"]),
-        "final_tension": float(last["tension"]),
-        "final_phase": int(last["phase"]),
+        "final_trust": float(series["trust"][-1]),
+        "final_tension": float(series["tension"][-1]),
+        "final_phase": int(series["phase"][-1]),
         "relapses": model.phases.relapses,
-        "casualties": int(ts["casualties"].sum()),
-        "arms_delivered": float(ts["arms_delivered"].sum()),
-        "final_fighters": float(last["fighters"]),
+        "casualties": int(series["casualties"].sum()),
+        "arms_delivered": float(series["arms_delivered"].sum()),
+        "final_fighters": float(series["fighters"][-1]),
         "mediator_interventions": model.mediator.interventions if model.mediator else 0,
     }
     for phase, day in model.phases.first_day.items():
         row[f"phase{phase}_day"] = day
     for t in IncidentType:
-        row[t.label] = int(ts[t.label].sum())
+        row[t.label] = int(series[t.label].sum())
     return row

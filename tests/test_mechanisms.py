@@ -42,6 +42,15 @@ def _share_in_even_sectors(concentrate: bool) -> float:
     return float(np.mean(shares))
 
 
+def test_apportion_splits_each_total_by_largest_remainder():
+    from sim.agents.government import apportion
+
+    share = np.array([0.5, 0.3, 0.2])
+    counts = apportion([7, 0, 3], share)  # exact 3.5/2.1/1.4 and 1.5/0.9/0.6
+    assert counts.tolist() == [[4, 2, 1], [0, 0, 0], [1, 1, 1]]
+    assert apportion([2], np.ones(4)).tolist() == [[1, 1, 0, 0]]  # ties go to the lower index
+
+
 def test_concentrated_patrols_displace_attempts():
     even = _share_in_even_sectors(concentrate=False)
     concentrated = _share_in_even_sectors(concentrate=True)

@@ -40,6 +40,7 @@ class ArmedGroup(BorderCrosser):
             a.learning_rate,
             "group",
         )
+        self.p = a
         self.fighters = a.initial_fighters
         self.arms = a.initial_arms
         self.urge = 0.0
@@ -47,29 +48,25 @@ class ArmedGroup(BorderCrosser):
         self._urge_decay = 0.5 ** (1.0 / a.urge_half_life)
 
     def step(self) -> None:
-        """Maybe attempt an attack today."""
-        a = self.model.params.armed_groups
+        """Maybe attempt an attack today (the rule is in the class docstring)."""
+        a = self.p
         self.urge *= self._urge_decay
-        self.rate = self._attempt_probability()
-        if self.arms < a.arms_per_attempt or self.stream.random() >= self.rate:
-            return
-        self.arms -= a.arms_per_attempt
-        self._attempt(int(self.choose()))
-
-    def _attempt_probability(self) -> float:
-        a = self.model.params.armed_groups
         deterrence = self.best**a.deterrence_exponent
         p = a.attempt_rate * self.fighters / a.reference_fighters * (1.0 + self.urge) * deterrence
         if self.spoiler:
             p *= 1.0 + a.spoiler_strength * self.model.phases.phase / 3
-        return min(p, 1.0)
+        self.rate = min(p, 1.0)
+        if self.arms < a.arms_per_attempt or self.stream.random() >= self.rate:
+            return
+        self.arms -= a.arms_per_attempt
+        self._attempt(self.choose(self.stream.random()))
 
     def _attempt(self, i: int) -> None:
-        model = self.model
-        a = model.params.armed_groups
-        sector = int(self.reach[i])
-        detected, effort = model.search.attempt(self.stream, self.target, sector)
-        self.learn(i, not detected)
+        model, a = self.model, self.p
+        sector = self.sectors[i]
+        tip_u, detect_u = self.stream.random(), self.stream.random()
+        detected, effort = model.search.attempt(self.target, sector, tip_u, detect_u)
+        self.learn([(i, not detected)])
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
             self.fighters -= lost

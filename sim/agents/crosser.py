@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,38 +15,30 @@ if TYPE_CHECKING:
     from sim.model import RoadmapModel
 
 
-def softmax(values: np.ndarray, temperature: float) -> np.ndarray:
-    """Choice probabilities that favour higher values more as temperature falls."""
-    z = np.exp((values - values.max()) / temperature)
-    return z / z.sum()
-
-
-def pick(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> np.ndarray | int:
-    """Draw indices with probabilities ``p`` (inverse CDF; cheaper than ``Generator.choice``)."""
-    cdf = np.cumsum(p)
-    u = rng.random(size) * cdf[-1]
-    return np.minimum(np.searchsorted(cdf, u, side="right"), len(p) - 1)
-
-
-def reach_window(n: int, centre: int, width: int) -> np.ndarray:
-    """Indices of ``width`` contiguous sectors around ``centre``, kept inside the border."""
+def reach_window(n: int, centre: int, width: int) -> slice:
+    """The ``width`` contiguous sectors around ``centre``, kept inside the border."""
     width = min(width, n)
     start = min(max(0, centre - width // 2), n - width)
-    return np.arange(start, start + width)
+    return slice(start, start + width)
 
 
 class BorderCrosser(Agent):
     """An agent based on one side that sends crossings over the line.
 
     Rule: choose among the sectors of its reach by a softmax over the success it
-    has learned there (lower ``temperature``: more exploitation); after each
-    crossing, move that sector's learned value toward the outcome (1 = got
+    has learned there (lower ``temperature``: more exploitation); after a day's
+    crossings, move each used sector's learned value toward the outcome (1 = got
     through) at ``learning_rate``. Watched sectors thus lose their appeal and
     crossings move elsewhere (displacement).
 
+    A crosser decides a handful of crossings a day over a dozen sectors, so its
+    learned values are a Python list: scalar arithmetic on them is several times
+    cheaper than numpy calls on arrays that small.
+
     Attributes:
         home: side it is based on; it crosses into ``target = 1 - home``.
-        reach: sectors it can use; value: learned chance of getting through there;
+        reach: the sectors it can use (a slice of the border; ``sectors`` lists them);
+            value: learned chance of getting through in each;
             best: the highest of those chances.
         rate: expected crossings per day (what intelligence can learn of its plans).
         stream: its own random stream; actor: its code in the incident log.
@@ -63,25 +59,46 @@ class BorderCrosser(Agent):
         self.home = home
         self.target = 1 - home
         self.reach = reach_window(model.border.n, centre, width)
-        self.value = np.full(len(self.reach), initial_success)
+        self.sectors = list(range(self.reach.start, self.reach.stop))
+        self.value = [float(initial_success)] * len(self.sectors)
         self.best = float(initial_success)
         self.temperature = temperature
         self.learning_rate = learning_rate
         self.rate = 0.0
         self.stream = model.spawn_rng()
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
+        # Derived from the learned values, kept until they change:
+        self._cdf: list[float] | None = None  # cumulative choice weights
+        self._probabilities: np.ndarray | None = None  # choice probabilities
 
-    def choose(self, size: int | None = None) -> np.ndarray | int:
-        """Indices into ``reach`` of the next crossing(s)."""
-        return pick(self.stream, softmax(self.value, self.temperature), size)
+    def weights(self) -> list[float]:
+        """Softmax weights (not normalised) of the sectors of its reach."""
+        top, t = self.best, self.temperature
+        return [math.exp((v - top) / t) for v in self.value]
 
-    def learn(self, index: np.ndarray | int, success: np.ndarray | bool) -> None:
-        """Update the learned success of the sectors just used."""
-        np.add.at(self.value, index, self.learning_rate * (success - self.value[index]))
-        self.best = float(self.value.max())
+    def choose(self, u: float) -> int:
+        """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
+        if self._cdf is None:
+            self._cdf = list(accumulate(self.weights()))
+        cdf = self._cdf
+        return min(bisect_right(cdf, u * cdf[-1]), len(cdf) - 1)
+
+    def learn(self, outcomes: Iterable[tuple[int, bool]]) -> None:
+        """Update learned success from a day's ``(reach index, got through)`` outcomes.
+
+        Every update is measured against the values before the day, so the order
+        of a day's crossings does not matter.
+        """
+        value, rate = self.value, self.learning_rate
+        steps = [(i, rate * (ok - value[i])) for i, ok in outcomes]
+        for i, step in steps:
+            value[i] += step
+        self.best = max(value)
+        self._cdf = self._probabilities = None
 
     def planned(self) -> np.ndarray:
-        """Expected crossings per day on each border sector."""
-        plan = np.zeros(self.model.border.n)
-        plan[self.reach] = self.rate * softmax(self.value, self.temperature)
-        return plan
+        """Expected crossings per day on each sector of its reach."""
+        if self._probabilities is None:
+            z = np.array(self.weights())
+            self._probabilities = z / z.sum()
+        return self.rate * self._probabilities

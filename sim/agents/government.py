@@ -9,6 +9,7 @@ encounters that escalate into clashes, and ceasefire violations.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,14 +24,21 @@ if TYPE_CHECKING:
     from sim.model import RoadmapModel
 
 
-def apportion(total: int, share: np.ndarray) -> np.ndarray:
-    """Split ``total`` whole units by ``share`` (largest remainder, deterministic)."""
-    exact = total * share / share.sum()
+def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
+    """Split each of ``totals`` whole units by ``share``: one row of counts per total.
+
+    Largest remainder: each row gets the floor of its exact share, and the
+    units left go to the sectors with the largest remainders (ties to the
+    lower index), so the split is deterministic.
+    """
+    totals = np.array(totals)
+    exact = totals[:, None] * share / share.sum()
     counts = np.floor(exact).astype(np.int64)
-    rest = total - counts.sum()
-    if rest > 0:
-        counts[np.argsort(counts - exact, kind="stable")[:rest]] += 1
-    return counts
+    rest = totals - counts.sum(axis=1)
+    order = np.argsort(counts - exact, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(len(share)), axis=1)
+    return counts + (rank < rest[:, None])
 
 
 class Government(Agent):
@@ -66,15 +74,17 @@ class Government(Agent):
         self._seen = np.zeros(n)
         self.suspended_until = 0
         self.units: list[PatrolUnit] = []
-        self.unit_keys = np.zeros(0, dtype=np.int64)  # sector * 2 + joint
+        self._even = np.full(n, 1.0 / n)
+        p = model.params.patrol
+        self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
 
     @property
     def other(self) -> Government:
         return self.model.governments[1 - self.side]
 
-    def observe(self, sector: int | np.ndarray, weight: float = 1.0) -> None:
-        """Add hostile events seen in own sectors to the threat picture."""
-        np.add.at(self._seen, sector, weight)
+    def observe(self, sector: int) -> None:
+        """Add a hostile event seen in an own sector to the threat picture."""
+        self._seen[sector] += 1.0
 
     def relax(self) -> None:
         """Daily drift: tension decays toward its floor, faster with dialogue; trust
@@ -110,49 +120,62 @@ class Government(Agent):
         """A shared success builds trust (kept at most 1)."""
         self.trust = min(1.0, self.trust + amount)
 
+    def station(self, units: list[PatrolUnit]) -> None:
+        """Take command of ``units``; they have no post until first deployed."""
+        n = self.model.border.n
+        self.units = units
+        self._unposted = list(units)
+        self._posts: list[list[PatrolUnit]] = [[] for _ in range(2 * n)]
+        self._held = np.zeros(2 * n, dtype=np.int64)
+
     def redeploy(self) -> None:
         """Move patrol units to match the threat picture; write the patrol layers."""
         model, p = self.model, self.model.params.patrol
-        self.threat = self.threat * np.exp(-p.redeploy_days / p.threat_memory_days) + self._seen
+        self.threat = self.threat * self._threat_decay + self._seen
         self._seen[:] = 0.0
-        n = model.border.n
-        even = np.full(n, 1.0 / n)
-        picture = self.threat / self.threat.sum() if self.threat.sum() > 0 else even
+        seen = self.threat.sum()
+        picture = self.threat / seen if seen > 0 else self._even
         intel = model.measures.effect[Measure.INTEL_SHARING]
         if intel > 0:
             planned = model.planned_attempts(self.side)
-            if planned.sum() > 0:
-                picture = (1 - intel) * picture + intel * planned / planned.sum()
-        share = (1 - p.threat_focus) * even + p.threat_focus * picture
+            expected = planned.sum()
+            if expected > 0:
+                picture = (1 - intel) * picture + intel * planned / expected
+        share = (1 - p.threat_focus) * self._even + p.threat_focus * picture
         n_joint = round(
             len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
         )
-        national = apportion(len(self.units) - n_joint, share)
-        joint = apportion(n_joint, share) if n_joint else np.zeros(n, dtype=np.int64)
-        self._move_units(np.concatenate([national, joint]))
-        model.space.layer("patrol_effort")[self.side] = national * p.unit_effort
-        model.space.layer("joint_effort")[self.side] = joint * p.unit_effort
+        counts = apportion([len(self.units) - n_joint, n_joint], share)  # national, joint
+        self._move_units(counts.ravel())
+        effort = counts * p.unit_effort
+        model.space.layer("patrol_effort")[self.side] = effort[0]
+        model.space.layer("joint_effort")[self.side] = effort[1]
 
     def _move_units(self, wanted: np.ndarray) -> None:
-        """Move as few units as possible so that each (sector, joint) slot holds ``wanted``."""
-        n = self.model.border.n
-        keys = self.unit_keys
-        have = np.bincount(keys, minlength=2 * n)
-        slot = np.concatenate([np.arange(n) * 2, np.arange(n) * 2 + 1])
-        want = np.zeros(2 * n, dtype=np.int64)
-        want[slot] = wanted
-        order = np.argsort(keys, kind="stable")
-        first = np.concatenate([[0], np.cumsum(have)[:-1]])
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[order] = np.arange(len(keys)) - first[keys[order]]
-        movers = np.flatnonzero(rank >= want[keys])
-        targets = np.repeat(np.arange(2 * n), np.maximum(want - have, 0))
-        space = self.model.space
-        for i, key in zip(movers, targets, strict=False):
-            unit = self.units[i]
-            unit.cell = space[(int(key) // 2, self.side)]
-            unit.joint = bool(key % 2)
-        keys[movers] = targets
+        """Move as few units as possible so that each post holds ``wanted`` units.
+
+        Posts are the national posts of sectors ``0..n-1``, then the joint posts.
+        """
+        change = wanted - self._held
+        posts = np.flatnonzero(change).tolist()
+        if not posts:
+            return
+        self._held = wanted
+        change = change[posts].tolist()
+        spare = self._unposted
+        spare += [
+            self._posts[p].pop()
+            for p, c in zip(posts, change, strict=True)
+            if c < 0
+            for _ in range(-c)
+        ]
+        n, space = self.model.border.n, self.model.space
+        for p, c in zip(posts, change, strict=True):
+            for _ in range(c):
+                unit = spare.pop()
+                unit.cell = space[(p % n, self.side)]
+                unit.joint = p >= n
+                self._posts[p].append(unit)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
         """An attack got through on this side: tension rises; blame and maybe retaliate."""
@@ -206,13 +229,13 @@ class StateForces:
     def _encounters(self) -> None:
         model = self.model
         g, e = model.params.governments, model.measures.effect
-        encounters = np.flatnonzero(self.stream.random(len(self.meet)) < self.meet)
+        encounters = (self.stream.random(len(self.meet)) < self.meet).nonzero()[0]
         if len(encounters) == 0:
             return
         tension = 0.5 * (model.governments[0].tension + model.governments[1].tension)
         escalate = (
             1.0
-            / (1.0 + np.exp(-g.clash_steepness * (tension - g.clash_midpoint)))
+            / (1.0 + math.exp(-g.clash_steepness * (tension - g.clash_midpoint)))
             * (1.0 - g.hotline_deconfliction * e[Measure.HOTLINE])
             * (1.0 - g.dialogue_deconfliction * e[Measure.MILITARY_DIALOGUE])
         )
@@ -252,15 +275,8 @@ class StateForces:
         n = model.border.n
         sectors = self.stream.choice(n, size=k, p=effort / total if total > 0 else None)
         verified = self.stream.random(k) < verify
-        victim = gov.other
-        model.log.add_batch(
-            day,
-            sectors,
-            victim.side,
-            IncidentType.CEASEFIRE_VIOLATION,
-            model.state_actor(gov.side),
-            verified,
-            np.full(k, np.nan),
-        )
+        victim, actor = gov.other, model.state_actor(gov.side)
+        for sector, seen in zip(sectors.tolist(), verified.tolist(), strict=True):
+            model.log.add(day, sector, victim.side, IncidentType.CEASEFIRE_VIOLATION, actor, seen)
         weight = np.where(verified, 0.3, 1.0).sum()
         victim.shock(tension=g.violation_shock * weight, trust=g.trust_loss_violation * weight)

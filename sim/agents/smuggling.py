@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.agents.crosser import BorderCrosser
+from sim.detection import detection_probability
 from sim.incidents import IncidentType
 from sim.measures import Measure
 
@@ -41,36 +41,47 @@ class SmugglingNetwork(BorderCrosser):
             s.learning_rate,
             "network",
         )
-        self.gate = model.border.gate[self.reach]
+        self.p = s
+        self.gate: list[bool] = model.border.gate[self.reach].tolist()
         self.clients: list = []  # set by the model once the groups exist
 
     def step(self) -> None:
         """Decide how many shipments to send today, and send them."""
-        s = self.model.params.smuggling
-        need = sum(g.arms_need for g in self.clients)
+        s = self.p
+        needs = [g.arms_need for g in self.clients]
+        need = sum(needs)
         full = s.arms_target * len(self.clients)
         self.rate = s.shipments_per_day * min(1.0, need / full) if full > 0 else 0.0
         k = self.stream.poisson(self.rate)
         if k:
-            self._ship(k, need)
+            self._ship(k, needs)
 
-    def _ship(self, k: int, need: float) -> None:
-        model, s = self.model, self.model.params.smuggling
-        idx = self.choose(k)
-        sectors = self.reach[idx]
-        via_gate = self.gate[idx] & (self.stream.random(k) < s.gate_use)
-        caught_green, effort = model.search.attempts(self.stream, self.target, sectors)
-        customs = -math.expm1(
-            -model.params.patrol.customs_sweep * model.measures.effect[Measure.CUSTOMS_INSPECTIONS]
+    def _ship(self, k: int, needs: list[float]) -> None:
+        """Send ``k`` shipments; learn from them; share what got through by the clients' needs."""
+        model, s = self.model, self.p
+        day, target, search = model.day, self.target, model.search
+        customs = detection_probability(
+            model.measures.effect[Measure.CUSTOMS_INSPECTIONS], model.params.patrol.customs_sweep
         )
-        seized = np.where(via_gate, self.stream.random(k) < customs, caught_green)
-        self.learn(idx, ~seized)
-        kinds = np.where(seized, IncidentType.SMUGGLING_SEIZED, IncidentType.SMUGGLING_DELIVERED)
-        effort[via_gate] = np.nan
-        model.log.add_batch(model.day, sectors, self.target, kinds, self.actor, seized, effort)
-        model.governments[self.target].observe(sectors[seized])
-        delivered = float(k - seized.sum()) * s.arms_per_shipment
+        # Per shipment: sector, gate or green border, tip-off, patrol detection, customs.
+        u = self.stream.random(5 * k).tolist()
+        outcomes = []
+        for j in range(k):
+            i = self.choose(u[j])
+            sector = self.sectors[i]
+            if self.gate[i] and u[k + j] < s.gate_use:  # hidden in trade at the gate
+                seized, effort = u[4 * k + j] < customs, np.nan
+            else:
+                seized, effort = search.attempt(target, sector, u[2 * k + j], u[3 * k + j])
+            kind = IncidentType.SMUGGLING_SEIZED if seized else IncidentType.SMUGGLING_DELIVERED
+            model.log.add(day, sector, target, kind, self.actor, seized, 0, effort)
+            if seized:
+                model.governments[target].observe(sector)
+            outcomes.append((i, not seized))
+        self.learn(outcomes)
+        delivered = sum(ok for _, ok in outcomes) * s.arms_per_shipment
+        need = sum(needs)
         if delivered and need > 0:
-            for g in self.clients:
-                g.receive_arms(delivered * g.arms_need / need)
+            for g, n in zip(self.clients, needs, strict=True):
+                g.receive_arms(delivered * n / need)
         model.record_arms_delivered(delivered)
