@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from conftest import config
 
+from sim.incidents import IncidentType
 from sim.runner import replication_seeds, run_replications
 
 
@@ -23,6 +24,19 @@ def test_same_config_and_seed_same_numbers_whatever_the_workers(tmp_path):
             pd.read_parquet(tmp_path / "one" / f"{table}.parquet"),
             pd.read_parquet(tmp_path / "three" / f"{table}.parquet"),
         )
+
+
+def test_tables_read_back_typed_and_incidents_in_the_order_they_happened(tmp_path):
+    run_replications(config("replications=3", "days=200", "workers=2"), tmp_path)
+    inc = pd.read_parquet(tmp_path / "incidents.parquet")
+    for _, rows in inc.groupby("replication"):
+        assert rows["day"].is_monotonic_increasing
+    for column in ("scenario", "province", "side", "type", "actor"):
+        assert pd.api.types.is_string_dtype(inc[column]), column
+    assert set(inc["type"]) <= {t.label for t in IncidentType}
+    ts = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert len(ts) == 3 * 200 and ts["phase"].dtype == "int8"
+    assert ts.groupby("replication")["day"].apply(lambda d: d.tolist() == list(range(200))).all()
 
 
 def test_scenarios_share_seeds_replication_by_replication(tmp_path):
