@@ -36,8 +36,7 @@ def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
     counts = np.floor(exact).astype(np.int64)
     rest = totals - counts.sum(axis=1)
     order = np.argsort(counts - exact, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(len(share)), axis=1)
+    rank = order.argsort(axis=1)  # each sector's place in its row's order
     return counts + (rank < rest[:, None])
 
 
