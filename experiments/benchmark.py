@@ -124,24 +124,27 @@ class Result:
 # --- timing helpers -----------------------------------------------------------
 
 
-def wall(fn: Callable[[], object]) -> float:
-    """Wall-clock seconds of one call (wall, not CPU: rows 3-5 use several processes)."""
-    start = time.perf_counter()
+def wall(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    """Seconds of one call: wall clock by default (rows 3-5 use several processes)."""
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def time_cases(
-    cases: dict[str, Callable[[], object]], reps: int, warmup: int
+    cases: dict[str, Callable[[], object]],
+    reps: int,
+    warmup: int,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
-    """Wall times of each case, run round-robin so that load drift affects every case alike."""
+    """Times of each case, run round-robin so that load drift affects every case alike."""
     for _ in range(warmup):
         for fn in cases.values():
             fn()
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(reps):
         for name, fn in cases.items():
-            times[name].append(wall(fn))
+            times[name].append(wall(fn, clock))
     return times
 
 
@@ -464,12 +467,14 @@ def same_series(out: Path, theirs: pd.DataFrame) -> bool:
 
 
 def per_run_work(seeds: list[int], reps: int, warmup: int) -> dict[str, list[float]]:
-    """Milliseconds per run in one process: the model alone, and each way of sweeping it.
+    """CPU milliseconds per run in one process: the model alone, and each way of sweeping it.
 
     Shows where row 3's ratio comes from: both ways run the same model, so they
     differ only by the work they add to each run (tables and Parquet for the
     runner; the daily DataCollector, batch_run's rows, the table and Parquet for
-    batch_run; batch_run in one process skips pickling rows to a parent).
+    batch_run; batch_run in one process skips pickling rows to a parent). CPU
+    time, and the least of the repetitions, because on a shared machine other
+    load only ever adds to a measurement.
     """
     cfg = dataclasses.replace(scenario_config("roadmap"), replications=len(seeds), workers=1)
     assert replication_seeds(cfg.seed, len(seeds)) == seeds
@@ -487,7 +492,8 @@ def per_run_work(seeds: list[int], reps: int, warmup: int) -> dict[str, list[flo
         with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp:
             sweep_batch_run(seeds, True, Path(tmp), scenarios=("roadmap",), processes=1)
 
-    times = time_cases({"model": model, "ours": ours, "theirs": theirs}, reps, warmup)
+    cases = {"model": model, "ours": ours, "theirs": theirs}
+    times = time_cases(cases, reps, warmup, clock=time.process_time)
     return {k: [1000 * t / len(seeds) for t in v] for k, v in times.items()}
 
 
@@ -526,7 +532,7 @@ def row_sweep(settings: Settings) -> list[Result]:
         times = time_cases(cases, settings.sweep_reps, warmup=0)
         series_same = same_series(ours_dir, out["daily"][1])  # checked outside the timing
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
-    each = {k: median(v) for k, v in work.items()}
+    each = {k: min(v) for k, v in work.items()}
     t = {name: median(samples) for name, samples in times.items()}
     paired = [d / o for d, o in zip(times["daily"], times["ours"], strict=True)]
     runs = n * len(SCENARIOS)
@@ -580,10 +586,10 @@ def row_sweep(settings: Settings) -> list[Result]:
         ),
         Result(
             row,
-            "one run in one process: the model alone",
+            "one run in one process: the model alone (CPU time)",
             each["model"],
             "ms",
-            detail=f"{reps_note(settings)}, {settings.reps} seed(s) each",
+            detail=f"least of {settings.reps} reps of {settings.reps} seed(s)",
             samples=work["model"],
         ),
         adds("what the runner adds (tables, Parquet)", "ours"),
