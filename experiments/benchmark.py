@@ -2,7 +2,7 @@
 
 Run from the repository root (``make bench`` does this)::
 
-    .venv/bin/python experiments/benchmark.py            # full benchmark, about 20 minutes
+    .venv/bin/python experiments/benchmark.py            # full benchmark, 15-30 minutes
     .venv/bin/python experiments/benchmark.py --quick    # smoke check, a few minutes
     .venv/bin/python experiments/benchmark.py --only scaling --only 4
     .venv/bin/python experiments/benchmark.py --profile  # where one default run spends its time
