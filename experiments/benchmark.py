@@ -2,8 +2,9 @@
 
 Run from the repository root (``make bench`` does this)::
 
-    .venv/bin/python experiments/benchmark.py            # full benchmark, 15-30 minutes
+    .venv/bin/python experiments/benchmark.py            # full benchmark, 30-60 minutes
     .venv/bin/python experiments/benchmark.py --quick    # smoke check, a few minutes
+    .venv/bin/python experiments/benchmark.py --joblib   # row 5 also on Hydra's joblib launcher
     .venv/bin/python experiments/benchmark.py --only scaling --only 4
     .venv/bin/python experiments/benchmark.py --profile  # where one default run spends its time
 
@@ -23,10 +24,11 @@ Rows and targets (from the performance issue):
 5. ``hydra``: the same 400 runs as one Hydra job per scenario versus one job per
    seed: what Hydra's per-job overhead costs (no target; information).
 
-Timed rows 1-2 report the median of several repetitions after a warm-up, all
-cases interleaved round-robin so that drift in machine load hits them alike.
-Row 3 alternates its three sweeps a few times (no warm-up: each sweep starts its
-own processes); rows 4-5 are long single measurements. The table says which.
+Every row reports the median of 5 repetitions after a warm-up (``--quick``: one
+repetition, no warm-up), the cases of a row interleaved round-robin so that
+drift in machine load hits them alike. Row 4's warm-up is a pair of probes
+whose peaks are discarded; row 5's is one small multirun of each kind (one
+scenario, two seeds), since a full one takes minutes. The table says which.
 Everything is written into temporary directories; nothing is left in the
 repository but the JSON file.
 """
@@ -91,16 +93,15 @@ class Settings:
     """How much work each row does; ``--quick`` trades precision for a fast smoke check."""
 
     quick: bool
-    reps: int  # timed repetitions per case in rows 1-2
-    warmup: int  # untimed runs of each case before them
+    reps: int  # timed repetitions of each case, in every row
+    warmup: int  # untimed repetitions before them
     sweep_seeds: int  # seeds per scenario in rows 3 and 5
-    sweep_reps: int  # alternating repetitions of each sweep in row 3
     memory_runs: tuple[int, int]  # (small, large) sweep sizes in row 4
-    hydra_joblib: bool = True  # also time per-seed jobs on the joblib launcher
+    hydra_joblib: bool = False  # also time per-seed jobs on the joblib launcher
 
 
-FULL = Settings(False, 5, 1, sweep_seeds=100, sweep_reps=3, memory_runs=(100, 1000))
-QUICK = Settings(True, 1, 0, sweep_seeds=10, sweep_reps=1, memory_runs=(10, 100))
+FULL = Settings(False, 5, 1, sweep_seeds=100, memory_runs=(100, 1000))
+QUICK = Settings(True, 1, 0, sweep_seeds=10, memory_runs=(10, 100))
 
 
 @dataclass
@@ -131,21 +132,33 @@ def wall(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counte
     return clock() - start
 
 
+def interleaved(
+    cases: dict[str, Callable[[], float]], reps: int, warmup: int
+) -> dict[str, list[float]]:
+    """What each case measures (a function returning its measurement), after a warm-up.
+
+    Cases run round-robin so that drift in machine load affects every case alike;
+    the warm-up's measurements are dropped.
+    """
+    for _ in range(warmup):
+        for fn in cases.values():
+            fn()
+    values: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(reps):
+        for name, fn in cases.items():
+            values[name].append(fn())
+    return values
+
+
 def time_cases(
     cases: dict[str, Callable[[], object]],
     reps: int,
     warmup: int,
     clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
-    """Times of each case, run round-robin so that load drift affects every case alike."""
-    for _ in range(warmup):
-        for fn in cases.values():
-            fn()
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(reps):
-        for name, fn in cases.items():
-            times[name].append(wall(fn, clock))
-    return times
+    """Times of each case (see :func:`interleaved`)."""
+    timed = {name: functools.partial(wall, fn, clock) for name, fn in cases.items()}
+    return interleaved(timed, reps, warmup)
 
 
 def median(samples: Sequence[float]) -> float:
@@ -153,7 +166,7 @@ def median(samples: Sequence[float]) -> float:
 
 
 def reps_note(settings: Settings) -> str:
-    """How a timed value was obtained, for the table."""
+    """How a value was obtained, for the table."""
     warm = f"after {settings.warmup} warm-up" if settings.warmup else "no warm-up"
     if settings.reps == 1:
         return f"1 rep, {warm}"
@@ -506,6 +519,7 @@ def row_sweep(settings: Settings) -> list[Result]:
     batch_run daily, batch_run summaries, ours, ...) so that a spell of load
     from elsewhere on the machine does not land on one of them only; the
     ratio of each repetition (ours and batch_run back to back) is kept too.
+    The warm-up round starts the forkserver and fills the caches.
     """
     n = settings.sweep_seeds
     base_seeds = {scenario_config(s).seed for s in SCENARIOS}
@@ -529,7 +543,7 @@ def row_sweep(settings: Settings) -> list[Result]:
             return run
 
         cases = {"ours": ours, "daily": theirs(True), "summaries": theirs(False)}
-        times = time_cases(cases, settings.sweep_reps, warmup=0)
+        times = time_cases(cases, settings.reps, settings.warmup)
         series_same = same_series(ours_dir, out["daily"][1])  # checked outside the timing
     work = per_run_work(seeds[: settings.reps], settings.reps, settings.warmup)
     each = {k: min(v) for k, v in work.items()}
@@ -537,7 +551,7 @@ def row_sweep(settings: Settings) -> list[Result]:
     paired = [d / o for d, o in zip(times["daily"], times["ours"], strict=True)]
     runs = n * len(SCENARIOS)
     row, what = "3 sweep", f"{len(SCENARIOS)} scenarios x {n} seeds, {WORKERS} processes"
-    note = f"{settings.sweep_reps} rep" + ("s, median" if settings.sweep_reps > 1 else "")
+    note = reps_note(settings)
     keys, values = ["scenario", "seed"], ["border_incidents", "casualties", "final_trust"]
     same_daily = same_numbers(out["ours"], out["daily"][0], keys, values)
     same_daily = same_daily and series_same
@@ -666,21 +680,34 @@ def probe_memory(runs: int, days: int) -> dict[str, float]:
 def row_memory(settings: Settings) -> list[Result]:
     """Memory must not grow with the number of runs: the runner streams, it does not collect."""
     small, large = settings.memory_runs
-    peaks = {n: probe_memory(n, MEMORY_DAYS) for n in (small, large)}
+    who = {"parent_mb": "parent", "child_mb": "largest child"}
+    probes: dict[int, list[dict[str, float]]] = {small: [], large: []}
+
+    def probe(runs: int) -> Callable[[], float]:
+        def measure() -> float:
+            probes[runs].append(probe_memory(runs, MEMORY_DAYS))
+            return probes[runs][-1]["parent_mb"]
+
+        return measure
+
+    interleaved({"small": probe(small), "large": probe(large)}, settings.reps, settings.warmup)
     row = "4 memory"
     results = []
-    for key, who in (("parent_mb", "parent"), ("child_mb", "largest child")):
-        ratio = peaks[large][key] / peaks[small][key]
+    for key, name in who.items():
+        # The warm-up's probes are the first ones; only the timed repetitions count.
+        peaks = {n: [p[key] for p in probes[n][settings.warmup :]] for n in probes}
+        low, high = median(peaks[small]), median(peaks[large])
+        ratio = high / low
         results.append(
             Result(
                 row,
-                f"peak RSS {who}, {large} vs {small} runs ({MEMORY_DAYS} days, {WORKERS} workers)",
+                f"peak RSS {name}, {large} vs {small} runs ({MEMORY_DAYS} days, {WORKERS} workers)",
                 ratio,
                 "x",
                 "<= 1.2x",
                 ratio <= 1.2,
-                detail=f"{peaks[small][key]:.0f} -> {peaks[large][key]:.0f} MB, 1 rep",
-                samples=[peaks[small][key], peaks[large][key]],
+                detail=f"{low:.0f} -> {high:.0f} MB, {reps_note(settings)}",
+                samples=[a / b for a, b in zip(peaks[large], peaks[small], strict=True)],
             )
         )
     return results
@@ -721,20 +748,22 @@ def time_multirun(overrides: list[str], jobs: int) -> float:
     return seconds
 
 
-def hydra_variants(settings: Settings) -> dict[str, tuple[list[str], int]]:
+def hydra_variants(
+    n: int, joblib: bool, scenarios: Sequence[str] = SCENARIOS
+) -> dict[str, tuple[list[str], int]]:
     """The same runs split into Hydra jobs two ways: name -> (overrides, number of jobs)."""
-    n, k = settings.sweep_seeds, len(SCENARIOS)
-    common = [f"scenario={','.join(SCENARIOS)}", *HYDRA_COMMON]
+    k = len(scenarios)
+    common = [f"scenario={','.join(scenarios)}", *HYDRA_COMMON]
     per_seed = [*common, f"seed=range(0,{n})", "replications=1", "workers=1"]
     per_scenario = [*common, f"replications={n}", f"workers={WORKERS}"]
     variants = {
         f"{k} jobs (1 per scenario) x {n} reps, {WORKERS} workers": (per_scenario, k),
         f"{k * n} jobs (1 per seed), basic launcher, 1 process": (per_seed, k * n),
     }
-    if settings.hydra_joblib:
-        joblib = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={WORKERS}"]
+    if joblib:
+        launcher = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={WORKERS}"]
         variants[f"{k * n} jobs (1 per seed), joblib n_jobs={WORKERS}"] = (
-            [*per_seed, *joblib],
+            [*per_seed, *launcher],
             k * n,
         )
     return variants
@@ -743,12 +772,21 @@ def hydra_variants(settings: Settings) -> dict[str, tuple[list[str], int]]:
 def row_hydra(settings: Settings) -> list[Result]:
     """Per-seed Hydra jobs are the obvious but costly way; quantify what replications= saves."""
     runs = settings.sweep_seeds * len(SCENARIOS)
+    for overrides, jobs in hydra_variants(2, settings.hydra_joblib, SCENARIOS[:1]).values():
+        for _ in range(settings.warmup):
+            time_multirun(overrides, jobs)
+    variants = hydra_variants(settings.sweep_seeds, settings.hydra_joblib)
+    cases = {
+        name: functools.partial(time_multirun, overrides, jobs)
+        for name, (overrides, jobs) in variants.items()
+    }
+    times = interleaved(cases, settings.reps, warmup=0)  # warmed up above
     row = "5 hydra"
     results = []
-    for name, (overrides, jobs) in hydra_variants(settings).items():
-        seconds = time_multirun(overrides, jobs)
-        note = f"{seconds:.1f} s, 1 rep, no figures/aggregation"
-        results.append(Result(row, name, runs / seconds, "runs/s", detail=note))
+    for name, samples in times.items():
+        seconds = median(samples)
+        note = f"{seconds:.1f} s, {reps_note(settings)}, no figures/aggregation"
+        results.append(Result(row, name, runs / seconds, "runs/s", detail=note, samples=samples))
     for other in results[1:]:
         ratio = results[0].value / other.value
         label = other.measurement.split(", ", 1)[1]
@@ -851,6 +889,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="ROW",
         help=f"run only this row (repeatable): {', '.join(f'{k}/{v}' for k, v in ROWS.items())}",
     )
+    parser.add_argument(
+        "--joblib",
+        action="store_true",
+        help="row 5 also times per-seed jobs on Hydra's joblib launcher (about 10 more minutes)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="JSON results file")
     parser.add_argument("--profile", action="store_true", help="profile one default run and exit")
     parser.add_argument("--memory-probe", nargs=3, help=argparse.SUPPRESS)
@@ -866,7 +909,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.profile:
         profile_default()
         return
-    settings = QUICK if args.quick else FULL
+    settings = dataclasses.replace(QUICK if args.quick else FULL, hydra_joblib=args.joblib)
     wanted = {ROWS.get(r, r) for r in args.only or ROW_FUNCTIONS}
     rows = [name for name in ROW_FUNCTIONS if name in wanted]
     start, load_start = time.perf_counter(), load_average()
