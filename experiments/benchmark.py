@@ -132,9 +132,7 @@ def wall(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counte
     return clock() - start
 
 
-def interleaved(
-    cases: dict[str, Callable[[], float]], reps: int, warmup: int
-) -> dict[str, list[float]]:
+def interleaved[K, V](cases: dict[K, Callable[[], V]], reps: int, warmup: int) -> dict[K, list[V]]:
     """What each case measures (a function returning its measurement), after a warm-up.
 
     Cases run round-robin so that drift in machine load affects every case alike;
@@ -143,7 +141,7 @@ def interleaved(
     for _ in range(warmup):
         for fn in cases.values():
             fn()
-    values: dict[str, list[float]] = {name: [] for name in cases}
+    values: dict[K, list[V]] = {name: [] for name in cases}
     for _ in range(reps):
         for name, fn in cases.items():
             values[name].append(fn())
@@ -680,22 +678,15 @@ def probe_memory(runs: int, days: int) -> dict[str, float]:
 def row_memory(settings: Settings) -> list[Result]:
     """Memory must not grow with the number of runs: the runner streams, it does not collect."""
     small, large = settings.memory_runs
-    who = {"parent_mb": "parent", "child_mb": "largest child"}
-    probes: dict[int, list[dict[str, float]]] = {small: [], large: []}
-
-    def probe(runs: int) -> Callable[[], float]:
-        def measure() -> float:
-            probes[runs].append(probe_memory(runs, MEMORY_DAYS))
-            return probes[runs][-1]["parent_mb"]
-
-        return measure
-
-    interleaved({"small": probe(small), "large": probe(large)}, settings.reps, settings.warmup)
+    probes = interleaved(
+        {n: functools.partial(probe_memory, n, MEMORY_DAYS) for n in (small, large)},
+        settings.reps,
+        settings.warmup,
+    )
     row = "4 memory"
     results = []
-    for key, name in who.items():
-        # The warm-up's probes are the first ones; only the timed repetitions count.
-        peaks = {n: [p[key] for p in probes[n][settings.warmup :]] for n in probes}
+    for key, name in (("parent_mb", "parent"), ("child_mb", "largest child")):
+        peaks = {n: [p[key] for p in probes[n]] for n in probes}
         low, high = median(peaks[small]), median(peaks[large])
         ratio = high / low
         results.append(
