@@ -48,6 +48,7 @@ class Communities:
         self.hardship = model.space.layer("hardship")
         self.displaced = model.space.layer("displaced")
         self.population = model.space.layer("population")
+        self.ties = model.space.layer("ties")  # cross-border community ties, 0-1
         self.hardship[:] = c.base_hardship
         n = model.border.n
         self._sides = np.repeat([0, 1], n)

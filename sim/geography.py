@@ -67,7 +67,15 @@ def build_border(geo: GeographyParams) -> Border:
 class BorderSpace(OrthogonalVonNeumannGrid):
     """Mesa grid of the border with named property layers viewed as ``(side, sector)`` arrays."""
 
-    LAYERS = ("roughness", "population", "hardship", "displaced", "patrol_effort", "joint_effort")
+    LAYERS = (
+        "roughness",
+        "population",
+        "hardship",
+        "displaced",
+        "patrol_effort",
+        "joint_effort",
+        "ties",
+    )
 
     def __init__(self, border: Border, random) -> None:
         super().__init__((border.n, SIDES), torus=False, random=random)
