@@ -1,7 +1,8 @@
 """The model's decision-making agents, one module per kind."""
 
 from sim.agents.armed_group import ArmedGroup
-from sim.agents.government import Government, StateForces
+from sim.agents.forces import StateForces
+from sim.agents.government import Government
 from sim.agents.mediator import Mediator
 from sim.agents.patrol import PatrolUnit
 from sim.agents.smuggling import SmugglingNetwork
