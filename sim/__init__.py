@@ -6,3 +6,16 @@ try:
     __version__ = version("border-roadmap")
 except PackageNotFoundError:  # running from a checkout that was not installed
     __version__ = "0+unknown"
+
+_API = {"run": "sim.api", "Results": "sim.api", "parameters": "sim.overrides"}
+__all__ = ["Results", "__version__", "parameters", "run"]
+
+
+def __getattr__(name: str):
+    """``sim.run``, ``sim.Results``, ``sim.parameters``: imported on first use, so that
+    ``import sim`` stays cheap and ``sim.runner`` can import ``sim.__version__``."""
+    if name in _API:
+        from importlib import import_module
+
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

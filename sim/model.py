@@ -10,6 +10,7 @@ are events on Mesa's event list at the end of their day.
 from __future__ import annotations
 
 from itertools import chain
+from typing import Any
 
 import mesa
 import numpy as np
@@ -28,15 +29,47 @@ from sim.search import Search
 class RoadmapModel(mesa.Model):
     """Border de-escalation roadmap between two neighbouring states.
 
+    Two ways to build one. The runner passes validated ``params``; everyone else
+    (scripts, ``mesa.batch_run``, SolaraViz) names a scenario and overrides by
+    dotted key, as on the command line::
+
+        RoadmapModel(scenario="roadmap", days=1095, rng=0,
+                     **{"measures.joint_patrols.intensity": 0.5, "geography": "tr_sy"})
+
+    The keyword form also collects the daily series in ``datacollector``
+    (mesa.DataCollector); the runner's form does not pay for it. ``running``
+    turns False at the horizon, and a step after it does nothing.
+
     Args:
-        params: validated model parameters.
+        params: validated model parameters (None: build them from ``scenario``
+            and ``overrides``, see :func:`sim.overrides.configure`).
         days: horizon in days.
-        seed: integer seed; every random stream of the run is spawned from it, one
-            per agent, so that scenarios run with the same seed share their
-            randomness as far as their decisions allow (common random numbers).
+        seed: integer seed (``rng`` is the same, by Mesa's name); every random
+            stream of the run is spawned from it, one per agent, so that
+            scenarios run with the same seed share their randomness as far as
+            their decisions allow (common random numbers). None: fresh entropy.
+        scenario: the scenario of the keyword form.
+        overrides: dotted parameter keys or group choices of the keyword form.
     """
 
-    def __init__(self, params: ModelParams, days: int, seed: int) -> None:
+    def __init__(
+        self,
+        params: ModelParams | None = None,
+        days: int = 1095,
+        seed: int | None = None,
+        *,
+        scenario: str = "roadmap",
+        rng: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        seed = rng if seed is None else seed
+        native = params is None
+        if native:
+            from sim.overrides import configure  # the runner's path never needs it
+
+            params = configure(scenario, overrides, days=days)
+        elif overrides:
+            raise TypeError("RoadmapModel: give params or overrides, not both")
         super().__init__(rng=seed)
         self.params = params
         self.days = days
@@ -69,6 +102,7 @@ class RoadmapModel(mesa.Model):
             network.clients = [g for g in self.armed_groups if g.home == network.target]
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
         self.series = DailySeries(days)
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS) if native else None
         self._schedule_routines()
 
     @property
@@ -159,6 +193,9 @@ class RoadmapModel(mesa.Model):
     # --- the day ----------------------------------------------------------
     def step(self) -> None:
         day = self.day
+        if day >= self.days:  # past the horizon: nothing left to simulate
+            self.running = False
+            return
         if self.phases.update(day, self.mean_trust()):
             for group in self.armed_groups:
                 group.on_roadmap_advance()
@@ -176,11 +213,28 @@ class RoadmapModel(mesa.Model):
         self.agents_by_type[ArmedGroup].shuffle_do("step")
         self.forces.step(day)
         self.series.record(self)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        if day == self.days - 1:
+            self.running = False
 
     def run(self) -> RoadmapModel:
         """Run the rest of the horizon (one pass of Mesa's event loop, not a call per day)."""
         self.run_for(self.days - self.steps)
         return self
+
+
+REPORTERS = {
+    "day": "day",
+    "phase": lambda m: m.phases.phase,
+    "border_incidents": lambda m: int(m.log.border_per_day[m.day]),
+    "trust": lambda m: m.mean_trust(),
+    "tension": lambda m: 0.5 * (m.governments[0].tension + m.governments[1].tension),
+    "fighters": lambda m: sum(g.fighters for g in m.armed_groups),
+    "arms": lambda m: sum(g.arms for g in m.armed_groups),
+    "hardship": lambda m: m.communities.mean_hardship(),
+}
+"""The keyword form's daily series in ``datacollector`` (as in ``timeseries.parquet``)."""
 
 
 class DailySeries:

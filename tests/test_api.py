@@ -1,0 +1,190 @@
+"""The Python API: sim.run, overrides on a cached base, the Mesa-native model, sim.parameters."""
+
+import subprocess
+import sys
+import textwrap
+
+import mesa
+import pandas as pd
+import pytest
+from conftest import config
+
+import sim
+import sim.overrides as ov
+from sim.model import RoadmapModel
+from sim.params import ConfigError
+from sim.runner import model_params, replication_seeds, run_replications, simulate
+from sim.tables import collect
+
+GROUP_AND_KEYS = [
+    "geography=tr_sy",
+    "+ablation=without_drones",
+    "+gates=strict",
+    "measures.drones.ramp_days=100",
+    "phases.min_trust=[0.3,0.6]",
+    "measures.hotline.start=45",
+]
+
+
+def test_overrides_build_the_config_the_command_line_builds():
+    assert ov.configure("security_only", GROUP_AND_KEYS) == config(
+        "scenario=security_only", *GROUP_AND_KEYS
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "patrol.units_per_side=abc",
+        "patrol.units_per_side=7.5",
+        "patrol.nope=1",
+        "phases.relapse=maybe",
+        "phases.mode=x",
+        "measures.drones.start=phase9",
+        "measures.drones=3",
+        "patrol.units_per_side=-1",
+        "phases.min_days=[1,2,3]",
+        "+gates=nope",
+    ],
+)
+def test_bad_overrides_raise_the_command_lines_one_line_error(bad):
+    with pytest.raises(ConfigError) as cli:
+        config(bad)
+    with pytest.raises(ConfigError) as api:
+        ov.configure("roadmap", [bad])
+    assert str(api.value) == str(cli.value)
+    assert "\n" not in str(api.value)
+
+
+def test_whole_floats_are_accepted_for_integers_and_fractions_refused():
+    cfg = ov.configure(
+        "roadmap", {"armed_groups.recruit_every_days": 7.0, "phases.min_days.0": 90.0}
+    )
+    assert (
+        cfg.armed_groups.recruit_every_days == 7
+        and type(cfg.armed_groups.recruit_every_days) is int
+    )
+    assert cfg.phases.min_days == [90, 270]
+    with pytest.raises(ConfigError, match="recruit_every_days=7.5: .*Integer"):
+        ov.configure("roadmap", {"armed_groups.recruit_every_days": 7.5})
+
+
+def test_one_compose_per_group_choice_and_the_cached_base_is_never_changed(monkeypatch):
+    composed = []
+    monkeypatch.setattr(ov, "load_config", lambda args: composed.append(args) or config(*args))
+    ov.base.cache_clear()
+    try:
+        for units in (10, 20, 30):
+            assert (
+                ov.configure("baseline", {"patrol.units_per_side": units}).patrol.units_per_side
+                == units
+            )
+        assert (
+            ov.configure("baseline").patrol.units_per_side
+            == config("scenario=baseline").patrol.units_per_side
+        )
+        assert len(composed) == 1
+    finally:
+        ov.base.cache_clear()
+
+
+def test_run_in_memory_gives_the_tables_the_runner_writes(tmp_path):
+    keys = {"armed_groups.recruit_every_days": 7.0, "geography": "tr_sy"}
+    res = sim.run("roadmap", keys, replications=3, days=150, seed=4)
+    cfg = config("geography=tr_sy", "replications=3", "days=150", "seed=4", "workers=1")
+    runs = run_replications(cfg, tmp_path, ["armed_groups.recruit_every_days=7", "geography=tr_sy"])
+    pd.testing.assert_frame_equal(res.runs, runs)
+    for table in ("timeseries", "incidents", "transitions"):
+        pd.testing.assert_frame_equal(
+            getattr(res, table), pd.read_parquet(tmp_path / f"{table}.parquet"), obj=table
+        )
+
+
+def test_run_refuses_bad_input_before_writing_anything(tmp_path):
+    with pytest.raises(ConfigError, match="^patrol.units_per_side=-3: out of range"):
+        sim.run(overrides=["patrol.units_per_side=-3"], out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "workers",
+    [
+        1,
+        pytest.param(
+            2,
+            marks=pytest.mark.xfail(
+                reason="worker pool re-runs an unguarded __main__ (BrokenProcessPool)",
+                strict=False,
+            ),
+        ),
+    ],
+)
+def test_run_from_a_plain_script_without_a_main_guard(tmp_path, workers):
+    script = tmp_path / "plain.py"
+    script.write_text(
+        textwrap.dedent(f"""
+        import sim
+        res = sim.run("baseline", {{"patrol.units_per_side": 30}}, replications=4, days=60,
+                      workers={workers})
+        print(len(res.runs), len(res.timeseries))
+        """)
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["4", "240"]
+
+
+def test_mesa_native_model_matches_the_runner_and_stops_at_the_horizon():
+    cfg = ov.configure("roadmap", {"measures.joint_patrols.intensity": 0.5}, days=120)
+    seed = replication_seeds(3, 1)[0]
+    expected = simulate(model_params(cfg), 120, seed).summary
+    model = RoadmapModel(
+        scenario="roadmap", days=120, rng=seed, **{"measures.joint_patrols.intensity": 0.5}
+    )
+    while model.running:
+        model.step()
+    assert model.steps == 120
+    model.step()  # one more step after the horizon changes nothing
+    assert collect(model).summary == expected
+    daily = model.datacollector.get_model_vars_dataframe()
+    assert daily["day"].tolist() == list(range(120))
+    assert daily["border_incidents"].sum() == expected["border_incidents"]
+
+
+def test_runner_path_collects_nothing_through_mesa():
+    assert RoadmapModel(model_params(config()), 10, 1).datacollector is None
+
+
+def test_mesa_batch_run_with_two_processes():
+    results = mesa.batch_run(
+        RoadmapModel,
+        parameters={"days": 60, "measures.joint_patrols.intensity": [0.0, 1.0]},
+        rng=[1, 2],
+        number_processes=2,
+        max_steps=100,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert len(frame) == 4 and (frame["Step"] == 60).all()
+    for _, row in frame.iterrows():
+        key = {"measures.joint_patrols.intensity": row["measures.joint_patrols.intensity"]}
+        model = RoadmapModel(days=60, rng=int(row["seed"]), **key).run()
+        assert (
+            row["fighters"] == model.datacollector.get_model_vars_dataframe()["fighters"].iloc[-1]
+        )
+
+
+def test_parameters_list_every_numeric_parameter_and_each_can_be_set():
+    table = sim.parameters()
+    assert {"patrol.sweep_rate", "phases.min_days.1", "geography.provinces.0.roughness"} <= set(
+        table["key"]
+    )
+    assert not table["key"].isin(["days", "seed", "workers", "phases.relapse"]).any()
+    row = table.set_index("key").loc["armed_groups.recruit_every_days"]
+    assert (row["type"], row["default"], row["low"], row["high"]) == ("int", 7, 1, 365)
+    for key, default, kind in zip(table["key"], table["default"], table["type"], strict=True):
+        value = ov._lookup(ov.configure("roadmap", {key: float(default)}), key)
+        assert value == default and type(value).__name__ == kind, key
