@@ -1,28 +1,37 @@
-"""Border communities: hardship, displacement and irregular crossings, updated vectorised.
+"""Border communities: hardship, displacement, crossings and recruitment, updated vectorised.
 
 Communities are bulk state (property layers over every cell of both sides), not
-per-household agents: their decisions (to cross irregularly, to join an armed
-group) are drawn as counts from their hardship.
+per-household agents: their decisions (to cross, to join an armed group) are
+drawn as counts from their hardship.
 
-- Hardship relaxes over ``relax_days`` toward a target: ``base_hardship``
-  lowered by economic projects, raised by the displaced share. Violence adds
-  hardship and displaces people where it strikes; corridors soften both.
-- Irregular crossings: each cell sends ``Poisson(crossing_rate * population *
-  hardship**2)`` groups across per day (drawn as one Poisson total split over
-  cells by their pressure), fewer with humanitarian corridors; the other side's
-  patrols may detect them.
+- Hardship relaxes over ``relax_days`` toward a target: ``base_hardship``,
+  lowered where an economic project stands, raised by the displaced share.
+  Violence adds hardship and displaces people where it strikes, except for
+  residents sheltered in a safe zone (:mod:`sim.agents.corridors`).
+- Crossings: each cell sends ``Poisson(crossing_rate * population *
+  hardship**2)`` groups across per day (one Poisson total split over cells by
+  their pressure); a group takes a humanitarian corridor if one is open within
+  reach and has capacity today, otherwise it crosses irregularly and the other
+  side's patrols may detect it.
 - Recruitment: each armed group gains ``Poisson(recruit_rate * sum of
-  population * hardship**2)`` fighters a day from the home-side cells of its
-  reach and loses ``attrition`` of them a day, tallied every
-  ``armed_groups.recruit_every_days``.
+  population * hardship**2 * (1 - tie_recruit_cut * ties))`` fighters a day
+  from the home-side cells of its reach and loses ``attrition`` of them a day,
+  tallied every ``armed_groups.recruit_every_days``. Ties grow where cultural
+  exchanges are held.
+
+Economic projects lower relapse risk only through this route (less hardship,
+fewer recruits, fewer attacks, fewer severe incidents); they do not act on the
+phase machine directly.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.corridors import Corridors
 from sim.incidents import IncidentType
 from sim.measures import Measure
 
@@ -37,12 +46,16 @@ def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 class Communities:
-    """Hardship and displacement of the border population on both sides."""
+    """Hardship, displacement, crossings and ties of the border population on both sides."""
+
+    MEASURES = (Measure.HUMANITARIAN_CORRIDORS, Measure.ECONOMIC_PROJECTS)
+    """The effects :meth:`refresh` reads."""
 
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
         c = model.params.communities
         self.p = c
+        self.projects_p = model.params.projects
         self.stream = model.spawn_rng()
         self.actor = model.register_actor("communities")
         self.hardship = model.space.layer("hardship")
@@ -50,9 +63,10 @@ class Communities:
         self.population = model.space.layer("population")
         self.ties = model.space.layer("ties")  # cross-border community ties, 0-1
         self.hardship[:] = c.base_hardship
-        n = model.border.n
-        self._sides = np.repeat([0, 1], n)
-        self._sectors = np.tile(np.arange(n), 2)
+        self.corridors = Corridors(model)
+        self.project = np.zeros(self.hardship.shape, dtype=bool)
+        self._target = np.full(self.hardship.shape, c.base_hardship)
+        self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         self._catchment: np.ndarray | None = None
         self.pressure = (self.population * self.hardship**2).ravel()
 
@@ -60,60 +74,96 @@ class Communities:
         """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower)."""
         return float(self.hardship.sum()) / self.hardship.size
 
-    def civilian_exposure(self) -> float:
-        """Share of an attack's usual harm civilians suffer, lowered by safe corridors."""
-        return (
-            1.0
-            - self.p.corridor_protection
-            * self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
-        )
+    def refresh(self, changed: tuple[int, ...]) -> None:
+        """Corridors open and projects are built as their measures ramp."""
+        if Measure.HUMANITARIAN_CORRIDORS in changed:
+            self.corridors.refresh()
+        if Measure.ECONOMIC_PROJECTS in changed:
+            level = self.model.measures.effect[Measure.ECONOMIC_PROJECTS]
+            wanted = round(self.projects_p.project_share * level * self.project.size)
+            built = int(self.project.sum())
+            flat = self.project.ravel()
+            if wanted > built:  # new projects go to the hardest-hit cells without one
+                order = np.argsort(-np.where(flat, -np.inf, self.hardship.ravel()), kind="stable")
+                flat[order[: wanted - built]] = True
+            elif wanted < built:  # a winding-down programme closes projects, last cells first
+                flat[np.flatnonzero(flat)[wanted:]] = False
+            relief = self.projects_p.economic_relief
+            self._target = self.p.base_hardship * (1.0 - relief * self.project)
 
     def step(self, day: int) -> None:
-        """Relax hardship and displacement; draw today's irregular crossings."""
-        c, e = self.p, self.model.measures.effect
-        target = c.base_hardship * (1.0 - c.economic_relief * e[Measure.ECONOMIC_PROJECTS])
-        target = np.minimum(1.0, target + c.displacement_hardship * self.displaced)
+        """Relax hardship and displacement; draw today's crossings."""
+        c = self.p
+        target = np.minimum(1.0, self._target + c.displacement_hardship * self.displaced)
         self.hardship += (target - self.hardship) / c.relax_days
         self.displaced -= self.displaced / c.displacement_return_days
         self.pressure = (self.population * self.hardship**2).ravel()
-        relief = 1.0 - c.corridor_crossing_relief * e[Measure.HUMANITARIAN_CORRIDORS]
-        total = self.stream.poisson(c.crossing_rate * relief * self.pressure.sum())
+        total = self.stream.poisson(c.crossing_rate * self.pressure.sum())
         if total == 0:
             return
         cell_u, tip_u, detect_u = self.stream.random((3, total))
         cells = pick(self.pressure, cell_u)  # where today's crossers come from
         n, search, log = self.model.border.n, self.model.search, self.model.log
+        corridors = self.corridors
         for cell, tip, detect in zip(
             cells.tolist(), tip_u.tolist(), detect_u.tolist(), strict=True
         ):
             side, sector = 1 - cell // n, cell % n  # they cross into the other side
+            via = corridors.route(day, sector) if corridors.open else -1
+            if via >= 0:
+                log.add(day, via, side, IncidentType.CORRIDOR_CROSSING, self.actor, False)
+                continue
             detected, effort = search.attempt(side, sector, tip, detect)
             log.add(
                 day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
             )
 
     def recruit(self, groups: list, days: int) -> None:
-        """The last ``days`` of hardship in each group's home catchment bring it recruits;
-        some fighters leave."""
+        """The last ``days`` of hardship in each group's home catchment bring it recruits
+        (fewer where cross-border ties are strong); some fighters leave."""
         if self._catchment is None:
             self._catchment = np.zeros((len(groups), self.hardship.size))
             n = self.model.border.n
             for i, g in enumerate(groups):
                 self._catchment[i, [g.home * n + s for s in g.sectors]] = 1.0
+        self._grow_ties(days)
         a = self.model.params.armed_groups
-        recruits = self.stream.poisson(days * a.recruit_rate * (self._catchment @ self.pressure))
+        support = self.pressure
+        if self.ties.any():
+            support = support * (1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel())
+        recruits = self.stream.poisson(days * a.recruit_rate * (self._catchment @ support))
         fighters = np.array([g.fighters for g in groups])
         left = self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
         for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=True):
             g.fighters = new
 
+    def _grow_ties(self, days: int) -> None:
+        """Ties move toward 1 in sectors hosting cultural exchanges and fade elsewhere."""
+        level = self.model.measures.effect[Measure.CULTURAL_PROGRAMS]
+        if level <= 0 and not self.ties.any():
+            return
+        order = self._exchange_order
+        hosts = order[: round(self.projects_p.exchange_share * level * len(order))]
+        target = np.zeros(self.ties.shape[1])
+        target[hosts] = 1.0
+        self.ties += (target - self.ties) * (1.0 - math.exp(-days / self.projects_p.tie_days))
+
+    def victims(self, rng: np.random.Generator, side: int, sector: int, scale: float) -> int:
+        """Victims of a violent incident at ``(side, sector)``: a heavy-tailed number of
+        people in harm's way, of whom those sheltered in a safe zone are spared."""
+        exposed = self.model.draw_casualties(rng, scale)
+        sheltered = self.corridors.sheltered[side, sector]
+        if exposed and sheltered > 0:
+            return int(rng.binomial(exposed, 1.0 - sheltered))
+        return exposed
+
     def on_violence(self, side: int, sector: int, casualties: int) -> None:
-        """Violence where people live: hardship rises and some flee."""
+        """Violence where people live: hardship rises and some flee (not the sheltered)."""
         c = self.p
-        exposure = self.civilian_exposure()
+        exposure = 1.0 - self.corridors.sheltered[side, sector]
         self.hardship[side, sector] = min(
             1.0, self.hardship[side, sector] + c.violence_shock * exposure
         )
         self.displaced[side, sector] = min(
-            1.0, self.displaced[side, sector] + c.displacement_per_casualty * casualties * exposure
+            1.0, self.displaced[side, sector] + c.displacement_per_casualty * casualties
         )

@@ -8,7 +8,8 @@ headline metric of every table and figure — is defined here and nowhere else:
     an exchange of fire), clashes between the two states' forces (including
     retaliatory strikes) and ceasefire violations (verified or not).
 
-Smuggling and irregular crossings are logged too but are not border incidents:
+Smuggling, irregular crossings and crossings through humanitarian corridors
+are logged too but are not border incidents:
 they are mostly unseen and non-violent, and counting them would reward a
 scenario for watching less.
 """
@@ -31,6 +32,7 @@ class IncidentType(IntEnum):
     IRREGULAR_CROSSING = 4
     CLASH = 5
     CEASEFIRE_VIOLATION = 6
+    CORRIDOR_CROSSING = 7
 
     @property
     def label(self) -> str:
@@ -58,8 +60,21 @@ HOSTILE_ATTEMPT_TYPES = (
 
 TYPE_LABELS = [t.label for t in IncidentType]
 
-_COLUMNS = ("day", "sector", "side", "type", "actor", "detected", "casualties", "effort")
-_DTYPES = (np.int32, np.int32, np.int8, np.int8, np.int16, bool, np.int32, np.float32)
+DAYS_PER_MONTH = 30.4375
+"""The one month length (365.25 / 12 days): phase gates and summaries count in it."""
+
+_COLUMNS = (
+    "day",
+    "sector",
+    "side",
+    "type",
+    "actor",
+    "detected",
+    "casualties",
+    "effort",
+    "militant_losses",
+)
+_DTYPES = (np.int32, np.int32, np.int8, np.int8, np.int16, bool, np.int32, np.float32, np.int32)
 
 
 class IncidentLog:
@@ -68,8 +83,10 @@ class IncidentLog:
     A day brings a handful of events, so appending tuples is the cheapest way
     to record them; :meth:`columns` turns them into typed arrays once, at the
     end. ``side`` is the side of the line where the event happened; ``actor``
-    is an index into the model's actor names; ``effort`` is the effective
-    search effort the attempt met (NaN where no search was involved).
+    is an index into the model's actor names; ``casualties`` counts victims
+    (of attacks, clashes and violations), ``militant_losses`` the fighters an
+    interdiction cost its group; ``effort`` is the effective search effort the
+    attempt met (NaN where no search was involved).
     """
 
     def __init__(self, days: int) -> None:
@@ -86,9 +103,12 @@ class IncidentLog:
         detected: bool,
         casualties: int = 0,
         effort: float = np.nan,
+        militant_losses: int = 0,
     ) -> None:
         """Record one event."""
-        self.rows.append((day, sector, side, kind, actor, detected, casualties, effort))
+        self.rows.append(
+            (day, sector, side, kind, actor, detected, casualties, effort, militant_losses)
+        )
         if kind in BORDER_INCIDENT_TYPES:
             self.border_per_day[day] += 1
 

@@ -16,7 +16,15 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from sim.agents import ArmedGroup, Government, Mediator, PatrolUnit, SmugglingNetwork, StateForces
+from sim.agents import (
+    ArmedGroup,
+    Government,
+    Mediator,
+    MonitorMission,
+    PatrolUnit,
+    SmugglingNetwork,
+    StateForces,
+)
 from sim.communities import Communities
 from sim.geography import BorderSpace, build_border
 from sim.incidents import IncidentLog
@@ -82,10 +90,11 @@ class RoadmapModel(mesa.Model):
         self.measures = Measures(params.measures)
         self.search = Search(params.patrol, self.space)
         for side in (0, 1):
-            self.register_actor(f"state_{params.geography.side_names[side]}")
+            self.register_actor(f"state_{params.geography.side_names[side]}_forces")
         self.governments = [Government(self, side) for side in (0, 1)]
         self._create_patrols()
         self.forces = StateForces(self)
+        self.monitors = MonitorMission(self)
         self.communities = Communities(self)
         n = self.border.n
         a = params.armed_groups
@@ -133,6 +142,8 @@ class RoadmapModel(mesa.Model):
         self.schedule_recurring(self._redeploy, Schedule(every, start=every), Priority.LOW)
         every = self.params.armed_groups.recruit_every_days
         self.schedule_recurring(self._recruit, Schedule(every, start=every), Priority.LOW)
+        every = self.params.monitors.redeploy_days
+        self.schedule_recurring(self.monitors.redeploy, Schedule(every, start=1), Priority.LOW)
 
     def _redeploy(self) -> None:
         for gov in self.governments:
@@ -184,7 +195,7 @@ class RoadmapModel(mesa.Model):
         if casualties < self.params.incidents.severe_casualties:
             return
         if self.mediator is not None and self.mediator.intervene(self.day):
-            return
+            return  # the mediator took the case up: no relapse
         self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
 
     def record_arms_delivered(self, amount: float) -> None:
@@ -204,6 +215,8 @@ class RoadmapModel(mesa.Model):
         changed = self.measures.update(day, self.phases.phase, cooperating)
         for gov in self.governments:
             gov.relax()
+        if changed:
+            self.communities.refresh(changed)
         if self._search_stale or self.search.reads_any(changed):
             self.search.refresh(self.measures)
             self._search_stale = False

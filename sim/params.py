@@ -115,7 +115,8 @@ class PhaseParams:
 
     ``gated``: phase p+1 begins once phase p has lasted ``min_days[p-1]``, border
     incidents over the last ``window_days`` stay at or below
-    ``max_incidents_per_30d[p-1]`` per 30 days and mean trust is at least
+    ``max_incidents_per_month[p-1]`` per month (``sim.incidents.DAYS_PER_MONTH``
+    days) and mean trust is at least
     ``min_trust[p-1]``. ``scheduled``: phases 2 and 3 begin on ``schedule_days``.
     ``none``: no agreement is ever signed. A severe incident while mean trust is
     below ``relapse_trust`` sends the roadmap back one phase (never below 1).
@@ -126,7 +127,7 @@ class PhaseParams:
     schedule_days: list[int] = bounded([365, 730], 0, 100000)
     window_days: int = bounded(90, 7, 3650)
     min_days: list[int] = bounded([180, 270], 0, 100000)
-    max_incidents_per_30d: list[float] = bounded([20.0, 14.0], 0.0, 1e6)
+    max_incidents_per_month: list[float] = bounded([20.0, 14.0], 0.0, 1e6)
     min_trust: list[float] = bounded([0.35, 0.5], 0.0, 1.0)
     relapse: bool = True
     relapse_trust: float = bounded(0.45, 0.0, 1.0)
@@ -176,7 +177,14 @@ class PatrolParams:
 
 @dataclass
 class GovernmentParams:
-    """Trust, tension, retaliation and friction between the two states' forces."""
+    """Trust, tension, retaliation and friction between the two states' forces.
+
+    ``tension_decay`` and ``trust_erosion`` are daily rates; updates are exact
+    exponential steps (see ``Government.relax``), so trust stays in
+    ``[trust_floor, 1]`` and tension in ``[0, 1]`` for any values in range.
+    ``blame`` is the chance, at zero trust, that a state blames the other for an
+    attack nobody explained (by a monitor's report or over the hotline).
+    """
 
     initial_trust: float = bounded(0.1, 0.0, 1.0)
     initial_tension: float = bounded(0.4, 0.0, 1.0)
@@ -195,16 +203,13 @@ class GovernmentParams:
     trust_loss_blame: float = bounded(0.015, 0.0, 1.0)
     trust_loss_violation: float = bounded(0.004, 0.0, 1.0)
     trust_gain_joint_success: float = bounded(0.01, 0.0, 1.0)
-    misattribution: float = bounded(0.6, 0.0, 1.0)
+    blame: float = bounded(0.6, 0.0, 1.0)
     retaliation: float = bounded(0.5, 0.0, 1.0)
     counterstrike: float = bounded(0.4, 0.0, 1.0)
     friction_rate: float = bounded(0.004, 0.0, 10.0)
     clash_midpoint: float = bounded(0.45, 0.0, 1.0)
     clash_steepness: float = bounded(8.0, 0.0, 100.0)
-    hotline_deconfliction: float = bounded(0.7, 0.0, 1.0)
-    dialogue_deconfliction: float = bounded(0.4, 0.0, 1.0)
     violation_rate: float = bounded(0.25, 0.0, 100.0)
-    verification_deterrence: float = bounded(0.6, 0.0, 1.0)
     cooperation_tension_limit: float = bounded(0.5, 0.0, 1.0)
     suspension_chance: float = bounded(0.5, 0.0, 1.0)
     suspension_days: int = bounded(45, 0, 3650)
@@ -272,18 +277,101 @@ class CommunityParams:
     displacement_per_casualty: float = bounded(0.002, 0.0, 1.0)
     displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
     displacement_hardship: float = bounded(2.0, 0.0, 100.0)
-    economic_relief: float = bounded(0.6, 0.0, 1.0)
     crossing_rate: float = bounded(0.0005, 0.0, 10.0)
-    corridor_crossing_relief: float = bounded(0.6, 0.0, 1.0)
-    corridor_protection: float = bounded(0.5, 0.0, 1.0)
 
 
 @dataclass
 class MediatorParams:
-    """A third party that damps escalation after severe incidents (measure ``mediation``)."""
+    """A third party that takes up severe incidents (measure ``mediation``).
 
-    tension_damping: float = bounded(0.4, 0.0, 1.0)
-    window_days: int = bounded(30, 1, 3650)
+    At full level it runs ``capacity`` cases at once, each for ``case_days``;
+    its last free team is kept for incidents that put the roadmap at risk
+    (phase 2 or later with mean trust below ``phases.relapse_trust``). A case
+    lowers both states' tension by the share ``tension_relief``, averts the
+    relapse and holds back the share ``restraint`` of retaliation while open.
+    """
+
+    capacity: int = bounded(2, 0, 1000)
+    case_days: int = bounded(30, 1, 3650)
+    tension_relief: float = bounded(0.4, 0.0, 1.0)
+    restraint: float = bounded(0.6, 0.0, 1.0)
+
+
+@dataclass
+class MonitorParams:
+    """Ceasefire monitors (measure ``ceasefire_verification``).
+
+    ``teams * level`` teams (rounded) sit in the sectors with the most reported
+    violations (decayed over ``memory_days``), moved every ``redeploy_days``. A
+    team sees a violation or an attack in its sector with chance ``observe``. A
+    local commander holds fire with chance ``caution`` times the chance of being
+    seen. A verified violation weighs ``verified_weight`` of an unverified one
+    in the victim's tension and trust.
+    """
+
+    teams: int = bounded(8, 0, 100000)
+    observe: float = bounded(0.8, 0.0, 1.0)
+    caution: float = bounded(0.8, 0.0, 1.0)
+    verified_weight: float = bounded(0.3, 0.0, 1.0)
+    memory_days: float = bounded(60.0, 1.0, 3650.0)
+    redeploy_days: int = bounded(14, 1, 365)
+
+
+@dataclass
+class HotlineParams:
+    """The hotline between the two commands (measure ``hotline``).
+
+    Patrols in a sector go out in one of ``slots`` time slots a day; with shared
+    schedules (a share ``level`` of units) a unit takes the slot the other
+    side's units use least, so fewer units of both sides are out at once. A
+    call after an encounter or an attack finds the line staffed with chance
+    ``level * availability`` and gets through after an exponential delay of
+    mean ``delay_hours[0]`` (level 0) falling to ``delay_hours[1]`` (level 1);
+    it defuses only within ``window_hours``.
+    """
+
+    slots: int = bounded(4, 1, 96)
+    availability: float = bounded(0.95, 0.0, 1.0)
+    delay_hours: list[float] = bounded([12.0, 0.5], 0.01, 1000.0)
+    window_hours: float = bounded(2.0, 0.0, 1000.0)
+
+
+@dataclass
+class CorridorParams:
+    """Humanitarian corridors and their safe zones (measure ``humanitarian_corridors``).
+
+    ``sites * level`` corridors (rounded) open at the gates first, then at
+    evenly spaced sectors. A crossing group uses the nearest open corridor
+    within ``reach_sectors`` while it has capacity left today
+    (``capacity_per_day``); otherwise it crosses irregularly. Each corridor has a
+    safe zone that shelters up to ``shelter`` (thousands of residents) of the
+    sectors within reach, filling the ramp over; sheltered people are out of
+    the way of attacks and clashes in their sector.
+    """
+
+    sites: int = bounded(4, 0, 100000)
+    reach_sectors: int = bounded(3, 0, 100000)
+    capacity_per_day: int = bounded(3, 0, 100000)
+    shelter: float = bounded(20.0, 0.0, 1e6)
+
+
+@dataclass
+class ProjectParams:
+    """Economic projects and cultural exchanges, placed in sectors.
+
+    Economic projects: ``project_share * level`` of the cells (rounded; both
+    sides) get a project, the hardest-hit cells first; a project lowers the
+    hardship its cell relaxes to by ``economic_relief``. Cultural exchanges:
+    held in the ``exchange_share * level`` most populous sectors (both sides);
+    ties there grow toward 1 with time constant ``tie_days`` and fade elsewhere;
+    ties lower support for recruitment in a cell by ``tie_recruit_cut * ties``.
+    """
+
+    project_share: float = bounded(0.5, 0.0, 1.0)
+    economic_relief: float = bounded(0.6, 0.0, 1.0)
+    exchange_share: float = bounded(0.5, 0.0, 1.0)
+    tie_days: float = bounded(180.0, 1.0, 36500.0)
+    tie_recruit_cut: float = bounded(0.6, 0.0, 1.0)
 
 
 @dataclass
@@ -322,6 +410,10 @@ class ModelParams:
     communities: CommunityParams = field(default_factory=CommunityParams)
     incidents: IncidentParams = field(default_factory=IncidentParams)
     mediator: MediatorParams = field(default_factory=MediatorParams)
+    monitors: MonitorParams = field(default_factory=MonitorParams)
+    hotline: HotlineParams = field(default_factory=HotlineParams)
+    corridors: CorridorParams = field(default_factory=CorridorParams)
+    projects: ProjectParams = field(default_factory=ProjectParams)
 
 
 @dataclass
@@ -389,11 +481,15 @@ def validate(params: ModelParams) -> ModelParams:
             f"({len(groups.home_sides)} in armed_groups.home_sides)"
         )
     ph = params.phases
-    for key in ("schedule_days", "min_days", "max_incidents_per_30d", "min_trust"):
+    for key in ("schedule_days", "min_days", "max_incidents_per_month", "min_trust"):
         if len(getattr(ph, key)) != 2:
             raise ConfigError(
                 f"phases.{key}={getattr(ph, key)}: needs 2 entries (phase 2, phase 3)"
             )
+    if len(params.hotline.delay_hours) != 2:
+        raise ConfigError(
+            f"hotline.delay_hours={params.hotline.delay_hours}: needs 2 entries (level 0, level 1)"
+        )
     if ph.schedule_days[1] < ph.schedule_days[0]:
         raise ConfigError(
             f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"

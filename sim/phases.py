@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.incidents import DAYS_PER_MONTH
 from sim.params import PhaseParams
 
 FINAL_PHASE = 3
@@ -49,11 +50,11 @@ class PhaseMachine:
         return sum(t.kind == "relapse" for t in self.transitions)
 
     def incident_rate(self, day: int) -> float:
-        """Border incidents per 30 days over the trailing window (up to yesterday)."""
+        """Border incidents per month over the trailing window (up to yesterday)."""
         start = max(0, day - self.p.window_days)
         if day == start:
             return 0.0
-        return float(self.border_per_day[start:day].sum()) * 30.0 / (day - start)
+        return float(self.border_per_day[start:day].sum()) * DAYS_PER_MONTH / (day - start)
 
     def update(self, day: int, trust: float) -> bool:
         """Start-of-day check; returns True when the roadmap advanced today."""
@@ -74,14 +75,14 @@ class PhaseMachine:
         rate = self.incident_rate(day)
         if (
             day - self.entered_day >= p.min_days[k]
-            and rate <= p.max_incidents_per_30d[k]
+            and rate <= p.max_incidents_per_month[k]
             and trust >= p.min_trust[k]
         ):
             self._move(
                 day,
                 self.phase + 1,
                 "advance",
-                f"gate met: {rate:.1f} incidents/30d, trust {trust:.2f}",
+                f"gate met: {rate:.1f} incidents/month, trust {trust:.2f}",
             )
             return True
         return False

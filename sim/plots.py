@@ -33,7 +33,7 @@ OUTCOMES = {
 METRIC_LABELS = {
     **OUTCOMES,
     "border_incidents": "Border incidents over the horizon",
-    "casualties": "Casualties over the horizon",
+    "casualties": "Victims of attacks, clashes and violations over the horizon",
     "reduction_vs_start": "Reduction vs pre-agreement rate",
 }
 

@@ -13,11 +13,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.incidents import HOSTILE_ATTEMPT_TYPES, IS_BORDER_INCIDENT, TYPE_LABELS, IncidentType
+from sim.incidents import (
+    DAYS_PER_MONTH,
+    HOSTILE_ATTEMPT_TYPES,
+    IS_BORDER_INCIDENT,
+    TYPE_LABELS,
+    IncidentType,
+)
 from sim.measures import MEASURE_NAMES
 from sim.model import DailySeries, RoadmapModel
 
-DAYS_PER_MONTH = 30.4375
 END_WINDOW_DAYS = 180
 """The summary's "final" incident rate is measured over the last 180 days."""
 
@@ -67,6 +72,7 @@ def collect(model: RoadmapModel) -> RunTables:
     counts = np.bincount(day * n_types + types, minlength=days * n_types).reshape(days, n_types)
     border = counts[:, IS_BORDER_INCIDENT].sum(axis=1)
     casualties = np.bincount(day, weights=cols["casualties"], minlength=days)
+    losses = np.bincount(day, weights=cols["militant_losses"], minlength=days)
     hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
@@ -82,6 +88,7 @@ def collect(model: RoadmapModel) -> RunTables:
         "border_incidents": border,
         **{t.label: counts[:, t] for t in IncidentType},
         "casualties": casualties.astype(np.int64),
+        "militant_losses": losses.astype(np.int64),
         "detection_rate": rate,
         "trust": 0.5 * (state["trust_a"] + state["trust_b"]),
         "tension": 0.5 * (state["tension_a"] + state["tension_b"]),
@@ -100,6 +107,7 @@ def collect(model: RoadmapModel) -> RunTables:
             "actor": labels(model.actor_names, cols["actor"]),
             "detected": cols["detected"],
             "casualties": cols["casualties"],
+            "militant_losses": cols["militant_losses"],
             "effort": cols["effort"],
             "border_incident": IS_BORDER_INCIDENT[types],
         }
@@ -140,9 +148,11 @@ def summarise(
         "final_phase": int(series["phase"][-1]),
         "relapses": model.phases.relapses,
         "casualties": int(series["casualties"].sum()),
+        "militant_losses": int(series["militant_losses"].sum()),
         "arms_delivered": float(series["arms_delivered"].sum()),
         "final_fighters": float(series["fighters"][-1]),
         "mediator_interventions": model.mediator.interventions if model.mediator else 0,
+        "mediator_declined": model.mediator.declined if model.mediator else 0,
     }
     for phase, day in model.phases.first_day.items():
         row[f"phase{phase}_day"] = day

@@ -3,6 +3,7 @@
 import numpy as np
 from conftest import config, replicate
 
+from sim.incidents import DAYS_PER_MONTH
 from sim.params import PhaseParams
 from sim.phases import PhaseMachine
 
@@ -23,7 +24,7 @@ def test_gate_needs_dwell_time_low_incidents_and_trust():
     m = machine(
         agreement_day=0,
         min_days=[100, 100],
-        max_incidents_per_30d=[10.0, 10.0],
+        max_incidents_per_month=[10.0, 10.0],
         min_trust=[0.4, 0.6],
         window_days=30,
     )
@@ -82,7 +83,9 @@ def test_gated_transitions_happen_only_when_gates_are_met():
                 continue
             k = t.from_phase - 1
             window = ts.loc[t.day - p.window_days : t.day - 1, "border_incidents"]
-            assert window.sum() * 30 / p.window_days <= p.max_incidents_per_30d[k] + 1e-9
+            assert (
+                window.sum() * DAYS_PER_MONTH / p.window_days <= p.max_incidents_per_month[k] + 1e-9
+            )
             assert ts.loc[t.day - 1, "trust"] >= p.min_trust[k] - 1e-9
             entered = run.transitions[
                 (run.transitions["to_phase"] == t.from_phase) & (run.transitions["day"] < t.day)

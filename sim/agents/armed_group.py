@@ -38,7 +38,7 @@ class ArmedGroup(BorderCrosser):
             a.initial_success,
             a.choice_temperature,
             a.learning_rate,
-            "group",
+            "armed_group",
         )
         self.p = a
         self.fighters = a.initial_fighters
@@ -77,15 +77,16 @@ class ArmedGroup(BorderCrosser):
                 IncidentType.INTERDICTION,
                 self.actor,
                 True,
-                lost,
+                0,
                 effort,
+                lost,
             )
             model.on_interdiction(self.target, sector)
             return
-        scale = a.casualty_scale * model.communities.civilian_exposure()
+        scale = a.casualty_scale
         if self.spoiler:
             scale *= 1.0 + a.spoiler_strength * model.phases.phase / 3
-        casualties = model.draw_casualties(self.stream, scale)
+        casualties = model.communities.victims(self.stream, self.target, sector, scale)
         model.log.add(
             model.day,
             sector,

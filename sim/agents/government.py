@@ -43,16 +43,17 @@ class Government(Agent):
     Rule: every ``redeploy_days`` days, put a ``threat_focus`` share of its
     patrol units where its threat picture (recent hostile events it saw, plus
     planned attempts revealed by shared intelligence) points and the rest evenly;
-    after an attack on its side, blame the other state with a chance that falls
-    with trust and shared intelligence, and if it blames, retaliate with a chance
-    that rises with tension and falls with the hotline and mediation. After an
+    after an attack on its side nobody explained (a monitor or the hotline), blame
+    the other state with a chance that falls with trust, and if it blames,
+    retaliate with a chance that rises with tension and falls with mediation. After an
     attack or a clash, suspend joint measures for ``suspension_days`` with
     chance ``suspension_chance * tension * (1 - trust)**2``: without trust,
     cooperation does not survive incidents.
 
     Attributes:
         side: 0 or 1.
-        trust: trust toward the other state, 0-1.
+        trust: trust toward the other state, in ``[trust_floor, 1]`` (it starts at
+            ``max(initial_trust, trust_floor)``).
         tension: readiness to escalate, 0-1.
         threat: decayed count of hostile events seen per own sector.
         suspended_until: first day joint measures are no longer suspended by it.
@@ -62,7 +63,7 @@ class Government(Agent):
         super().__init__(model)
         g = model.params.governments
         self.side = side
-        self.trust = g.initial_trust
+        self.trust = max(g.initial_trust, g.trust_floor)
         self.tension = g.initial_tension
         self.stream = model.spawn_rng()
         n = model.border.n
@@ -83,23 +84,33 @@ class Government(Agent):
         self._seen[sector] += 1.0
 
     def relax(self) -> None:
-        """Daily drift: tension decays toward its floor, faster with dialogue; trust
-        grows with dialogue, cultural and economic ties and erodes toward its floor
-        without them."""
+        """Daily drift, as exact exponential steps so any rates in range keep values in range.
+
+        Tension decays toward ``tension_floor`` at daily rate ``tension_decay * (1 +
+        dialogue_decay_gain * dialogue)``: ``T <- floor + (T - floor) * exp(-rate)``.
+        Trust follows ``dT/dt = growth * (1 - T) - trust_erosion * (T - trust_floor)``
+        (growth from dialogue, cultural and economic ties), solved over the day:
+        it moves toward the equilibrium ``(growth + erosion * floor) / (growth +
+        erosion)``, a convex combination of 1 and the floor, so it never leaves
+        ``[trust_floor, 1]``.
+        """
         g, e = self.model.params.governments, self.model.measures.effect
-        decay = g.tension_decay * (1.0 + g.dialogue_decay_gain * e[Measure.MILITARY_DIALOGUE])
-        self.tension -= decay * (self.tension - g.tension_floor)
+        rate = g.tension_decay * (1.0 + g.dialogue_decay_gain * e[Measure.MILITARY_DIALOGUE])
+        self.tension = g.tension_floor + (self.tension - g.tension_floor) * math.exp(-rate)
         growth = (
             g.trust_gain_dialogue * e[Measure.MILITARY_DIALOGUE]
             + g.trust_gain_cultural * e[Measure.CULTURAL_PROGRAMS]
             + g.trust_gain_economic * e[Measure.ECONOMIC_PROJECTS]
         )
-        self.trust += growth * (1.0 - self.trust) - g.trust_erosion * (self.trust - g.trust_floor)
+        pull = growth + g.trust_erosion
+        if pull > 0:
+            target = (growth + g.trust_erosion * g.trust_floor) / pull
+            self.trust = target + (self.trust - target) * math.exp(-pull)
 
     def shock(self, tension: float = 0.0, trust: float = 0.0) -> None:
-        """An event raises tension and/or lowers trust (both kept in 0-1)."""
+        """An event raises tension (at most 1) and/or lowers trust (never below its floor)."""
         self.tension = min(1.0, self.tension + tension)
-        self.trust = max(0.0, self.trust - trust)
+        self.trust = max(self.model.params.governments.trust_floor, self.trust - trust)
 
     def reconsider_cooperation(self) -> None:
         """After a serious incident, maybe suspend joint measures for a while."""
@@ -174,19 +185,24 @@ class Government(Agent):
                 self._posts[p].append(unit)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
-        """An attack got through on this side: tension rises; blame and maybe retaliate."""
+        """An attack got through on this side: tension rises; blame and maybe retaliate.
+
+        The attack is explained, and nobody is blamed, if a monitor in the sector
+        saw who did it, or else if the hotline call gets through in time and the
+        other state explains. Otherwise the state blames the other with chance
+        ``blame * (1 - trust)`` and may strike back at it.
+        """
         model = self.model
-        g, e = model.params.governments, model.measures.effect
+        g = model.params.governments
         severe = model.params.incidents.severe_casualties
         self.shock(tension=g.attack_shock * (1.0 + casualties / severe))
         self.observe(sector)
         self.reconsider_cooperation()
-        blame = g.misattribution * (1.0 - self.trust) * (1.0 - e[Measure.INTEL_SHARING])
-        if self.stream.random() >= blame:
+        seen_u, blame_u, strike_u = self.stream.random(3).tolist()
+        if model.monitors.sees(sector, seen_u) or blame_u >= g.blame * (1.0 - self.trust):
+            return
+        if model.forces.hotline.call():
             return
         self.shock(trust=g.trust_loss_blame)
-        restraint = (1.0 - g.hotline_deconfliction * e[Measure.HOTLINE]) * (
-            1.0 - model.mediator_restraint()
-        )
-        if self.stream.random() < g.retaliation * self.tension * restraint:
+        if strike_u < g.retaliation * self.tension * (1.0 - model.mediator_restraint()):
             model.forces.clash(sector, 1 - self.side, actor_side=self.side, rng=self.stream)

@@ -1,7 +1,8 @@
-"""The optional third-party mediator (measure ``mediation``)."""
+"""The third-party mediator (measure ``mediation``): a few teams that take up severe incidents."""
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from mesa import Agent
@@ -13,35 +14,48 @@ if TYPE_CHECKING:
 
 
 class Mediator(Agent):
-    """A third party that steps in after severe incidents.
+    """A third party with limited capacity that decides which incidents to take up.
 
-    Rule: after a severe incident, intervene with probability equal to the
-    mediation effect; an intervention cuts both governments' tension by
-    ``tension_damping``, averts a relapse of the roadmap, and restrains
-    retaliation for ``window_days``.
+    Rule: it has ``round(capacity * level)`` teams; a severe incident is taken up
+    if a team is free, except that the last free team is kept for incidents that
+    put the roadmap at risk (phase 2 or later while mean trust is below
+    ``phases.relapse_trust``). A case lowers both governments' tension by the
+    share ``tension_relief``, averts the relapse, and holds back the share
+    ``restraint`` of retaliation while it is open (``case_days``). Incidents it
+    could not or would not take up are counted as declined.
 
     Attributes:
-        restrain_until: last day (exclusive) of the current restraint window.
-        interventions: how many times it has intervened.
+        open_until: end days of the open cases, sorted.
+        interventions: cases taken up; declined: severe incidents not taken up.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
         super().__init__(model)
-        self.stream = model.spawn_rng()
-        self.restrain_until = -1
+        self.open_until: list[int] = []
         self.interventions = 0
+        self.declined = 0
+
+    def teams(self) -> int:
+        """Teams fielded today."""
+        m = self.model.params.mediator
+        return round(m.capacity * self.model.measures.effect[Measure.MEDIATION])
 
     def intervene(self, day: int) -> bool:
-        """Maybe intervene after a severe incident; True if it did."""
+        """Decide whether to take up today's severe incident; True if it did."""
         model, m = self.model, self.model.params.mediator
-        if self.stream.random() >= model.measures.effect[Measure.MEDIATION]:
+        del self.open_until[: bisect.bisect_right(self.open_until, day)]  # closed cases
+        free = self.teams() - len(self.open_until)
+        at_risk = model.phases.phase >= 2 and model.mean_trust() < model.params.phases.relapse_trust
+        if free <= 0 or (free == 1 and not at_risk and self.teams() > 1):
+            self.declined += 1
             return False
         for gov in model.governments:
-            gov.tension *= 1.0 - m.tension_damping
-        self.restrain_until = day + m.window_days
+            gov.tension *= 1.0 - m.tension_relief
+        bisect.insort(self.open_until, day + m.case_days)
         self.interventions += 1
         return True
 
     def restraint(self, day: int) -> float:
-        """Share of retaliation held back today."""
-        return self.model.params.mediator.tension_damping if day < self.restrain_until else 0.0
+        """Share of retaliation held back today (while any case is open)."""
+        open_case = bool(self.open_until) and day < self.open_until[-1]
+        return self.model.params.mediator.restraint if open_case else 0.0

@@ -39,7 +39,7 @@ class SmugglingNetwork(BorderCrosser):
             s.initial_success,
             s.choice_temperature,
             s.learning_rate,
-            "network",
+            "smuggling_network",
         )
         self.p = s
         self.gate: list[bool] = model.border.gate[self.reach].tolist()
