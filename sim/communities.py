@@ -8,13 +8,16 @@ drawn as counts from their hardship.
   lowered where an economic project stands, raised by the displaced share.
   Violence adds hardship and displaces people where it strikes, except for
   residents sheltered in a safe zone (:mod:`sim.agents.corridors`).
-- Crossings: each cell sends ``Poisson(crossing_rate * population *
+- Rates are per cell of average population: a cell's weight is its population
+  over the mean cell's, so a geography changes levels only through how its
+  population is spread, its hardship and its sectors, not its absolute size.
+- Crossings: each cell sends ``Poisson(crossing_rate * weight *
   hardship**2)`` groups across per day (one Poisson total split over cells by
   their pressure); a group takes a humanitarian corridor if one is open within
   reach and has capacity today, otherwise it crosses irregularly and the other
   side's patrols may detect it.
 - Recruitment: each armed group gains ``Poisson(recruit_rate * sum of
-  population * hardship**2 * (1 - tie_recruit_cut * ties))`` fighters a day
+  weight * hardship**2 * (1 - tie_recruit_cut * ties))`` fighters a day
   from the home-side cells of its reach and loses ``attrition`` of them a day,
   tallied every ``armed_groups.recruit_every_days``. Ties grow where cultural
   exchanges are held.
@@ -64,11 +67,14 @@ class Communities:
         self.ties = model.space.layer("ties")  # cross-border community ties, 0-1
         self.hardship[:] = c.base_hardship
         self.corridors = Corridors(model)
+        self._shelter_stream = model.spawn_rng()  # who is sheltered, apart from the violence
         self.project = np.zeros(self.hardship.shape, dtype=bool)
         self._target = np.full(self.hardship.shape, c.base_hardship)
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         self._catchment: np.ndarray | None = None
-        self.pressure = (self.population * self.hardship**2).ravel()
+        mean = self.population.mean()
+        self.weight = self.population / mean if mean > 0 else np.zeros_like(self.population)
+        self.pressure = (self.weight * self.hardship**2).ravel()
 
     def mean_hardship(self) -> float:
         """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower)."""
@@ -97,7 +103,7 @@ class Communities:
         target = np.minimum(1.0, self._target + c.displacement_hardship * self.displaced)
         self.hardship += (target - self.hardship) / c.relax_days
         self.displaced -= self.displaced / c.displacement_return_days
-        self.pressure = (self.population * self.hardship**2).ravel()
+        self.pressure = (self.weight * self.hardship**2).ravel()
         total = self.stream.poisson(c.crossing_rate * self.pressure.sum())
         if total == 0:
             return
@@ -154,7 +160,7 @@ class Communities:
         exposed = self.model.draw_casualties(rng, scale)
         sheltered = self.corridors.sheltered[side, sector]
         if exposed and sheltered > 0:
-            return int(rng.binomial(exposed, 1.0 - sheltered))
+            return int(self._shelter_stream.binomial(exposed, 1.0 - sheltered))
         return exposed
 
     def on_violence(self, side: int, sector: int, casualties: int) -> None:

@@ -143,7 +143,7 @@ class RoadmapModel(mesa.Model):
         every = self.params.armed_groups.recruit_every_days
         self.schedule_recurring(self._recruit, Schedule(every, start=every), Priority.LOW)
         every = self.params.monitors.redeploy_days
-        self.schedule_recurring(self.monitors.redeploy, Schedule(every, start=1), Priority.LOW)
+        self.schedule_recurring(self._deploy_monitors, Schedule(every, start=1), Priority.LOW)
 
     def _redeploy(self) -> None:
         for gov in self.governments:
@@ -151,6 +151,9 @@ class RoadmapModel(mesa.Model):
         self.forces.on_redeploy()
         self.search.on_redeploy()
         self._search_stale = True
+
+    def _deploy_monitors(self) -> None:
+        self.monitors.redeploy()
 
     def _recruit(self) -> None:
         self.communities.recruit(self.armed_groups, self.params.armed_groups.recruit_every_days)
@@ -189,14 +192,18 @@ class RoadmapModel(mesa.Model):
                 gov.build_trust(gain)
 
     def report_casualties(self, side: int, sector: int, casualties: int) -> None:
-        """Violence hits communities; a severe incident may bring in the mediator
-        or set the roadmap back."""
+        """Violence hits communities; the mediator may take the incident up, else a
+        severe one may set the roadmap back."""
         self.communities.on_violence(side, sector, casualties)
-        if casualties < self.params.incidents.severe_casualties:
-            return
-        if self.mediator is not None and self.mediator.intervene(self.day):
+        mediator = self.mediator
+        if (
+            mediator is not None
+            and casualties >= self.params.mediator.min_casualties
+            and mediator.intervene(self.day, casualties)
+        ):
             return  # the mediator took the case up: no relapse
-        self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
+        if casualties >= self.params.incidents.severe_casualties:
+            self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
 
     def record_arms_delivered(self, amount: float) -> None:
         self.series.arms_delivered[self.day] += amount

@@ -241,7 +241,7 @@ class ArmedGroupParams:
     urge_half_life: float = bounded(8.0, 0.1, 3650.0)
     initial_arms: float = bounded(30.0, 0.0, 1e6)
     arms_per_attempt: float = bounded(1.0, 0.0, 1e6)
-    recruit_rate: float = bounded(0.004, 0.0, 100.0)
+    recruit_rate: float = bounded(0.19, 0.0, 100.0)
     recruit_every_days: int = bounded(7, 1, 365)
     attrition: float = bounded(0.003, 0.0, 1.0)
     losses_interdicted: float = bounded(3.0, 0.0, 1e6)
@@ -269,7 +269,12 @@ class SmugglingParams:
 
 @dataclass
 class CommunityParams:
-    """Border communities: hardship, displacement, recruitment pool, crossings."""
+    """Border communities: hardship, displacement, recruitment pool, crossings.
+
+    ``crossing_rate`` (groups a day) and ``armed_groups.recruit_rate`` (recruits a
+    day) are per cell of average population at hardship 1 (see
+    :mod:`sim.communities`), so they mean the same on every geography.
+    """
 
     base_hardship: float = bounded(0.5, 0.0, 1.0)
     relax_days: float = bounded(120.0, 1.0, 36500.0)
@@ -277,21 +282,24 @@ class CommunityParams:
     displacement_per_casualty: float = bounded(0.002, 0.0, 1.0)
     displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
     displacement_hardship: float = bounded(2.0, 0.0, 100.0)
-    crossing_rate: float = bounded(0.0005, 0.0, 10.0)
+    crossing_rate: float = bounded(0.02375, 0.0, 10.0)
 
 
 @dataclass
 class MediatorParams:
     """A third party that takes up severe incidents (measure ``mediation``).
 
-    At full level it runs ``capacity`` cases at once, each for ``case_days``;
-    its last free team is kept for incidents that put the roadmap at risk
-    (phase 2 or later with mean trust below ``phases.relapse_trust``). A case
-    lowers both states' tension by the share ``tension_relief``, averts the
-    relapse and holds back the share ``restraint`` of retaliation while open.
+    At full level it runs ``capacity`` cases at once, each for ``case_days``.
+    It considers every incident with at least ``min_casualties`` victims; its
+    last free team is kept for severe incidents (``incidents.severe_casualties``)
+    or those while the roadmap is at risk (phase 2 or later with mean trust below
+    ``phases.relapse_trust``). A case lowers both states' tension by the share
+    ``tension_relief``, averts the relapse a severe incident would cause, and
+    holds back the share ``restraint`` of retaliation while open.
     """
 
     capacity: int = bounded(2, 0, 1000)
+    min_casualties: int = bounded(1, 1, 100000)
     case_days: int = bounded(30, 1, 3650)
     tension_relief: float = bounded(0.4, 0.0, 1.0)
     restraint: float = bounded(0.6, 0.0, 1.0)
@@ -332,8 +340,8 @@ class HotlineParams:
 
     slots: int = bounded(4, 1, 96)
     availability: float = bounded(0.95, 0.0, 1.0)
-    delay_hours: list[float] = bounded([12.0, 0.5], 0.01, 1000.0)
-    window_hours: float = bounded(2.0, 0.0, 1000.0)
+    delay_hours: list[float] = bounded([24.0, 1.5], 0.01, 1000.0)
+    window_hours: float = bounded(1.0, 0.0, 1000.0)
 
 
 @dataclass
@@ -349,10 +357,10 @@ class CorridorParams:
     the way of attacks and clashes in their sector.
     """
 
-    sites: int = bounded(4, 0, 100000)
+    sites: int = bounded(6, 0, 100000)
     reach_sectors: int = bounded(3, 0, 100000)
     capacity_per_day: int = bounded(3, 0, 100000)
-    shelter: float = bounded(20.0, 0.0, 1e6)
+    shelter: float = bounded(150.0, 0.0, 1e6)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from conftest import config, monthly_counts, replicate, summaries
 from scipy import stats
 
 from sim.model import RoadmapModel
-from sim.runner import model_params, replication_seeds
+from sim.runner import model_params, replication_seeds, simulate
 from sim.tables import collect
 
 
@@ -92,8 +92,8 @@ def test_gated_roadmap_beats_baseline_on_paired_seeds():
 
 
 def test_security_without_confidence_building_is_fragile():
-    road = summaries(config("scenario=roadmap"), 10)
-    sec = summaries(config("scenario=security_only"), 10)
+    road = summaries(config("scenario=roadmap"), 16)
+    sec = summaries(config("scenario=security_only"), 16)
     assert sec["final_monthly_incidents"].mean() > road["final_monthly_incidents"].mean()
     assert (
         stats.ttest_rel(sec["final_monthly_incidents"], road["final_monthly_incidents"]).pvalue
@@ -107,27 +107,29 @@ def test_baseline_monthly_counts_are_overdispersed():
     assert np.mean(ratios) > 2.0
 
 
-def test_casualties_are_heavy_tailed():
-    runs = replicate(config("scenario=baseline"), 5)
-    cas = np.concatenate(
-        [r.incidents.query("type == 'attack'")["casualties"].to_numpy() for r in runs]
-    )
-    assert np.quantile(cas, 0.99) > 5 * np.median(cas[cas > 0])
-
-
-def test_relapse_hazard_is_highest_early():
-    """Relapses cluster in the first year (decreasing hazard, as in peace-duration studies)."""
-    runs = replicate(config("scenario=roadmap"), 16)
+def test_relapse_hazard_falls_with_time_since_phase2_entry():
+    """Relapses cluster soon after the agreement took hold (phase 2 entry), as in
+    peace-duration studies. ``relapse_trust=1`` makes every severe incident in phase
+    2+ a relapse, so the fall cannot come from trust rising above the threshold:
+    it comes from spoilers' surge after the advance fading and groups weakening.
+    Mediation is off: in the roadmap it averts most relapses."""
+    cfg = config("scenario=roadmap", "measures.mediation.enabled=false", "phases.relapse_trust=1")
     events, exposure = np.zeros(2), np.zeros(2)
-    for run in runs:
-        relapse_days = run.transitions.query("kind == 'relapse'")["day"].to_numpy()
-        at_risk = run.timeseries.loc[run.timeseries["phase"] >= 2, "day"].to_numpy()
-        for k, (lo, hi) in enumerate(((0, 365), (365, 1095))):
-            events[k] += ((relapse_days >= lo) & (relapse_days < hi)).sum()
+    for run in replicate(cfg, 16):
+        entered = run.summary["phase2_day"]
+        if np.isnan(entered):
+            continue
+        since = run.transitions.query("kind == 'relapse'")["day"].to_numpy() - entered
+        ts = run.timeseries
+        at_risk = ts.loc[ts["phase"] >= 2, "day"].to_numpy() - entered
+        for k, (lo, hi) in enumerate(((0, 180), (180, cfg.days))):
+            events[k] += ((since >= lo) & (since < hi)).sum()
             exposure[k] += ((at_risk >= lo) & (at_risk < hi)).sum()
     hazard = events / exposure
     assert events[0] >= 5
-    assert hazard[0] > 10 * hazard[1]
+    assert hazard[0] > 2.5 * hazard[1]
+    share = exposure[0] / exposure.sum()
+    assert stats.binomtest(int(events[0]), int(events.sum()), share, "greater").pvalue < 0.01
 
 
 def test_economic_projects_act_slowly_through_recruitment():
@@ -142,3 +144,21 @@ def test_economic_projects_act_slowly_through_recruitment():
     late = fighters(without, 1094) - fighters(with_econ, 1094)
     assert late.mean() > 3 * max(early.mean(), 1.0)
     assert stats.ttest_1samp(late, 0).pvalue < 0.01
+
+
+def test_population_size_alone_does_not_move_levels():
+    """Rates are per cell of average population: a geography ten times as populous
+    with the same spread gives the same run (un-normalised rates would give ten times
+    the recruits and crossings). Geographies differ only through the spread of their
+    population, their sectors, terrain and gates."""
+    cfg = config("scenario=baseline", "days=365")
+    params = model_params(cfg)
+    crowded = model_params(cfg)
+    for prov in crowded.geography.provinces:
+        prov.population_a *= 10
+        prov.population_b *= 10
+    for seed in replication_seeds(cfg.seed, 2):
+        base = simulate(params, cfg.days, seed).summary
+        big = simulate(crowded, cfg.days, seed).summary
+        for key in ("border_incidents", "irregular_crossing", "final_fighters", "casualties"):
+            assert big[key] == base[key]

@@ -1,4 +1,4 @@
-"""The third-party mediator (measure ``mediation``): a few teams that take up severe incidents."""
+"""The third-party mediator (measure ``mediation``): a few teams that take up incidents."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 class Mediator(Agent):
     """A third party with limited capacity that decides which incidents to take up.
 
-    Rule: it has ``round(capacity * level)`` teams; a severe incident is taken up
-    if a team is free, except that the last free team is kept for incidents that
+    Rule: it has ``round(capacity * level)`` teams and considers every incident
+    with at least ``min_casualties`` victims; one is taken up if a team is free,
+    except that the last free team is kept for severe incidents or those that
     put the roadmap at risk (phase 2 or later while mean trust is below
     ``phases.relapse_trust``). A case lowers both governments' tension by the
     share ``tension_relief``, averts the relapse, and holds back the share
@@ -26,7 +27,7 @@ class Mediator(Agent):
 
     Attributes:
         open_until: end days of the open cases, sorted.
-        interventions: cases taken up; declined: severe incidents not taken up.
+        interventions: cases taken up; declined: incidents considered and not taken up.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
@@ -40,13 +41,15 @@ class Mediator(Agent):
         m = self.model.params.mediator
         return round(m.capacity * self.model.measures.effect[Measure.MEDIATION])
 
-    def intervene(self, day: int) -> bool:
-        """Decide whether to take up today's severe incident; True if it did."""
+    def intervene(self, day: int, casualties: int) -> bool:
+        """Decide whether to take up today's incident; True if it did."""
         model, m = self.model, self.model.params.mediator
         del self.open_until[: bisect.bisect_right(self.open_until, day)]  # closed cases
-        free = self.teams() - len(self.open_until)
+        teams = self.teams()
+        free = teams - len(self.open_until)
+        severe = casualties >= model.params.incidents.severe_casualties
         at_risk = model.phases.phase >= 2 and model.mean_trust() < model.params.phases.relapse_trust
-        if free <= 0 or (free == 1 and not at_risk and self.teams() > 1):
+        if free <= 0 or (free == 1 and teams > 1 and not (severe or at_risk)):
             self.declined += 1
             return False
         for gov in model.governments:
