@@ -6,12 +6,20 @@ A measure never changes an incident count directly. Its *effect*
 ========================  ==========================================================
 measure                   mechanism (where)
 ========================  ==========================================================
-military_dialogue         tension decays faster, trust grows, encounters de-escalate
-                          (:mod:`sim.agents.government`)
-ceasefire_verification    violations are verified (clear attribution) and deterred
-                          (:mod:`sim.agents.government`)
-hotline                   encounters between forces are deconflicted; retaliation
-                          after an attack is talked down (:mod:`sim.agents.government`)
+military_dialogue         the commands meet: tension decays faster
+                          (``governments.dialogue_decay_gain``), trust grows
+                          (``trust_gain_dialogue``); lower tension means fewer clashes
+                          and violations (:mod:`sim.agents.government`)
+ceasefire_verification    monitor teams (``monitors.teams * level``) sit where violations
+                          were reported; local commanders there hold fire for fear of
+                          being seen; what a team sees is attributed to who did it
+                          (``monitors.*``, :mod:`sim.agents.monitors`,
+                          :mod:`sim.agents.forces`)
+hotline                   shared patrol schedules keep units of the two sides out in
+                          different time slots (fewer encounters where slots are
+                          free); a call after an encounter or an attack, staffed more
+                          often and faster as it ramps, defuses it if in time
+                          (``hotline.*``, :mod:`sim.agents.hotline`)
 joint_patrols             part of each side's units patrol jointly: no friction,
                           higher effectiveness (:mod:`sim.agents.government`)
 intel_sharing             tip-offs surge patrols onto planned attempts; planned
@@ -22,13 +30,22 @@ drones                    add search effort along the whole line (:mod:`sim.sear
 task_force_training       joint units and surges work better (:mod:`sim.search`)
 customs_inspections       shipments through gates are inspected
                           (:mod:`sim.agents.smuggling`)
-humanitarian_corridors    fewer irregular crossings, fewer civilian casualties and
-                          less hardship from violence (:mod:`sim.communities`)
-economic_projects         lower the hardship communities relax to, hence recruitment
-                          (:mod:`sim.communities`); trust (:mod:`sim.agents.government`)
-cultural_programs         cross-border trust grows (:mod:`sim.agents.government`)
-mediation                 the mediator damps escalation after severe incidents
-                          (:mod:`sim.agents.mediator`)
+humanitarian_corridors    corridors open at gates, then along the line; crossers within
+                          reach route through one while it has capacity; its safe zone
+                          shelters nearby residents, spared when violence strikes there
+                          (``corridors.*``, :mod:`sim.agents.corridors`)
+economic_projects         projects built in the hardest-hit cells lower the hardship
+                          they relax to, hence recruitment there (``projects.project_share``,
+                          ``economic_relief``, :mod:`sim.communities`); trust
+                          (:mod:`sim.agents.government`). No direct effect on relapses
+cultural_programs         exchanges in the most populous sectors build cross-border
+                          ties there, which cut support for recruitment
+                          (``projects.exchange_share``, ``tie_days``, ``tie_recruit_cut``,
+                          :mod:`sim.communities`); trust (:mod:`sim.agents.government`)
+mediation                 mediator teams (``mediator.capacity * level``) take up
+                          incidents with victims, the last free team kept for severe
+                          ones or a roadmap at risk: tension relief, no relapse,
+                          restraint (``mediator.*``, :mod:`sim.agents.mediator`)
 ========================  ==========================================================
 
 Measures run by both states together stop while either government does not

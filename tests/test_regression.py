@@ -8,19 +8,22 @@ import pytest
 from conftest import config, summaries
 
 PINNED = {
-    "border_incidents": [238, 234],
-    "attack": [93, 89],
-    "clash": [16, 29],
-    "ceasefire_violation": [15, 16],
-    "smuggling_seized": [145, 109],
-    "irregular_crossing": [185, 187],
-    "casualties": [573, 560],
+    "border_incidents": [219, 214],
+    "attack": [83, 95],
+    "clash": [21, 17],
+    "ceasefire_violation": [12, 5],
+    "smuggling_seized": [159, 136],
+    "irregular_crossing": [156, 191],
+    "corridor_crossing": [35, 2],
+    "casualties": [168, 280],
+    "militant_losses": [318, 277],
     "relapses": [0, 1],
-    "phase2_day": [343, 276],
+    "phase2_day": [270, 270],
+    "mediator_interventions": [9, 9],
 }
 PINNED_FLOAT = {
-    "detection_rate": [0.49616858237547895, 0.4418604651162791],
-    "final_trust": [0.44359421684084127, 0.4097924536381772],
+    "detection_rate": [0.5314401622718052, 0.4774590163934426],
+    "final_trust": [0.6819096323810241, 0.516025829545365],
 }
 
 
