@@ -69,6 +69,7 @@ class Communities:
         self.corridors = Corridors(model)
         self._shelter_stream = model.spawn_rng()  # who is sheltered, apart from the violence
         self.project = np.zeros(self.hardship.shape, dtype=bool)
+        self._built = 0
         self._target = np.full(self.hardship.shape, c.base_hardship)
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         self._catchment: np.ndarray | None = None
@@ -87,15 +88,18 @@ class Communities:
         if Measure.ECONOMIC_PROJECTS in changed:
             level = self.model.measures.effect[Measure.ECONOMIC_PROJECTS]
             wanted = round(self.projects_p.project_share * level * self.project.size)
-            built = int(self.project.sum())
-            flat = self.project.ravel()
-            if wanted > built:  # new projects go to the hardest-hit cells without one
-                order = np.argsort(-np.where(flat, -np.inf, self.hardship.ravel()), kind="stable")
-                flat[order[: wanted - built]] = True
-            elif wanted < built:  # a winding-down programme closes projects, last cells first
-                flat[np.flatnonzero(flat)[wanted:]] = False
-            relief = self.projects_p.economic_relief
-            self._target = self.p.base_hardship * (1.0 - relief * self.project)
+            if wanted != self._built:
+                flat = self.project.ravel()
+                if wanted > self._built:  # new projects go to the hardest-hit cells without one
+                    hardest = np.argsort(
+                        -np.where(flat, -np.inf, self.hardship.ravel()), kind="stable"
+                    )
+                    flat[hardest[: wanted - self._built]] = True
+                else:  # a winding-down programme closes projects, last cells first
+                    flat[np.flatnonzero(flat)[wanted:]] = False
+                self._built = wanted
+                relief = self.projects_p.economic_relief
+                self._target = self.p.base_hardship * (1.0 - relief * self.project)
 
     def step(self, day: int) -> None:
         """Relax hardship and displacement; draw today's crossings."""
@@ -110,12 +114,12 @@ class Communities:
         cell_u, tip_u, detect_u = self.stream.random((3, total))
         cells = pick(self.pressure, cell_u)  # where today's crossers come from
         n, search, log = self.model.border.n, self.model.search, self.model.log
-        corridors = self.corridors
+        route = self.corridors.route if self.corridors.open else None
         for cell, tip, detect in zip(
             cells.tolist(), tip_u.tolist(), detect_u.tolist(), strict=True
         ):
             side, sector = 1 - cell // n, cell % n  # they cross into the other side
-            via = corridors.route(day, sector) if corridors.open else -1
+            via = route(day, sector) if route else -1
             if via >= 0:
                 log.add(day, via, side, IncidentType.CORRIDOR_CROSSING, self.actor, False)
                 continue

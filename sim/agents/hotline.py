@@ -41,17 +41,18 @@ class Hotline:
         ``units`` is ``(2, n)`` whole unit counts; with random slots the expected
         value is ``units[0] * units[1]``, the encounter exposure without schedules.
         """
-        k, rng = self.p.slots, self.stream
+        k = self.p.slots
         n = units.shape[1]
         shared = self.model.measures.effect[Measure.HOTLINE]
         sector_a = np.repeat(np.arange(n), units[0])
-        slot_a = np.bincount(
-            sector_a * k + rng.integers(k, size=len(sector_a)), minlength=n * k
-        ).reshape(n, k)
         sector_b = np.repeat(np.arange(n), units[1])
-        least = np.argmin(slot_a + rng.random((n, k)) * 0.5, axis=1)  # random tie-break
-        knows = rng.random(len(sector_b)) < shared
-        slot = np.where(knows, least[sector_b], rng.integers(k, size=len(sector_b)))
+        na, nb = len(sector_a), len(sector_b)
+        u = self.stream.random(na + 2 * nb + n * k)  # one draw for every choice
+        slot_a = np.bincount(sector_a * k + (u[:na] * k).astype(np.int64), minlength=n * k)
+        slot_a = slot_a.reshape(n, k)
+        least = np.argmin(slot_a + 0.5 * u[na + 2 * nb :].reshape(n, k), axis=1)  # ties random
+        own = (u[na : na + nb] * k).astype(np.int64)
+        slot = np.where(u[na + nb : na + 2 * nb] < shared, least[sector_b], own)
         slot_b = np.bincount(sector_b * k + slot, minlength=n * k).reshape(n, k)
         return k * (slot_a * slot_b).sum(axis=1)
 
