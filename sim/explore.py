@@ -1,0 +1,305 @@
+"""``python -m sim.explore``: run an experimental design over model parameters and analyse it.
+
+A design (``explore.design``: lhs, sobol, halton, saltelli, morris, factorial)
+of ``explore.points`` over ``explore.factors`` (dotted key -> [low, high];
+null takes the declared range) is run in chunks of points on worker processes
+or on Ray, every point with the same ``replications`` seeds (common random
+numbers). Each finished chunk is written at once as a part of
+``runs.parquet/``; run the same command in the same output directory
+(``hydra.run.dir=...``) and finished chunks are kept, so a killed design
+resumes. Settings and named explorations are in ``conf/explore/``. When all
+chunks are in, the analysis writes ``sensitivity.parquet`` (Sobol or Morris
+indices), PRIM's ``prim_trajectory.parquet`` and ``prim_box.parquet`` (when
+runs fail), ``robustness.parquet`` (with ``versus``) and their figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim import __version__
+from sim.config import config_dir, explain
+from sim.designs import DESIGNS, Factor, factors, sample
+from sim.explore_analysis import analyse
+from sim.overrides import configure
+from sim.params import ConfigError, bounded, choice
+from sim.runner import config_id, model_params, replication_seeds, simulate, worker_pool
+
+log = logging.getLogger(__name__)
+BACKENDS = ("processes", "ray")
+
+
+@dataclass
+class FailureParams:
+    """When a run counts as a failure of the roadmap (for PRIM)."""
+
+    outcome: str = "final_monthly_incidents"
+    above: float = bounded(10.0)
+    relapse: bool = True
+
+
+@dataclass
+class DesignParams:
+    """The design, where it runs and what is analysed (see the module docstring)."""
+
+    design: str = choice("lhs", DESIGNS)
+    points: int = bounded(64, 1, 10_000_000)
+    factors: dict[str, Any] = field(default_factory=dict)
+    backend: str = choice("processes", BACKENDS)
+    address: str | None = None
+    chunk_points: int = bounded(10, 1, 1_000_000)
+    outcomes: list[str] = field(
+        default_factory=lambda: ["border_incidents_per_month", "final_monthly_incidents"]
+    )
+    second_order: bool = False
+    prim: bool = True
+    failure: FailureParams = field(default_factory=FailureParams)
+    figures: bool = True
+
+
+@dataclass
+class ExploreConfig:
+    """A design run: the scenario (and the one it is compared with), fixed overrides,
+    replications per point, horizon, seed, processes."""
+
+    scenario: str = "roadmap"
+    versus: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    replications: int = bounded(5, 1, 1_000_000)
+    days: int = bounded(1095, 1, 100_000)
+    seed: int = bounded(0, 0, 2**63 - 1)
+    workers: int = bounded(2, 1, 1024)
+    explore: DesignParams = field(default_factory=DesignParams)
+
+
+ConfigStore.instance().store(name="explore_schema", node=ExploreConfig)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Points ``first ..`` of a design for every scenario, replications under the same seeds."""
+
+    index: int
+    points: tuple[tuple[int, dict], ...]
+    scenarios: tuple[str, ...]
+    overrides: dict
+    days: int
+    seeds: tuple[int, ...]
+
+
+def run_task(task: Task) -> list[dict]:
+    """Summary rows of a chunk: one per point, scenario and replication."""
+    rows = []
+    for point, values in task.points:
+        for scenario in task.scenarios:
+            cfg = configure(scenario, task.overrides | values, days=task.days)
+            params = model_params(cfg)
+            ids = {"point": point, "scenario": scenario, "config_id": config_id(cfg)}
+            for rep, seed in enumerate(task.seeds):
+                summary = simulate(params, task.days, seed).summary
+                rows.append({**ids, "replication": rep, "seed": seed, **values, **summary})
+    return rows
+
+
+def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]:
+    """Validate everything and build the design and its tasks (raises ConfigError)."""
+    ex = cfg.explore
+    for scenario in (cfg.scenario, cfg.versus):
+        if scenario is not None:
+            configure(scenario, cfg.overrides, days=cfg.days)
+    factor_list = factors(_flatten(ex.factors), cfg.scenario)
+    probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
+    for name in [*ex.outcomes, ex.failure.outcome]:
+        if name not in probe:
+            raise ConfigError(
+                f"explore outcome {name}: not a column of runs (one of {', '.join(probe)})"
+            )
+    design = sample(ex.design, factor_list, ex.points, cfg.seed)
+    seeds = tuple(replication_seeds(cfg.seed, cfg.replications))
+    scenarios = (cfg.scenario,) if cfg.versus is None else (cfg.scenario, cfg.versus)
+    records = [
+        (i, {k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()})
+        for i, row in enumerate(design.to_dict("records"))
+    ]
+    step = ex.chunk_points
+    tasks = [
+        Task(
+            j // step, tuple(records[j : j + step]), scenarios, dict(cfg.overrides), cfg.days, seeds
+        )
+        for j in range(0, len(records), step)
+    ]
+    return factor_list, design, tasks
+
+
+def _flatten(mapping: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
+    """Hash of what determines every row: design points, settings and package version."""
+    settings = OmegaConf.to_container(OmegaConf.structured(cfg))
+    for key in ("workers",):
+        settings.pop(key)
+    for key in ("backend", "address", "figures", "outcomes", "second_order", "prim", "failure"):
+        settings["explore"].pop(key)
+    blob = json.dumps([settings, design.to_numpy().tolist(), __version__], default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> None:
+    """Run the tasks not yet written, each chunk's rows into its own Parquet part."""
+    parts = out / "runs.parquet"
+    parts.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks if not (parts / f"part-{t.index:05d}.parquet").exists()]
+    if len(todo) < len(tasks):
+        log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
+    progress = Progress(len(tasks), len(tasks) - len(todo))
+    for index, rows in _backend(cfg, todo):
+        frame = pd.DataFrame(rows).assign(design_id=ident, version=__version__)
+        tmp = parts / f".part-{index:05d}.tmp"
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, parts / f"part-{index:05d}.parquet")
+        progress.advance()
+
+
+def _backend(cfg: ExploreConfig, tasks: list[Task]):
+    """(chunk index, rows) as chunks finish, on processes or Ray."""
+    if cfg.explore.backend == "ray":
+        yield from _ray(cfg, tasks)
+        return
+    pool = worker_pool(cfg.workers)
+    if pool is None:
+        for task in tasks:
+            yield task.index, run_task(task)
+        return
+    queue, running = iter(tasks), {}
+    for task in queue:
+        running[pool.submit(run_task, task)] = task.index
+        if len(running) >= 2 * cfg.workers:
+            break
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield running.pop(future), future.result()
+            for task in queue:
+                running[pool.submit(run_task, task)] = task.index
+                break
+
+
+def _ray(cfg: ExploreConfig, tasks: list[Task]):
+    import ray
+
+    if not ray.is_initialized():
+        local = cfg.explore.address is None
+        ray.init(
+            address=cfg.explore.address,
+            num_cpus=cfg.workers if local else None,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
+    remote = ray.remote(run_task)
+    pending = {remote.remote(task): task.index for task in tasks}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            yield pending.pop(ref), ray.get(ref)
+
+
+class Progress:
+    """Chunks done with elapsed time and time left: a bar on a terminal, lines in the log."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.total, self.done, self.start, self.first = total, done, time.perf_counter(), done
+
+    def advance(self) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / (self.done - self.first) * (self.total - self.done)
+        text = f"chunks {self.done}/{self.total} ({elapsed:.0f} s elapsed, {left:.0f} s left)"
+        log.info(text)
+        if sys.stderr.isatty():
+            width = 30
+            bar = "#" * round(width * self.done / self.total)
+            end = "\n" if self.done == self.total else ""
+            print(f"\r[{bar:<{width}}] {text}", end=end, file=sys.stderr, flush=True)
+
+
+def explore(cfg: ExploreConfig, out: Path) -> None:
+    """Validate, write the design, run what is missing, analyse."""
+    factor_list, design, tasks = prepare(cfg)
+    ident = design_id(cfg, design)
+    out.mkdir(parents=True, exist_ok=True)
+    design_path = out / "design.parquet"
+    if design_path.exists() and pd.read_parquet(design_path)["design_id"].iloc[0] != ident:
+        raise ConfigError(f"{out}: holds another design; choose a new hydra.run.dir")
+    design.rename_axis("point").reset_index().assign(design_id=ident).to_parquet(
+        design_path, index=False
+    )
+    execute(cfg, tasks, out, ident)
+    runs = pd.read_parquet(out / "runs.parquet")
+    analyse(cfg, factor_list, design, runs, out)
+
+
+@hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")
+def hydra_entry(dcfg: DictConfig) -> None:
+    cfg = OmegaConf.to_object(dcfg)
+    explore(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+def check(overrides: list[str]) -> None:
+    """Compose and validate as the app will, before Hydra creates any directory."""
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    with initialize_config_dir(str(config_dir() / "explore"), version_base="1.3"):
+        try:
+            dcfg = compose("explore", overrides=own)
+            cfg = OmegaConf.to_object(dcfg)
+        except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
+            raise ConfigError(explain(e)) from None
+        except ValueError as e:
+            raise ConfigError(str(e).strip().splitlines()[0]) from None
+    from sim.params import _walk  # the same range checks as the model's parameters
+
+    _walk(cfg, "")
+    prepare(cfg)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if not any(
+        a.split("=")[0] in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args
+    ):
+        try:
+            check([a for a in args if not a.startswith("-")])
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+    hydra_entry()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Designs, sensitivity indices, PRIM, robustness, the explore command and the EMA adaptor."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.designs import Factor, factors, sample
+from sim.discovery import prim, robustness, wilson
+from sim.params import ConfigError
+from sim.sensitivity import morris, sobol
+
+ISHIGAMI = [Factor(f"x{i}", -np.pi, np.pi, False) for i in range(3)]
+
+
+def ishigami(x: np.ndarray) -> np.ndarray:
+    return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_of_ishigami_match_the_analytic_values():
+    design = sample("saltelli", ISHIGAMI, 2048, seed=1)
+    table = sobol(design, pd.DataFrame({"y": ishigami(design.to_numpy())}), ISHIGAMI, True)
+    got = table.set_index(["index", "factor"])["value"]
+    exact = {
+        ("S1", "x0"): 0.314,
+        ("S1", "x1"): 0.442,
+        ("S1", "x2"): 0.0,
+        ("ST", "x0"): 0.558,
+        ("ST", "x1"): 0.442,
+        ("ST", "x2"): 0.244,
+    }
+    for key, value in exact.items():
+        assert got[key] == pytest.approx(value, abs=0.04), key
+    s2 = table[table["index"] == "S2"].set_index(["factor", "other"])["value"]
+    assert s2[("x0", "x2")] == pytest.approx(0.244, abs=0.08)
+    assert (table["low"] <= table["value"]).all() and (table["value"] <= table["high"]).all()
+    assert table["low"].min() >= 0 and table["high"].max() <= 1
+
+
+def test_morris_ranks_the_ishigami_factors():
+    design = sample("morris", ISHIGAMI, 100, seed=2)
+    table = morris(design, pd.DataFrame({"y": ishigami(design.to_numpy())}), ISHIGAMI)
+    mu = table[table["index"] == "mu_star"].set_index("factor")["value"]
+    assert mu["x2"] < mu["x0"] and mu["x2"] < mu["x1"]
+
+
+def test_prim_finds_a_planted_box():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.uniform(0, 1, (2000, 4)), columns=list("abcd"))
+    failed = ((x.a > 0.6) & (x.c < 0.3)).to_numpy()
+    steps, box = prim(x, failed)
+    limits = box.set_index("factor")
+    assert set(limits.index) == {"a", "c"}
+    assert limits.loc["a", "low"] == pytest.approx(0.6, abs=0.03)
+    assert limits.loc["c", "high"] == pytest.approx(0.3, abs=0.03)
+    assert steps["chosen"].sum() == 1 and box["density"].iloc[0] > 0.9
+
+
+def test_robustness_counts_points_won_and_names_the_deciding_factor():
+    rng = np.random.default_rng(1)
+    rows = []
+    for point, (a, b) in enumerate(rng.uniform(0, 1, (200, 2))):
+        for rep in range(3):
+            noise = rng.normal(0, 0.05)
+            rows.append(
+                {
+                    "scenario": "first",
+                    "point": point,
+                    "replication": rep,
+                    "a": a,
+                    "b": b,
+                    "y": 1 + noise,
+                }
+            )
+            rows.append(
+                {
+                    "scenario": "second",
+                    "point": point,
+                    "replication": rep,
+                    "a": a,
+                    "b": b,
+                    "y": 1 + noise + (a - 0.25),
+                }
+            )
+    summary, table = robustness(pd.DataFrame(rows), ["a", "b"], "y", "first", "second")
+    assert summary["low"] <= 0.25 <= summary["high"]
+    assert table["factor"].iloc[0] == "a" and table["spearman"].iloc[0] > 0.9
+    assert wilson(0, 10)[0] == 0 and wilson(10, 10)[1] == pytest.approx(1)
+
+
+def test_designs_cover_the_ranges_and_round_integers():
+    fs = factors({"patrol.sweep_rate": [0.2, 1.0], "patrol.redeploy_days": None})
+    assert fs[1] == Factor("patrol.redeploy_days", 1, 365, True)
+    for design in ("lhs", "sobol", "halton", "factorial"):
+        points = sample(design, fs, 16, seed=0)
+        assert len(points) == 16 and points["patrol.sweep_rate"].between(0.2, 1.0).all()
+        assert points["patrol.redeploy_days"].dtype == np.int64
+    with pytest.raises(
+        ConfigError, match="patrol.sweep_rate=\\[0.2, 200.0\\]: outside the declared"
+    ):
+        factors({"patrol.sweep_rate": [0.2, 200]})
+    with pytest.raises(ConfigError, match="explore.factors.patrol.nope: not a numeric parameter"):
+        factors({"patrol.nope": [0, 1]})
+
+
+def _explore(tmp_path, *args):
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.explore",
+        "days=60",
+        "replications=2",
+        "workers=1",
+        "explore.figures=false",
+        f"hydra.run.dir={tmp_path}",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path.parent, timeout=600)
+
+
+@pytest.mark.slow
+def test_explore_runs_resumes_and_refuses_bad_input(tmp_path):
+    out = tmp_path / "design"
+    done = _explore(out, "explore.design=morris", "explore.points=3", "explore.chunk_points=2")
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    design = pd.read_parquet(out / "design.parquet")
+    assert len(runs) == 2 * len(design) == 2 * 3 * 4
+    assert runs.groupby("point")["seed"].apply(tuple).nunique() == 1  # common random numbers
+    table = pd.read_parquet(out / "sensitivity.parquet")
+    assert set(table["index"]) == {"mu_star", "sigma"}
+    parts = sorted((out / "runs.parquet").glob("part-*.parquet"))
+    parts[-1].unlink()  # as if killed before the last chunk
+    before = {p: p.stat().st_mtime_ns for p in parts[:-1]}
+    again = _explore(out, "explore.design=morris", "explore.points=3", "explore.chunk_points=2")
+    assert again.returncode == 0, again.stderr
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "runs.parquet")
+        .sort_values(["point", "replication"])
+        .reset_index(drop=True),
+        runs.sort_values(["point", "replication"]).reset_index(drop=True),
+    )
+    bad = _explore(tmp_path / "bad", "explore.design=nope")
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+    assert "explore.design=nope: allowed values are" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.slow
+def test_ema_model_with_both_evaluators_and_prim_on_its_results():
+    from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator
+
+    from sim.ema import model
+
+    m = model(
+        {"armed_groups.attempt_rate": (0.02, 0.3), "patrol.redeploy_days": (3, 14)},
+        outcomes=["border_incidents_per_month"],
+        days=90,
+        replications=2,
+    )
+    with SequentialEvaluator(m) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=40)
+    with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
+        again, outcomes2 = evaluator.perform_experiments(scenarios=8)
+    assert len(outcomes2["border_incidents_per_month"]) == 8
+    y = outcomes["border_incidents_per_month"]
+    x = experiments[["armed_groups.attempt_rate", "patrol.redeploy_days"]].astype(float)
+    _, box = prim(x, y > np.quantile(y, 0.7))
+    assert "armed_groups.attempt_rate" in set(box["factor"])  # more attempts, more incidents
