@@ -66,7 +66,10 @@ def factors(
             )
         result.append(Factor(key, low, high, row["type"] == "int"))
     if not result:
-        raise ConfigError("explore.factors: name at least one factor")
+        raise ConfigError(
+            "explore.factors: name at least one factor, "
+            "e.g. +explore.factors.patrol.sweep_rate=[0.2,1.0]"
+        )
     return result
 
 

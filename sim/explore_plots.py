@@ -105,7 +105,7 @@ def prim_figure(steps: pd.DataFrame, box: pd.DataFrame, base_rate: float) -> Fig
     for i, row in box.reset_index(drop=True).iterrows():
         right.text(1.01, i, f"{row['low']:.3g} to {row['high']:.3g}", va="center", fontsize=8)
     right.set_yticks(y, box["factor"])
-    right.set_xlim(0, 1.35)
+    right.set_xlim(0, 1.55)
     right.set_xlabel("box range (share of the design range)")
     right.set_title("chosen box", fontsize=10)
     fig.suptitle("Scenario discovery (PRIM): where runs fail")

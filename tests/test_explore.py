@@ -105,6 +105,13 @@ def test_designs_cover_the_ranges_and_round_integers():
         factors({"patrol.nope": [0, 1]})
 
 
+FACTORS = (
+    "+explore.factors.patrol.sweep_rate=[0.2,1.0]",
+    "+explore.factors.armed_groups.attempt_rate=[0.06,0.24]",
+    "+explore.factors.patrol.redeploy_days=null",
+)
+
+
 def _explore(tmp_path, *args):
     cmd = [
         sys.executable,
@@ -115,6 +122,7 @@ def _explore(tmp_path, *args):
         "workers=1",
         "explore.figures=false",
         f"hydra.run.dir={tmp_path}",
+        *FACTORS,
         *args,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path.parent, timeout=600)
@@ -128,6 +136,7 @@ def test_explore_runs_resumes_and_refuses_bad_input(tmp_path):
     runs = pd.read_parquet(out / "runs.parquet")
     design = pd.read_parquet(out / "design.parquet")
     assert len(runs) == 2 * len(design) == 2 * 3 * 4
+    assert runs["patrol.redeploy_days"].between(1, 365).all()
     assert runs.groupby("point")["seed"].apply(tuple).nunique() == 1  # common random numbers
     table = pd.read_parquet(out / "sensitivity.parquet")
     assert set(table["index"]) == {"mu_star", "sigma"}
