@@ -23,6 +23,13 @@ Rows and targets (from the performance issue):
    a 100-run sweep (bounded in-flight work, streamed output).
 5. ``hydra``: the same 400 runs as one Hydra job per scenario versus one job per
    seed: what Hydra's per-job overhead costs (no target; information).
+6. ``design``: a 200-point Latin hypercube x 5 replications through
+   ``sim.explore``'s execution on 2 processes runs at least 1.8x as many runs per
+   second as on 1 process, 3x as many as EMA's ``MultiprocessingEvaluator`` with 2
+   processes on the adaptor, 2x as many as ``mesa.batch_run`` with 2 processes;
+   the same design on a local Ray instance is shown (``experiments/bench/row6_design.py``).
+7. ``design_memory``: peak memory of a 10,000-run design is at most 1.2x that of
+   a 1,000-run design (``experiments/bench/row7_design_memory.py``).
 
 Every row reports the median of 5 repetitions after a warm-up (``--quick``: one
 repetition, no warm-up), the cases of a row interleaved round-robin so that
@@ -85,7 +92,15 @@ DAYS = 1095
 SCENARIOS = ("baseline", "roadmap", "security_only", "all_at_once")
 WORKERS = 2
 MEMORY_DAYS = 365
-ROWS = {"1": "default", "2": "scaling", "3": "sweep", "4": "memory", "5": "hydra"}
+ROWS = {
+    "1": "default",
+    "2": "scaling",
+    "3": "sweep",
+    "4": "memory",
+    "5": "hydra",
+    "6": "design",
+    "7": "design_memory",
+}
 
 
 @dataclass(frozen=True)
@@ -97,11 +112,29 @@ class Settings:
     warmup: int  # untimed repetitions before them
     sweep_seeds: int  # seeds per scenario in rows 3 and 5
     memory_runs: tuple[int, int]  # (small, large) sweep sizes in row 4
+    design: tuple[int, int, int]  # (points, replications, days) in row 6
+    design_memory_runs: tuple[int, int]  # (small, large) design sizes in row 7
     hydra_joblib: bool = False  # also time per-seed jobs on the joblib launcher
 
 
-FULL = Settings(False, 5, 1, sweep_seeds=100, memory_runs=(100, 1000))
-QUICK = Settings(True, 1, 0, sweep_seeds=10, memory_runs=(10, 100))
+FULL = Settings(
+    False,
+    5,
+    1,
+    sweep_seeds=100,
+    memory_runs=(100, 1000),
+    design=(200, 5, DAYS),
+    design_memory_runs=(1000, 10000),
+)
+QUICK = Settings(
+    True,
+    1,
+    0,
+    sweep_seeds=10,
+    memory_runs=(10, 100),
+    design=(20, 2, 365),
+    design_memory_runs=(100, 1000),
+)
 
 
 @dataclass
@@ -787,12 +820,87 @@ def row_hydra(settings: Settings) -> list[Result]:
 
 # --- output -----------------------------------------------------------------------
 
+# --- rows 6 and 7: designs ---------------------------------------------------------
+
+
+def row_design(settings: Settings) -> list[Result]:
+    """A design through the explore runner against EMA's evaluator, batch_run and Ray."""
+    from bench import row6_design as r6
+
+    n, reps, days = settings.design
+    cases = {
+        "2 processes": functools.partial(r6.ours, n, reps, days, WORKERS),
+        "1 process": functools.partial(r6.ours, n, reps, days, 1),
+        "EMA MultiprocessingEvaluator": functools.partial(r6.ema, n, reps, days, WORKERS),
+        "mesa.batch_run": functools.partial(r6.batch_run, n, reps, days, WORKERS),
+        "Ray (local)": functools.partial(r6.ours, n, reps, days, WORKERS, "ray"),
+    }
+    times = interleaved(cases, settings.reps, settings.warmup)
+    runs = n * reps
+    rate = {name: runs / median(t) for name, t in times.items()}
+    row, note = "6 design", f"{n} points x {reps} reps x {days} days, {reps_note(settings)}"
+    results = [
+        Result(row, f"{name}: runs per second", rate[name], "runs/s", detail=note, samples=t)
+        for name, t in times.items()
+    ]
+    ours = rate["2 processes"]
+    for name, target in (("1 process", 1.8), ("EMA MultiprocessingEvaluator", 3.0)):
+        results.append(
+            Result(
+                row,
+                f"2 processes / {name}",
+                ours / rate[name],
+                "x",
+                f">= {target}x",
+                ours / rate[name] >= target,
+            )
+        )
+    ratio = ours / rate["mesa.batch_run"]
+    results.append(Result(row, "2 processes / mesa.batch_run", ratio, "x", ">= 2x", ratio >= 2))
+    return results
+
+
+def probe_design_memory(runs: int, days: int) -> dict[str, float]:
+    """Row 7's probe in a fresh interpreter (see LAUNCHER)."""
+    probe = [sys.executable, "-m", "bench.row7_design_memory", str(runs), str(days), str(WORKERS)]
+    out = run_checked([sys.executable, "-c", LAUNCHER, *probe], cwd=Path(__file__).parent)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def row_design_memory(settings: Settings) -> list[Result]:
+    """A design's rows stream to Parquet part by part: memory must not grow with its size."""
+    small, large = settings.design_memory_runs
+    probes = interleaved(
+        {n: functools.partial(probe_design_memory, n, MEMORY_DAYS) for n in (small, large)},
+        settings.reps,
+        settings.warmup,
+    )
+    results = []
+    for key, name in (("parent_mb", "parent"), ("child_mb", "largest child")):
+        low = median([p[key] for p in probes[small]])
+        high = median([p[key] for p in probes[large]])
+        results.append(
+            Result(
+                "7 design memory",
+                f"peak RSS {name}, {large} vs {small}-run design ({MEMORY_DAYS} days)",
+                high / low,
+                "x",
+                "<= 1.2x",
+                high / low <= 1.2,
+                detail=f"{low:.0f} -> {high:.0f} MB, {reps_note(settings)}",
+            )
+        )
+    return results
+
+
 ROW_FUNCTIONS: dict[str, Callable[[Settings], list[Result]]] = {
     "default": row_default,
     "scaling": row_scaling,
     "sweep": row_sweep,
     "memory": row_memory,
     "hydra": row_hydra,
+    "design": row_design,
+    "design_memory": row_design_memory,
 }
 
 

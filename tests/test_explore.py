@@ -179,3 +179,32 @@ def test_ema_model_with_both_evaluators_and_prim_on_its_results():
     x = experiments[["armed_groups.attempt_rate", "patrol.redeploy_days"]].astype(float)
     _, box = prim(x, y > np.quantile(y, 0.7))
     assert "armed_groups.attempt_rate" in set(box["factor"])  # more attempts, more incidents
+
+
+@pytest.mark.slow
+def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path):
+    import ray
+
+    from sim.explore import DesignParams, ExploreConfig, execute, prepare
+
+    tables = {}
+    for name, workers, backend in (
+        ("one", 1, "processes"),
+        ("two", 2, "processes"),
+        ("ray", 2, "ray"),
+    ):
+        explore = DesignParams(
+            design="halton",
+            points=6,
+            chunk_points=2,
+            backend=backend,
+            factors={"patrol.sweep_rate": [0.2, 1.0], "patrol.redeploy_days": [3, 14]},
+        )
+        cfg = ExploreConfig(replications=2, days=40, workers=workers, explore=explore)
+        _, _, tasks = prepare(cfg)
+        execute(cfg, tasks, tmp_path / name, "test")
+        runs = pd.read_parquet(tmp_path / name / "runs.parquet")
+        tables[name] = runs.sort_values(["point", "replication"]).reset_index(drop=True)
+    ray.shutdown()
+    pd.testing.assert_frame_equal(tables["one"], tables["two"])
+    pd.testing.assert_frame_equal(tables["one"], tables["ray"])

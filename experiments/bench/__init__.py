@@ -1,0 +1,1 @@
+"""Rows of ``experiments/benchmark.py`` that live in their own modules."""
