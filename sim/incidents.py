@@ -73,8 +73,20 @@ _COLUMNS = (
     "casualties",
     "effort",
     "militant_losses",
+    "via_gate",
 )
-_DTYPES = (np.int32, np.int32, np.int8, np.int8, np.int16, bool, np.int32, np.float32, np.int32)
+_DTYPES = (
+    np.int32,
+    np.int32,
+    np.int8,
+    np.int8,
+    np.int16,
+    bool,
+    np.int32,
+    np.float32,
+    np.int32,
+    bool,
+)
 
 
 class IncidentLog:
@@ -86,7 +98,8 @@ class IncidentLog:
     is an index into the model's actor names; ``casualties`` counts victims
     (of attacks, clashes and violations), ``militant_losses`` the fighters an
     interdiction cost its group; ``effort`` is the effective search effort the
-    attempt met (NaN where no search was involved).
+    attempt met (NaN where no search was involved); ``via_gate`` whether it
+    went through an official crossing gate.
     """
 
     def __init__(self, days: int) -> None:
@@ -104,10 +117,22 @@ class IncidentLog:
         casualties: int = 0,
         effort: float = np.nan,
         militant_losses: int = 0,
+        via_gate: bool = False,
     ) -> None:
         """Record one event."""
         self.rows.append(
-            (day, sector, side, kind, actor, detected, casualties, effort, militant_losses)
+            (
+                day,
+                sector,
+                side,
+                kind,
+                actor,
+                detected,
+                casualties,
+                effort,
+                militant_losses,
+                via_gate,
+            )
         )
         if kind in BORDER_INCIDENT_TYPES:
             self.border_per_day[day] += 1

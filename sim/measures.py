@@ -20,16 +20,33 @@ hotline                   shared patrol schedules keep units of the two sides ou
                           free); a call after an encounter or an attack, staffed more
                           often and faster as it ramps, defuses it if in time
                           (``hotline.*``, :mod:`sim.agents.hotline`)
-joint_patrols             part of each side's units patrol jointly: no friction,
-                          higher effectiveness (:mod:`sim.agents.government`)
-intel_sharing             tip-offs surge patrols onto planned attempts; planned
-                          routes enter the threat picture (:mod:`sim.agents.government`,
-                          :mod:`sim.search`)
-early_warning             sensors raise effective search effort (:mod:`sim.search`)
-drones                    add search effort along the whole line (:mod:`sim.search`)
-task_force_training       joint units and surges work better (:mod:`sim.search`)
-customs_inspections       shipments through gates are inspected
-                          (:mod:`sim.agents.smuggling`)
+joint_patrols             ``patrol.joint_share`` of each side's units are posted to
+                          joint posts; a joint unit searches for both sides at its
+                          training quality; what joint units see reaches the other
+                          side with a chance equal to trust; without trust the
+                          contingents rub (friction clashes) (:mod:`sim.agents.patrol`,
+                          :mod:`sim.agents.intelligence`; ``patrol.joint_*``)
+intel_sharing             each state passes on what its patrols and informants saw of
+                          crossers (missed crossings, armed groups' staging); the
+                          real-time hub cuts the delay from ``intel.slow_delay_days``
+                          toward ``fast_delay_days``; a report enters the threat
+                          picture and moves free units there (tip-off)
+                          (:mod:`sim.agents.intelligence`; ``intel.*``)
+early_warning             sensors cover up to ``sensors.sectors`` sectors, installed
+                          where threat pictures point; an alert brings the nearest
+                          free unit within ``patrol.response_reach``
+                          (:mod:`sim.agents.sensors`; ``sensors.*``)
+drones                    each state's fleet grows to ``drones.fleet_size``; each
+                          drone flies a daily sortie over a few sectors its
+                          operator's threat picture picks, adding effort only there
+                          (:mod:`sim.agents.drones`; ``drones.*``)
+task_force_training       joint units' quality rises from ``patrol.joint_untrained``
+                          (worse than national units) to ``joint_trained`` with the
+                          training done (:mod:`sim.search`)
+customs_inspections       inspectors' capacity grows against each gate's traffic;
+                          smugglers learn which route gets through and leave the
+                          gates; inspections delay trade (:mod:`sim.agents.customs`,
+                          :mod:`sim.agents.smuggling`; ``customs.*``)
 humanitarian_corridors    corridors open at gates, then along the line; crossers within
                           reach route through one while it has capacity; its safe zone
                           shelters nearby residents, spared when violence strikes there

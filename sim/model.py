@@ -25,6 +25,11 @@ from sim.agents import (
     SmugglingNetwork,
     StateForces,
 )
+from sim.agents.customs import Customs
+from sim.agents.drones import DroneFleet
+from sim.agents.intelligence import Intelligence
+from sim.agents.patrol import JointPosts
+from sim.agents.sensors import SensorNetwork
 from sim.communities import Communities
 from sim.geography import BorderSpace, build_border
 from sim.incidents import IncidentLog
@@ -88,11 +93,16 @@ class RoadmapModel(mesa.Model):
         self.log = IncidentLog(days)
         self.phases = PhaseMachine(params.phases, self.log.border_per_day)
         self.measures = Measures(params.measures)
-        self.search = Search(params.patrol, self.space)
+        self.search = Search(self)
         for side in (0, 1):
             self.register_actor(f"state_{params.geography.side_names[side]}_forces")
         self.governments = [Government(self, side) for side in (0, 1)]
         self._create_patrols()
+        self.drones = [DroneFleet(self, side) for side in (0, 1)]
+        self.sensors = SensorNetwork(self)
+        self.intel = Intelligence(self)
+        self.customs = Customs(self)
+        self.joint_posts = JointPosts(self)
         self.forces = StateForces(self)
         self.monitors = MonitorMission(self)
         self.communities = Communities(self)
@@ -109,6 +119,7 @@ class RoadmapModel(mesa.Model):
         ]
         for network in self.networks:
             network.clients = [g for g in self.armed_groups if g.home == network.target]
+        self.intel.crossers = self.armed_groups
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
         self.series = DailySeries(days)
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS) if native else None
@@ -148,9 +159,9 @@ class RoadmapModel(mesa.Model):
     def _redeploy(self) -> None:
         for gov in self.governments:
             gov.redeploy()
+        self.sensors.install()
+        self.search.plan()
         self.forces.on_redeploy()
-        self.search.on_redeploy()
-        self._search_stale = True
 
     def _deploy_monitors(self) -> None:
         self.monitors.redeploy()
@@ -173,14 +184,6 @@ class RoadmapModel(mesa.Model):
 
     def mediator_restraint(self) -> float:
         return self.mediator.restraint(self.day) if self.mediator else 0.0
-
-    def planned_attempts(self, side: int) -> np.ndarray:
-        """Expected hostile crossings into ``side`` per sector: what shared intelligence reveals."""
-        plan = np.zeros(self.border.n)
-        for crosser in (*self.armed_groups, *self.networks):
-            if crosser.target == side:
-                plan[crosser.reach] += crosser.planned()
-        return plan
 
     def on_interdiction(self, side: int, sector: int) -> None:
         """Both states see an interdiction; a joint one builds trust."""
@@ -224,9 +227,9 @@ class RoadmapModel(mesa.Model):
             gov.relax()
         if changed:
             self.communities.refresh(changed)
-        if self._search_stale or self.search.reads_any(changed):
-            self.search.refresh(self.measures)
-            self._search_stale = False
+        self.search.new_day(day)
+        self.intel.step(day)
+        self.joint_posts.step()
         self.communities.step(day)
         for network in self.networks:
             network.step()
@@ -269,6 +272,8 @@ class DailySeries:
         "fighters",
         "arms",
         "hardship",
+        "inspected_share",
+        "trade_delay_hours",
     )
 
     def __init__(self, days: int) -> None:
@@ -289,6 +294,8 @@ class DailySeries:
                 sum([g.fighters for g in groups]),
                 sum([g.arms for g in groups]),
                 model.communities.mean_hardship(),
+                model.customs.inspected_share(),
+                model.customs.trade_delay_hours(),
                 *model.measures.level,
             )
         )

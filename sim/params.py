@@ -151,9 +151,12 @@ class PatrolParams:
     """Patrol units and random-search detection.
 
     The chance that an attempt in a sector is detected is
-    ``1 - exp(-sweep_rate * effort)`` (Koopman). Effort counts the target side's
-    units, a share of the other side's, joint units, drones and a tip-off surge,
-    scaled down by rough terrain and up by early warning.
+    ``1 - exp(-sweep_rate * effort)`` (Koopman). Effort counts the units that
+    patrol that sector that day (the target side's, a share of the other
+    side's, joint units at their training-dependent effectiveness) and drones
+    flying over it, scaled down by rough terrain. Each unit patrols a zone of
+    ``zone_radius`` sectors either side of its post; a free unit answers an
+    early-warning alert within ``response_reach`` sectors.
     """
 
     units_per_side: int = bounded(60, 0, 100000)
@@ -164,15 +167,82 @@ class PatrolParams:
     threat_focus: float = bounded(0.6, 0.0, 1.0)
     threat_memory_days: float = bounded(60.0, 1.0, 3650.0)
     redeploy_days: int = bounded(7, 1, 365)
+    zone_radius: int = bounded(1, 0, 100)
+    response_reach: int = bounded(2, 0, 100000)
     joint_share: float = bounded(0.4, 0.0, 1.0)
-    joint_effectiveness: float = bounded(1.3, 0.0, 10.0)
-    training_gain: float = bounded(0.5, 0.0, 10.0)
-    tip_base: float = bounded(0.05, 0.0, 1.0)
-    tip_gain: float = bounded(0.45, 0.0, 1.0)
-    tip_surge: float = bounded(2.5, 0.0, 100.0)
-    early_warning_gain: float = bounded(0.6, 0.0, 10.0)
-    drone_effort: float = bounded(0.8, 0.0, 100.0)
-    customs_sweep: float = bounded(2.0, 0.0, 100.0)
+    joint_untrained: float = bounded(0.5, 0.0, 10.0)
+    joint_trained: float = bounded(1.3, 0.0, 10.0)
+    joint_friction: float = bounded(0.01, 0.0, 1.0)
+
+
+@dataclass
+class DroneParams:
+    """Border drones (measure ``drones``): each state's fleet grows to ``fleet_size`` over the ramp.
+
+    A drone flies one sortie a day over ``coverage_sectors`` contiguous sectors
+    of its operator's side, centred where the operator's threat picture points
+    (``threat_focus``, the rest spread evenly), adding ``effort_per_sector``
+    search effort only there.
+    """
+
+    fleet_size: int = bounded(8, 0, 10000)
+    coverage_sectors: int = bounded(3, 1, 100)
+    effort_per_sector: float = bounded(0.8, 0.0, 100.0)
+    threat_focus: float = bounded(0.7, 0.0, 1.0)
+
+
+@dataclass
+class SensorParams:
+    """Early-warning sensors and observer posts (measure ``early_warning``).
+
+    At full ramp ``sectors`` sectors are covered, installed where the two
+    threat pictures point; a crossing in a covered sector raises an alert with
+    chance ``alert_chance``, and the nearest free patrol unit within reach
+    comes to meet it.
+    """
+
+    sectors: int = bounded(16, 0, 100000)
+    alert_chance: float = bounded(0.7, 0.0, 1.0)
+
+
+@dataclass
+class IntelParams:
+    """What governments learn of crossers' moves, and how fast (measure ``intel_sharing``).
+
+    Patrols on the crossers' home side may see a crossing leave (Koopman on
+    their own effort there); informants in communities with cross-border ties
+    report a crosser's planned crossing with chance ``informant_rate * ties``.
+    A report names a sector up to ``report_error_sectors`` off. Shared reports
+    arrive after ``slow_delay_days``, shortened toward ``fast_delay_days`` as
+    the real-time hub ramps; informants report in ``informant_delay_days``. A
+    report moves up to ``tip_units`` free units within ``tip_reach`` sectors
+    there for ``tip_days`` (a tip-off).
+    """
+
+    informant_rate: float = bounded(0.5, 0.0, 1.0)
+    informant_delay_days: int = bounded(1, 0, 365)
+    slow_delay_days: int = bounded(14, 0, 365)
+    fast_delay_days: int = bounded(1, 0, 365)
+    report_error_sectors: int = bounded(0, 0, 100)
+    tip_reach: int = bounded(6, 0, 100000)
+    tip_units: int = bounded(3, 0, 1000)
+    tip_days: int = bounded(10, 1, 365)
+
+
+@dataclass
+class CustomsParams:
+    """Customs at the official gates (measure ``customs_inspections``).
+
+    Each gate carries ``traffic_per_day`` vehicles; at full ramp its inspectors
+    can search ``capacity_per_day`` of them; a shipment hidden in an inspected
+    vehicle is found with ``find_chance``. An inspection holds a vehicle
+    ``hours_per_inspection``.
+    """
+
+    traffic_per_day: float = bounded(400.0, 1.0, 1e7)
+    capacity_per_day: float = bounded(240.0, 0.0, 1e7)
+    find_chance: float = bounded(0.8, 0.0, 1.0)
+    hours_per_inspection: float = bounded(2.0, 0.0, 1000.0)
 
 
 @dataclass
@@ -260,7 +330,6 @@ class SmugglingParams:
     reach_sectors: int = bounded(15, 1, 100000)
     shipments_per_day: float = bounded(0.5, 0.0, 1000.0)
     arms_per_shipment: float = bounded(1.0, 0.0, 1e6)
-    gate_use: float = bounded(0.5, 0.0, 1.0)
     learning_rate: float = bounded(0.1, 0.0, 1.0)
     choice_temperature: float = bounded(0.15, 0.001, 100.0)
     initial_success: float = bounded(0.7, 0.0, 1.0)
@@ -412,6 +481,10 @@ class ModelParams:
     phases: PhaseParams = field(default_factory=PhaseParams)
     measures: MeasuresParams = field(default_factory=MeasuresParams)
     patrol: PatrolParams = field(default_factory=PatrolParams)
+    drones: DroneParams = field(default_factory=DroneParams)
+    sensors: SensorParams = field(default_factory=SensorParams)
+    intel: IntelParams = field(default_factory=IntelParams)
+    customs: CustomsParams = field(default_factory=CustomsParams)
     governments: GovernmentParams = field(default_factory=GovernmentParams)
     armed_groups: ArmedGroupParams = field(default_factory=ArmedGroupParams)
     smuggling: SmugglingParams = field(default_factory=SmugglingParams)

@@ -1,78 +1,128 @@
-"""Effective search effort on each sector and the detection of crossing attempts.
+"""Search effort where units and drones are, and the detection of crossing attempts.
 
-Effort a crossing into side ``t`` at sector ``s`` meets, before terrain:
+Effort a crossing into side ``t`` at sector ``s`` meets on a day, before terrain:
 
-    units of side t + other_side_share * units of side 1-t
-    + joint_effectiveness * (1 + training_gain * training) * joint units
-    + drone_effort * drones
+    unit_effort * (units of side t patrolling s
+                   + other_side_share * units of side 1-t patrolling s
+                   + joint quality * joint units of both sides patrolling s)
+    + drone effort flown over (t, s)
 
-multiplied by the terrain factor and by ``1 + early_warning_gain * early_warning``.
-With probability ``tip_base + tip_gain * intel_sharing`` the attempt was tipped
-off and a rapid-response surge joins the search. Detection then follows
-:func:`sim.detection.detection_probability`.
+multiplied by the terrain factor of ``(t, s)``. Positions are the units' own
+(``sim.agents.patrol``), drones' sorties their operators' (``sim.agents.drones``);
+the joint quality grows with task-force training (``joint_untrained`` to
+``joint_trained``). An attempt in a sector with early-warning sensors may bring
+a free unit to it first (``sim.agents.sensors``). Detection then follows
+:func:`sim.detection.detection_probability`, the one place effort becomes a
+detection chance.
 
-Callers pass the uniform draws of each attempt (tip-off, detection), so that an
-agent can draw all the randomness of a day's decisions from its own stream at once.
+The whole plan (every day until the next redeployment) is computed at once when
+units are redeployed; when units answer an alert or a tip-off, the days they
+are away are recounted.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.detection import detection_probability, terrain_factor
-from sim.geography import BorderSpace
-from sim.measures import Measure, Measures
-from sim.params import PatrolParams
+from sim.measures import Measure
+
+if TYPE_CHECKING:
+    from sim.model import RoadmapModel
 
 
 class Search:
-    """Today's effective search effort, refreshed from the patrol layers and measures."""
+    """The search effort of every day of the current plan, by side and sector.
 
-    MEASURES = (
-        Measure.TASK_FORCE_TRAINING,
-        Measure.DRONES,
-        Measure.EARLY_WARNING,
-        Measure.INTEL_SHARING,
-    )
-    """The effects :meth:`refresh` reads."""
+    Attributes:
+        effort: ``(days, 2, n)`` effective effort an attempt meets.
+        units, joint_units: ``(days, 2, n)`` national and joint units patrolling there.
+        quality: effectiveness of a joint unit, from training.
+        row: today's row of the plan.
+    """
 
-    def __init__(self, params: PatrolParams, space: BorderSpace) -> None:
-        self.p = params
+    def __init__(self, model: RoadmapModel) -> None:
+        self.model = model
+        self.p = model.params.patrol
+        space = model.space
         self.national = space.layer("patrol_effort")
         self.joint = space.layer("joint_effort")
-        self.terrain = terrain_factor(space.layer("roughness"), params.terrain_penalty)
-        self.effort = np.zeros_like(self.national)
-        self.surge = np.zeros_like(self.national)
-        self.tip_chance = params.tip_base
-        self._own_and_other = np.zeros_like(self.national)
-        self._joint_units = np.zeros(self.national.shape[1])
+        self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
+        shape = (1, 2, model.border.n)
+        self.effort, self.units, self.joint_units, self.flown = (np.zeros(shape) for _ in range(4))
+        self.quality = self.p.joint_untrained
+        self.joint_posts: list[int] = []  # joint posts held by both sides
+        self.start = 0
+        self.row = 0
 
-    def reads_any(self, changed: tuple[int, ...]) -> bool:
-        """Whether any of the ``changed`` measures is one the effort depends on."""
-        return any(m in self.MEASURES for m in changed)
+    def plan(self) -> None:
+        """Recompute the plan's effort from the units' positions and the drones' sorties."""
+        model, p = self.model, self.p
+        counts = [gov.patrols.counts() for gov in model.governments]
+        self.units = np.stack([national for national, _ in counts], axis=1).astype(float)
+        self.joint_units = np.stack([joint for _, joint in counts], axis=1).astype(float)
+        training = model.measures.effect[Measure.TASK_FORCE_TRAINING]
+        self.quality = p.joint_untrained + (p.joint_trained - p.joint_untrained) * training
+        self.flown = np.zeros_like(self.units)
+        self.effort = np.zeros_like(self.units)
+        for side, fleet in enumerate(model.drones):
+            flown = fleet.plan()
+            if flown is not None:
+                self.flown[:, side] = flown
+        self._effort(slice(None))
+        posts = [gov.patrols.joint_posts() for gov in model.governments]
+        self.joint_posts = sorted(posts[0] & posts[1])
+        self.start = model.steps
+        self.new_day(model.steps)
 
-    def on_redeploy(self) -> None:
-        """Patrols moved: recompute what the effort takes from the patrol layers."""
-        nat = self.national
-        self._own_and_other = nat + self.p.other_side_share * nat[::-1]
-        self._joint_units = self.joint.sum(axis=0)
+    def _effort(self, rows: slice) -> None:
+        p, units = self.p, self.units[rows]
+        total = units + p.other_side_share * units[:, ::-1]
+        total += self.quality * self.joint_units[rows].sum(axis=1, keepdims=True)
+        self.effort[rows] = self.terrain * (p.unit_effort * total + self.flown[rows])
 
-    def refresh(self, measures: Measures) -> None:
-        """Recompute effort after patrols moved or measures ramped."""
-        p, e = self.p, measures.effect
-        training = 1.0 + p.training_gain * e[Measure.TASK_FORCE_TRAINING]
-        shared = (
-            p.joint_effectiveness * training * self._joint_units
-            + p.drone_effort * e[Measure.DRONES]
-        )
-        warning = self.terrain * (1.0 + p.early_warning_gain * e[Measure.EARLY_WARNING])
-        self.effort = (self._own_and_other + shared) * warning
-        self.surge = p.tip_surge * training * warning
-        self.tip_chance = p.tip_base + p.tip_gain * e[Measure.INTEL_SHARING]
+    def new_day(self, day: int) -> None:
+        """Write today's patrol layers from where the units are."""
+        self.row = min(day - self.start, len(self.effort) - 1)
+        ue = self.p.unit_effort
+        np.multiply(self.units[self.row], ue, out=self.national)
+        np.multiply(self.joint_units[self.row], ue, out=self.joint)
 
-    def attempt(self, side: int, sector: int, tip_u: float, detect_u: float) -> tuple[bool, float]:
-        """One crossing into ``side`` at ``sector``: (detected, effort it met)."""
-        effort = float(self.effort[side, sector])
-        if tip_u < self.tip_chance:
-            effort += float(self.surge[side, sector])
-        return detect_u < detection_probability(effort, self.p.sweep_rate), effort
+    def moved(self, side: int, rows: slice) -> None:
+        """Units of ``side`` changed where they patrol on plan ``rows``: recount them there."""
+        national, joint = self.model.governments[side].patrols.counts(rows)
+        self.units[rows, side] = national
+        self.joint_units[rows, side] = joint
+        self._effort(rows)
+        if rows.start <= self.row < rows.stop:
+            self.new_day(self.row + self.start)
+
+    def dispatch(self, side: int, sector: int, reach: int, days: int, units: int = 1) -> int:
+        """Send up to ``units`` free units of ``side`` within ``reach`` to ``sector`` for
+        ``days``; returns how many went."""
+        force = self.model.governments[side].patrols
+        sent = force.dispatch(self.model.day, sector, reach, days, units)
+        if sent is None:
+            return 0
+        self.moved(side, sent[0])
+        return sent[1]
+
+    def attempt(
+        self, side: int, sector: int, alert_u: float, detect_u: float
+    ) -> tuple[bool, float]:
+        """One crossing into ``side`` at ``sector``: (detected, effort it met).
+
+        ``alert_u`` decides whether sensors there raise an alert first (and a
+        unit comes), ``detect_u`` whether the effort it meets detects it.
+        """
+        model = self.model
+        sensors = model.sensors
+        if sensors.covered[sector]:
+            sensors.warn(side, sector, alert_u)
+        effort = float(self.effort[self.row, side, sector])
+        detected = detect_u < detection_probability(effort, self.p.sweep_rate)
+        if not detected:
+            model.intel.crossing(side, sector)
+        return detected, effort

@@ -109,6 +109,7 @@ def collect(model: RoadmapModel) -> RunTables:
             "casualties": cols["casualties"],
             "militant_losses": cols["militant_losses"],
             "effort": cols["effort"],
+            "via_gate": cols["via_gate"],
             "border_incident": IS_BORDER_INCIDENT[types],
         }
     )

@@ -21,15 +21,13 @@ def _watch_even_sectors(model: RoadmapModel) -> None:
 
         def redeploy(gov=gov, wanted=wanted):
             gov._move_units(wanted)
-            model.space.layer("patrol_effort")[gov.side] = (
-                wanted[:n] * model.params.patrol.unit_effort
-            )
+            gov.patrols.plan()
 
         gov.redeploy = redeploy
 
 
 def _share_in_even_sectors(concentrate: bool) -> float:
-    cfg = config("scenario=baseline", "days=730")
+    cfg = config("scenario=baseline", "days=730", "patrol.zone_radius=0")  # units stay on post
     params = model_params(cfg)
     shares = []
     for seed in replication_seeds(cfg.seed, 4):

@@ -16,8 +16,9 @@ class ArmedGroup(BorderCrosser):
 
     Rule: each day, if it has arms, attempt an attack with probability
     ``attempt_rate * (fighters / reference) * (1 + urge) * best_expected_success
-    ** deterrence_exponent`` (more for a spoiler as the roadmap advances); pick the
-    sector as a ``BorderCrosser`` (where it has learned attempts succeed); if detected the
+    ** deterrence_exponent`` (more for a spoiler as the roadmap advances), at
+    the sector it staged for (chosen as a ``BorderCrosser``, where it has
+    learned attempts succeed, when its previous attempt went); if detected the
     attempt is interdicted (fighters lost), otherwise it is an attack with
     heavy-tailed casualties. Success and being struck raise ``urge``, which
     decays with a half-life: violence excites more violence.
@@ -26,6 +27,7 @@ class ArmedGroup(BorderCrosser):
         fighters, arms: strength and arms stock (one attempt uses ``arms_per_attempt``).
         urge: self-exciting revenge/momentum term.
         spoiler: whether it steps up violence as the roadmap advances.
+        staging: index into ``sectors`` of its next attempt (what informants may hear of).
     """
 
     def __init__(self, model: RoadmapModel, home: int, centre: int, spoiler: bool) -> None:
@@ -46,6 +48,7 @@ class ArmedGroup(BorderCrosser):
         self.urge = 0.0
         self.spoiler = spoiler
         self._urge_decay = 0.5 ** (1.0 / a.urge_half_life)
+        self.staging = self.choose(self.stream.random())
 
     def step(self) -> None:
         """Maybe attempt an attack today (the rule is in the class docstring)."""
@@ -59,7 +62,8 @@ class ArmedGroup(BorderCrosser):
         if self.arms < a.arms_per_attempt or self.stream.random() >= self.rate:
             return
         self.arms -= a.arms_per_attempt
-        self._attempt(self.choose(self.stream.random()))
+        i, self.staging = self.staging, self.choose(self.stream.random())
+        self._attempt(i)
 
     def _attempt(self, i: int) -> None:
         model, a = self.model, self.p
@@ -113,6 +117,10 @@ class ArmedGroup(BorderCrosser):
         """Spoilers answer each step forward of the roadmap with a surge of violence."""
         if self.spoiler:
             self.urge += self.model.params.armed_groups.spoiler_jump
+
+    def ready(self) -> bool:
+        """Preparing attacks: willing, and armed for one."""
+        return self.rate > 0 and self.arms >= self.p.arms_per_attempt
 
     def receive_arms(self, amount: float) -> None:
         self.arms += amount

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-import numpy as np
 from mesa import Agent
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class BorderCrosser(Agent):
         reach: the sectors it can use (a slice of the border; ``sectors`` lists them);
             value: learned chance of getting through in each;
             best: the highest of those chances.
-        rate: expected crossings per day (what intelligence can learn of its plans).
+        rate: expected crossings per day.
         stream: its own random stream; actor: its code in the incident log.
     """
 
@@ -69,7 +68,6 @@ class BorderCrosser(Agent):
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
         # Derived from the learned values, kept until they change:
         self._cdf: list[float] | None = None  # cumulative choice weights
-        self._probabilities: np.ndarray | None = None  # choice probabilities
 
     def weights(self) -> list[float]:
         """Softmax weights (not normalised) of the sectors of its reach."""
@@ -94,11 +92,8 @@ class BorderCrosser(Agent):
         for i, step in steps:
             value[i] += step
         self.best = max(value)
-        self._cdf = self._probabilities = None
+        self._cdf = None
 
-    def planned(self) -> np.ndarray:
-        """Expected crossings per day on each sector of its reach."""
-        if self._probabilities is None:
-            z = np.array(self.weights())
-            self._probabilities = z / z.sum()
-        return self.rate * self._probabilities
+    def ready(self) -> bool:
+        """Whether it is preparing crossings (what informants can hear of)."""
+        return self.rate > 0

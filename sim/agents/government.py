@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from sim.agents.patrol import PatrolUnit
+from sim.agents.patrol import PatrolForce, PatrolUnit
 from sim.measures import Measure
 
 if TYPE_CHECKING:
@@ -40,9 +40,10 @@ def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
 class Government(Agent):
     """A state's government: it patrols where it believes the threat is.
 
-    Rule: every ``redeploy_days`` days, put a ``threat_focus`` share of its
-    patrol units where its threat picture (recent hostile events it saw, plus
-    planned attempts revealed by shared intelligence) points and the rest evenly;
+    Rule: every ``redeploy_days`` days, post a ``threat_focus`` share of its
+    patrol units where its threat picture (recent hostile events its own
+    collection saw, and intelligence reports it received) points and the rest
+    evenly;
     after an attack on its side nobody explained (a monitor or the hotline), blame
     the other state with a chance that falls with trust, and if it blames,
     retaliate with a chance that rises with tension and falls with mediation. After an
@@ -56,6 +57,8 @@ class Government(Agent):
             ``max(initial_trust, trust_floor)``).
         tension: readiness to escalate, 0-1.
         threat: decayed count of hostile events seen per own sector.
+        picture: the threat picture as shares of sectors (what drones and sensors follow).
+        patrols: its units' posts and daily positions.
         suspended_until: first day joint measures are no longer suspended by it.
     """
 
@@ -72,6 +75,7 @@ class Government(Agent):
         self.suspended_until = 0
         self.units: list[PatrolUnit] = []
         self._even = np.full(n, 1.0 / n)
+        self.picture = self._even.copy()
         p = model.params.patrol
         self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
 
@@ -131,32 +135,25 @@ class Government(Agent):
         """Take command of ``units``; they have no post until first deployed."""
         n = self.model.border.n
         self.units = units
+        self.patrols = PatrolForce(self.model, self.side, units)
         self._unposted = list(units)
         self._posts: list[list[PatrolUnit]] = [[] for _ in range(2 * n)]
         self._held = np.zeros(2 * n, dtype=np.int64)
 
     def redeploy(self) -> None:
-        """Move patrol units to match the threat picture; write the patrol layers."""
+        """Post patrol units to match the threat picture; they plan their patrols."""
         model, p = self.model, self.model.params.patrol
         self.threat = self.threat * self._threat_decay + self._seen
         self._seen[:] = 0.0
         seen = self.threat.sum()
-        picture = self.threat / seen if seen > 0 else self._even
-        intel = model.measures.effect[Measure.INTEL_SHARING]
-        if intel > 0:
-            planned = model.planned_attempts(self.side)
-            expected = planned.sum()
-            if expected > 0:
-                picture = (1 - intel) * picture + intel * planned / expected
-        share = (1 - p.threat_focus) * self._even + p.threat_focus * picture
+        self.picture = self.threat / seen if seen > 0 else self._even
+        share = (1 - p.threat_focus) * self._even + p.threat_focus * self.picture
         n_joint = round(
             len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
         )
         counts = apportion([len(self.units) - n_joint, n_joint], share)  # national, joint
         self._move_units(counts.ravel())
-        effort = counts * p.unit_effort
-        model.space.layer("patrol_effort")[self.side] = effort[0]
-        model.space.layer("joint_effort")[self.side] = effort[1]
+        self.patrols.plan()
 
     def _move_units(self, wanted: np.ndarray) -> None:
         """Move as few units as possible so that each post holds ``wanted`` units.
@@ -176,12 +173,11 @@ class Government(Agent):
             if c < 0
             for _ in range(-c)
         ]
-        n, space = self.model.border.n, self.model.space
+        n = self.model.border.n
         for p, c in zip(posts, change, strict=True):
             for _ in range(c):
                 unit = spare.pop()
-                unit.cell = space[(p % n, self.side)]
-                unit.joint = p >= n
+                self.patrols.assign(unit, p % n, p >= n)
                 self._posts[p].append(unit)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:

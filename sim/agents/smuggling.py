@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.agents.crosser import BorderCrosser
-from sim.detection import detection_probability
 from sim.incidents import IncidentType
-from sim.measures import Measure
 
 if TYPE_CHECKING:
     from sim.model import RoadmapModel
@@ -20,12 +19,15 @@ class SmugglingNetwork(BorderCrosser):
 
     Rule: each day send a Poisson number of shipments (more while the groups it
     supplies are short of arms) along sectors chosen as a ``BorderCrosser``; at
-    a sector with a gate, a ``gate_use`` share hides in trade and faces customs
-    inspection, the rest cross the green border and face patrols. Seized
-    shipments are lost; delivered arms go to the groups across the line.
+    a sector with a gate, a shipment hides in trade through the gate (and faces
+    customs) or crosses the green border (and faces patrols), chosen by a
+    logistic rule on what it learned of each route there. Seized shipments are
+    lost; delivered arms go to the groups across the line.
 
     Attributes (besides ``BorderCrosser``'s; ``rate`` is expected shipments a day):
         gate: which sectors of its reach hold an official crossing gate.
+        route: per gate sector of its reach, learned success through the gate and
+            across the green border there.
         clients: the armed groups across the line that it supplies.
     """
 
@@ -43,6 +45,7 @@ class SmugglingNetwork(BorderCrosser):
         )
         self.p = s
         self.gate: list[bool] = model.border.gate[self.reach].tolist()
+        self.route = {i: [s.initial_success] * 2 for i, g in enumerate(self.gate) if g}
         self.clients: list = []  # set by the model once the groups exist
 
     def step(self) -> None:
@@ -59,22 +62,29 @@ class SmugglingNetwork(BorderCrosser):
     def _ship(self, k: int, needs: list[float]) -> None:
         """Send ``k`` shipments; learn from them; share what got through by the clients' needs."""
         model, s = self.model, self.p
-        day, target, search = model.day, self.target, model.search
-        customs = detection_probability(
-            model.measures.effect[Measure.CUSTOMS_INSPECTIONS], model.params.patrol.customs_sweep
-        )
-        # Per shipment: sector, gate or green border, tip-off, patrol detection, customs.
+        day, target, search, customs = model.day, self.target, model.search, model.customs
+        # Per shipment: sector, route, alert, patrol detection, customs.
         u = self.stream.random(5 * k).tolist()
         outcomes = []
         for j in range(k):
             i = self.choose(u[j])
             sector = self.sectors[i]
-            if self.gate[i] and u[k + j] < s.gate_use:  # hidden in trade at the gate
-                seized, effort = u[4 * k + j] < customs, np.nan
+            route = self.route.get(i)
+            via_gate = (
+                route is not None
+                and u[k + j] * (1.0 + math.exp((route[1] - route[0]) / self.temperature)) < 1.0
+            )
+            if via_gate:  # hidden in trade at the gate
+                seized, effort = customs.seizes(u[4 * k + j]), np.nan
             else:
                 seized, effort = search.attempt(target, sector, u[2 * k + j], u[3 * k + j])
+            if route is not None:
+                r = 0 if via_gate else 1
+                route[r] += self.learning_rate * (float(not seized) - route[r])
             kind = IncidentType.SMUGGLING_SEIZED if seized else IncidentType.SMUGGLING_DELIVERED
-            model.log.add(day, sector, target, kind, self.actor, seized, 0, effort)
+            model.log.add(
+                day, sector, target, kind, self.actor, seized, 0, effort, via_gate=via_gate
+            )
             if seized:
                 model.governments[target].observe(sector)
             outcomes.append((i, not seized))
