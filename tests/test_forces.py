@@ -40,7 +40,7 @@ def _violation_share_in_even_sectors(teams: int) -> float:
 
         mission.redeploy = even_only
         model.run()
-        rows = pd.DataFrame(model.log.rows, columns=[*"dsSta", "seen", "c", "e", "m"])
+        rows = pd.DataFrame(model.log.rows, columns=[*"dsSta", "seen", "c", "e", "m", "g"])
         v = rows[rows["t"] == 6]
         shares.append((v["s"] % 2 == 0).mean())
         assert not v.loc[v["s"] % 2 == 1, "seen"].any()  # nobody sees where no monitor is
@@ -93,7 +93,7 @@ def test_hotline_lowers_clashes_between_state_forces():
 
 def test_corridors_move_crossings_into_corridors_at_their_sites():
     model = _model("scenario=all_at_once").run()
-    rows = pd.DataFrame(model.log.rows, columns=[*"dsSta", "seen", "c", "e", "m"])
+    rows = pd.DataFrame(model.log.rows, columns=[*"dsSta", "seen", "c", "e", "m", "g"])
     corridor = rows[rows["t"] == 7]
     assert len(corridor) > 100
     assert set(corridor["s"]) <= set(model.communities.corridors.order)
