@@ -148,6 +148,7 @@ def test_joint_patrols_without_trust_rub():
     [
         ("drones", "detection_rate", -1),
         ("early_warning", "detection_rate", -1),
+        ("intel_sharing", "attack", 1),
         ("task_force_training", "detection_rate", -1),
         ("joint_patrols", "detection_rate", -1),
         ("customs_inspections", "smuggling_seized", -1),
