@@ -1,12 +1,21 @@
 """``python -m sim``: run a scenario's replications from the Hydra config.
 
-Overrides are checked before Hydra creates an output directory, so a bad key
-or value ends with one line on stderr naming it and what is allowed, exit code
-2, and nothing written.
+The whole command line (every job of a multirun, and the ``compare``
+settings) is checked by :mod:`sim.precheck` before Hydra creates an output
+directory, so a bad key or value ends with one line on stderr naming it and
+what is allowed, exit code 2, and nothing written.
+
+A job's directory says how far it got: ``job.json`` reads ``running`` from
+the start and is replaced by ``done`` or ``failed`` at the end, so a killed run
+is never mistaken for a finished one. A job returns the mean of
+``compare.metric`` over its replications, which Hydra sweepers such as Optuna
+optimise.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import sys
 import time
 from pathlib import Path
@@ -19,37 +28,31 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config import config_dir, load_config, to_config
+from sim.config import config_dir, to_config
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
+from sim.precheck import Plan, plan, split_command_line
+from sim.progress import Progress
 from sim.report import format_table, save_figure, summary_table
-from sim.runner import keep_pool, run_replications
+from sim.runner import Busy, keep_pool, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
-    already_done,
-    count_jobs,
+    check_done,
     find_results,
+    job_dirs,
     progress_line,
     start_progress,
+    sweep_total,
+    swept_columns,
+    variant_names,
     write_receipt,
-)
-
-HYDRA_FLAGS = (
-    "--help",
-    "-h",
-    "--hydra-help",
-    "--cfg",
-    "-c",
-    "--info",
-    "-i",
-    "--shell-completion",
-    "-sc",
 )
 
 
 def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.DataFrame:
     """Run, write tables and the incidents figure, print the summary. Returns the runs table."""
-    runs = run_replications(config, out_dir, overrides, progress=_progress)
+    bar = Progress(f"{out_dir.name} replications", config.replications)
+    runs = run_replications(config, out_dir, overrides, progress=lambda done, _: bar.update(done))
     if config.output.figures:
         ts = pd.read_parquet(
             out_dir / "timeseries.parquet",
@@ -64,59 +67,91 @@ def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.Data
     return runs
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(
-            f"\r  replications {done}/{total}", end="\n" if done == total else "", file=sys.stderr
-        )
-
-
 @hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")
-def hydra_entry(cfg: DictConfig) -> None:
+def hydra_entry(cfg: DictConfig) -> float:
     """The Hydra job: typed config in, tables and figures out in Hydra's output directory.
 
     In a multirun a job never raises: it records how it ended in its receipt so
-    that the other jobs go on and the aggregation can name it.
+    that the other jobs go on and the aggregation can name it. Returns the mean
+    of ``compare.metric`` (NaN if the job failed).
     """
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
     try:
         config = to_config(cfg)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+        with locked(out):
+            return _job(config, out, list(hc.overrides.task), multirun)
+    except (ConfigError, Busy, OSError) as e:
         if not multirun:
-            sys.exit(2)
-        write_receipt(out, "failed", None, error=f"invalid config: {e}")
-        return
-    if multirun and already_done(out, config):
-        write_receipt(out, "skipped", config)
-        print(f"{out.name}: results for this config, seed and version exist; skipped")
-        return
+            _fail(
+                str(e) if not isinstance(e, OSError) else _os_error(e), 2 - isinstance(e, OSError)
+            )
+        print(f"{out.name} FAILED: {e}", file=sys.stderr)
+        return math.nan
+
+
+def _job(config: Config, out: Path, overrides: list[str], multirun: bool) -> float:
+    metric = config.compare.metric
+    if multirun:
+        verdict = check_done(out, config)
+        if verdict is None:
+            write_receipt(out, "skipped", config)
+            return float(pd.read_parquet(out / "runs.parquet", columns=[metric])[metric].mean())
+        if verdict:
+            print(f"{out.name}: {verdict}; running it again", file=sys.stderr)
+    write_receipt(out, "running", config)
     started = time.perf_counter()
     try:
-        run_scenario(config, out, list(hc.overrides.task))
+        runs = run_scenario(config, out, overrides)
+    except OSError:
+        _try_receipt(out, "failed", config, error="could not write results (disk full?)")
+        raise
     except Exception as e:
         if not multirun:
             raise
-        write_receipt(out, "failed", config, error=f"{type(e).__name__}: {e}")
+        _try_receipt(out, "failed", config, error=f"{type(e).__name__}: {e}")
         print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
-        return
+        return math.nan
     write_receipt(out, "done", config, seconds=round(time.perf_counter() - started, 3))
+    return float(runs[metric].mean())
+
+
+def _try_receipt(out: Path, status: str, config: Config, **extra) -> None:
+    with contextlib.suppress(OSError):  # the disk refuses even this; 'running' stays, truthfully
+        write_receipt(out, status, config, **extra)
+
+
+def _os_error(e: OSError) -> str:
+    return f"{e.filename or 'output'}: {e.strerror or e}" if e.strerror else str(e)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+_sweep_lock = None
 
 
 class SweepCallback(Callback):
-    """Progress during a multirun, and aggregation of all jobs when it ends."""
+    """Lock, progress and aggregation of a multirun (only the jobs of this sweep's expansion)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        total = count_jobs(list(config.hydra.overrides.task))
-        start_progress(Path(config.hydra.sweep.dir), total)
+        global _sweep_lock
+        sweep_dir = Path(config.hydra.sweep.dir)
+        _sweep_lock = locked(sweep_dir)
+        try:
+            _sweep_lock.__enter__()
+        except Busy as e:
+            _fail(str(e), 2)
+        start_progress(sweep_dir, sweep_total(config))
         keep_pool(True)  # jobs run in this process (basic launcher) share the workers
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         hc = HydraConfig.get()
         if hc.mode == RunMode.MULTIRUN:
-            line = progress_line(Path(hc.sweep.dir))
+            line = progress_line(Path(hc.sweep.dir), Path(hc.runtime.output_dir))
             if line:
                 print(line, flush=True)
 
@@ -124,6 +159,7 @@ class SweepCallback(Callback):
         keep_pool(False)
         sweep_dir = Path(config.hydra.sweep.dir)
         compare = config.compare
+        jobs = job_dirs(sweep_dir)
         try:
             aggregate(
                 [sweep_dir],
@@ -131,23 +167,57 @@ class SweepCallback(Callback):
                 compare.metric,
                 compare.baseline,
                 tuple(compare.heatmaps),
+                only=jobs,
             )
-        except (FileNotFoundError, ValueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(1)
-        failed = find_results([sweep_dir]).failed
+        except (FileNotFoundError, ValueError, OSError) as e:
+            _fail(str(e), 1)
+        failed = find_results([sweep_dir], only=jobs).failed
         if failed:
             sys.exit(f"{len(failed)} job(s) failed: {', '.join(failed)}")
 
 
+def run_metrics(config: Config) -> list[str]:
+    """Numeric columns of the runs table, from a two-day run (no file written)."""
+    summary = simulate(model_params(config), 2, 0).summary
+    return ["replication", *(k for k, v in summary.items() if isinstance(v, int | float))]
+
+
+def check_compare(p: Plan) -> None:
+    """Refuse ``compare`` settings the aggregation could not honour, before any job runs."""
+    compare = p.configs[0].compare
+    metrics = run_metrics(p.configs[0])
+    for key, names in (
+        ("compare.metric", [compare.metric]),
+        ("compare.heatmaps", compare.heatmaps),
+    ):
+        for name in names:
+            if name not in metrics:
+                raise ConfigError(f"{key}={name}: not an outcome; allowed: {', '.join(metrics)}")
+    if compare.baseline is not None:
+        runs = pd.DataFrame(
+            {
+                "scenario": [c.scenario_name for c in p.configs],
+                "overrides": [" ".join(j) for j in p.jobs],
+            }
+        )
+        variants = list(dict.fromkeys(variant_names(runs, swept_columns(runs["overrides"]))))
+        if compare.baseline not in variants:
+            raise ConfigError(
+                f"compare.baseline={compare.baseline}: not a variant of this sweep; "
+                f"allowed: {', '.join(variants)}"
+            )
+
+
 def main() -> None:
-    """Console entry point."""
-    args = sys.argv[1:]
-    single = not any(a in ("-m", "--multirun") or a.split("=")[0] in HYDRA_FLAGS for a in args)
-    if single:
+    """Console entry point: check everything, then hand over to Hydra."""
+    line = split_command_line(sys.argv[1:])
+    if not line.informational:
         try:
-            load_config([a for a in args if not a.startswith("-")])
+            p = plan(line)
+            if line.multirun:
+                check_compare(p)
         except ConfigError as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(2)
+            _fail(str(e), 2)
+        for warning in p.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     hydra_entry()

@@ -16,6 +16,8 @@ from typing import Any
 
 PHASE_MODES = ("gated", "scheduled", "none")
 START_PATTERN = re.compile(r"^(phase[123]|\d+)$")
+MIN_SUMMARY_DAYS = 30
+"""Runs shorter than this have no complete month to summarise."""
 
 
 class ConfigError(ValueError):
@@ -575,4 +577,69 @@ def validate(params: ModelParams) -> ModelParams:
         raise ConfigError(
             f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"
         )
+    _check_joint(params)
     return params
+
+
+def _check_joint(params: ModelParams) -> None:
+    """Settings each allowed alone but impossible together (or unstable together)."""
+    sides = params.geography.side_names
+    if len(sides) != 2 or len(set(sides)) != 2:
+        raise ConfigError(f"geography.side_names={sides}: needs 2 distinct names, one per side")
+    for key in ("armed_groups.home_sides", "smuggling.origin_sides"):
+        group, name = key.split(".")
+        if not getattr(getattr(params, group), name):
+            raise ConfigError(f"{key}=[]: needs at least one entry (one per group or network)")
+    g = params.governments
+    fastest = g.tension_decay * (1 + g.dialogue_decay_gain)
+    if fastest > 1:
+        raise ConfigError(
+            f"governments.tension_decay={g.tension_decay} with "
+            f"governments.dialogue_decay_gain={g.dialogue_decay_gain}: tension would overshoot "
+            "its floor; allowed tension_decay * (1 + dialogue_decay_gain) <= 1"
+        )
+    gains = g.trust_gain_dialogue + g.trust_gain_cultural + g.trust_gain_economic
+    if gains + g.trust_erosion > 1:
+        raise ConfigError(
+            f"governments.trust_gain_*={gains:g} plus governments.trust_erosion="
+            f"{g.trust_erosion}: trust would overshoot; allowed a sum <= 1"
+        )
+    for floor, start in (("trust_floor", "initial_trust"), ("tension_floor", "initial_tension")):
+        if getattr(g, floor) > getattr(g, start):
+            raise ConfigError(
+                f"governments.{floor}={getattr(g, floor)}: above governments.{start}="
+                f"{getattr(g, start)}; allowed a floor at most the initial value"
+            )
+
+
+def warnings_for(config: Config) -> list[str]:
+    """One line per setting that is allowed but cannot act within the horizon."""
+    days, ph, out = config.days, config.phases, []
+    if ph.mode != "none" and ph.agreement_day >= days:
+        out.append(
+            f"phases.agreement_day={ph.agreement_day} is not before days={days}: no run "
+            "reaches an agreement"
+        )
+    if ph.mode == "scheduled":
+        late = [d for d in ph.schedule_days if d >= days]
+        if late:
+            out.append(f"phases.schedule_days={ph.schedule_days}: {late} not before days={days}")
+    if ph.mode == "gated" and max(ph.min_trust) >= 1:
+        out.append(f"phases.min_trust={ph.min_trust}: a gate at trust 1 is practically never met")
+    enabled = [
+        (f.name, m)
+        for f in dataclasses.fields(MeasuresParams)
+        if isinstance(m := getattr(config.measures, f.name), MeasureParams) and m.enabled
+    ]
+    late = [n for n, m in enabled if m.start.isdigit() and int(m.start) >= days]
+    if late:
+        out.append(f"measures.*.start not before days={days} (never start): {', '.join(late)}")
+    slow = [n for n, m in enabled if n not in late and m.ramp_days >= days]
+    if slow:
+        out.append(
+            f"measures.*.ramp_days not shorter than days={days} (never at full level): "
+            + ", ".join(slow)
+        )
+    if days < MIN_SUMMARY_DAYS:
+        out.append(f"days={days}: shorter than a month; monthly outcomes are empty (NaN)")
+    return out

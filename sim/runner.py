@@ -19,16 +19,24 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import fcntl
 import hashlib
 import json
 import math
 import multiprocessing as mp
 import os
+import select
 import shutil
+import threading
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from multiprocessing import popen_forkserver, spawn
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +55,48 @@ MAX_CHUNK = 25
 small enough to balance the load."""
 RUN_SETTINGS = ("replications", "workers", "output", "compare", "description")
 """Config fields that do not change any single replication's numbers."""
+LOCK = ".lock"
+
+
+class Busy(RuntimeError):
+    """Another run or sweep holds the directory."""
+
+
+_held: dict[Path, int] = {}  # directory -> nesting depth of this process's lock on it
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``directory/.lock`` (re-entrant within a process).
+
+    A second run or sweep into the same directory raises :class:`Busy` at once
+    instead of interleaving its files with ours. The kernel drops the lock when
+    the holder dies, so a killed run never leaves the directory locked.
+    """
+    directory = directory.resolve()
+    if directory in _held:
+        _held[directory] += 1
+        try:
+            yield
+        finally:
+            _held[directory] -= 1
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise Busy(
+            f"{directory}: another run or sweep is writing there; "
+            "wait for it or use another directory"
+        ) from None
+    _held[directory] = 1
+    try:
+        yield
+    finally:
+        del _held[directory]
+        os.close(fd)
 
 
 def replication_seeds(base_seed: int, n: int) -> list[int]:
@@ -60,13 +110,30 @@ def model_params(config: Config) -> ModelParams:
     return ModelParams(**{f.name: getattr(config, f.name) for f in dataclasses.fields(ModelParams)})
 
 
+@cache
+def code_fingerprint() -> str:
+    """Hash of the ``sim`` package's source and of ``conf/``: results of other code never match."""
+    digest = hashlib.sha1(__version__.encode())
+    package = Path(__file__).resolve().parent
+    conf = package / "conf" if (package / "conf").is_dir() else package.parent / "conf"
+    files = sorted(package.rglob("*.py")) + sorted(conf.rglob("*.yaml"))
+    for path in files:
+        digest.update(str(path.relative_to(package.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def config_id(config: Config) -> str:
-    """Short hash of everything that determines a replication's numbers (bar its seed)."""
+    """Short hash of everything that determines a replication's numbers (bar its seed).
+
+    It covers the code (:func:`code_fingerprint`), so a changed model never
+    passes for the results of the old one.
+    """
     data = dataclasses.asdict(config)
     for key in RUN_SETTINGS:
         data.pop(key)
     data.pop("seed")
-    blob = json.dumps([data, __version__], sort_keys=True, default=str)
+    blob = json.dumps([data, __version__, code_fingerprint()], sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
@@ -154,10 +221,11 @@ def worker_pool(workers: int) -> Executor | None:
     """A process pool of ``workers`` processes (None: run in process).
 
     The kept pool is reused only by the process that started it (a forked child
-    starts its own), with the same size, and while it is not broken.
+    starts its own), with the same size, and while it is not broken. A daemonic
+    process (which may not have children) runs in process.
     """
     global _pool
-    if workers <= 1:
+    if workers <= 1 or mp.current_process().daemon:
         return None
     if _pool is not None:
         pid, size, pool = _pool
@@ -166,12 +234,80 @@ def worker_pool(workers: int) -> Executor | None:
         elif size == workers and not getattr(pool, "_broken", False):
             return pool
     shutdown_pool()
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["sim.runner"])
-    _pool = (os.getpid(), workers, ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
-    return _pool[2]
+    ctx = _WorkerContext()
+    ctx.set_forkserver_preload(["sim.runner"])
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
+    )
+    _pool = (os.getpid(), workers, pool)
+    return pool
+
+
+@contextmanager
+def _plain_preparation() -> Iterator[None]:
+    """Start children without the parent's ``__main__`` and start method.
+
+    A forkserver child normally re-runs the user's script as ``__mp_main__``
+    (a script without a ``__main__`` guard then starts pools recursively and
+    breaks) and takes over the parent's start method (``loky`` inside a joblib
+    worker, unknown to the child). Workers need neither: their task is a
+    function of :mod:`sim.runner`.
+    """
+    original = spawn.get_preparation_data
+
+    def prepare(name: str) -> dict:
+        data = original(name)
+        for key in ("init_main_from_path", "init_main_from_name", "start_method"):
+            data.pop(key, None)
+        return data
+
+    spawn.get_preparation_data = prepare
+    try:
+        yield
+    finally:
+        spawn.get_preparation_data = original
+
+
+class _WorkerProcess(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):  # noqa: N802 (multiprocessing's name)
+        with _plain_preparation():
+            return popen_forkserver.Popen(process_obj)
+
+
+class _WorkerContext(ForkServerContext):
+    """The forkserver context with :func:`_plain_preparation` (works nested and unguarded)."""
+
+    Process = _WorkerProcess
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: end this worker as soon as the process that started the pool ends.
+
+    A SIGKILLed parent cannot stop its pool, and the workers (children of the
+    forkserver) would otherwise wait for tasks forever.
+    """
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent)
+            select.select([fd], [], [])
+        except OSError:  # no pidfd: poll
+            while _alive(parent):
+                threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def shutdown_pool() -> None:
@@ -274,12 +410,23 @@ def run_replications(
 
     Every row of every table names its scenario, replication, seed, config
     hash, package version and the overrides that made it. Returns the runs
-    table (one row per replication).
+    table (one row per replication). Holds the directory's lock (:func:`locked`)
+    throughout; raises :class:`Busy` if another run holds it.
     """
     out_dir = out_dir.resolve()  # workers may live on in another working directory
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
+    with locked(out_dir):
+        return _run_locked(config, out_dir, overrides, progress)
+
+
+def _run_locked(
+    config: Config,
+    out_dir: Path,
+    overrides: list[str] | None,
+    progress: Callable[[int, int], None] | None,
+) -> pd.DataFrame:
+    for stale in out_dir.glob(".staging*"):  # left by a killed run: we hold the lock
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = out_dir / f".staging-{uuid.uuid4().hex[:8]}"
     seeds = replication_seeds(config.seed, config.replications)
     ids = {
         "scenario": config.scenario_name,
@@ -300,6 +447,8 @@ def run_replications(
             if progress:
                 progress(len(rows), len(seeds))
         runs = pd.DataFrame(rows)
+        days = [c for c in runs if c.endswith("_day")]  # NaN when never reached: one type always
+        runs[days] = runs[days].astype("float64")
         runs.to_parquet(staging / "runs.parquet", index=False)
         for name in ("runs", *PART_TABLES):  # earlier results go, whatever their layout
             remove(out_dir / f"{name}.parquet")

@@ -1,18 +1,22 @@
 """Sweeps: job bookkeeping (resume, progress, failures) and aggregation of finished jobs.
 
-Every job directory ends with a ``job.json`` receipt: ``done`` (tables written),
-``skipped`` (identical results already there) or ``failed`` (with the error).
-A re-run of the same sweep into the same directory skips jobs whose receipt
-says done for the same config, seeds and package version, and re-runs the rest.
-``aggregate`` merges whatever finished into one table per kind plus figures,
-and names the jobs that did not.
+Every job directory holds a ``job.json`` receipt: ``running`` while it runs
+(and forever if it was killed), then ``done`` (tables written), ``skipped``
+(identical results already there) or ``failed`` (with the error). A re-run of
+the same sweep into the same directory skips a job only when its receipt says
+done for the same config hash (which covers the code and ``conf/``), seeds,
+replications, horizon and output settings, and every table it should have is
+there, readable and of the right length; anything else runs again.
+``aggregate`` merges the jobs of the current sweep that finished into one table
+per kind plus figures, and names the jobs that did not.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,7 @@ from sim.plots import (
     outcomes_figure,
     phase_share_figure,
 )
+from sim.progress import eta
 from sim.report import format_table, save_figure, summary_table
 from sim.runner import RUN_SETTINGS, config_id
 
@@ -48,58 +53,123 @@ def identity(config: Config) -> dict:
         "seed": config.seed,
         "replications": config.replications,
         "days": config.days,
+        "output": dataclasses.asdict(config.output),
         "version": __version__,
     }
 
 
+def expected_tables(config: Config) -> dict[str, int]:
+    """Each table a finished job has, with its row count where it is known in advance."""
+    tables = {"runs": config.replications, "timeseries": config.replications * config.days}
+    tables |= {"transitions": -1} | ({"incidents": -1} if config.output.incidents else {})
+    return tables
+
+
 def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) -> None:
-    """Record how a job ended (atomically); ``config`` is None when it was invalid."""
+    """Record how a job ended (atomically); ``config`` is None when it was invalid.
+
+    On a failed write (a full disk) no half-written receipt is left behind.
+    """
     data = {"status": status, **(identity(config) if config is not None else {}), **extra}
+    data["ended"] = time.time()
     job_dir.mkdir(parents=True, exist_ok=True)
-    tmp = job_dir / f".{RECEIPT}.tmp"
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    os.replace(tmp, job_dir / RECEIPT)
+    write_atomic(job_dir / RECEIPT, json.dumps(data, indent=1, default=str))
 
 
-def already_done(job_dir: Path, config: Config) -> bool:
-    """True when this directory holds finished results for exactly this config."""
-    receipt = job_dir / RECEIPT
-    if not receipt.is_file() or not (job_dir / "runs.parquet").is_file():
-        return False
-    data = json.loads(receipt.read_text())
-    return data.get("status") in ("done", "skipped") and all(
-        data.get(k) == v for k, v in identity(config).items()
-    )
+def read_receipt(job_dir: Path) -> dict:
+    """A job's receipt, or ``{}`` when it is missing or unreadable."""
+    try:
+        data = json.loads((job_dir / RECEIPT).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def count_jobs(task_overrides: list[str]) -> int:
-    """Number of jobs a basic sweep over these overrides expands to."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+def _rows(path: Path) -> int | None:
+    """Rows of a Parquet file or directory of parts, or None if it is missing or unreadable."""
+    try:
+        parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in parts) if parts else None
+    except (OSError, pa.ArrowException):
+        return None
 
+
+def check_done(job_dir: Path, config: Config) -> str | None:
+    """None when ``job_dir`` holds finished, intact results of exactly this config; else why not.
+
+    The reason is '' when there is nothing there yet.
+    """
+    data = read_receipt(job_dir)
+    if not data:
+        return "its job.json is unreadable" if (job_dir / RECEIPT).exists() else ""
+    if data.get("status") not in ("done", "skipped"):
+        return f"it did not finish (status {data.get('status')})"
+    want = identity(config)
+    changed = [k for k, v in want.items() if data.get(k) != v]
+    if changed:
+        return f"its {', '.join(changed)} changed since the results there were made"
+    for name, rows in expected_tables(config).items():
+        found = _rows(job_dir / f"{name}.parquet")
+        if found is None or (rows >= 0 and found != rows):
+            return f"its {name}.parquet is missing, unreadable or incomplete"
+    return None
+
+
+def sweep_total(config) -> int:
+    """Jobs of a multirun: the Optuna-style trial count, or the size of the grid."""
+    from sim.precheck import parse
+
+    trials = config.hydra.sweeper.get("n_trials")
+    if trials is not None:
+        return int(trials)
+    params = config.hydra.sweeper.get("params") or {}
+    overrides = parse([*(f"{k}={v}" for k, v in params.items()), *config.hydra.overrides.task])
     total = 1
-    for override in OverridesParser.create().parse_overrides(task_overrides):
-        if override.is_sweep_override():
-            total *= len(list(override.sweep_string_iterator()))
+    for o in overrides:
+        if o.is_sweep_override():
+            total *= len(list(o.sweep_string_iterator()))
     return total
 
 
 def start_progress(sweep_dir: Path, total: int) -> None:
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    (sweep_dir / PROGRESS).write_text(json.dumps({"total": total, "start": time.time()}))
+    info = {"total": total, "start": time.time(), "pid": os.getpid()}
+    write_atomic(sweep_dir / PROGRESS, json.dumps(info))
 
 
-def progress_line(sweep_dir: Path) -> str | None:
-    """``jobs 3/12, about 40 s left`` from the receipts written so far."""
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    """The job directories of the sweep now running there (not leftovers of a larger one)."""
+    info = json.loads((sweep_dir / PROGRESS).read_text())
+    return [sweep_dir / f"job{i}" for i in range(info["total"])]
+
+
+def progress_line(sweep_dir: Path, job_dir: Path) -> str | None:
+    """``jobs 3/12 (20 s, about 40 s left)`` after a job that ran; None after a reused one.
+
+    Only jobs this sweep has finished count, so an old directory's receipts do
+    not inflate it, and a fully resumed sweep stays quiet until the summary.
+    """
     try:
         info = json.loads((sweep_dir / PROGRESS).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, ValueError):
         return None
-    done = len(list(sweep_dir.glob(f"*/{RECEIPT}")))
+    receipts = [read_receipt(d) for d in sweep_dir.glob("job*")]
+    ended = [r for r in receipts if r.get("status") in ("done", "skipped", "failed")]
+    done = sum(r.get("ended", 0) >= info["start"] for r in ended)
+    if read_receipt(job_dir).get("status") == "skipped":
+        return None
     total = max(info["total"], done)
     elapsed = time.time() - info["start"]
-    left = elapsed / done * (total - done) if done else math.nan
-    eta = f", about {left:.0f} s left" if done < total and math.isfinite(left) else ""
-    return f"jobs {done}/{total} ({elapsed:.0f} s{eta})"
+    return f"jobs {done}/{total} ({elapsed:.0f} s{eta(elapsed, done, total)})"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass
@@ -162,19 +232,45 @@ def variant_names(runs: pd.DataFrame, swept: pd.DataFrame) -> pd.Series:
     return (runs["scenario"] + " " + extra).str.strip()
 
 
-def find_results(roots: list[Path]) -> Collected:
-    """Read every finished job's runs table; list the jobs that did not finish."""
+def grid_order(path: Path) -> list:
+    """Sort key putting ``job2`` before ``job10`` (Hydra's job numbers, not string order)."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(path))]
+
+
+def _distinct(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """Names made unique per config: a name shared by several configs gets its config hash."""
+    shared = ids.groupby(names).transform("nunique") > 1
+    return names.where(~shared, names + " #" + ids.str[:6])
+
+
+def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected:
+    """Read every finished job's runs table; list the jobs that did not finish.
+
+    ``only`` restricts a sweep to its own jobs. A job counts only if its
+    receipt (when it has one) says it finished and its tables are readable.
+    """
     frames, ts_files, failed, skipped = [], [], {}, 0
-    for job in _result_dirs(roots):
-        receipt = job / RECEIPT
-        data = json.loads(receipt.read_text()) if receipt.is_file() else {}
-        if (job / "runs.parquet").is_file() and data.get("status", "done") != "failed":
-            frames.append(pd.read_parquet(job / "runs.parquet"))
-            if (job / "timeseries.parquet").exists():
+    dirs = only if only is not None else _result_dirs(roots)
+    for job in sorted(dirs, key=grid_order):
+        data = read_receipt(job)
+        status = data.get("status", "done" if not (job / RECEIPT).exists() else "unreadable")
+        n_ts = _rows(job / "timeseries.parquet")
+        try:
+            runs = pd.read_parquet(job / "runs.parquet") if status in ("done", "skipped") else None
+        except (OSError, pa.ArrowException):
+            runs = None
+        expected = len(runs) * data["days"] if runs is not None and "days" in data else n_ts
+        if runs is not None and n_ts == expected:
+            frames.append(runs.assign(job=len(frames)))
+            if n_ts is not None:
                 ts_files.append(job / "timeseries.parquet")
-            skipped += data.get("status") == "skipped"
+            skipped += status == "skipped"
         else:
-            failed[job.name] = data.get("error", "no results (killed or still running)")
+            failed[job.name] = data.get("error") or (
+                f"status {status}: killed or still running"
+                if status == "running"
+                else "no complete results (missing or unreadable tables)"
+            )
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Collected(runs, ts_files, failed, skipped)
 
@@ -185,12 +281,17 @@ def aggregate(
     metric: str = "border_incidents_per_month",
     baseline: str | None = None,
     heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
+    only: list[Path] | None = None,
 ) -> pd.DataFrame:
-    """Merge the jobs under ``roots`` into ``out`` (tables + figures); return the comparison."""
-    found = find_results(roots)
+    """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the comparison.
+
+    Variants are configurations (``config_id``): runs of different configs are
+    never pooled, and runs of one config and seed found twice count once.
+    """
+    found = find_results(roots, only)
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
-    runs = found.runs
+    runs = found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True)
     if metric not in runs or not pd.api.types.is_numeric_dtype(runs[metric]):
         numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
         raise ValueError(
@@ -199,7 +300,7 @@ def aggregate(
     swept = swept_columns(runs["overrides"])
     swept = swept.drop(columns=[c for c in swept if c in runs])
     runs = pd.concat([runs, swept], axis=1)
-    runs["variant"] = variant_names(runs, swept)
+    runs["variant"] = _distinct(variant_names(runs, swept), runs["config_id"])
     per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
     out.mkdir(parents=True, exist_ok=True)
     (out / AGGREGATE_MARK).write_text(json.dumps({"sources": [str(r) for r in roots]}))

@@ -1,0 +1,212 @@
+"""Check a whole command line before Hydra runs anything.
+
+A single run and every job of a multirun are composed and validated here, in
+the calling process, before Hydra creates an output directory or writes
+``multirun.yaml``: a bad key or value anywhere in a sweep ends with one line
+naming it and what is allowed, exit code 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import config_dir, explain, to_config
+from sim.params import Config, ConfigError
+
+VALUE_FLAGS = {
+    "--config-dir": "config_dir",
+    "-cd": "config_dir",
+    "--config-name": "config_name",
+    "-cn": "config_name",
+    "--config-path": "config_path",
+    "-cp": "config_path",
+    "--cfg": "cfg",
+    "-c": "cfg",
+    "--package": "package",
+    "-p": "package",
+}
+PASS_FLAGS = ("--help", "-h", "--hydra-help", "--shell-completion", "-sc", "--info", "-i")
+"""Flags that only print Hydra's help or information: nothing to check."""
+MULTIRUN_FLAGS = ("-m", "--multirun")
+INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass
+class CommandLine:
+    """A ``python -m sim`` command line split into Hydra's flags and the overrides."""
+
+    overrides: list[str] = field(default_factory=list)
+    multirun: bool = False
+    informational: bool = False
+    config_dir: str | None = None
+    config_name: str = "config"
+    config_path: str | None = None
+
+
+@dataclass
+class Plan:
+    """What a command line will run: every job's overrides and validated config."""
+
+    jobs: list[list[str]]
+    configs: list[Config]
+    total: int
+    warnings: list[str]
+
+
+def split_command_line(args: Sequence[str]) -> CommandLine:
+    line = CommandLine()
+    it = iter(args)
+    for arg in it:
+        name, eq, value = arg.partition("=")
+        if arg in MULTIRUN_FLAGS:
+            line.multirun = True
+        elif name in PASS_FLAGS:
+            line.informational = True
+        elif name in VALUE_FLAGS:
+            value = value if eq else next(it, "")
+            if VALUE_FLAGS[name] != "cfg" and VALUE_FLAGS[name] != "package":
+                setattr(line, VALUE_FLAGS[name], value)
+        elif arg.startswith("-"):
+            line.informational = True  # a flag of Hydra's we do not know: let Hydra judge it
+        else:
+            line.overrides.append(arg)
+    return line
+
+
+def parse(overrides: Sequence[str]) -> list[Override]:
+    """Hydra's parse of each override, or one line naming the one that does not parse."""
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except OverrideParseException as e:
+            reason = str(e).strip().splitlines()[0]
+            hint = ""
+            if INDEX.search(text):
+                hint = "; list items cannot be set by index, set the whole list"
+            raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
+    return parsed
+
+
+def config_groups(root: Path) -> set[str]:
+    return {p.name for p in root.iterdir() if p.is_dir()}
+
+
+def _field_types(cls: type) -> dict[str, typing.Any]:
+    return typing.get_type_hints(cls)
+
+
+def parameter_type(key: str) -> typing.Any | None:
+    """The declared type of a dotted parameter key, or None when there is no such parameter."""
+    node: typing.Any = Config
+    for part in INDEX.sub("", key).split("."):
+        if not (isinstance(node, type) and dataclasses.is_dataclass(node)):
+            return None
+        types = _field_types(node)
+        if part not in types:
+            return None
+        node = types[part]
+        if typing.get_origin(node) is list:
+            (item,) = typing.get_args(node)
+            if dataclasses.is_dataclass(item):
+                node = item
+    return node
+
+
+def check_override(o: Override, groups: set[str]) -> None:
+    """Refuse what Hydra would silently accept: deletions, additions of unknown keys, non-bools."""
+    key = o.key_or_group
+    if key.startswith(("hydra.", "hydra/")) or key == "hydra":
+        return
+    text = o.input_line or key
+    if o.is_delete():
+        raise ConfigError(f"{text}: parameters cannot be deleted; set a value instead")
+    if key in groups:
+        if o.value() is None:
+            options = ", ".join(sorted(p.stem for p in (config_dir() / key).glob("*.yaml")))
+            raise ConfigError(f"{key}=null: choose a {key}; allowed: {options}")
+        return
+    kind = parameter_type(key)
+    if kind is None:
+        raise ConfigError(
+            f"{text}: no such parameter or config group (list them with: python -m sim --cfg job)"
+        )
+    if kind is bool and not o.is_sweep_override() and not isinstance(o.value(), bool):
+        raise ConfigError(f"{text}: allowed values are true or false")
+
+
+def _values(o: Override) -> list[str]:
+    """The values a sweep override takes (an interval's two ends), each as override text."""
+    key = o.get_key_element()
+    if not o.is_sweep_override():
+        return [f"{key}={o.get_value_element_as_str()}"]
+    if isinstance(o.value(), IntervalSweep):
+        sweep = o.value()
+        return [f"{key}={sweep.start}", f"{key}={sweep.end}"]
+    return [f"{key}={v}" for v in o.sweep_string_iterator()]
+
+
+def _sweeper_params(hydra_cfg: DictConfig) -> list[str]:
+    params = OmegaConf.select(hydra_cfg, "hydra.sweeper.params") or {}
+    return [f"{k}={v}" for k, v in params.items()]
+
+
+def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> DictConfig:
+    try:
+        return compose(line.config_name, overrides=overrides, return_hydra_config=hydra)
+    except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
+        raise ConfigError(explain(e)) from None
+    except ValueError as e:
+        raise ConfigError(str(e).strip().splitlines()[0]) from None
+
+
+def _own(overrides: list[str]) -> list[str]:
+    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+
+
+def plan(line: CommandLine) -> Plan:
+    """Compose and validate every job the command line will run; raise ConfigError if any fails."""
+    from sim.params import warnings_for
+
+    root = Path(line.config_path).resolve() if line.config_path else config_dir()
+    groups = config_groups(root) | (
+        config_groups(Path(line.config_dir)) if line.config_dir else set()
+    )
+    extra = []
+    if line.config_dir:
+        extra = [f"hydra.searchpath=[file://{Path(line.config_dir).resolve()}]"]
+    parsed = parse(line.overrides)
+    for o in parsed:
+        check_override(o, groups)
+    with initialize_config_dir(str(root), version_base="1.3"):
+        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+        base = _compose(line, extra + fixed, hydra=True)
+        total = None
+        if line.multirun:
+            swept = parse(_sweeper_params(base)) + parsed
+            for o in swept:
+                check_override(o, groups)
+            jobs = [list(j) for j in itertools.product(*[_values(o) for o in swept])]
+            trials = OmegaConf.select(base, "hydra.sweeper.n_trials")
+            total = int(trials) if trials is not None else len(jobs)
+        else:
+            jobs = [[o.input_line for o in parsed]]
+        configs = []
+        for job in jobs:
+            configs.append(to_config(_compose(line, extra + _own(job))))
+    warnings = list(dict.fromkeys(w for c in configs for w in warnings_for(c)))
+    return Plan(jobs, configs, total or len(jobs), warnings)
