@@ -88,6 +88,7 @@ def hydra_entry(cfg: DictConfig) -> float:
                 str(e) if not isinstance(e, OSError) else _os_error(e), 2 - isinstance(e, OSError)
             )
         print(f"{out.name} FAILED: {e}", file=sys.stderr)
+        _try_receipt(out, "failed", None, error=f"invalid config: {e}")
         return math.nan
 
 
@@ -97,6 +98,7 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool) -> flo
         verdict = check_done(out, config)
         if verdict is None:
             write_receipt(out, "skipped", config)
+            print(f"{out.name}: intact results of this config, code and seed exist; skipped")
             return float(pd.read_parquet(out / "runs.parquet", columns=[metric])[metric].mean())
         if verdict:
             print(f"{out.name}: {verdict}; running it again", file=sys.stderr)
@@ -117,7 +119,7 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool) -> flo
     return float(runs[metric].mean())
 
 
-def _try_receipt(out: Path, status: str, config: Config, **extra) -> None:
+def _try_receipt(out: Path, status: str, config: Config | None, **extra) -> None:
     with contextlib.suppress(OSError):  # the disk refuses even this; 'running' stays, truthfully
         write_receipt(out, status, config, **extra)
 

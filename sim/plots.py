@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.stats import band, mean_ci, paired_difference
+from sim.stats import band, format_p, mean_ci, paired_difference
 
 PHASE_LABELS = {
     0: "No agreement",
@@ -241,7 +241,7 @@ def difference_figure(diffs: pd.DataFrame) -> Figure:
     ax.axvline(0, color="0.3", lw=1)
     for yi, (_, r) in zip(y, diffs.iterrows(), strict=True):
         text = (
-            f" d_z={r['effect_size']:.2f}, p={r['p_value']:.2g}"
+            f" d_z={r['effect_size']:.2f}, {format_p(r['p_value'])}"
             if np.isfinite(r["effect_size"])
             else " identical in every pair"
         )

@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.plots import label
 from sim.stats import mean_ci
 
+WIDTH = 100
+"""Terminal tables fit this many columns."""
+LABEL_WIDTH = 24
+"""Variant names longer than this are shown as V1, V2, ... with a legend."""
 SUMMARY_METRICS = (
     "border_incidents_per_month",
     "final_monthly_incidents",
@@ -30,12 +35,21 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return path
 
 
+def number(v: float) -> str:
+    """A number as a reader wants it: no exponent, integers as integers, 3 significant digits."""
+    if not np.isfinite(v):
+        return "n/a"
+    if float(v).is_integer() or abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3g}" if abs(v) >= 0.001 else f"{v:.1e}"
+
+
 def _cell(values: pd.Series) -> str:
     m, lo, hi = mean_ci(values)
     if pd.isna(m):
         return "never"
     reached = values.notna().mean()
-    text = f"{m:.3g} [{lo:.3g}, {hi:.3g}]" if pd.notna(lo) else f"{m:.3g}"
+    text = f"{number(m)} [{number(lo)}, {number(hi)}]" if pd.notna(lo) else number(m)
     return text if reached == 1 else f"{text} ({reached:.0%} of runs)"
 
 
@@ -48,7 +62,28 @@ def summary_table(runs: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METRICS
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("scenario")
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """A table for the terminal: one metric per row, one scenario per column."""
-    with pd.option_context("display.width", 250, "display.max_colwidth", 45):
-        return table.T.to_string()
+def format_table(table: pd.DataFrame, width: int = WIDTH) -> str:
+    """A table for the terminal: one metric per row, one variant per column, at most ``width``.
+
+    Long variant names are replaced by short labels (V1, V2, ... in grid
+    order) with a legend below; columns that do not fit go into further blocks.
+    """
+    names = [str(n) for n in table.index]
+    legend = ""
+    if max(map(len, names)) > LABEL_WIDTH:
+        short = [f"V{i + 1}" for i in range(len(names))]
+        legend = "\n".join(f"  {s}: {n}" for s, n in zip(short, names, strict=True))
+        table = table.set_axis(short)
+    t = table.T
+    stub = max(len(str(i)) for i in t.index) + 2
+    blocks, current, used = [], [], stub
+    for col in t.columns:
+        w = max(len(str(col)), *(len(str(v)) for v in t[col])) + 2
+        if current and used + w > width:
+            blocks.append(current)
+            current, used = [], stub
+        current.append(col)
+        used += w
+    blocks.append(current)
+    text = "\n\n".join(t[b].to_string() for b in blocks)
+    return f"{text}\n\nVariants:\n{legend}" if legend else text

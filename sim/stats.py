@@ -11,9 +11,25 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+N_BOOT = 2000
+"""Bootstrap resamples of an interval: enough for stable 95% percentiles."""
 
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of the mean (NaNs ignored)."""
+
+def _boot_means(x: np.ndarray, seed: int) -> np.ndarray:
+    """Means of bootstrap resamples of the rows of ``x`` (fixed seed: same table every time)."""
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=N_BOOT)  # memory: N_BOOT x n
+    return counts @ x / n
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and bootstrap percentile interval of the mean (NaNs ignored).
+
+    A percentile interval lies between the smallest and largest observed
+    values, so it respects the range of what it estimates: a count's interval
+    never goes below 0, a share's stays in [0, 1] (a t-interval does neither).
+    """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) == 0:
@@ -21,19 +37,27 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     m = float(x.mean())
     if len(x) < 2:
         return m, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
+    low, high = np.quantile(_boot_means(x, seed), [(1 - level) / 2, (1 + level) / 2])
+    return m, float(low), float(high)
 
 
-def band(matrix: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise mean and t-interval of a (replications x time) matrix."""
+def band(
+    matrix: np.ndarray, level: float = 0.95, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise mean and bootstrap percentile interval of a (replications x time) matrix."""
     x = np.asarray(matrix, dtype=float)
-    n = x.shape[0]
     m = x.mean(axis=0)
-    if n < 2:
+    if x.shape[0] < 2:
         return m, m, m
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n)
-    return m, m - half, m + half
+    low, high = np.quantile(_boot_means(x, seed), [(1 - level) / 2, (1 + level) / 2], axis=0)
+    return m, low, high
+
+
+def format_p(p: float) -> str:
+    """A p-value without false precision: ``p<0.001``, else three decimals."""
+    if not np.isfinite(p):
+        return "p n/a"
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,8 +37,9 @@ from sim.plots import (
     phase_share_figure,
 )
 from sim.progress import eta
-from sim.report import format_table, save_figure, summary_table
+from sim.report import format_table, number, save_figure, summary_table
 from sim.runner import RUN_SETTINGS, config_id
+from sim.stats import format_p
 
 RECEIPT = "job.json"
 AGGREGATE_MARK = "aggregate.json"
@@ -338,14 +340,30 @@ def aggregate(
 def _report(table: pd.DataFrame, diffs: pd.DataFrame, found: Collected, out: Path) -> None:
     print(format_table(table))
     if not diffs.empty:
-        cols = ["scenario", "mean", "low", "high", "effect_size", "p_value"]
         print(f"\nPaired difference from {diffs['baseline'].iloc[0]} ({diffs['metric'].iloc[0]}):")
-        print(diffs[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        print(difference_text(diffs))
     if found.skipped:
         print(f"{found.skipped} job(s) reused existing results")
     for name, error in found.failed.items():
         print(f"FAILED {name}: {error}")
     print(f"aggregated {len(found.runs)} runs -> {out}")
+
+
+def difference_text(diffs: pd.DataFrame) -> str:
+    """The paired differences as a narrow table (d_z: mean difference / SD of differences)."""
+    rows = pd.DataFrame(
+        {
+            "variant": diffs["scenario"].str.slice(0, 40),
+            "difference [95% CI]": [
+                f"{number(m)} [{number(lo)}, {number(hi)}]"
+                for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)
+            ],
+            "d_z": diffs["effect_size"].map(lambda v: f"{v:.2f}" if np.isfinite(v) else "n/a"),
+            "p": diffs["p_value"].map(format_p),
+        }
+    )
+    note = "d_z: mean paired difference / SD of the differences (Cohen's d_z); p: paired t-test"
+    return f"{rows.to_string(index=False)}\n{note}"
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:

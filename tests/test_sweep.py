@@ -20,6 +20,10 @@ def multirun(
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
 def sweep_runs(sweep_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(sweep_dir / "sweep" / "runs.parquet")
 
@@ -92,10 +96,25 @@ def test_numeric_grid_gets_columns_and_a_heatmap(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_failing_job_does_not_lose_the_others(tmp_path):
+def test_a_multirun_with_one_bad_job_is_refused_before_anything_runs(tmp_path):
     result = multirun(
         "measures.joint_patrols.intensity=0.5,1.7", *SMALL, cwd=tmp_path, sweep_dir=tmp_path / "sw"
     )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: measures.joint_patrols.intensity=1.7: out of range, allowed 0.0 to 1.0"
+    ]
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_failing_job_does_not_lose_the_others(tmp_path):
+    """Past the pre-check (Hydra's entry called directly), a failing job is recorded, not fatal."""
+    args = ["sim", "-m", "measures.joint_patrols.intensity=0.5,1.7", *SMALL]
+    args.append(f"hydra.sweep.dir={tmp_path / 'sw'}")
+    code = f"import sys; from sim.cli import hydra_entry; sys.argv = {args!r}; hydra_entry()"
+    cmd = [sys.executable, "-c", code]
+    result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0
     assert "FAILED job1" in result.stdout and "intensity=1.7: out of range" in result.stdout
     runs = sweep_runs(tmp_path / "sw")
@@ -115,17 +134,19 @@ def test_killed_sweep_resumes_and_skips_finished_jobs(tmp_path):
         start_new_session=True,
     )
     deadline = time.time() + 120
-    while not (sweep_dir / "job0" / "job.json").exists():
+    while '"done"' not in _text(sweep_dir / "job0" / "job.json"):
         assert time.time() < deadline and proc.poll() is None
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished = {p.parent.name for p in sweep_dir.glob("*/job.json")}
+    finished = {
+        p.parent.name for p in sweep_dir.glob("*/job.json") if '"status": "done"' in p.read_text()
+    }
     assert "job0" in finished and len(finished) < 3
     before = pd.read_parquet(sweep_dir / "job0" / "runs.parquet")
     result = multirun(*args, cwd=tmp_path, sweep_dir=sweep_dir)
     assert result.returncode == 0, result.stderr
-    assert "job0: results for this config, seed and version exist; skipped" in result.stdout
+    assert "job0: intact results of this config, code and seed exist; skipped" in result.stdout
     assert f"{len(finished)} job(s) reused existing results" in result.stdout
     runs = sweep_runs(sweep_dir)
     assert len(runs) == 12
