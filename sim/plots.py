@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.stats import band, format_p, mean_ci, paired_difference
@@ -21,7 +22,15 @@ PHASE_LABELS = {
     2: "Phase 2: security integration",
     3: "Phase 3: long-term cooperation",
 }
-PHASE_COLORS = {0: "#ffffff", 1: "#dbe9f6", 2: "#dff0d8", 3: "#fbe3c8"}
+PHASE_NAMES = {0: "No agreement", 1: "Phase 1", 2: "Phase 2", 3: "Phase 3"}
+PHASE_COLORS = {0: "#eeeeee", 1: "#dbe9f6", 2: "#dff0d8", 3: "#fbe3c8"}
+SHADE_LABELS = {p: f"Phase {p} (most common phase of the runs that month)" for p in (1, 2, 3)}
+"""Shading shows the phase machine's modal phase: a scenario's phase 1 need not hold
+confidence-building measures, so the shading names the phase by number only."""
+DAYS_PER_MONTH = 30.4375
+DZ_NOTE = (
+    "d_z: mean paired difference / SD of the paired differences (Cohen's d_z); p: paired t-test"
+)
 OUTCOMES = {
     "border_incidents_per_month": "Border incidents per month",
     "final_monthly_incidents": "Border incidents per month, last 6 months",
@@ -40,6 +49,13 @@ METRIC_LABELS = {
 
 def label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def parameter_label(key: str) -> str:
+    """``measures.joint_patrols.intensity`` -> ``Joint patrols: intensity`` (for axes)."""
+    parts = [p.replace("_", " ") for p in key.lstrip("+").split(".")]
+    text = ": ".join(parts[-2:]) if len(parts) > 1 else parts[0]
+    return text[:1].upper() + text[1:]
 
 
 def compact_labels(names: list[str]) -> dict[str, str]:
@@ -91,19 +107,20 @@ def shade_phases(ax: Axes, ts: pd.DataFrame) -> list[int]:
 
 def phase_legend_handles(phases: list[int]) -> list[Patch]:
     return [
-        Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=PHASE_LABELS[p])
+        Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=SHADE_LABELS[p])
         for p in phases
         if p
     ]
 
 
-def draw_monthly_band(ax: Axes, ts: pd.DataFrame, color: str, name: str) -> None:
-    """Mean monthly border incidents with a 95% interval across replications."""
+def draw_monthly_band(ax: Axes, ts: pd.DataFrame, color: str, name: str) -> float:
+    """Mean monthly border incidents with a 95% interval across replications; returns its top."""
     matrix = monthly_matrix(ts)
     mean, low, high = band(matrix.to_numpy())
     months = matrix.columns.to_numpy()
     ax.fill_between(months, low, high, color=color, alpha=0.25, lw=0)
     ax.plot(months, mean, color=color, lw=2, label=f"{name}: mean, 95% CI (n={len(matrix)})")
+    return float(np.nanmax(high)) if len(high) else 0.0
 
 
 def incidents_figure(ts: pd.DataFrame, scenario: str) -> Figure:
@@ -123,47 +140,44 @@ def incidents_figure(ts: pd.DataFrame, scenario: str) -> Figure:
 
 def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
     """One panel per scenario: monthly border incidents with 95% band, its phases shaded,
-    and the baseline's mean as a dashed reference."""
+    and the baseline's mean as a dashed reference. One legend for all panels."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
     names = compact_labels(scenarios)
     cols = min(2, len(scenarios))
     rows = int(np.ceil(len(scenarios) / cols))
-    fig = Figure(figsize=(6 * cols, 3.2 * rows + 0.8), layout="constrained")
+    fig = Figure(figsize=(6 * cols, 3 * rows + 1.4), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[len(scenarios) :]:
+        ax.remove()
     reference = None
     if baseline in scenarios:
         ref = monthly_matrix(ts[ts["scenario"] == baseline])
         reference = (ref.columns.to_numpy(), ref.mean().to_numpy())
     shown: set[int] = set()
-    for i, (ax, name) in enumerate(zip(axes, scenarios, strict=False)):
+    top = 0.0
+    for ax, name in zip(axes, scenarios, strict=False):
         sub = ts[ts["scenario"] == name]
         shown.update(shade_phases(ax, sub))
-        draw_monthly_band(ax, sub, f"C{i % 10}", names[name])
+        top = max(top, draw_monthly_band(ax, sub, "C0", "scenario"))
         if reference is not None and name != baseline:
-            ax.plot(
-                *reference,
-                color="0.3",
-                lw=1.2,
-                ls="--",
-                label=f"{names.get(baseline, baseline)} (mean)",
-            )
-        ax.set_title(names[name])
-        ax.legend(loc="upper right", fontsize=7)
-        ax.set_ylim(bottom=0)
-    for ax in axes[len(scenarios) :]:
-        ax.set_visible(False)
-    for ax in axes[-cols:]:
-        ax.set_xlabel("Month since start of simulation")
-    for ax in axes[::cols]:
-        ax.set_ylabel("Border incidents / month")
-    if phase_legend_handles(sorted(shown)):
-        fig.legend(
-            handles=phase_legend_handles(sorted(shown)),
-            loc="outside lower center",
-            ncols=3,
-            fontsize=8,
-        )
-    fig.suptitle("Monthly border incidents by scenario (mean and 95% CI across replications)")
+            ax.plot(*reference, color="0.3", lw=1.2, ls="--")
+            top = max(top, float(np.nanmax(reference[1])))
+        ax.set_title(names[name], fontsize=10)
+    axes[0].set_ylim(0, 1.08 * top if top > 0 else 1)
+    for i, ax in enumerate(axes[: len(scenarios)]):
+        if i + cols >= len(scenarios):  # no panel below: this one carries the month axis
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("Month since start of simulation")
+    fig.supylabel("Border incidents per month")
+    handles = [
+        Line2D([], [], color="C0", lw=2, label="mean across replications"),
+        Patch(facecolor="C0", alpha=0.25, label="95% CI of the mean (bootstrap)"),
+    ]
+    if reference is not None:
+        handles.append(Line2D([], [], color="0.3", ls="--", label=f"{names[baseline]} (mean)"))
+    handles += phase_legend_handles(sorted(shown))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8)
+    fig.suptitle("Monthly border incidents by scenario")
     return fig
 
 
@@ -200,9 +214,9 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
                     color="0.4",
                 )
     for ax in axes[len(metrics) :]:
-        ax.set_visible(False)
+        ax.remove()
     axes[0].invert_yaxis()
-    fig.suptitle("Outcomes per scenario (mean and 95% CI across replications)")
+    fig.suptitle("Outcomes per scenario (mean and 95% bootstrap CI across replications)")
     return fig
 
 
@@ -255,6 +269,8 @@ def difference_figure(diffs: pd.DataFrame) -> Figure:
     )
     ax.legend(loc="lower right", fontsize=8)
     ax.margins(x=0.35)
+    fig.text(0.01, 0.005, DZ_NOTE, fontsize=7, color="0.3", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
     return fig
 
 
@@ -262,29 +278,33 @@ def phase_share_figure(ts: pd.DataFrame) -> Figure:
     """Share of replications in each phase over time, one panel per scenario."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
     names = compact_labels(scenarios)
-    fig = Figure(figsize=(9, 1.9 * len(scenarios) + 1), layout="constrained")
+    fig = Figure(figsize=(9, 1.6 * len(scenarios) + 1.4), layout="constrained")
     axes = fig.subplots(len(scenarios), 1, sharex=True, squeeze=False).ravel()
+    seen: set[int] = set()
     for ax, name in zip(axes, scenarios, strict=False):
         sub = ts[ts["scenario"] == name]
         share = pd.crosstab(sub["day"], sub["phase"], normalize="index")
         phases = [p for p in PHASE_LABELS if p in share.columns]
+        seen.update(phases)
         ax.stackplot(
-            share.index,
+            share.index / DAYS_PER_MONTH,
             *[share[p] for p in phases],
             colors=[PHASE_COLORS[p] for p in phases],
-            labels=[PHASE_LABELS[p] for p in phases],
             edgecolor="0.6",
             lw=0.3,
         )
         ax.set_ylim(0, 1)
-        ax.set_ylabel("Share of runs")
+        ax.set_xlim(0, share.index.max() / DAYS_PER_MONTH)
         ax.set_title(names[name], fontsize=9)
-    axes[-1].set_xlabel("Day")
+    fig.supylabel("Share of runs in each phase")
+    axes[-1].set_xlabel("Month since start of simulation")
     fig.legend(
-        handles=phase_legend_handles([1, 2, 3])
-        + [Patch(facecolor="white", edgecolor="0.6", label=PHASE_LABELS[0])],
+        handles=[
+            Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=PHASE_NAMES[p])
+            for p in sorted(seen)
+        ],
         loc="outside lower center",
-        ncols=2,
+        ncols=4,
         fontsize=8,
     )
     fig.suptitle("Share of replications in each phase")
@@ -309,8 +329,8 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
         )
         color = "white" if value < middle else "black"
         ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(parameter_label(y))
     fig.colorbar(image, ax=ax, label=f"{label(metric)} (mean)")
     ax.set_title(f"{label(metric)}\nmean ± 95% CI half-width, {n}+ runs per cell", fontsize=10)
     return fig

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots import label
+from sim.plots import compact_labels, label
 from sim.stats import mean_ci
 
 WIDTH = 100
@@ -69,8 +69,11 @@ def format_table(table: pd.DataFrame, width: int = WIDTH) -> str:
     order) with a legend below; columns that do not fit go into further blocks.
     """
     names = [str(n) for n in table.index]
+    short = compact_labels(names)
     legend = ""
-    if max(map(len, names)) > LABEL_WIDTH:
+    if max(map(len, short.values())) <= LABEL_WIDTH:
+        table = table.set_axis([short[n] for n in names])
+    else:
         short = [f"V{i + 1}" for i in range(len(names))]
         legend = "\n".join(f"  {s}: {n}" for s, n in zip(short, names, strict=True))
         table = table.set_axis(short)

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from sim import __version__
 from sim.params import Config
 from sim.plots import (
+    compact_labels,
     comparison_figure,
     difference_figure,
     difference_table,
@@ -351,9 +352,10 @@ def _report(table: pd.DataFrame, diffs: pd.DataFrame, found: Collected, out: Pat
 
 def difference_text(diffs: pd.DataFrame) -> str:
     """The paired differences as a narrow table (d_z: mean difference / SD of differences)."""
+    short = compact_labels([diffs["baseline"].iloc[0], *diffs["scenario"]])
     rows = pd.DataFrame(
         {
-            "variant": diffs["scenario"].str.slice(0, 40),
+            "variant": diffs["scenario"].map(short).str.slice(0, 40),
             "difference [95% CI]": [
                 f"{number(m)} [{number(lo)}, {number(hi)}]"
                 for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)

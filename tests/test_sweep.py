@@ -62,6 +62,7 @@ def test_launchers_give_the_same_numbers(basic_sweep, tmp_path, launcher):
     result = multirun(
         "scenario=baseline,roadmap",
         *SMALL,
+        "workers=2",  # nested in the launcher's workers: runs in process or nests, never fails
         f"hydra/launcher={launcher}",
         *extra,
         cwd=tmp_path,
@@ -182,3 +183,91 @@ def test_compare_rebuilds_tables_and_figures(basic_sweep, tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and bad.stderr.startswith("error: --metric nope")
+
+
+@pytest.mark.slow
+def test_optuna_sweeper_optimises_the_compare_metric(tmp_path):
+    result = multirun(
+        "hydra/sweeper=optuna",
+        "hydra.sweeper.n_trials=3",
+        "measures.joint_patrols.intensity=interval(0,1)",
+        "replications=2",
+        "days=60",
+        "workers=1",
+        cwd=tmp_path,
+        sweep_dir=tmp_path / "sw",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (tmp_path / "sw" / "optimization_results.yaml").read_text()
+    assert "best_value:" in text and "measures.joint_patrols.intensity" in text
+    assert "jobs 3/3" in result.stdout and "jobs 1/1" not in result.stdout
+
+
+@pytest.mark.slow
+def test_concurrent_identical_sweeps_refuse_instead_of_sharing(tmp_path):
+    args = ["scenario=baseline,roadmap", "replications=2", "days=400", "workers=1"]
+    cmd = [sys.executable, "-m", "sim", "-m", *args, f"hydra.sweep.dir={tmp_path / 'sw'}"]
+    procs = [
+        subprocess.Popen(
+            cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 2], results
+    refused = next(r for r in results if r[0] == 2)
+    assert "another run or sweep is writing there" in refused[2]
+    runs = sweep_runs(tmp_path / "sw")
+    assert len(runs) == 4
+    ts = pd.read_parquet(tmp_path / "sw" / "sweep" / "timeseries.parquet")
+    assert len(ts) == 4 * 400
+
+
+@pytest.mark.slow
+def test_a_shrunk_sweep_does_not_merge_stale_jobs(tmp_path):
+    small = ["replications=2", "days=60", "workers=1"]
+    first = multirun(
+        "scenario=baseline,roadmap,security_only", *small, cwd=tmp_path, sweep_dir=tmp_path / "sw"
+    )
+    assert first.returncode == 0, first.stderr
+    second = multirun("scenario=baseline,roadmap", *small, cwd=tmp_path, sweep_dir=tmp_path / "sw")
+    assert second.returncode == 0, second.stderr
+    assert set(sweep_runs(tmp_path / "sw")["scenario"]) == {"baseline", "roadmap"}
+    assert "jobs" not in second.stdout  # fully resumed: no per-job progress lines
+
+
+@pytest.mark.slow
+def test_compare_a_sweep_with_a_single_run_as_in_the_readme(basic_sweep, tmp_path):
+    sweep_dir, _ = basic_sweep
+    run_dir = tmp_path / "roadmap_run"
+    single = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "scenario=roadmap",
+            *SMALL,
+            "patrol.sweep_rate=0.4",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert single.returncode == 0, single.stderr
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.compare",
+        str(sweep_dir),
+        str(run_dir),
+        "--out",
+        str(tmp_path / "cmp"),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
+    assert runs.groupby("variant")["config_id"].nunique().max() == 1  # never pooled
+    assert runs["variant"].nunique() == 3
