@@ -353,7 +353,7 @@ class CommunityParams:
     displacement_per_casualty: float = bounded(0.002, 0.0, 1.0)
     displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
     displacement_hardship: float = bounded(2.0, 0.0, 100.0)
-    crossing_rate: float = bounded(0.02375, 0.0, 10.0)
+    crossing_rate: float = bounded(0.02375, 0.0, 1.0)
 
 
 @dataclass
