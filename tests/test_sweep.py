@@ -234,7 +234,7 @@ def test_a_shrunk_sweep_does_not_merge_stale_jobs(tmp_path):
     second = multirun("scenario=baseline,roadmap", *small, cwd=tmp_path, sweep_dir=tmp_path / "sw")
     assert second.returncode == 0, second.stderr
     assert set(sweep_runs(tmp_path / "sw")["scenario"]) == {"baseline", "roadmap"}
-    assert "jobs" not in second.stdout  # fully resumed: no per-job progress lines
+    assert "jobs 1/2" not in second.stdout  # fully resumed: no per-job progress lines
 
 
 @pytest.mark.slow
