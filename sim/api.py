@@ -24,6 +24,7 @@ from sim.runner import (
     model_params,
     replication_seeds,
     run_replications,
+    runs_frame,
     simulate,
     with_ids,
 )
@@ -112,4 +113,4 @@ def _in_memory(config: Config, names: list[str]) -> Results:
     frames = {name: pa.concat_tables(parts[name]).to_pandas() for name in PART_TABLES}
     if not config.output.incidents:
         frames["incidents"] = pd.DataFrame()
-    return Results(pd.DataFrame(rows), **frames, config=config)
+    return Results(runs_frame(rows), **frames, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,8 @@ def format_table(table: pd.DataFrame, width: int = WIDTH) -> str:
     legend = ""
     if max(map(len, short.values())) <= LABEL_WIDTH:
         table = table.set_axis([short[n] for n in names])
+        if any(short[n] != n for n in names):
+            legend = "\n".join(f"  {short[n]}: {n}" for n in names)
     else:
         short = [f"V{i + 1}" for i in range(len(names))]
         legend = "\n".join(f"  {s}: {n}" for s, n in zip(short, names, strict=True))
@@ -89,4 +92,7 @@ def format_table(table: pd.DataFrame, width: int = WIDTH) -> str:
         used += w
     blocks.append(current)
     text = "\n\n".join(t[b].to_string() for b in blocks)
-    return f"{text}\n\nVariants:\n{legend}" if legend else text
+    if not legend:
+        return text
+    wrapped = [textwrap.fill(ln, width, subsequent_indent=" " * 6) for ln in legend.splitlines()]
+    return text + "\n\nVariants:\n" + "\n".join(wrapped)

@@ -400,6 +400,18 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def runs_frame(rows: list[dict]) -> pd.DataFrame:
+    """The runs table from summary rows, with one schema in every job.
+
+    ``phase*_day`` columns are float (NaN when never reached) even when every
+    run reached the phase, so parts of different jobs always concatenate.
+    """
+    runs = pd.DataFrame(rows)
+    days = [c for c in runs if c.endswith("_day")]
+    runs[days] = runs[days].astype("float64")
+    return runs
+
+
 def run_replications(
     config: Config,
     out_dir: Path,
@@ -446,9 +458,7 @@ def _run_locked(
             rows += chunk_rows
             if progress:
                 progress(len(rows), len(seeds))
-        runs = pd.DataFrame(rows)
-        days = [c for c in runs if c.endswith("_day")]  # NaN when never reached: one type always
-        runs[days] = runs[days].astype("float64")
+        runs = runs_frame(rows)
         runs.to_parquet(staging / "runs.parquet", index=False)
         for name in ("runs", *PART_TABLES):  # earlier results go, whatever their layout
             remove(out_dir / f"{name}.parquet")

@@ -111,13 +111,7 @@ def test_run_refuses_bad_input_before_writing_anything(tmp_path):
     "workers",
     [
         1,
-        pytest.param(
-            2,
-            marks=pytest.mark.xfail(
-                reason="worker pool re-runs an unguarded __main__ (BrokenProcessPool)",
-                strict=False,
-            ),
-        ),
+        2,
     ],
 )
 def test_run_from_a_plain_script_without_a_main_guard(tmp_path, workers):

@@ -61,7 +61,7 @@ def test_failure_leaves_no_half_written_table(tmp_path, monkeypatch):
     cfg = config("replications=3", "days=50", "workers=1")
     with pytest.raises(RuntimeError):
         run_replications(cfg, tmp_path / "out")
-    assert not list((tmp_path / "out").iterdir())
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".lock"]  # no table, no staging
 
 
 def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
@@ -75,20 +75,24 @@ def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
         assert max(sizes) <= MAX_CHUNK and sizes[-1] == 1
 
 
-def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp_path):
+def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp_path, monkeypatch):
+    import types
+
     import sim.runner as runner
 
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".staging").write_text("not a directory: workers cannot write their parts")
+    monkeypatch.setattr(runner.uuid, "uuid4", lambda: types.SimpleNamespace(hex="deadbeef"))
+    staging = out / ".staging-deadbeef"
+    staging.write_text("not a directory: workers cannot write their parts")
     cfg = config("replications=4", "days=30", "workers=2")
     runner.keep_pool(True)
     try:
         with pytest.raises(OSError):
             run_replications(cfg, out)
         assert runner._pool is None
-        assert sorted(p.name for p in out.iterdir()) == [".staging"]  # no table was written
-        (out / ".staging").unlink()
+        assert sorted(p.name for p in out.iterdir()) == [".lock", staging.name]  # no table
+        staging.unlink()
         assert len(run_replications(cfg, out)) == 4
         kept = runner._pool
         assert kept is not None  # kept for the next call of the sweep

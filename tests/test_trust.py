@@ -292,7 +292,11 @@ def test_summary_tables_fit_100_columns_with_a_legend():
     )
     text = format_table(summary_table(runs))
     assert max(map(len, text.splitlines())) <= 100
-    assert "V1: " + names[0] in text and "e+" not in text
+    assert "  0: " + names[0] in text and "e+" not in text  # short label, legend to overrides
+    long = summary_table(
+        runs.assign(scenario=runs["scenario"] + " geography=tr_sy" + runs["scenario"])
+    )
+    assert "V1: " in format_table(long) and max(map(len, format_table(long).splitlines())) <= 100
 
 
 def test_jobs_sort_in_grid_order():
