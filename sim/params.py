@@ -582,7 +582,7 @@ def validate(params: ModelParams) -> ModelParams:
 
 
 def _check_joint(params: ModelParams) -> None:
-    """Settings each allowed alone but impossible together (or unstable together)."""
+    """Settings each allowed alone but impossible together."""
     sides = params.geography.side_names
     if len(sides) != 2 or len(set(sides)) != 2:
         raise ConfigError(f"geography.side_names={sides}: needs 2 distinct names, one per side")
@@ -591,19 +591,6 @@ def _check_joint(params: ModelParams) -> None:
         if not getattr(getattr(params, group), name):
             raise ConfigError(f"{key}=[]: needs at least one entry (one per group or network)")
     g = params.governments
-    fastest = g.tension_decay * (1 + g.dialogue_decay_gain)
-    if fastest > 1:
-        raise ConfigError(
-            f"governments.tension_decay={g.tension_decay} with "
-            f"governments.dialogue_decay_gain={g.dialogue_decay_gain}: tension would overshoot "
-            "its floor; allowed tension_decay * (1 + dialogue_decay_gain) <= 1"
-        )
-    gains = g.trust_gain_dialogue + g.trust_gain_cultural + g.trust_gain_economic
-    if gains + g.trust_erosion > 1:
-        raise ConfigError(
-            f"governments.trust_gain_*={gains:g} plus governments.trust_erosion="
-            f"{g.trust_erosion}: trust would overshoot; allowed a sum <= 1"
-        )
     for floor, start in (("trust_floor", "initial_trust"), ("tension_floor", "initial_tension")):
         if getattr(g, floor) > getattr(g, start):
             raise ConfigError(
