@@ -590,18 +590,18 @@ def _check_joint(params: ModelParams) -> None:
         group, name = key.split(".")
         if not getattr(getattr(params, group), name):
             raise ConfigError(f"{key}=[]: needs at least one entry (one per group or network)")
-    g = params.governments
-    for floor, start in (("trust_floor", "initial_trust"), ("tension_floor", "initial_tension")):
-        if getattr(g, floor) > getattr(g, start):
-            raise ConfigError(
-                f"governments.{floor}={getattr(g, floor)}: above governments.{start}="
-                f"{getattr(g, start)}; allowed a floor at most the initial value"
-            )
 
 
 def warnings_for(config: Config) -> list[str]:
     """One line per setting that is allowed but cannot act within the horizon."""
     days, ph, out = config.days, config.phases, []
+    g = config.governments
+    for floor, start in (("trust_floor", "initial_trust"), ("tension_floor", "initial_tension")):
+        if getattr(g, floor) > getattr(g, start):
+            out.append(
+                f"governments.{floor}={getattr(g, floor)} is above governments.{start}="
+                f"{getattr(g, start)}: it starts below its floor"
+            )
     if ph.mode != "none" and ph.agreement_day >= days:
         out.append(
             f"phases.agreement_day={ph.agreement_day} is not before days={days}: no run "
