@@ -208,3 +208,10 @@ def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path)
     ray.shutdown()
     pd.testing.assert_frame_equal(tables["one"], tables["two"])
     pd.testing.assert_frame_equal(tables["one"], tables["ray"])
+
+
+@pytest.mark.parametrize("name", ["sensitivity_baseline", "roadmap_failure"])
+def test_named_explorations_are_valid(name):
+    from sim.explore import check
+
+    check([f"+exploration={name}"])

@@ -22,7 +22,7 @@ from sim.runner import replication_seeds
 FACTORS = {
     "patrol.sweep_rate": [0.2, 1.0],
     "armed_groups.attempt_rate": [0.06, 0.24],
-    "governments.misattribution": [0.2, 0.9],
+    "governments.blame": [0.2, 0.9],
 }
 SEED = 0
 
