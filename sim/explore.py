@@ -42,7 +42,14 @@ from sim.designs import DESIGNS, Factor, factors, sample
 from sim.explore_analysis import analyse
 from sim.overrides import configure
 from sim.params import ConfigError, bounded, choice
-from sim.runner import config_id, model_params, replication_seeds, simulate, worker_pool
+from sim.runner import (
+    config_id,
+    model_params,
+    replication_seeds,
+    shutdown_pool,
+    simulate,
+    worker_pool,
+)
 
 log = logging.getLogger(__name__)
 BACKENDS = ("processes", "ray")
@@ -179,12 +186,15 @@ def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> Non
     if len(todo) < len(tasks):
         log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
     progress = Progress(len(tasks), len(tasks) - len(todo))
-    for index, rows in _backend(cfg, todo):
-        frame = pd.DataFrame(rows).assign(design_id=ident, version=__version__)
-        tmp = parts / f".part-{index:05d}.tmp"
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, parts / f"part-{index:05d}.parquet")
-        progress.advance()
+    try:
+        for index, rows in _backend(cfg, todo):
+            frame = pd.DataFrame(rows).assign(design_id=ident, version=__version__)
+            tmp = parts / f".part-{index:05d}.tmp"
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, parts / f"part-{index:05d}.parquet")
+            progress.advance()
+    finally:
+        shutdown_pool()  # no idle worker processes outlive the design
 
 
 def _backend(cfg: ExploreConfig, tasks: list[Task]):
