@@ -90,11 +90,21 @@ class Search:
         np.multiply(self.units[self.row], ue, out=self.national)
         np.multiply(self.joint_units[self.row], ue, out=self.joint)
 
-    def moved(self, side: int, rows: slice) -> None:
-        """Units of ``side`` changed where they patrol on plan ``rows``: recount them there."""
-        national, joint = self.model.governments[side].patrols.counts(rows)
-        self.units[rows, side] = national
-        self.joint_units[rows, side] = joint
+    def moved(
+        self, side: int, rows: slice, sent: list[int], before: list[list[int]], to: int
+    ) -> None:
+        """Units ``sent`` of ``side`` patrol ``to`` instead of where they were
+        (``before``, per plan row): move them in the counts of those rows.
+
+        Only the moved units are recounted (whole counts in floats stay exact),
+        not every unit of the rows.
+        """
+        joint = self.model.governments[side].patrols.joint.tolist()
+        for r, where in zip(range(rows.start, rows.stop), before, strict=True):
+            for i, sector in zip(sent, where, strict=True):
+                counts = self.joint_units if joint[i] else self.units
+                counts[r, side, sector] -= 1.0
+                counts[r, side, to] += 1.0
         self._effort(rows)
         if rows.start <= self.row < rows.stop:
             self.new_day(self.row + self.start)
@@ -106,8 +116,9 @@ class Search:
         sent = force.dispatch(self.model.day, sector, reach, days, units)
         if sent is None:
             return 0
-        self.moved(side, sent[0])
-        return sent[1]
+        rows, units_sent, before = sent
+        self.moved(side, rows, units_sent, before, sector)
+        return len(units_sent)
 
     def attempt(
         self, side: int, sector: int, alert_u: float, detect_u: float

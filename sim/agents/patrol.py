@@ -93,9 +93,9 @@ class PatrolForce:
         self.busy = np.zeros(self.where.shape, dtype=bool)
         self.start = self.model.steps  # the next day to run
 
-    def counts(self, rows: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-        """Units patrolling each sector on plan ``rows``: (national, joint), (days, n)."""
-        where = self.where[rows]
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Units patrolling each sector on each day of the plan: (national, joint), (days, n)."""
+        where = self.where
         days, n = where.shape[0], self.n
         cell = np.arange(days)[:, None] * n + where
         if not self._any_joint:
@@ -111,25 +111,30 @@ class PatrolForce:
 
     def dispatch(
         self, day: int, sector: int, reach: int, days: int, units: int
-    ) -> tuple[slice, int] | None:
+    ) -> tuple[slice, list[int], list[list[int]]] | None:
         """Send up to ``units`` nearest free units within ``reach`` sectors (not already
         there) to ``sector`` for ``days`` days.
 
-        Returns ``(plan rows they are away, how many went)``, or None if no unit
-        is free within reach. Sent units are busy meanwhile, so they answer
-        nothing else.
+        Returns ``(plan rows they are away, the units sent, where each would have
+        been on each of those rows)``, or None if no unit is free within reach.
+        Sent units are busy meanwhile, so they answer nothing else. Python lists,
+        not numpy: an alert or a tip looks at one row of a few dozen units.
         """
         d = self.row(day)
-        distance = np.abs(self.where[d] - sector)
-        distance[self.busy[d] | (distance == 0)] = reach + 1
-        nearest = np.argsort(distance, kind="stable")[:units]
-        sent = nearest[distance[nearest] <= reach]
-        if len(sent) == 0:
+        busy = self.busy[d].tolist()
+        free = [
+            (abs(s - sector), i)
+            for i, s in enumerate(self.where[d].tolist())
+            if not busy[i] and 0 < abs(s - sector) <= reach
+        ]
+        if not free:
             return None
+        sent = [i for _, i in sorted(free)[:units]]  # nearest first, ties to the lower index
         stop = min(d + days, len(self.where))
+        before = self.where[d:stop, sent].tolist()
         self.where[d:stop, sent] = sector
         self.busy[d:stop, sent] = True
-        return slice(d, stop), len(sent)
+        return slice(d, stop), sent, before
 
 
 class JointPosts:
