@@ -31,6 +31,20 @@ class DroneFleet:
         self.p = model.params.drones
         self.stream = model.spawn_rng()
         self.size = 0
+        self._layouts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _sortie_layout(self, days: int) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets of a sortie's sectors from its centre, ``(coverage, 1)``, and the plan
+        row of each flown sector, ``(coverage * days * size,)``: the same for every
+        plan of a fleet of this size, so built once per size."""
+        key = (days, self.size)
+        if key not in self._layouts:
+            cover = self.p.coverage_sectors
+            half = cover // 2
+            span = np.arange(-half, cover - half)[:, None]
+            row = np.tile(np.repeat(np.arange(days), self.size), cover)
+            self._layouts[key] = (span, row)
+        return self._layouts[key]
 
     def plan(self) -> np.ndarray | None:
         """Effort flown over each sector of its side on each day of the plan, ``(days, n)``
@@ -43,9 +57,8 @@ class DroneFleet:
         picture = model.governments[self.side].picture
         share = (1 - p.threat_focus) / n + p.threat_focus * picture
         centre = pick(share, self.stream.random(days * self.size))
-        half = p.coverage_sectors // 2
-        sector = (centre[None, :] + np.arange(-half, p.coverage_sectors - half)[:, None]).ravel()
-        row = np.tile(np.repeat(np.arange(days), self.size), p.coverage_sectors)
+        span, row = self._sortie_layout(days)
+        sector = (centre[None, :] + span).ravel()
         inside = (sector >= 0) & (sector < n)
         cells = row[inside] * n + sector[inside]
         flown = np.bincount(cells, minlength=days * n).reshape(days, n)
