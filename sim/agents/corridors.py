@@ -42,12 +42,14 @@ class Corridors:
         """The programme ramped: open sites and fill safe zones to today's level."""
         n, reach = self.model.border.n, self.p.reach_sectors
         level = self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
-        self.open = sorted(self.order[: round(len(self.order) * level)])
-        self.nearest = [-1] * n
-        for s in range(n):
-            near = [c for c in self.open if abs(c - s) <= reach]
-            if near:
-                self.nearest[s] = min(near, key=lambda c: (abs(c - s), c))
+        open_now = sorted(self.order[: round(len(self.order) * level)])
+        if open_now != self.open:  # who uses which corridor changes only when sites open
+            self.open = open_now
+            self.nearest = [-1] * n
+            for s in range(n):
+                near = [c for c in self.open if abs(c - s) <= reach]
+                if near:
+                    self.nearest[s] = min(near, key=lambda c: (abs(c - s), c))
         self.sheltered[:] = 0.0
         for c in self.open:
             zone = slice(max(0, c - reach), c + reach + 1)
