@@ -43,9 +43,13 @@ if TYPE_CHECKING:
 
 
 def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF)."""
-    cdf = np.cumsum(p)
-    return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(p) - 1)
+    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF).
+
+    Array methods, not the ``np.cumsum``/``np.searchsorted`` functions: on the
+    few dozen weights of a daily draw their Python wrappers cost more than the work.
+    """
+    cdf = p.cumsum()
+    return np.minimum(cdf.searchsorted(u * cdf[-1], side="right"), len(p) - 1)
 
 
 class Communities:
@@ -79,8 +83,12 @@ class Communities:
         self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
 
     def mean_hardship(self) -> float:
-        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower)."""
-        return float(self.hardship.sum()) / self.hardship.size
+        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower).
+
+        ``np.add.reduce`` is what ``ndarray.sum`` calls, without its Python wrapper
+        (as in the other daily sums).
+        """
+        return float(np.add.reduce(self.hardship, axis=None)) / self.hardship.size
 
     def refresh(self, changed: tuple[int, ...]) -> None:
         """Corridors open and projects are built as their measures ramp."""
@@ -117,7 +125,7 @@ class Communities:
         pressure = self.pressure.reshape(self.hardship.shape)  # a view: written in place
         np.square(self.hardship, out=pressure)
         pressure *= self.weight
-        total = self.stream.poisson(c.crossing_rate * self.pressure.sum())
+        total = self.stream.poisson(c.crossing_rate * np.add.reduce(self.pressure))
         if total == 0:
             return
         cell_u, tip_u, detect_u = self.stream.random((3, total))

@@ -188,7 +188,7 @@ class RoadmapModel(mesa.Model):
     def on_interdiction(self, side: int, sector: int) -> None:
         """Both states see an interdiction; a joint one builds trust."""
         self.governments[side].observe(sector)
-        joint = self.space.layer("joint_effort")[:, sector].sum()
+        joint = np.add.reduce(self.space.layer("joint_effort")[:, sector])
         if joint > 0:
             gain = self.params.governments.trust_gain_joint_success
             for gov in self.governments:

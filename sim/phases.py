@@ -54,7 +54,8 @@ class PhaseMachine:
         start = max(0, day - self.p.window_days)
         if day == start:
             return 0.0
-        return float(self.border_per_day[start:day].sum()) * DAYS_PER_MONTH / (day - start)
+        window = np.add.reduce(self.border_per_day[start:day])  # ndarray.sum, minus its wrapper
+        return float(window) * DAYS_PER_MONTH / (day - start)
 
     def update(self, day: int, trust: float) -> bool:
         """Start-of-day check; returns True when the roadmap advanced today."""

@@ -80,7 +80,7 @@ class Search:
     def _effort(self, rows: slice) -> None:
         p, units = self.p, self.units[rows]
         total = units + p.other_side_share * units[:, ::-1]
-        total += self.quality * self.joint_units[rows].sum(axis=1, keepdims=True)
+        total += self.quality * np.add.reduce(self.joint_units[rows], axis=1, keepdims=True)
         self.effort[rows] = self.terrain * (p.unit_effort * total + self.flown[rows])
 
     def new_day(self, day: int) -> None:

@@ -28,11 +28,11 @@ def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
     units left go to the sectors with the largest remainders (ties to the
     lower index), so the split is deterministic.
     """
-    totals = np.array(totals)
-    exact = totals[:, None] * share / share.sum()
+    totals = np.array(totals)  # (array methods and ufuncs: cheaper than np.* wrappers here)
+    exact = totals[:, None] * share / np.add.reduce(share)
     counts = np.floor(exact).astype(np.int64)
-    rest = totals - counts.sum(axis=1)
-    order = np.argsort(counts - exact, axis=1, kind="stable")
+    rest = totals - np.add.reduce(counts, axis=1)
+    order = (counts - exact).argsort(axis=1, kind="stable")
     rank = order.argsort(axis=1)  # each sector's place in its row's order
     return counts + (rank < rest[:, None])
 
@@ -161,7 +161,7 @@ class Government(Agent):
         Posts are the national posts of sectors ``0..n-1``, then the joint posts.
         """
         change = wanted - self._held
-        posts = np.flatnonzero(change).tolist()
+        posts = change.nonzero()[0].tolist()
         if not posts:
             return
         self._held = wanted
