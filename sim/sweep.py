@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,11 +207,11 @@ def _result_dirs(roots: list[Path]) -> list[Path]:
 def swept_columns(overrides: pd.Series) -> pd.DataFrame:
     """One column per overridden key, numeric where the values are numbers."""
     parsed = [
-        {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in str(text).split() if "=" in o)}
-        for text in overrides
+        {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in shlex.split(text) if "=" in o)}
+        for text in overrides.astype(str)
     ]
     frame = pd.DataFrame(parsed, index=overrides.index)
-    drop = [c for c in frame.columns if c in IGNORED_OVERRIDES or c == "scenario"]
+    drop = [c for c in frame.columns if c.split(".")[0] in IGNORED_OVERRIDES or c == "scenario"]
     frame = frame.drop(columns=drop)
     for col in frame.columns:
         frame[col] = _maybe_numeric(frame[col])

@@ -271,3 +271,15 @@ def test_compare_a_sweep_with_a_single_run_as_in_the_readme(basic_sweep, tmp_pat
     runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
     assert runs.groupby("variant")["config_id"].nunique().max() == 1  # never pooled
     assert runs["variant"].nunique() == 3
+
+
+def test_swept_columns_read_quoted_values_and_ignore_run_settings():
+    from sim.sweep import swept_columns
+
+    quoted = ' compare.baseline="all_at_once ablation=none"'
+    overrides = pd.Series(
+        [f"+ablation=none scenario=all_at_once{quoted}", f"+ablation=without_hotline{quoted}"]
+    )
+    frame = swept_columns(overrides)
+    assert frame.columns.tolist() == ["ablation"]
+    assert frame["ablation"].tolist() == ["none", "without_hotline"]
