@@ -38,7 +38,8 @@ def mean_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[flo
     if len(x) < 2:
         return m, np.nan, np.nan
     low, high = np.quantile(_boot_means(x, seed), [(1 - level) / 2, (1 + level) / 2])
-    return m, float(low), float(high)
+    # equal values give bootstrap means a rounding error away from the mean: keep it inside
+    return m, min(float(low), m), max(float(high), m)
 
 
 def band(
@@ -50,7 +51,7 @@ def band(
     if x.shape[0] < 2:
         return m, m, m
     low, high = np.quantile(_boot_means(x, seed), [(1 - level) / 2, (1 + level) / 2], axis=0)
-    return m, low, high
+    return m, np.minimum(low, m), np.maximum(high, m)
 
 
 def format_p(p: float) -> str:

@@ -96,3 +96,13 @@ def test_heatmap_axes_are_the_swept_parameters():
     ax = heatmap_figure(runs, "measures.joint_patrols.intensity", "b", "m").axes[0]
     assert ax.get_xlabel() == "Joint patrols: intensity"
     assert ax.images[0].get_array().shape == (2, 2)
+
+
+def test_interval_of_equal_values_holds_the_mean_and_outcomes_draw():
+    from sim.stats import mean_ci
+
+    values = np.full(30, 1 / 3)  # bootstrap means round a hair away from the mean
+    m, low, high = mean_ci(values)
+    assert low <= m <= high
+    runs = pd.DataFrame({"scenario": ["a"] * 30, "relapses": values, "final_trust": values})
+    assert outcomes_figure(runs).axes
