@@ -9,15 +9,18 @@ naming the bad key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from hydra.errors import ConfigCompositionException, MissingConfigException
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.calibrate_params import CalibrateSettings
 from sim.params import Config, ConfigError, GeographyParams, validate
 
 
@@ -35,6 +38,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="geography", name="base_geography", node=GeographyParams)
+    cs.store(name="base_calibrate", node=CalibrateSettings)
 
 
 def to_config(cfg: DictConfig) -> Config:
@@ -54,15 +58,32 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     Overrides of Hydra's own settings (``hydra.*``, ``hydra/...``) are ignored.
     Raises ConfigError with one line naming the bad override and what is allowed.
     """
+    return to_config(compose_checked("config", overrides))
+
+
+def compose_checked(name: str, overrides: Sequence[str] = ()) -> DictConfig:
+    """Compose the primary config ``name`` of ``conf/``, or raise a one-line ConfigError.
+
+    Overrides of Hydra's own settings are ignored. Works inside a running Hydra
+    app too (then with the app's compose context).
+    """
     own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+    with _compose_context():
         try:
-            cfg = compose("config", overrides=own)
+            return compose(name, overrides=own)
         except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
             raise ConfigError(explain(e)) from None
-        except ValueError as e:  # malformed override syntax
+        except (ValueError, OverrideParseException) as e:  # malformed override syntax
             raise ConfigError(_first_line(e)) from None
-    return to_config(cfg)
+
+
+@contextmanager
+def _compose_context() -> Iterator[None]:
+    if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose with its search path
+        yield
+        return
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        yield
 
 
 def _first_line(error: BaseException) -> str:

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.incidents import TYPE_LABELS
+
 PHASE_MODES = ("gated", "scheduled", "none")
 START_PATTERN = re.compile(r"^(phase[123]|\d+)$")
 MIN_SUMMARY_DAYS = 30
@@ -95,6 +97,10 @@ class ProvinceParams:
     population_a: float = bounded(100.0, 0.0, 1e5)
     population_b: float = bounded(100.0, 0.0, 1e5)
     gates: list[str] = field(default_factory=list)
+    governorates: list[str] = field(default_factory=list)
+    """Administrative units opposite the province on side B, west to east, as an event
+    dataset names them (GED's ``adm_1``); its sectors are split equally among them
+    in that order. Empty: the province's own name."""
 
 
 @dataclass
@@ -454,6 +460,42 @@ class ProjectParams:
 
 
 @dataclass
+class ObservationParams:
+    """What an event dataset such as UCDP GED would record of the model's incidents.
+
+    An incident is ``recorded`` when its type is one of ``types``, it left at
+    least ``min_deaths`` dead (victims and militants alike, as GED counts them)
+    and it happened on one of ``sides`` (the source's coverage: the shipped GED
+    extract holds Syria-side events only). ``ged_types`` are the GED
+    ``type_of_violence`` codes those incidents correspond to (1 state-based,
+    3 one-sided); a calibration compares recorded incidents with data events of
+    these codes only, since the model has no fighting between non-state groups
+    (code 2).
+    """
+
+    types: list[str] = field(default_factory=lambda: ["attack", "interdiction", "clash"])
+    min_deaths: int = bounded(1, 1, 1000000)
+    sides: list[int] = bounded([0, 1], 0, 1)
+    ged_types: list[int] = bounded([1, 3], 1, 3)
+
+
+@dataclass
+class CalibrationParams:
+    """Where each replication's parameters come from.
+
+    ``none``: the config's values. Otherwise replication ``i`` draws one particle
+    of the posterior table ``posterior`` (a path; a bare file name is looked up
+    in the package's ``data/``) by its weight, the same particle in every
+    scenario, and runs with that particle's parameter values. ``geography``
+    names the geography the posterior was fitted for (empty: any).
+    """
+
+    name: str = "none"
+    posterior: str = ""
+    geography: str = ""
+
+
+@dataclass
 class OutputParams:
     """What a run writes besides the tables."""
 
@@ -497,6 +539,7 @@ class ModelParams:
     hotline: HotlineParams = field(default_factory=HotlineParams)
     corridors: CorridorParams = field(default_factory=CorridorParams)
     projects: ProjectParams = field(default_factory=ProjectParams)
+    observation: ObservationParams = field(default_factory=ObservationParams)
 
 
 @dataclass
@@ -511,6 +554,7 @@ class Config(ModelParams):
     workers: int = bounded(2, 1, 1024)
     output: OutputParams = field(default_factory=OutputParams)
     compare: CompareParams = field(default_factory=CompareParams)
+    calibration: CalibrationParams = field(default_factory=CalibrationParams)
 
 
 def _check_value(key: str, value: Any, meta: Any) -> None:
@@ -552,6 +596,11 @@ def _walk(obj: Any, prefix: str) -> None:
             _check_value(key, value, f.metadata)
 
 
+def check_ranges(obj: Any) -> None:
+    """Check every declared range and choice in a tree of dataclasses; ConfigError names the key."""
+    _walk(obj, "")
+
+
 def validate(params: ModelParams) -> ModelParams:
     """Check every range and the cross-field rules; raise ConfigError naming the key."""
     _walk(params, "")
@@ -563,6 +612,7 @@ def validate(params: ModelParams) -> ModelParams:
             f"armed_groups.spoilers={groups.spoilers}: needs one entry per group "
             f"({len(groups.home_sides)} in armed_groups.home_sides)"
         )
+    _check_observation(params.observation)
     ph = params.phases
     for key in ("schedule_days", "min_days", "max_incidents_per_month", "min_trust"):
         if len(getattr(ph, key)) != 2:
@@ -578,6 +628,8 @@ def validate(params: ModelParams) -> ModelParams:
             f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"
         )
     _check_joint(params)
+    if isinstance(params, Config):
+        _check_calibration(params)
     return params
 
 
@@ -630,3 +682,23 @@ def warnings_for(config: Config) -> list[str]:
     if days < MIN_SUMMARY_DAYS:
         out.append(f"days={days}: shorter than a month; monthly outcomes are empty (NaN)")
     return out
+
+
+def _check_observation(obs: ObservationParams) -> None:
+    unknown = [t for t in obs.types if t not in TYPE_LABELS]
+    if unknown:
+        raise ConfigError(
+            f"observation.types={obs.types}: no incident type {unknown[0]}; "
+            f"allowed: {', '.join(TYPE_LABELS)}"
+        )
+
+
+def _check_calibration(config: Config) -> None:
+    cal = config.calibration
+    if cal.name != "none" and not cal.posterior:
+        raise ConfigError(f"calibration.posterior: needed for calibration={cal.name}")
+    if cal.name != "none" and cal.geography and cal.geography != config.geography.name:
+        raise ConfigError(
+            f"calibration={cal.name}: fitted for geography={cal.geography}, "
+            f"not geography={config.geography.name}"
+        )

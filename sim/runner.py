@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
+from sim.calibration import Draw, replication_draws
 from sim.model import RoadmapModel
 from sim.params import Config, ModelParams
 from sim.tables import RunTables, collect
@@ -150,6 +151,7 @@ class Chunk:
     first: int
     seeds: tuple[int, ...]
     params: ModelParams
+    draws: tuple[Draw, ...]
     days: int
     ids: dict
     staging: Path
@@ -164,9 +166,10 @@ def run_chunk(chunk: Chunk) -> list[dict]:
     }
     rows = []
     try:
-        for rep, seed in enumerate(chunk.seeds, start=chunk.first):
-            tables = simulate(chunk.params, chunk.days, seed)
+        for rep, (seed, draw) in enumerate(zip(chunk.seeds, chunk.draws, strict=True), chunk.first):
+            tables = simulate(draw.apply(chunk.params), chunk.days, seed)
             ids = {"scenario": chunk.ids["scenario"], "replication": rep, "seed": seed}
+            ids["draw"] = draw.id
             ids |= {k: chunk.ids[k] for k in ("config_id", "version", "overrides")}
             rows.append({**ids, **tables.summary})
             for name, writer in writers.items():
@@ -420,7 +423,8 @@ def run_replications(
 ) -> pd.DataFrame:
     """Run every replication of ``config`` and write the tables into ``out_dir``.
 
-    Every row of every table names its scenario, replication, seed, config
+    Every row of every table names its scenario, replication, seed, parameter
+    draw (``-1``: the config's own values; see :mod:`sim.calibration`), config
     hash, package version and the overrides that made it. Returns the runs
     table (one row per replication). Holds the directory's lock (:func:`locked`)
     throughout; raises :class:`Busy` if another run holds it.
@@ -448,8 +452,19 @@ def _run_locked(
     }
     tables = tuple(t for t in PART_TABLES if t != "incidents" or config.output.incidents)
     params = model_params(config)
+    draws = replication_draws(config, seeds)
     chunks = [
-        Chunk(i, r.start, tuple(seeds[r.start : r.stop]), params, config.days, ids, staging, tables)
+        Chunk(
+            i,
+            r.start,
+            tuple(seeds[r.start : r.stop]),
+            params,
+            tuple(draws[r.start : r.stop]),
+            config.days,
+            ids,
+            staging,
+            tables,
+        )
         for i, r in enumerate(chunks_of(len(seeds), config.workers))
     ]
     rows: list[dict] = []

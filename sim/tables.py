@@ -22,6 +22,7 @@ from sim.incidents import (
 )
 from sim.measures import MEASURE_NAMES
 from sim.model import DailySeries, RoadmapModel
+from sim.observation import incident_deaths, recorded, sector_governorates
 
 END_WINDOW_DAYS = 180
 """The summary's "final" incident rate is measured over the last 180 days."""
@@ -76,6 +77,7 @@ def collect(model: RoadmapModel) -> RunTables:
     hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
+    seen = recorded(types, incident_deaths(cols), cols["side"], model.params.observation)
 
     state_values, levels = model.series.arrays()
     state = dict(zip(DailySeries.STATE, state_values.T, strict=True))
@@ -89,6 +91,7 @@ def collect(model: RoadmapModel) -> RunTables:
         **{t.label: counts[:, t] for t in IncidentType},
         "casualties": casualties.astype(np.int64),
         "militant_losses": losses.astype(np.int64),
+        "recorded_events": np.bincount(day[seen], minlength=days),
         "detection_rate": rate,
         "trust": 0.5 * (state["trust_a"] + state["trust_b"]),
         "tension": 0.5 * (state["tension_a"] + state["tension_b"]),
@@ -111,6 +114,10 @@ def collect(model: RoadmapModel) -> RunTables:
             "effort": cols["effort"],
             "via_gate": cols["via_gate"],
             "border_incident": IS_BORDER_INCIDENT[types],
+            "governorate": pa.array(
+                sector_governorates(model.params.geography, border_info), pa.string()
+            ).take(cols["sector"]),
+            "recorded": seen,
         }
     )
     moves = model.phases.transitions
@@ -150,6 +157,7 @@ def summarise(
         "relapses": model.phases.relapses,
         "casualties": int(series["casualties"].sum()),
         "militant_losses": int(series["militant_losses"].sum()),
+        "recorded_events_per_month": float(series["recorded_events"].sum() / days * DAYS_PER_MONTH),
         "arms_delivered": float(series["arms_delivered"].sum()),
         "final_fighters": float(series["fighters"][-1]),
         "mediator_interventions": model.mediator.interventions if model.mediator else 0,

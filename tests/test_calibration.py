@@ -1,0 +1,251 @@
+"""Calibration: priors, identical-twin recovery, resuming, Dask, bad settings, calibrated runs."""
+
+import contextlib
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.calibrate import Problem, calibrate
+from sim.calibrate_params import CalibrateSettings, PriorParams
+from sim.calibration import Simulator, apply_parameters, check_prior, replication_draws
+from sim.calibration_plots import weighted_quantiles
+from sim.config import config_dir
+from sim.eventstats import event_statistics
+from sim.params import ConfigError
+from sim.runner import model_params, replication_seeds, run_replications, simulate
+from tests.conftest import config
+
+UNITS = [
+    "Latakia Governorate",
+    "Idlib Governorate",
+    "Aleppo Governorate",
+    "Ar Raqqah Governorate",
+    "Al Hasakah Governorate",
+]
+PRIORS = [
+    PriorParams("armed_groups.attempt_rate", 0.02, 0.5, "test: a narrow box"),
+    PriorParams("incidents.casualty_tail", 1.05, 4.0, "test: a narrow box"),
+]
+
+
+def twin_problem(truth, days=365, **settings):
+    """Observed data simulated by the model itself at known parameter values."""
+    s = CalibrateSettings(
+        days=days,
+        model=["scenario=baseline", "geography=tr_sy"],
+        units=UNITS,
+        parameters=PRIORS,
+        **({"sampler": "single", "workers": 1, "ppc_draws": 4, "seed": 3} | settings),
+    )
+    model = config(*s.model)
+    simulator = Simulator(model_params(model), days, UNITS, s.tail_min)
+    observed = simulator.events(truth, seed=99)
+    return Problem(s, model, observed, event_statistics(observed, UNITS, s.tail_min))
+
+
+def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(truth, days=300, population=30, generations=3, min_acceptance=0.0)
+    receipt = calibrate(problem, tmp_path)
+    posterior = pd.read_parquet(tmp_path / "posterior.parquet")
+    final = posterior[posterior["generation"] == receipt["generations"] - 1]
+    assert receipt["generations"] == 3 and len(final) == 30
+    for prior in PRIORS:
+        lo, hi = weighted_quantiles(final[prior.name], final["weight"], [0.05, 0.95])
+        assert lo <= truth[prior.name] <= hi, prior.name
+        assert hi - lo < 0.6 * (prior.high - prior.low), prior.name  # it learned something
+    for name in ("posterior_marginals", "ppc_monthly", "ppc_statistics"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 20_000
+    ppc = pd.read_parquet(tmp_path / "ppc_statistics.parquet")
+    assert set(ppc["statistic"]) == set(problem.statistics)
+
+
+def test_dask_sampler_on_a_local_cluster_of_two_workers(tmp_path):
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(
+        truth, days=120, population=6, generations=2, sampler="dask", workers=2, min_acceptance=0.0
+    )
+    receipt = calibrate(problem, tmp_path)
+    assert receipt["generations"] == 2 and receipt["settings"]["sampler"] == "dask"
+    assert len(pd.read_parquet(tmp_path / "posterior.parquet")) == 12
+
+
+def test_a_prior_lies_in_the_declared_range_and_a_narrower_one_says_why():
+    params = config()
+    check_prior(params, "armed_groups.attempt_rate", 0.0, 1.0, "")  # the declared range
+    check_prior(params, "armed_groups.attempt_rate", 0.1, 0.2, "a reason")
+    for name, low, high, reason, message in [
+        ("armed_groups.attempt_rate", 0.1, 0.2, "", "narrower than the declared range"),
+        ("armed_groups.attempt_rate", 0.0, 1.5, "why", "outside the declared range"),
+        ("armed_groups.nope", 0.0, 1.0, "why", "no such model parameter"),
+        ("armed_groups", 0.0, 1.0, "why", "no such model parameter"),
+        ("armed_groups.attempt_rate", 0.3, 0.3, "why", "is empty"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            check_prior(params, name, low, high, reason)
+
+
+def test_applied_parameters_are_validated_and_whole_numbers_stay_whole():
+    params = apply_parameters(
+        config(), {"patrol.units_per_side": 40.6, "armed_groups.attempt_rate": 0.2}
+    )
+    assert params.patrol.units_per_side == 41 and params.armed_groups.attempt_rate == 0.2
+    with pytest.raises(ConfigError, match="out of range"):
+        apply_parameters(config(), {"armed_groups.attempt_rate": 2.0})
+
+
+def posterior_file(tmp_path):
+    table = pd.DataFrame(
+        {
+            "generation": [0, 1, 1, 1],
+            "particle": [0, 0, 1, 2],
+            "weight": [1.0, 0.2, 0.3, 0.5],
+            "armed_groups.attempt_rate": [0.9, 0.05, 0.2, 0.4],
+            "incidents.casualty_tail": [9.0, 1.5, 2.0, 3.0],
+        }
+    )
+    path = tmp_path / "posterior.parquet"
+    table.to_parquet(path)
+    return path, table
+
+
+def test_calibrated_replications_draw_particles_paired_across_scenarios(tmp_path):
+    path, table = posterior_file(tmp_path)
+    cal = [
+        "calibration=ucdp_tr_sy",
+        f"calibration.posterior={path}",
+        "geography=tr_sy",
+        "days=90",
+        "replications=6",
+        "workers=1",
+        "output.figures=false",
+    ]
+    runs = {}
+    for scenario in ("baseline", "roadmap"):
+        cfg = config(f"scenario={scenario}", *cal)
+        runs[scenario] = run_replications(cfg, tmp_path / scenario)
+        for name in ("timeseries", "incidents", "transitions"):
+            part = pd.read_parquet(
+                tmp_path / scenario / f"{name}.parquet", columns=["replication", "draw"]
+            )
+            mapping = runs[scenario].set_index("replication")["draw"]
+            assert (part["draw"] == part["replication"].map(mapping)).all(), name
+    assert (runs["baseline"]["draw"] == runs["roadmap"]["draw"]).all()
+    assert runs["baseline"]["draw"].isin([0, 1, 2]).all()  # the last generation only
+    assert runs["baseline"]["draw"].nunique() > 1
+    cfg = config("scenario=baseline", *cal)
+    final = table[table["generation"] == 1].set_index("particle")
+    for row in runs["baseline"].itertuples():
+        values = final.loc[row.draw, ["armed_groups.attempt_rate", "incidents.casualty_tail"]]
+        again = simulate(apply_parameters(model_params(cfg), values.to_dict()), cfg.days, row.seed)
+        assert again.summary["border_incidents"] == row.border_incidents
+
+
+def test_fixed_parameters_are_draw_minus_one_and_draws_do_not_depend_on_how_many(tmp_path):
+    path, _ = posterior_file(tmp_path)
+    cfg = config("calibration=ucdp_tr_sy", f"calibration.posterior={path}", "geography=tr_sy")
+    few = [d.id for d in replication_draws(cfg, replication_seeds(cfg.seed, 5))]
+    many = [d.id for d in replication_draws(cfg, replication_seeds(cfg.seed, 50))]
+    assert few == many[:5]
+    assert {d.id for d in replication_draws(config(), replication_seeds(1, 3))} == {-1}
+
+
+def test_calibration_for_another_geography_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="fitted for geography=tr_sy, not geography=stylised"):
+        config("calibration=ucdp_tr_sy")
+
+
+def test_the_calibrated_scenarios_observe_what_the_calibration_observed():
+    settings = yaml.safe_load((config_dir() / "calibrate.yaml").read_text())
+    fitted = config(*settings["model"])
+    runs = config("calibration=ucdp_tr_sy", "geography=tr_sy")
+    assert fitted.observation == runs.observation
+
+
+def calibrate_cli(*args, cwd):
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim.calibrate", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_killed_calibration_resumes_after_its_last_finished_generation(tmp_path):
+    out = tmp_path / "fit"
+    args = ["effort=quick", "sampler=single", "generations=3", "days=200", f"hydra.run.dir={out}"]
+    proc = calibrate_cli(*args, cwd=tmp_path)
+    db = out / "abc.db"
+    deadline = time.time() + 120
+    finished = []
+    while time.time() < deadline and not finished:
+        time.sleep(0.2)
+        if db.exists():
+            with sqlite3.connect(db) as con, contextlib.suppress(sqlite3.OperationalError):
+                finished = con.execute("select t from populations where t >= 0").fetchall()
+    proc.kill()
+    proc.wait()
+    assert finished, "no generation finished in time"
+    with sqlite3.connect(db) as con:
+        first = con.execute("select count(*) from particles").fetchone()[0]
+        done = max(t for (t,) in con.execute("select t from populations"))
+    assert done < 2  # killed before the end
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"resuming after {done + 1} finished generation" in result.stdout
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert sorted(posterior["generation"].unique()) == [0, 1, 2]
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from particles").fetchone()[0] > first
+        assert con.execute("select count(*) from abc_smc").fetchone()[0] == 1  # one run, continued
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("population=1", "population=1: out of range"),
+        ("sampler=gpu", "sampler=gpu: allowed values are local, dask, single"),
+        ("effort=nope", "effort=nope: no such effort"),
+        ("parameters=[{name: armed_groups.nope, low: 0, high: 1}]", "armed_groups.nope: no such"),
+        ("parameters=[{name: armed_groups.attempt_rate, low: 0.1, high: 0.2}]", "give its reason"),
+        ("data=/nonexistent/events.csv", "no such file"),
+        ("days=2000", "the data end on"),
+        ("model=['geography=nope']", "geography=nope: no such geography"),
+        ("model=[geography=nope]", "no viable alternative"),  # unquoted: Hydra's grammar
+    ],
+)
+def test_bad_settings_one_line_exit_2_nothing_written(tmp_path, bad, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", bad],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_statistics_of_model_and_data_are_computed_by_the_same_function():
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(truth, days=120)
+    again = Simulator(model_params(problem.model), 120, UNITS, 6).statistics(truth, seed=99)
+    assert again.keys() == problem.statistics.keys()
+    np.testing.assert_equal(list(again.values()), list(problem.statistics.values()))

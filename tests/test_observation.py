@@ -1,0 +1,71 @@
+"""The observation model: which incidents a GED-like source records, and where."""
+
+import numpy as np
+import pyarrow.compute as pc
+
+from sim.geography import build_border
+from sim.incidents import IncidentType
+from sim.observation import recorded, sector_governorates
+from sim.params import ObservationParams
+from tests.conftest import config, replicate
+
+
+def test_flags_follow_the_documented_rule_type_deaths_and_side():
+    obs = ObservationParams(types=["attack", "clash"], min_deaths=2, sides=[1])
+    types = np.array(
+        [
+            IncidentType.ATTACK,
+            IncidentType.ATTACK,
+            IncidentType.ATTACK,
+            IncidentType.INTERDICTION,
+            IncidentType.CLASH,
+            IncidentType.CEASEFIRE_VIOLATION,
+        ]
+    )
+    deaths = np.array([2, 1, 5, 9, 3, 4])
+    sides = np.array([1, 1, 0, 1, 1, 1])
+    assert recorded(types, deaths, sides, obs).tolist() == [True, False, False, False, True, False]
+
+
+def test_every_recorded_incident_of_a_run_meets_the_rule_and_no_other_does():
+    cfg = config("scenario=baseline", "geography=tr_sy", "days=300", "observation.sides=[1]")
+    tables = replicate(cfg, 2)
+    for t in tables:
+        inc = t.incidents
+        deaths = inc["casualties"] + inc.get("militant_losses", 0)
+        rule = inc["type"].isin(cfg.observation.types) & (deaths >= 1) & (inc["side"] == "Syria")
+        assert (inc["recorded"] == rule).all() and rule.any() and not rule.all()
+        daily = np.bincount(inc.loc[inc["recorded"], "day"], minlength=cfg.days)
+        assert (t.timeseries["recorded_events"].to_numpy() == daily).all()
+        expected = daily.sum() / cfg.days * 30.4375
+        assert np.isclose(t.summary["recorded_events_per_month"], expected)
+
+
+def test_tr_sy_sectors_lie_opposite_the_data_governorates_west_to_east():
+    cfg = config("geography=tr_sy")
+    border = build_border(cfg.geography)
+    names = sector_governorates(cfg.geography, border)
+    assert len(names) == border.n
+    runs = [names[0]] + [b for a, b in zip(names, names[1:], strict=False) if a != b]
+    assert runs == [
+        "Latakia Governorate",
+        "Idlib Governorate",
+        "Aleppo Governorate",
+        "Ar Raqqah Governorate",
+        "Al Hasakah Governorate",
+    ]
+    hatay = [n for n, p in zip(names, border.province, strict=True) if p == 0]
+    assert hatay.count("Latakia Governorate") == len(hatay) // 2  # split equally, in order
+
+
+def test_a_province_without_governorates_stands_for_itself():
+    cfg = config("geography=stylised")
+    border = build_border(cfg.geography)
+    assert set(sector_governorates(cfg.geography, border)) == set(border.province_names)
+
+
+def test_incidents_table_names_each_incident_governorate():
+    cfg = config("scenario=baseline", "geography=tr_sy", "days=120")
+    inc = replicate(cfg, 1)[0].arrow["incidents"]
+    assert pc.all(pc.is_valid(inc["governorate"])).as_py()
+    assert "Al Hasakah Governorate" in set(inc["governorate"].to_pylist())
