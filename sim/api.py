@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import __version__
+from sim.calibration import replication_draws
 from sim.overrides import Overrides, canonical, configure
 from sim.params import Config
 from sim.runner import (
@@ -104,9 +105,11 @@ def _in_memory(config: Config, names: list[str]) -> Results:
         "overrides": " ".join(names),
     }
     rows, parts = [], {t: [] for t in PART_TABLES}
-    for rep, seed in enumerate(replication_seeds(config.seed, config.replications)):
-        tables = simulate(params, config.days, seed)
-        run_ids = {"scenario": ids["scenario"], "replication": rep, "seed": seed} | ids
+    seeds = replication_seeds(config.seed, config.replications)
+    for rep, (seed, draw) in enumerate(zip(seeds, replication_draws(config, seeds), strict=True)):
+        tables = simulate(draw.apply(params), config.days, seed)
+        run_ids = {"scenario": ids["scenario"], "replication": rep, "seed": seed, "draw": draw.id}
+        run_ids |= ids
         rows.append({**run_ids, **tables.summary})
         for name in PART_TABLES:
             parts[name].append(with_ids(tables.arrow[name], run_ids))

@@ -16,6 +16,7 @@ module holds what does not need the ABC library:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,20 +81,14 @@ def check_prior(params: ModelParams, name: str, low: float, high: float, reason:
 
 
 def apply_parameters(params: ModelParams, values: Mapping[str, float]) -> ModelParams:
-    """A copy of ``params`` with each dotted parameter set (whole-number fields rounded)."""
+    """A validated copy of ``params`` with each dotted parameter set (whole-number fields
+    rounded), through the same assignment as the Python API's overrides."""
+    from sim.overrides import assign  # imports Hydra's parser: only where parameters vary
 
-    def replace(obj: Any, parts: list[str], value: float) -> Any:
-        head = parts[0]
-        if len(parts) > 1:
-            return dataclasses.replace(obj, **{head: replace(getattr(obj, head), parts[1:], value)})
-        current = getattr(obj, head)
-        return dataclasses.replace(
-            obj, **{head: type(current)(round(value)) if isinstance(current, int) else float(value)}
-        )
-
+    params = copy.deepcopy(params)
     for name, value in values.items():
-        _field(params, name)
-        params = replace(params, name.split("."), value)
+        obj, f = _field(params, name)
+        assign(params, name, round(value) if isinstance(getattr(obj, f.name), int) else value)
     return validate(params)
 
 

@@ -28,9 +28,9 @@ from hydra.errors import HydraException
 from sim.config import load_config
 from sim.params import Config, ConfigError, ModelParams, validate
 
-GROUPS = ("scenario", "geography", "ablation", "gates")
-"""Config groups that may be chosen by name; the first two are in the defaults list."""
-IN_DEFAULTS = ("scenario", "geography")
+GROUPS = ("scenario", "geography", "calibration", "ablation", "gates")
+"""Config groups that may be chosen by name; the first three are in the defaults list."""
+IN_DEFAULTS = ("scenario", "geography", "calibration")
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 Overrides = Mapping[str, Any] | Iterable[str] | None
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import sim
 from sim.calibrate import Problem, calibrate
 from sim.calibrate_params import CalibrateSettings, PriorParams
 from sim.calibration import Simulator, apply_parameters, check_prior, replication_draws
@@ -249,3 +250,17 @@ def test_statistics_of_model_and_data_are_computed_by_the_same_function():
     again = Simulator(model_params(problem.model), 120, UNITS, 6).statistics(truth, seed=99)
     assert again.keys() == problem.statistics.keys()
     np.testing.assert_equal(list(again.values()), list(problem.statistics.values()))
+
+
+def test_the_python_api_draws_the_same_particles_as_the_runner(tmp_path):
+    path, _ = posterior_file(tmp_path)
+    overrides = {
+        "geography": "tr_sy",
+        "calibration": "ucdp_tr_sy",
+        "calibration.posterior": str(path),
+    }
+    memory = sim.run("baseline", overrides, replications=4, days=60)
+    on_disk = sim.run("baseline", overrides, replications=4, days=60, out_dir=tmp_path / "out")
+    assert memory.runs["draw"].tolist() == on_disk.runs["draw"].tolist()
+    assert (memory.runs["border_incidents"] == on_disk.runs["border_incidents"]).all()
+    assert set(memory.incidents["draw"]) <= set(memory.runs["draw"])
