@@ -36,6 +36,7 @@ from pathlib import Path
 import hydra
 import numpy as np
 import pandas as pd
+import pyabc
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -121,10 +122,16 @@ def fingerprint(settings: CalibrateSettings) -> str:
     return hashlib.sha1(json.dumps([data, __version__], sort_keys=True).encode()).hexdigest()[:12]
 
 
+class Distance(pyabc.AdaptivePNormDistance):
+    """pyabc's adaptive Euclidean distance, infinite where a statistic is NaN (rejected)."""
+
+    def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
+        d = super().__call__(x, x_0, t, par)
+        return float(d) if np.isfinite(d) else np.inf
+
+
 def make_sampler(settings: CalibrateSettings):
     """pyabc's sampler (and the Dask client to close afterwards, if any)."""
-    import pyabc
-
     if settings.sampler == "single":
         return pyabc.SingleCoreSampler(), None
     if settings.sampler == "local":
@@ -143,8 +150,6 @@ def make_sampler(settings: CalibrateSettings):
 
 def run_abc(problem: Problem, out_dir: Path):
     """Run (or resume) ABC-SMC into ``out_dir/abc.db``; return pyabc's History."""
-    import pyabc
-
     for handler in list(logging.getLogger("ABC").handlers):  # its records reach Hydra's log
         logging.getLogger("ABC").removeHandler(handler)
     s = problem.settings
@@ -156,7 +161,7 @@ def run_abc(problem: Problem, out_dir: Path):
     abc = pyabc.ABCSMC(
         problem.simulator(),
         prior,
-        pyabc.AdaptivePNormDistance(p=2),
+        Distance(p=2),
         population_size=s.population,
         sampler=sampler,
     )

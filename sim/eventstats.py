@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim.tables import DAYS_PER_MONTH
+from sim.incidents import DAYS_PER_MONTH
+from sim.observation import DEATH_COLUMNS, incident_deaths
 from sim.tail import TailFit, tail_exponent
 
 
@@ -41,10 +42,8 @@ class Events:
 def recorded_events(incidents: pa.Table, days: int) -> Events:
     """The recorded incidents of one run (its incidents table) as events."""
     seen = incidents["recorded"].to_numpy(zero_copy_only=False)
-    deaths = np.zeros(len(incidents), dtype=np.int64)
-    for col in ("casualties", "militant_losses"):
-        if col in incidents.column_names:
-            deaths += incidents[col].to_numpy(zero_copy_only=False).astype(np.int64)
+    columns = {c: incidents[c].to_numpy() for c in DEATH_COLUMNS if c in incidents.column_names}
+    deaths = incident_deaths(columns)
     return Events(
         day=incidents["day"].to_numpy(zero_copy_only=False)[seen],
         unit=np.asarray(incidents["governorate"].to_pylist(), dtype=object)[seen],
