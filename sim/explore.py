@@ -312,4 +312,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the importable module, not this __main__ copy: worker processes unpickle
+    # tasks by module name and never import the parent's __main__.
+    from sim.explore import main as _main
+
+    _main()

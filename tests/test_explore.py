@@ -215,3 +215,13 @@ def test_named_explorations_are_valid(name):
     from sim.explore import check
 
     check([f"+exploration={name}"])
+
+
+@pytest.mark.slow
+def test_explore_command_runs_on_two_worker_processes(tmp_path):
+    """Workers unpickle tasks by module name, so `python -m sim.explore` must not pickle
+    them from its own __main__ copy."""
+    out = tmp_path / "design"
+    done = _explore(out, "workers=2", "explore.design=lhs", "explore.points=4")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 4
