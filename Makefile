@@ -15,13 +15,22 @@ RUN_ARGS ?= -m scenario=baseline,roadmap,roadmap_scheduled,security_only,all_at_
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,joblib,ray,optuna,explore,calibrate]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,joblib,ray,optuna,explore,calibrate,viz]"
 	touch $(STAMP)
+
+# Browser tests drive Debian's Chromium through its ChromeDriver, installed
+# here where missing (as root, or through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		chromium chromium-driver
 
 run: $(STAMP)
 	$(BIN)/python -m sim $(RUN_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff format --check sim tests experiments
 	$(BIN)/ruff check sim tests experiments
 	$(BIN)/python -m pytest

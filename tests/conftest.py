@@ -36,3 +36,32 @@ def tmp_out(tmp_path):
 def monthly_counts(ts: pd.DataFrame, column: str = "border_incidents") -> np.ndarray:
     full = ts.groupby("month")["day"].count() >= 30
     return ts.groupby("month")[column].sum()[full].to_numpy()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Selenium, as a reader's browser would open pages.
+
+    The flags keep Chromium off the network (this machine refuses outside
+    connections) and out of any existing profile.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
