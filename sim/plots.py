@@ -203,16 +203,10 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
         ax.grid(axis="x", alpha=0.3)
         reached = [runs.loc[runs["scenario"] == s, metric].notna().mean() for s in scenarios]
         if metric.endswith("_day") and min(reached) < 1:
-            for yi, share in zip(y, reached, strict=False):
-                ax.annotate(
-                    f"{share:.0%} reached",
-                    (1, yi),
-                    xycoords=("axes fraction", "data"),
-                    ha="right",
-                    va="bottom",
-                    fontsize=7,
-                    color="0.4",
-                )
+            # On a right-hand axis of their own, so they never sit on a point or its bar.
+            right = ax.secondary_yaxis("right")
+            right.set_yticks(y, [f"{share:.0%} reached" for share in reached])
+            right.tick_params(labelsize=7, colors="0.35", length=0)
     for ax in axes[len(metrics) :]:
         ax.remove()
     axes[0].invert_yaxis()
