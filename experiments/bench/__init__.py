@@ -1,1 +1,1 @@
-"""Rows of ``experiments/benchmark.py`` that live in their own modules."""
+"""The rows of ``experiments/benchmark.py``, one module each, and what they share."""

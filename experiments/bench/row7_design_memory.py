@@ -1,18 +1,16 @@
 """Row 7: a design's peak memory must not grow with its number of runs (rows stream to Parquet).
 
-``probe`` runs in a fresh interpreter (``python -m bench.row7_design_memory
-RUNS DAYS WORKERS`` from ``experiments/``, through ``benchmark.LAUNCHER``) and
-prints its own and its children's peak RSS as JSON.
+Target: a 10,000-run design at most 1.2x the peak of a 1,000-run design. Each
+size runs in a fresh interpreter (``python -m bench.row7_design_memory RUNS
+DAYS``, see ``bench.memory``).
 """
 
 from __future__ import annotations
 
-import json
-import resource
-import sys
-import tempfile
 from pathlib import Path
 
+from bench.common import WORKERS, Result, Settings
+from bench.memory import memory_rows, probe_main
 from bench.row6_design import design_config
 from sim.explore import execute, prepare
 
@@ -20,21 +18,23 @@ REPS = 10
 """Replications per point: runs = points x REPS."""
 
 
-def probe(runs: int, days: int, workers: int) -> None:
-    cfg = design_config(runs // REPS, REPS, days, workers, "processes")
+def design(runs: int, days: int, out: Path) -> None:
+    """What a probe measures: a Latin hypercube of ``runs`` runs on the explore runner."""
+    cfg = design_config(runs // REPS, REPS, days, WORKERS, "processes")
     _, _, tasks = prepare(cfg)
-    with tempfile.TemporaryDirectory(prefix="bench-design-memory-") as tmp:
-        execute(cfg, tasks, Path(tmp), "bench")
-    from multiprocessing import forkserver
+    execute(cfg, tasks, out, "bench")
 
-    forkserver._forkserver._stop()  # reap workers so RUSAGE_CHILDREN covers them
-    scale = 1 if sys.platform == "darwin" else 1024
-    peak = {
-        "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20,
-        "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 2**20,
-    }
-    print(json.dumps(peak))
+
+def run(settings: Settings) -> list[Result]:
+    """A design's rows stream to Parquet part by part: memory must not grow with its size."""
+    return memory_rows(
+        "7 design memory",
+        "row7_design_memory",
+        settings.design_memory_runs,
+        settings,
+        "peak RSS {who}, {large} vs {small}-run design ({days} days)",
+    )
 
 
 if __name__ == "__main__":
-    probe(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    probe_main(design)
