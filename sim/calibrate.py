@@ -38,17 +38,17 @@ import numpy as np
 import pandas as pd
 import pyabc
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import DictConfig
 
 from sim import __version__
 from sim.calibrate_params import CalibrateSettings
 from sim.calibration import Simulator, check_prior
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
-from sim.config import compose_checked, config_dir, load_config
+from sim.config import compose_checked, config_dir, load_config, to_settings
 from sim.eventstats import Events, event_statistics, monthly_counts, tail_fit
 from sim.ged import GedFormatError, data_path, load_ged, observed_events
-from sim.params import Config, ConfigError, check_ranges
+from sim.params import Config, ConfigError
+from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import save_figure
 from sim.runner import model_params, replication_seeds
 
@@ -70,17 +70,6 @@ class Problem:
     def simulator(self) -> Simulator:
         s = self.settings
         return Simulator(model_params(self.model), s.days, s.units, s.tail_min)
-
-
-def to_settings(cfg: DictConfig) -> CalibrateSettings:
-    """Typed, range-checked settings from a composed ``calibrate`` config."""
-    try:
-        settings = OmegaConf.to_object(cfg)
-    except OmegaConfBaseException as e:
-        raise ConfigError(str(e).strip().splitlines()[0]) from None
-    assert isinstance(settings, CalibrateSettings)
-    check_ranges(settings)
-    return settings
 
 
 def prepare(settings: CalibrateSettings) -> Problem:
@@ -336,7 +325,7 @@ def hydra_entry(cfg: DictConfig) -> None:
     """The Hydra job: settings in, posterior, predictive check and figures out."""
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
-        receipt = calibrate(prepare(to_settings(cfg)), out)
+        receipt = calibrate(prepare(to_settings(cfg, CalibrateSettings)), out)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
@@ -351,20 +340,19 @@ def hydra_entry(cfg: DictConfig) -> None:
     )
 
 
+def check(line: CommandLine) -> None:
+    """Everything the fit needs, and that a resumed run directory holds the same fit."""
+    settings = to_settings(compose_checked(line.config_name, line.overrides), CalibrateSettings)
+    prepare(settings)
+    run_dir = [o.split("=", 1)[1] for o in line.overrides if o.startswith("hydra.run.dir=")]
+    if run_dir:
+        check_resumable(Path(run_dir[-1]), settings)
+
+
 def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
-    args = sys.argv[1:]
-    if not any(a.startswith("-") for a in args):
-        try:
-            settings = to_settings(compose_checked("calibrate", args))
-            prepare(settings)
-            run_dir = [a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")]
-            if run_dir:
-                check_resumable(Path(run_dir[-1]), settings)
-        except ConfigError as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(2)
-    hydra_entry()
+    line = split_command_line(sys.argv[1:], "calibrate")
+    checked_main(hydra_entry, check, line, CalibrateSettings)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from omegaconf import DictConfig
 from sim.config import config_dir, to_config
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
-from sim.precheck import Plan, plan, split_command_line
+from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
 from sim.report import format_table, save_figure, summary_table
 from sim.runner import Busy, keep_pool, locked, model_params, run_replications, simulate
@@ -210,16 +210,15 @@ def check_compare(p: Plan) -> None:
             )
 
 
+def check(line: CommandLine) -> None:
+    """Every job of the command line, and a multirun's ``compare`` settings; print warnings."""
+    p = plan(line)
+    if line.multirun:
+        check_compare(p)
+    for warning in p.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def main() -> None:
     """Console entry point: check everything, then hand over to Hydra."""
-    line = split_command_line(sys.argv[1:])
-    if not line.informational:
-        try:
-            p = plan(line)
-            if line.multirun:
-                check_compare(p)
-        except ConfigError as e:
-            _fail(str(e), 2)
-        for warning in p.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-    hydra_entry()
+    checked_main(hydra_entry, check, split_command_line(sys.argv[1:]))

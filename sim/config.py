@@ -21,7 +21,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.calibrate_params import CalibrateSettings
-from sim.params import Config, ConfigError, GeographyParams, validate
+from sim.explore_params import ExploreConfig
+from sim.params import Config, ConfigError, GeographyParams, check_ranges, validate
 
 
 def config_dir() -> Path:
@@ -39,17 +40,28 @@ def register_configs() -> None:
     cs.store(name="base_config", node=Config)
     cs.store(group="geography", name="base_geography", node=GeographyParams)
     cs.store(name="base_calibrate", node=CalibrateSettings)
+    cs.store(name="explore_schema", node=ExploreConfig)
 
 
 def to_config(cfg: DictConfig) -> Config:
     """Turn a composed Hydra config into validated typed parameters."""
+    return validate(_structured(cfg, Config))
+
+
+def to_settings[T](cfg: DictConfig, schema: type[T]) -> T:
+    """An app's typed, range-checked settings (``schema``) from its composed config."""
+    settings = _structured(cfg, schema)
+    check_ranges(settings)
+    return settings
+
+
+def _structured[T](cfg: DictConfig, schema: type[T]) -> T:
     try:
-        config = OmegaConf.to_object(cfg)
+        obj = OmegaConf.to_object(cfg)
     except OmegaConfBaseException as e:
         raise ConfigError(_first_line(e)) from None
-    assert isinstance(config, Config)
-    validate(config)
-    return config
+    assert isinstance(obj, schema)
+    return obj
 
 
 def load_config(overrides: Sequence[str] = ()) -> Config:
@@ -61,14 +73,17 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     return to_config(compose_checked("config", overrides))
 
 
-def compose_checked(name: str, overrides: Sequence[str] = ()) -> DictConfig:
-    """Compose the primary config ``name`` of ``conf/``, or raise a one-line ConfigError.
+def compose_checked(
+    name: str, overrides: Sequence[str] = (), root: Path | None = None
+) -> DictConfig:
+    """Compose the primary config ``name`` of ``root`` (default ``conf/``), or raise a
+    one-line ConfigError.
 
     Overrides of Hydra's own settings are ignored. Works inside a running Hydra
     app too (then with the app's compose context).
     """
     own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-    with _compose_context():
+    with _compose_context(root or config_dir()):
         try:
             return compose(name, overrides=own)
         except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
@@ -78,11 +93,11 @@ def compose_checked(name: str, overrides: Sequence[str] = ()) -> DictConfig:
 
 
 @contextmanager
-def _compose_context() -> Iterator[None]:
+def _compose_context(root: Path) -> Iterator[None]:
     if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose with its search path
         yield
         return
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+    with initialize_config_dir(str(root), version_base="1.3"):
         yield
 
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from sim.explore_params import DESIGNS
 from sim.overrides import parameters
 from sim.params import ConfigError
 
-DESIGNS = ("lhs", "sobol", "halton", "saltelli", "morris", "factorial")
 MORRIS_LEVELS = 4
 """Grid levels of Morris trajectories (SALib's default)."""
 

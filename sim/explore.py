@@ -22,26 +22,23 @@ import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import hydra
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from sim import __version__
-from sim.config import config_dir, explain
-from sim.designs import DESIGNS, Factor, factors, sample
+from sim.config import compose_checked, config_dir, to_settings
+from sim.designs import Factor, factors, sample
 from sim.explore_analysis import analyse
+from sim.explore_params import ExploreConfig
 from sim.overrides import configure
-from sim.params import ConfigError, bounded, choice
+from sim.params import ConfigError
+from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.runner import (
     config_id,
     model_params,
@@ -52,53 +49,6 @@ from sim.runner import (
 )
 
 log = logging.getLogger(__name__)
-BACKENDS = ("processes", "ray")
-
-
-@dataclass
-class FailureParams:
-    """When a run counts as a failure of the roadmap (for PRIM)."""
-
-    outcome: str = "final_monthly_incidents"
-    above: float = bounded(10.0)
-    relapse: bool = True
-
-
-@dataclass
-class DesignParams:
-    """The design, where it runs and what is analysed (see the module docstring)."""
-
-    design: str = choice("lhs", DESIGNS)
-    points: int = bounded(64, 1, 10_000_000)
-    factors: dict[str, Any] = field(default_factory=dict)
-    backend: str = choice("processes", BACKENDS)
-    address: str | None = None
-    chunk_points: int = bounded(10, 1, 1_000_000)
-    outcomes: list[str] = field(
-        default_factory=lambda: ["border_incidents_per_month", "final_monthly_incidents"]
-    )
-    second_order: bool = False
-    prim: bool = True
-    failure: FailureParams = field(default_factory=FailureParams)
-    figures: bool = True
-
-
-@dataclass
-class ExploreConfig:
-    """A design run: the scenario (and the one it is compared with), fixed overrides,
-    replications per point, horizon, seed, processes."""
-
-    scenario: str = "roadmap"
-    versus: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-    replications: int = bounded(5, 1, 1_000_000)
-    days: int = bounded(1095, 1, 100_000)
-    seed: int = bounded(0, 0, 2**63 - 1)
-    workers: int = bounded(2, 1, 1024)
-    explore: DesignParams = field(default_factory=DesignParams)
-
-
-ConfigStore.instance().store(name="explore_schema", node=ExploreConfig)
 
 
 @dataclass(frozen=True)
@@ -281,34 +231,16 @@ def hydra_entry(dcfg: DictConfig) -> None:
     explore(cfg, Path(HydraConfig.get().runtime.output_dir))
 
 
-def check(overrides: list[str]) -> None:
-    """Compose and validate as the app will, before Hydra creates any directory."""
-    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-    with initialize_config_dir(str(config_dir() / "explore"), version_base="1.3"):
-        try:
-            dcfg = compose("explore", overrides=own)
-            cfg = OmegaConf.to_object(dcfg)
-        except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
-            raise ConfigError(explain(e)) from None
-        except ValueError as e:
-            raise ConfigError(str(e).strip().splitlines()[0]) from None
-    from sim.params import _walk  # the same range checks as the model's parameters
-
-    _walk(cfg, "")
-    prepare(cfg)
+def check(line: CommandLine) -> None:
+    """Compose, range-check and prepare as the app will, before Hydra creates any directory."""
+    dcfg = compose_checked(line.config_name, line.overrides, config_dir() / "explore")
+    prepare(to_settings(dcfg, ExploreConfig))
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if not any(
-        a.split("=")[0] in ("--help", "-h", "--cfg", "-c", "--info", "--hydra-help") for a in args
-    ):
-        try:
-            check([a for a in args if not a.startswith("-")])
-        except ConfigError as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(2)
-    hydra_entry()
+    """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
+    line = split_command_line(sys.argv[1:], "explore")
+    checked_main(hydra_entry, check, line, ExploreConfig)
 
 
 if __name__ == "__main__":

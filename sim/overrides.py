@@ -226,6 +226,8 @@ def parameters(scenario: str = "roadmap", geography: str = "stylised") -> pd.Dat
     """Every numeric model parameter: ``key``, ``type``, ``default`` and the declared
     ``low``/``high`` (from ``bounded()``; NaN where a side is open).
 
+    ``default`` is an object column, so an integer parameter's default stays an int.
+
     List elements appear by index (``phases.min_days.0``), as do the provinces'
     fields (``geography.provinces.2.roughness``); every key can be overridden.
     """
@@ -233,7 +235,9 @@ def parameters(scenario: str = "roadmap", geography: str = "stylised") -> pd.Dat
     rows: list[dict] = []
     model = {f.name for f in dataclasses.fields(ModelParams)}
     _collect(config, "", rows, skip={f.name for f in dataclasses.fields(Config)} - model)
-    return pd.DataFrame(rows, columns=["key", "type", "default", "low", "high"])
+    table = pd.DataFrame(rows, columns=["key", "type", "default", "low", "high"])
+    table["default"] = pd.Series([r["default"] for r in rows], dtype=object)
+    return table
 
 
 def _collect(node: Any, prefix: str, rows: list[dict], skip: set[str] = frozenset()) -> None:

@@ -4,6 +4,10 @@ A single run and every job of a multirun are composed and validated here, in
 the calling process, before Hydra creates an output directory or writes
 ``multirun.yaml``: a bad key or value anywhere in a sweep ends with one line
 naming it and what is allowed, exit code 2, and nothing written.
+:func:`checked_main` is that guard for every Hydra app of the package
+(``python -m sim``, ``sim.explore``, ``sim.calibrate``); it also writes whole
+floats given for integer parameters as integers (``7.0`` -> ``7``), the
+Python API's rule, since Hydra refuses any float for an integer field.
 """
 
 from __future__ import annotations
@@ -11,19 +15,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import config_dir, explain, to_config
+from sim.overrides import coerce
 from sim.params import Config, ConfigError
 
 VALUE_FLAGS = {
@@ -46,8 +52,13 @@ INDEX = re.compile(r"\[\d+\]")
 
 @dataclass
 class CommandLine:
-    """A ``python -m sim`` command line split into Hydra's flags and the overrides."""
+    """A command line of a Hydra app split into Hydra's flags and the overrides.
 
+    ``args`` is the whole command line; ``positions`` says where in it each override stands.
+    """
+
+    args: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     multirun: bool = False
     informational: bool = False
@@ -66,24 +77,89 @@ class Plan:
     warnings: list[str]
 
 
-def split_command_line(args: Sequence[str]) -> CommandLine:
-    line = CommandLine()
-    it = iter(args)
-    for arg in it:
+def split_command_line(args: Sequence[str], config_name: str = "config") -> CommandLine:
+    line = CommandLine(args=list(args), config_name=config_name)
+    it = iter(enumerate(args))
+    for index, arg in it:
         name, eq, value = arg.partition("=")
         if arg in MULTIRUN_FLAGS:
             line.multirun = True
         elif name in PASS_FLAGS:
             line.informational = True
         elif name in VALUE_FLAGS:
-            value = value if eq else next(it, "")
+            value = value if eq else next(it, (0, ""))[1]
             if VALUE_FLAGS[name] != "cfg" and VALUE_FLAGS[name] != "package":
                 setattr(line, VALUE_FLAGS[name], value)
         elif arg.startswith("-"):
             line.informational = True  # a flag of Hydra's we do not know: let Hydra judge it
         else:
             line.overrides.append(arg)
+            line.positions.append(index)
     return line
+
+
+def whole_numbers(line: CommandLine, schema: type = Config) -> None:
+    """Write whole floats for integer parameters of ``schema`` as integers, in place.
+
+    The rule is :func:`sim.overrides.coerce`'s, so a fraction (``7.5``) raises the
+    API's one-line ConfigError. Plain values, lists, choice sweeps (``7.0,14.0``)
+    and ranges are rewritten; anything else is left for the checks to judge.
+    """
+    for i, text in enumerate(line.overrides):
+        try:
+            (o,) = OverridesParser.create().parse_overrides([text])
+        except OverrideParseException:
+            continue  # parse() names it
+        kind = parameter_type(o.key_or_group, schema)
+        if kind is None or int not in (kind, *typing.get_args(kind)):
+            continue
+        value = _whole(o.key_or_group, o.value(), kind)
+        if value is not None:
+            line.overrides[i] = f"{o.get_key_element()}={value}"
+            line.args[line.positions[i]] = line.overrides[i]
+
+
+def _whole(key: str, value: typing.Any, kind: typing.Any) -> str | None:
+    """Override text of ``value`` with its whole floats as integers; None if it holds no float."""
+
+    def text(v: typing.Any) -> str:
+        number = coerce(key, v, kind if typing.get_origin(kind) is list else int)
+        return f"[{','.join(map(str, number))}]" if isinstance(number, list) else str(number)
+
+    def has_float(v: typing.Any) -> bool:
+        return isinstance(v, float) or (isinstance(v, list) and any(map(has_float, v)))
+
+    if isinstance(value, ChoiceSweep) and value.simple_form and any(map(has_float, value.list)):
+        return ",".join(map(text, value.list))
+    if isinstance(value, RangeSweep) and any(map(has_float, (value.start, value.stop, value.step))):
+        ends = [coerce(key, v, int) for v in (value.start, value.stop, value.step)]
+        return f"range({','.join(map(str, ends))})"
+    return text(value) if has_float(value) else None
+
+
+def checked_main(
+    app: Callable[[], object],
+    check: Callable[[CommandLine], object],
+    line: CommandLine,
+    schema: type = Config,
+) -> None:
+    """A Hydra app's console entry point: ``check`` the command line, then run ``app``.
+
+    ``schema`` is the app's structured config (for :func:`whole_numbers`).
+    A ConfigError from ``check`` (or from :func:`whole_numbers`) ends with one
+    line on stderr, exit code 2, before Hydra writes anything; Hydra then reads
+    the command line with whole floats written as integers. Help and
+    information flags go to Hydra unchecked.
+    """
+    if not line.informational:
+        try:
+            whole_numbers(line, schema)
+            check(line)
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+        sys.argv[1:] = line.args
+    app()
 
 
 def parse(overrides: Sequence[str]) -> list[Override]:
@@ -110,9 +186,9 @@ def _field_types(cls: type) -> dict[str, typing.Any]:
     return typing.get_type_hints(cls)
 
 
-def parameter_type(key: str) -> typing.Any | None:
-    """The declared type of a dotted parameter key, or None when there is no such parameter."""
-    node: typing.Any = Config
+def parameter_type(key: str, schema: type = Config) -> typing.Any | None:
+    """The declared type of a dotted key of ``schema``, or None when there is no such parameter."""
+    node: typing.Any = schema
     for part in INDEX.sub("", key).split("."):
         if not (isinstance(node, type) and dataclasses.is_dataclass(node)):
             return None

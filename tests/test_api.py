@@ -179,6 +179,10 @@ def test_parameters_list_every_numeric_parameter_and_each_can_be_set():
     assert not table["key"].isin(["days", "seed", "workers", "phases.relapse"]).any()
     row = table.set_index("key").loc["armed_groups.recruit_every_days"]
     assert (row["type"], row["default"], row["low"], row["high"]) == ("int", 7, 1, 365)
+    assert (
+        type(row["default"]) is int
+        and type(table.set_index("key").loc["patrol.sweep_rate", "default"]) is float
+    )
     for key, default, kind in zip(table["key"], table["default"], table["type"], strict=True):
         value = ov._lookup(ov.configure("roadmap", {key: float(default)}), key)
         assert value == default and type(value).__name__ == kind, key

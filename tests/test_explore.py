@@ -185,7 +185,8 @@ def test_ema_model_with_both_evaluators_and_prim_on_its_results():
 def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path):
     import ray
 
-    from sim.explore import DesignParams, ExploreConfig, execute, prepare
+    from sim.explore import execute, prepare
+    from sim.explore_params import DesignParams, ExploreConfig
 
     tables = {}
     for name, workers, backend in (
@@ -213,8 +214,9 @@ def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path)
 @pytest.mark.parametrize("name", ["sensitivity_baseline", "roadmap_failure"])
 def test_named_explorations_are_valid(name):
     from sim.explore import check
+    from sim.precheck import split_command_line
 
-    check([f"+exploration={name}"])
+    check(split_command_line([f"+exploration={name}"], "explore"))
 
 
 @pytest.mark.slow

@@ -20,7 +20,8 @@ import pandas as pd
 
 from bench.common import WORKERS, Result, Settings, interleaved, median, reps_note
 from sim.designs import factors, sample
-from sim.explore import DesignParams, ExploreConfig, execute, prepare
+from sim.explore import execute, prepare
+from sim.explore_params import DesignParams, ExploreConfig
 from sim.model import RoadmapModel
 from sim.runner import replication_seeds
 

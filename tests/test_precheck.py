@@ -1,0 +1,144 @@
+"""The guard every Hydra app runs first: whole floats for integers, one-line errors."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim.calibrate_params import CalibrateSettings
+from sim.explore_params import ExploreConfig
+from sim.overrides import configure
+from sim.params import ConfigError
+from sim.precheck import plan, split_command_line, whole_numbers
+
+
+def rewritten(args: list[str], schema: type | None = None) -> list[str]:
+    line = split_command_line(args)
+    whole_numbers(line, *([schema] if schema else []))
+    return line.args
+
+
+def test_whole_floats_for_integer_parameters_are_written_as_integers():
+    args = [
+        "-m",
+        "armed_groups.recruit_every_days=7.0,14.0",
+        "phases.min_days=[180.0,270]",
+        "seed=range(0.0,3.0)",
+        "++patrol.redeploy_days=5.0",
+        "--config-name",
+        "config",
+        "patrol.sweep_rate=1",  # a float parameter: left as given
+        "days=30",
+    ]
+    assert rewritten(args) == [
+        "-m",
+        "armed_groups.recruit_every_days=7,14",
+        "phases.min_days=[180,270]",
+        "seed=range(0,3,1)",
+        "++patrol.redeploy_days=5",
+        "--config-name",
+        "config",
+        "patrol.sweep_rate=1",
+        "days=30",
+    ]
+    p = plan(split_command_line(rewritten(args)))
+    assert [c.armed_groups.recruit_every_days for c in p.configs][:2] == [7, 7]
+    assert {c.armed_groups.recruit_every_days for c in p.configs} == {7, 14}
+    assert all(c.phases.min_days == [180, 270] for c in p.configs)
+
+
+def test_other_apps_use_their_own_schema():
+    assert rewritten(["explore.points=8.0", "replications=2.0"], ExploreConfig) == [
+        "explore.points=8",
+        "replications=2",
+    ]
+    assert rewritten(["population=20.0"], CalibrateSettings) == ["population=20"]
+
+
+@pytest.mark.parametrize(
+    "text", ["armed_groups.recruit_every_days=7.5", "armed_groups.recruit_every_days=7.0,7.5"]
+)
+def test_a_fraction_for_an_integer_is_refused_with_the_api_message(text):
+    with pytest.raises(ConfigError) as cli:
+        rewritten([text])
+    with pytest.raises(ConfigError) as api:
+        configure("roadmap", {"armed_groups.recruit_every_days": 7.5})
+    assert str(cli.value) == str(api.value)
+    assert str(cli.value).startswith("armed_groups.recruit_every_days=7.5: ")
+
+
+def test_explore_settings_are_registered_with_the_others():
+    code = (
+        "import sys, sim.config; from hydra.core.config_store import ConfigStore; "
+        "assert 'explore_schema.yaml' in ConfigStore.instance().repo; "
+        "assert 'sim.explore' not in sys.modules"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_explore_check_refuses_a_setting_out_of_range():
+    from sim.explore import check
+
+    with pytest.raises(ConfigError, match=r"^explore.points=0: out of range"):
+        check(split_command_line(["explore.points=0"], "explore"))
+
+
+def command(module: str, *args: str, cwd) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", module, *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_whole_floats_in_single_runs_multiruns_and_designs(tmp_path):
+    quiet = ["days=40", "replications=1", "workers=1", "output.figures=false"]
+    one = command(
+        "sim", "armed_groups.recruit_every_days=7.0", *quiet, "hydra.run.dir=one", cwd=tmp_path
+    )
+    assert one.returncode == 0, one.stderr
+    runs = pd.read_parquet(tmp_path / "one" / "runs.parquet")
+    assert "armed_groups.recruit_every_days=7" in runs["overrides"].iloc[0].split()
+    many = command(
+        "sim",
+        "-m",
+        "armed_groups.recruit_every_days=7.0,14.0",
+        *quiet,
+        "~hydra.callbacks.sweep",
+        "hydra.sweep.dir=many",
+        cwd=tmp_path,
+    )
+    assert many.returncode == 0, many.stderr
+    assert len(list((tmp_path / "many").glob("*/runs.parquet"))) == 2
+    design = command(
+        "sim.explore",
+        "explore.points=2.0",
+        "replications=1.0",
+        "days=40",
+        "workers=1",
+        "explore.figures=false",
+        "+explore.factors.patrol.redeploy_days=null",
+        "+overrides.armed_groups.recruit_every_days=7.0",
+        "hydra.run.dir=design",
+        cwd=tmp_path,
+    )
+    assert design.returncode == 0, design.stderr
+    assert len(pd.read_parquet(tmp_path / "design" / "runs.parquet")) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("module", "bad"),
+    [
+        ("sim", "armed_groups.recruit_every_days=7.5"),
+        ("sim", "-m armed_groups.recruit_every_days=7.0,7.5"),
+        ("sim.explore", "explore.points=2.5"),
+        ("sim.explore", "+overrides.armed_groups.recruit_every_days=7.5"),
+    ],
+)
+def test_a_fraction_for_an_integer_exits_2_in_one_line_writing_nothing(tmp_path, module, bad):
+    result = command(module, *bad.split(), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "=" in lines[0], lines
+    assert "2.5" in lines[0] or "7.5" in lines[0]
+    assert not any(tmp_path.iterdir())
