@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.params import bounded, choice
+from sim.schema import bounded, choice
 
 SAMPLERS = ("local", "dask", "single")
 

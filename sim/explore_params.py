@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.params import bounded, choice
+from sim.schema import bounded, choice
 
 DESIGNS = ("lhs", "sobol", "halton", "saltelli", "morris", "factorial")
 BACKENDS = ("processes", "ray")
