@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,10 +45,10 @@ from sim.calibration import Simulator, check_prior
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
 from sim.config import compose_checked, config_dir, load_config, to_settings
 from sim.eventstats import Events, event_statistics, monthly_counts, tail_fit
+from sim.files import save_figure, write_atomic
 from sim.ged import GedFormatError, data_path, load_ged, observed_events
 from sim.params import Config, ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
-from sim.report import save_figure
 from sim.runner import model_params, replication_seeds
 
 DB_NAME = "abc.db"
@@ -315,9 +314,7 @@ def calibrate(problem: Problem, out_dir: Path) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 @hydra.main(config_path=str(config_dir()), config_name="calibrate", version_base="1.3")

@@ -29,11 +29,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.config import config_dir, to_config
+from sim.files import save_figure
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
-from sim.report import format_table, save_figure, summary_table
 from sim.runner import Busy, keep_pool, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
@@ -47,6 +47,7 @@ from sim.sweep import (
     variant_names,
     write_receipt,
 )
+from sim.terminal import format_table, summary_table
 
 
 def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 from sim.designs import Factor
 from sim.discovery import prim, robustness
 from sim.explore_plots import morris_figure, prim_figure, sobol_figure
-from sim.report import save_figure
+from sim.files import save_figure
 from sim.sensitivity import morris, sobol
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
+from sim.files import save_figure, write_atomic
 from sim.params import Config
 from sim.plots import (
     compact_labels,
@@ -39,9 +40,9 @@ from sim.plots import (
     phase_share_figure,
 )
 from sim.progress import eta
-from sim.report import format_table, number, save_figure, summary_table
 from sim.runner import RUN_SETTINGS, config_id
 from sim.stats import format_p
+from sim.terminal import format_table, number, summary_table
 
 RECEIPT = "job.json"
 AGGREGATE_MARK = "aggregate.json"
@@ -165,15 +166,6 @@ def progress_line(sweep_dir: Path, job_dir: Path) -> str | None:
     total = max(info["total"], done)
     elapsed = time.time() - info["start"]
     return f"jobs {done}/{total} ({elapsed:.0f} s{eta(elapsed, done, total)})"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @dataclass

@@ -1,14 +1,11 @@
-"""Terminal tables and figure files: the last step from tables to something a person reads."""
+"""Summary tables for the terminal: means with CIs per variant, fitted to 100 columns."""
 
 from __future__ import annotations
 
-import os
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.plots import compact_labels, label
 from sim.stats import mean_ci
@@ -25,15 +22,6 @@ SUMMARY_METRICS = (
     "phase3_day",
     "relapses",
 )
-
-
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Write a PNG atomically (a reader never sees a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=150)
-    os.replace(tmp, path)
-    return path
 
 
 def number(v: float) -> str:
