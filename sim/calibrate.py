@@ -43,12 +43,13 @@ from sim import __version__
 from sim.calibrate_params import CalibrateSettings
 from sim.calibration import Simulator, check_prior
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
-from sim.config import compose_checked, config_dir, load_config, to_settings
+from sim.config import command_line, compose_checked, config_dir, load_config, to_settings
 from sim.eventstats import Events, event_statistics, monthly_counts, tail_fit
 from sim.files import save_figure, write_atomic
 from sim.ged import GedFormatError, data_path, load_ged, observed_events
 from sim.params import Config, ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
+from sim.report import write_report
 from sim.runner import model_params, replication_seeds
 
 DB_NAME = "abc.db"
@@ -270,8 +271,11 @@ def check_resumable(out_dir: Path, settings: CalibrateSettings) -> dict:
     return previous
 
 
-def calibrate(problem: Problem, out_dir: Path) -> dict:
-    """Fit, write the posterior, the predictive check and the figures; return the receipt."""
+def calibrate(problem: Problem, out_dir: Path, command: str | None = None) -> dict:
+    """Fit, write the posterior, the predictive check and the figures; return the receipt.
+
+    The receipt ``calibration.json`` also records the command that ran the fit.
+    """
     s = problem.settings
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = check_resumable(out_dir, s)
@@ -283,6 +287,7 @@ def calibrate(problem: Problem, out_dir: Path) -> dict:
         "settings": dataclasses.asdict(s),
         "seconds": previous.get("seconds", 0.0),
         "status": "running",
+        "command": command,
     }
     _write_json(receipt_path, receipt)
     started = time.perf_counter()
@@ -320,9 +325,11 @@ def _write_json(path: Path, data: dict) -> None:
 @hydra.main(config_path=str(config_dir()), config_name="calibrate", version_base="1.3")
 def hydra_entry(cfg: DictConfig) -> None:
     """The Hydra job: settings in, posterior, predictive check and figures out."""
-    out = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    command = command_line("sim.calibrate", [*hc.overrides.hydra, *hc.overrides.task])
     try:
-        receipt = calibrate(prepare(to_settings(cfg, CalibrateSettings)), out)
+        receipt = calibrate(prepare(to_settings(cfg, CalibrateSettings)), out, command)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
@@ -335,6 +342,7 @@ def hydra_entry(cfg: DictConfig) -> None:
         "statistics outside the 90% posterior predictive interval: "
         + (", ".join(outside) or "none")
     )
+    print(f"report: {write_report(out)}")
 
 
 def check(line: CommandLine) -> None:

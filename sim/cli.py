@@ -28,12 +28,13 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config import config_dir, to_config
+from sim.config import command_line, config_dir, to_config
 from sim.files import save_figure
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
+from sim.report import write_report
 from sim.runner import Busy, keep_pool, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
@@ -79,44 +80,53 @@ def hydra_entry(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
+    # a multirun job's own overrides repeat its results alone; a single run keeps its Hydra settings
+    args = list(hc.overrides.task) if multirun else [*hc.overrides.hydra, *hc.overrides.task]
+    command = command_line("sim", args)
     try:
         config = to_config(cfg)
         with locked(out):
-            return _job(config, out, list(hc.overrides.task), multirun)
+            return _job(config, out, list(hc.overrides.task), multirun, command)
     except (ConfigError, Busy, OSError) as e:
         if not multirun:
             _fail(
                 str(e) if not isinstance(e, OSError) else _os_error(e), 2 - isinstance(e, OSError)
             )
         print(f"{out.name} FAILED: {e}", file=sys.stderr)
-        _try_receipt(out, "failed", None, error=f"invalid config: {e}")
+        _try_receipt(out, "failed", None, error=f"invalid config: {e}", command=command)
         return math.nan
 
 
-def _job(config: Config, out: Path, overrides: list[str], multirun: bool) -> float:
+def _job(config: Config, out: Path, overrides: list[str], multirun: bool, command: str) -> float:
+    """Run (or reuse) one job; its receipt says how it ended. A single run also gets its report."""
     metric = config.compare.metric
     if multirun:
         verdict = check_done(out, config)
         if verdict is None:
-            write_receipt(out, "skipped", config)
+            write_receipt(out, "skipped", config, command=command)
             print(f"{out.name}: intact results of this config, code and seed exist; skipped")
             return float(pd.read_parquet(out / "runs.parquet", columns=[metric])[metric].mean())
         if verdict:
             print(f"{out.name}: {verdict}; running it again", file=sys.stderr)
-    write_receipt(out, "running", config)
+    write_receipt(out, "running", config, command=command)
     started = time.perf_counter()
     try:
         runs = run_scenario(config, out, overrides)
     except OSError:
-        _try_receipt(out, "failed", config, error="could not write results (disk full?)")
+        _try_receipt(
+            out, "failed", config, error="could not write results (disk full?)", command=command
+        )
         raise
     except Exception as e:
         if not multirun:
             raise
-        _try_receipt(out, "failed", config, error=f"{type(e).__name__}: {e}")
+        _try_receipt(out, "failed", config, error=f"{type(e).__name__}: {e}", command=command)
         print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return math.nan
-    write_receipt(out, "done", config, seconds=round(time.perf_counter() - started, 3))
+    seconds = round(time.perf_counter() - started, 3)
+    write_receipt(out, "done", config, seconds=seconds, command=command)
+    if not multirun:
+        print(f"report: {write_report(out)}")
     return float(runs[metric].mean())
 
 
@@ -163,6 +173,7 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         compare = config.compare
         jobs = job_dirs(sweep_dir)
+        overrides = [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
         try:
             aggregate(
                 [sweep_dir],
@@ -171,7 +182,9 @@ class SweepCallback(Callback):
                 compare.baseline,
                 tuple(compare.heatmaps),
                 only=jobs,
+                command=command_line("sim", overrides, multirun=True),
             )
+            print(f"report: {write_report(sweep_dir / 'sweep')}")
         except (FileNotFoundError, ValueError, OSError) as e:
             _fail(str(e), 1)
         failed = find_results([sweep_dir], only=jobs).failed

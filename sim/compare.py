@@ -1,8 +1,8 @@
 """``python -m sim.compare DIR... [--metric M] [--baseline NAME] [--out DIR]``.
 
 Rebuilds the merged tables and comparison figures from saved runs or sweeps
-(any mix of single-run output directories and multirun directories) and prints
-the comparison table.
+(any mix of single-run output directories and multirun directories), prints
+the comparison table and writes its HTML report (``report.html``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.config import command_line
+from sim.report import write_report
 from sim.sweep import aggregate
 
 
@@ -45,10 +47,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     out = args.out or args.dirs[0] / "comparison"
+    command = command_line("sim.compare", argv)
     try:
-        aggregate(args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps))
+        aggregate(args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps), command=command)
+        print(f"report: {write_report(out)}")
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -9,6 +9,7 @@ naming the bad key.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,3 +122,12 @@ def explain(error: Exception) -> str:
 
 
 register_configs()
+
+
+def command_line(program: str, args: Sequence[str], multirun: bool = False) -> str:
+    """The shell command that repeats a run: ``python -m <program> [-m] args`` (quoted).
+
+    Hydra adds the override ``hydra.mode=RUN`` or ``MULTIRUN`` itself; ``-m`` stands for it.
+    """
+    rest = [a for a in args if not a.startswith("hydra.mode=")]
+    return shlex.join(["python", "-m", program, *(["-m"] if multirun else []), *rest])

@@ -10,7 +10,8 @@ numbers). Each finished chunk is written at once as a part of
 resumes. Settings and named explorations are in ``conf/explore/``. When all
 chunks are in, the analysis writes ``sensitivity.parquet`` (Sobol or Morris
 indices), PRIM's ``prim_trajectory.parquet`` and ``prim_box.parquet`` (when
-runs fail), ``robustness.parquet`` (with ``versus``) and their figures.
+runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
+``explore.json`` and the HTML report ``report.html``.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
-from sim.config import compose_checked, config_dir, to_settings
+from sim.config import command_line, compose_checked, config_dir, to_settings
 from sim.designs import Factor, factors, sample
 from sim.explore_analysis import analyse
 from sim.explore_params import ExploreConfig
+from sim.files import write_atomic
 from sim.overrides import configure
 from sim.params import ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
+from sim.report import write_report
 from sim.runner import (
     config_id,
     model_params,
@@ -49,6 +52,7 @@ from sim.runner import (
 )
 
 log = logging.getLogger(__name__)
+RECEIPT = "explore.json"
 
 
 @dataclass(frozen=True)
@@ -209,8 +213,12 @@ class Progress:
             print(f"\r[{bar:<{width}}] {text}", end=end, file=sys.stderr, flush=True)
 
 
-def explore(cfg: ExploreConfig, out: Path) -> None:
-    """Validate, write the design, run what is missing, analyse."""
+def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
+    """Validate, write the design, run what is missing, analyse, report.
+
+    ``explore.json`` records the design's id, the command that ran it, the
+    package version and when it finished; ``report.html`` is its HTML report.
+    """
     factor_list, design, tasks = prepare(cfg)
     ident = design_id(cfg, design)
     out.mkdir(parents=True, exist_ok=True)
@@ -223,12 +231,17 @@ def explore(cfg: ExploreConfig, out: Path) -> None:
     execute(cfg, tasks, out, ident)
     runs = pd.read_parquet(out / "runs.parquet")
     analyse(cfg, factor_list, design, runs, out)
+    receipt = {"design_id": ident, "command": command, "version": __version__}
+    write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
+    log.info("report: %s", write_report(out))
 
 
 @hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")
 def hydra_entry(dcfg: DictConfig) -> None:
     cfg = OmegaConf.to_object(dcfg)
-    explore(cfg, Path(HydraConfig.get().runtime.output_dir))
+    hc = HydraConfig.get()
+    command = command_line("sim.explore", [*hc.overrides.hydra, *hc.overrides.task])
+    explore(cfg, Path(hc.runtime.output_dir), command)
 
 
 def check(line: CommandLine) -> None:

@@ -278,8 +278,11 @@ def aggregate(
     baseline: str | None = None,
     heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
     only: list[Path] | None = None,
+    command: str | None = None,
 ) -> pd.DataFrame:
     """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the comparison.
+
+    ``aggregate.json`` records the sources, the command that made them and when.
 
     Variants are configurations (``config_id``): runs of different configs are
     never pooled, and runs of one config and seed found twice count once.
@@ -299,7 +302,8 @@ def aggregate(
     runs["variant"] = _distinct(variant_names(runs, swept), runs["config_id"])
     per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
     out.mkdir(parents=True, exist_ok=True)
-    (out / AGGREGATE_MARK).write_text(json.dumps({"sources": [str(r) for r in roots]}))
+    mark = {"sources": [str(r) for r in roots], "command": command, "created": time.time()}
+    write_atomic(out / AGGREGATE_MARK, json.dumps(mark | {"version": __version__}))
     _write(runs, out / "runs.parquet")
     ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
     variants = list(dict.fromkeys(runs["variant"]))

@@ -17,10 +17,10 @@ from conftest import config
 
 from sim.params import ConfigError
 from sim.precheck import plan, split_command_line
-from sim.report import format_table, number, summary_table
 from sim.runner import Busy, locked, run_replications
 from sim.stats import format_p, mean_ci
 from sim.sweep import check_done, grid_order, write_receipt
+from sim.terminal import format_table, number, summary_table
 
 # Probes of the kinds a new user and a fuzzer tried: (command line, key the error must name).
 BAD_INPUTS = [
