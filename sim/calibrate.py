@@ -40,7 +40,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import __version__
-from sim.calibrate_params import CalibrateSettings
+from sim.calibrate_params import PPC_LEVEL, CalibrateSettings
 from sim.calibration import Simulator, check_prior
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
 from sim.config import command_line, compose_checked, config_dir, load_config, to_settings
@@ -53,8 +53,6 @@ from sim.report import write_report
 from sim.runner import model_params, replication_seeds
 
 DB_NAME = "abc.db"
-PPC_LEVEL = 0.9
-"""Posterior predictive intervals are central 90% intervals."""
 log = logging.getLogger(__name__)
 
 

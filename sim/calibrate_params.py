@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from sim.schema import bounded, choice
 
 SAMPLERS = ("local", "dask", "single")
+PPC_LEVEL = 0.9
+"""Posterior predictive intervals are central 90% intervals."""
 
 
 @dataclass

@@ -8,8 +8,8 @@ show. ``DIR`` is a single run's directory (``python -m sim``), a multirun
 directory or its ``sweep/`` folder, a ``python -m sim.compare`` output, a
 design's run directory (``python -m sim.explore``) or a calibration's
 (``python -m sim.calibrate``). The page goes next to the tables it reads
-(``sweep/report.html`` for a multirun), written atomically; sweeps, single
-runs and designs write it themselves when they finish.
+(``sweep/report.html`` for a multirun), written atomically; each of these
+commands writes it itself when it finishes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from sim import __version__
 from sim.files import write_atomic
-from sim.report_design import calibration_report, design_report
+from sim.report_calibration import calibration_report
+from sim.report_design import design_report
 from sim.report_html import page
 from sim.report_runs import run_report, sweep_report
 from sim.sweep import AGGREGATE_MARK

@@ -1,10 +1,9 @@
-"""The report's sections for a design (``python -m sim.explore``) and a calibration.
+"""The report's sections for a design (``python -m sim.explore``).
 
-A design's page gives the factors and their ranges, the sensitivity indices
-with their intervals, PRIM's box and peeling trajectory, the robustness of
-``versus`` and the figures; a calibration's the priors, the posterior's
-central intervals and the posterior predictive check. Each also says what its
-numbers cannot support (wide intervals, in-sample PRIM boxes, a short fit).
+The factors and their ranges, the sensitivity indices with their intervals,
+PRIM's box and peeling trajectory, the robustness of ``versus`` and the
+figures, and what the numbers cannot support (wide intervals, noisy points,
+in-sample PRIM boxes, a short horizon).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibration_plots import stat_label, weighted_quantiles
 from sim.report_html import (
     Report,
     bullets,
@@ -35,8 +33,6 @@ from sim.terminal import number
 
 WIDE_INTERVAL = 0.3
 """A Sobol index interval wider than this (on the 0-1 scale) cannot rank factors."""
-POSTERIOR_LEVEL = 0.9
-"""The posterior's central interval in the calibration report."""
 PRIM_CAPTION = (
     "PRIM's peeling trajectory (left: each candidate box's coverage, the share of all failing "
     "runs inside it, against its density, the share of its runs that fail; ringed: the chosen "
@@ -51,18 +47,9 @@ METHOD_CAPTIONS = {
     "in the outcome's units, bars: 95% bootstrap CI) against sigma (spread of the effects: "
     "non-linearity or interactions); a ranking, not a share of variance.",
 }
-CALIBRATION_CAPTIONS = {
-    "posterior_marginals": "Each parameter's posterior in the final ABC generation (weighted "
-    "particles) over its uniform prior range: a narrow peak means the data constrain it.",
-    "ppc_monthly": "Recorded events per month in the data against the simulated median and its "
-    "50% and 90% bands over draws from the posterior (the posterior predictive check).",
-    "ppc_statistics": "Each summary statistic of the data against its 90% posterior predictive "
-    "interval; an observed value outside its interval is one the fitted model does not "
-    "reproduce.",
-}
 
 
-def _json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -170,7 +157,7 @@ def _design_caveats(sens, box, cfg, points) -> list[str]:
 
 def design_report(folder: Path) -> Report:
     cfg = _yaml(folder / ".hydra" / "config.yaml")
-    receipt = _json(folder / "explore.json")
+    receipt = read_json(folder / "explore.json")
     design = pd.read_parquet(folder / "design.parquet")
     runs = pd.read_parquet(folder / "runs.parquet")
     ex = cfg.get("explore", {})
@@ -285,111 +272,3 @@ def _failed_share(runs: pd.DataFrame, rule: dict) -> float:
     if rule.get("relapse"):
         failed |= runs["relapses"] > 0
     return float(failed.mean())
-
-
-# ---- calibration ---------------------------------------------------------------------------
-
-
-def posterior_summary(posterior: pd.DataFrame, priors: list[dict]) -> pd.DataFrame:
-    """Each parameter's prior range and weighted posterior median and central interval."""
-    last = posterior[posterior["generation"] == posterior["generation"].max()]
-    tail = (1 - POSTERIOR_LEVEL) / 2
-    rows = []
-    for prior in priors:
-        q = weighted_quantiles(last[prior["name"]], last["weight"], [tail, 0.5, 1 - tail])
-        rows.append(
-            {
-                "parameter": prior["name"],
-                "prior low": prior["low"],
-                "prior high": prior["high"],
-                "posterior median": q[1],
-                f"{POSTERIOR_LEVEL:.0%} low": q[0],
-                f"{POSTERIOR_LEVEL:.0%} high": q[2],
-                "share of prior range": (q[2] - q[0]) / (prior["high"] - prior["low"]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def calibration_report(folder: Path) -> Report:
-    receipt = _json(folder / "calibration.json")
-    s = receipt.get("settings", {})
-    what = facts(
-        [
-            ("Command", command_cell(receipt.get("command"))),
-            ("Calibration", esc(receipt.get("name"))),
-            ("Model", code(" ".join(s.get("model", [])))),
-            (
-                "Data",
-                esc(
-                    f"{s.get('data')}: {receipt.get('observed_events')} events from "
-                    f"{s.get('start')} over {s.get('days')} days"
-                ),
-            ),
-            (
-                "ABC-SMC",
-                esc(
-                    f"population {s.get('population')}, {receipt.get('generations')} "
-                    f"generation(s), {receipt.get('simulations')} simulations, final "
-                    f"epsilon {number((receipt.get('epsilons') or [np.nan])[-1])}"
-                ),
-            ),
-            ("Status", esc(receipt.get("status"))),
-            ("Package version", esc(receipt.get("version"))),
-            ("Directory", code(str(folder))),
-        ]
-    )
-    outside = receipt.get("statistics_outside_ppi", [])
-    notes = [
-        "The posterior is conditional on the model and its observation model: it says which "
-        "parameter values make this model resemble the data, not that the model's mechanisms "
-        "are those that produced the data.",
-        f"A small fit (population {s.get('population')}, {receipt.get('generations')} "
-        "generations) gives a rough posterior; the intervals below are from its final generation.",
-    ]
-    if outside:
-        notes.append(
-            "The fitted model does not reproduce: "
-            + ", ".join(stat_label(o) for o in outside)
-            + "."
-        )
-    sections = [
-        ("run", "What was run", section("What was run", "run", what)),
-        caveat_section(notes),
-    ]
-    path = folder / "posterior.parquet"
-    if path.exists():
-        summary = posterior_summary(pd.read_parquet(path), s.get("parameters", []))
-        sections.append(
-            ("posterior", "Posterior", section("Posterior", "posterior", table(summary)))
-        )
-    path = folder / "ppc_statistics.parquet"
-    if path.exists():
-        ppc = pd.read_parquet(path).assign(statistic=lambda f: f["statistic"].map(stat_label))
-        sections.append(
-            (
-                "ppc",
-                "Predictive check",
-                section(
-                    "Posterior predictive check",
-                    "ppc",
-                    table(ppc, "low/high: the 90% predictive interval."),
-                ),
-            )
-        )
-    sections.append(
-        (
-            "figures",
-            "Figures",
-            section(
-                "Figures",
-                "figures",
-                figures(
-                    folder / "figures",
-                    lambda stem: CALIBRATION_CAPTIONS.get(stem, unknown_caption(stem)),
-                ),
-            ),
-        )
-    )
-    lead = f"ABC-SMC calibration {receipt.get('name')} against {s.get('data')}."
-    return f"Calibration report: {receipt.get('name')}", lead, sections

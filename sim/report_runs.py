@@ -124,8 +124,10 @@ def caveats(runs: pd.DataFrame, by: str, days: int | None) -> list[str]:
     if "phase3_day" in runs and runs["phase3_day"].isna().any():
         share = runs["phase3_day"].notna().mean()
         notes.append(
-            f"Phase 3 was reached in {share:.0%} of all runs; the day it was reached is averaged "
-            "over the runs that reached it only (the share is given beside it)."
+            "No run reached phase 3, so nothing here speaks of long-term cooperation."
+            if share == 0
+            else f"Phase 3 was reached in {share:.0%} of all runs; the day it was reached is "
+            "averaged over the runs that reached it only (the share is given beside it)."
         )
     return notes
 

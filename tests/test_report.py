@@ -1,5 +1,6 @@
 """The HTML report: sections from tables (fast); real outputs rendered in Chromium (slow)."""
 
+import io
 import json
 import shlex
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from sim.report import NotAResult, locate, main, write_report
 from sim.report_design import sensitivity_table
@@ -195,13 +197,21 @@ def test_the_sweep_report_renders_in_chromium_with_every_section_and_figure(swee
     rows = browser.find_elements("css selector", "#summary tbody tr")
     assert [r.text.split()[0] for r in rows] == ["baseline", "roadmap"]
     assert "Only 5 replication(s)" in browser.find_element("id", "caveats").text
+    _screenshot_to_first_figure(browser)
+
+
+def _screenshot_to_first_figure(browser) -> None:
+    """The page from its title to the first figure's caption, for the README."""
+    script = "return document.querySelector('figure').getBoundingClientRect().bottom + scrollY"
+    bottom = int(browser.execute_script(script)) + 24
     size = browser.get_window_size()
     try:
-        browser.set_window_size(1400, 2000)
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(SCREENSHOT))
+        browser.set_window_size(1400, bottom + 200)
+        shot = Image.open(io.BytesIO(browser.get_screenshot_as_png()))
     finally:
         browser.set_window_size(size["width"], size["height"])
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shot.crop((0, 0, shot.width, min(bottom, shot.height))).save(SCREENSHOT)
 
 
 @pytest.mark.slow
@@ -227,3 +237,22 @@ def test_a_design_writes_a_report_with_its_sensitivity_table(tmp_path):
     assert "Morris screening ranks factors" in page
     command = json.loads((out / "explore.json").read_text())["command"]
     assert shlex.split(command) == ["python", "-m", "sim.explore", cmd[-1], *cmd[3:-1]]
+
+
+@pytest.mark.slow
+def test_a_single_run_writes_its_report_and_records_its_command(tmp_path):
+    out = tmp_path / "run"
+    args = ["replications=2", "days=60", "workers=1", f"hydra.run.dir={out}"]
+    cmd = [sys.executable, "-m", "sim", *args]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert shlex.split(json.loads((out / "job.json").read_text())["command"]) == [
+        "python",
+        "-m",
+        "sim",
+        args[-1],
+        *args[:-1],
+    ]
+    page = (out / "report.html").read_text()
+    assert "Run report: roadmap" in page and "incidents.png" in page
+    assert "No paired differences" in page
