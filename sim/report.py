@@ -18,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+
 from sim import __version__
 from sim.files import write_atomic
 from sim.report_calibration import calibration_report
@@ -72,9 +74,12 @@ def build(directory: Path) -> tuple[str, Path]:
 
 
 def write_report(directory: Path, out: Path | None = None) -> Path:
-    """Build the report of ``directory`` and write it atomically; return its path."""
+    """Build the report of ``directory`` and write it atomically; return its path.
+
+    ``out`` is the file to write, or a directory to write ``report.html`` in.
+    """
     text, default = build(directory)
-    target = out or default
+    target = out / REPORT if out is not None and out.is_dir() else out or default
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return target
@@ -92,8 +97,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(write_report(args.dir, args.out))
     except NotAResult as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(str(e))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:  # unreadable tables, --out
+        _refuse(f"{args.dir}: cannot be reported ({type(e).__name__}: {e})".splitlines()[0])
+
+
+def _refuse(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -77,19 +77,24 @@ def _draws(runs: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def difference_sentence(row: pd.Series, names: dict[str, str]) -> str:
-    """One paired difference in words, saying whether its interval excludes 0."""
+    """One paired difference in words, saying whether its interval excludes 0 (and how far
+    that can be trusted with few pairs)."""
     mean, low, high = row["mean"], row["low"], row["high"]
-    direction = "lower" if mean < 0 else "higher"
+    who = f"{names[row['scenario']]}: {label(row['metric']).lower()}"
+    base, pairs = names[row["baseline"]], f"{row['n']} paired runs"
+    if low == high == 0:
+        return f"{who} the same as {base} in every one of {pairs}: no difference in these runs."
     clear = low > 0 or high < 0
     verdict = (
         "the interval excludes 0"
         if clear
         else "the interval includes 0, so these runs do not show a difference"
     )
+    if clear and row["n"] < FEW_REPLICATIONS:
+        verdict += f", but an interval from {row['n']} pairs is not reliable"
+    direction = "lower" if mean < 0 else "higher"
     return (
-        f"{names[row['scenario']]}: {label(row['metric']).lower()} {number(abs(mean))} "
-        f"{direction} than "
-        f"{names[row['baseline']]} over {row['n']} paired runs "
+        f"{who} {number(abs(mean))} {direction} than {base} over {pairs} "
         f"(95% CI {number(low)} to {number(high)}, {format_p(row['p_value'])}); {verdict}."
     )
 
@@ -169,7 +174,8 @@ def run_caption(stem: str, context: dict) -> str:
         "incidents_by_scenario": f"Monthly border incidents of each variant (line: mean; {band}; "
         f"shading: the phase most of its runs were in; dashed: the mean of {baseline}).",
         "outcomes": "Each outcome's mean per variant with its 95% bootstrap CI across "
-        "replications; the intervals are unpaired, so two variants are better compared "
+        "replications (the day a phase was reached: over the runs that reached it, their share "
+        "at the right); the intervals are unpaired, so two variants are better compared "
         "through the paired differences.",
         "phase_share": "Share of each variant's replications in each phase, day by day: how far "
         "the agreement got and how much its runs disagree about it.",
@@ -378,10 +384,6 @@ def sweep_report(folder: Path) -> Report:
     if not jobs.empty:
         sections.append(("jobs", "Jobs", section("Jobs", "jobs", table(jobs))))
     lead = f"{len(variants)} variants x {reps.min()} replications, compared with {baseline}."
-    return (
-        "Sweep report: "
-        + ", ".join(names[v] for v in variants[:4])
-        + (", ..." if len(variants) > 4 else ""),
-        lead,
-        sections,
-    )
+    scenarios = ", ".join(dict.fromkeys(runs["scenario"].astype(str)))
+    count = f" ({len(variants)} variants)" if len(variants) > runs["scenario"].nunique() else ""
+    return f"Sweep report: {scenarios}{count}", lead, sections

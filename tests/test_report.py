@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.report import NotAResult, locate, main, write_report
+from sim.report import NotAResult, locate, main
 from sim.report_design import sensitivity_table
 from sim.report_html import figure, table, unknown_caption
 from sim.report_runs import caveats, difference_caveats, difference_sentence, run_caption
@@ -53,6 +53,12 @@ def test_a_difference_is_called_a_difference_only_when_its_interval_excludes_zer
     unclear = difference_sentence(_diff(-3.0, -7.0, 1.0), names)
     assert "3 lower than baseline" in clear and "excludes 0" in clear
     assert "includes 0" in unclear and "do not show a difference" in unclear
+    few = difference_sentence(
+        pd.concat([_diff(-3.0, -4.0, -2.0).drop("n"), pd.Series({"n": 3})]), names
+    )
+    assert "excludes 0, but an interval from 3 pairs is not reliable" in few
+    same = difference_sentence(_diff(0.0, 0.0, 0.0), names)
+    assert "the same as baseline in every one of 20 paired runs" in same
 
 
 def test_caveats_name_few_replications_a_short_horizon_and_unreached_phases():
@@ -148,10 +154,13 @@ def test_a_directory_that_is_no_output_is_refused_in_one_line_and_nothing_is_wri
         locate(tmp_path / "missing")
 
 
-def test_a_failing_report_leaves_no_file_behind(tmp_path):
+def test_unreadable_tables_are_refused_in_one_line_and_leave_no_file(tmp_path, capsys):
     (tmp_path / "runs.parquet").write_text("not parquet")
-    with pytest.raises(Exception):  # noqa: B017 - any read error; what matters is what is left
-        write_report(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {tmp_path}: cannot be reported") and "\n" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.parquet"]
 
 
