@@ -255,7 +255,11 @@ def design_report(folder: Path) -> Report:
             section(
                 "Figures",
                 "figures",
-                figures(folder / "figures", lambda stem: captions.get(stem, unknown_caption(stem))),
+                figures(
+                    folder / "figures",
+                    lambda stem: captions.get(stem, unknown_caption(stem)),
+                    tuple(captions),
+                ),
             ),
         )
     )
