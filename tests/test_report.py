@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.report import NotAResult, locate, main
+from sim.report import NotAResult, locate, main, write_report
 from sim.report_design import sensitivity_table
 from sim.report_html import figure, table, unknown_caption
 from sim.report_runs import caveats, difference_caveats, difference_sentence, run_caption
@@ -265,3 +265,42 @@ def test_a_single_run_writes_its_report_and_records_its_command(tmp_path):
     page = (out / "report.html").read_text()
     assert "Run report: roadmap" in page and "incidents.png" in page
     assert "No paired differences" in page
+
+
+def test_a_calibration_report_names_the_parameter_the_data_constrain_most(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    posterior = pd.DataFrame(
+        {
+            "generation": 1,
+            "particle": range(n),
+            "weight": 1 / n,
+            "wide": rng.uniform(0, 1, n),
+            "narrow": rng.uniform(0.45, 0.55, n),
+        }
+    )
+    posterior.to_parquet(tmp_path / "posterior.parquet")
+    pd.DataFrame(
+        {
+            "statistic": ["monthly_mean", "tail_alpha"],
+            "observed": [3.0, 2.0],
+            "median": [3.1, 4.0],
+            "low": [2.0, 3.0],
+            "high": [4.0, 5.0],
+            "computable": [1.0, 1.0],
+            "inside": [True, False],
+        }
+    ).to_parquet(tmp_path / "ppc_statistics.parquet")
+    priors = [{"name": k, "low": 0.0, "high": 1.0} for k in ("wide", "narrow")]
+    receipt = {
+        "name": "fit",
+        "status": "done",
+        "settings": {"parameters": priors},
+        "statistics_outside_ppi": ["tail_alpha"],
+        "command": "python -m sim.calibrate",
+    }
+    (tmp_path / "calibration.json").write_text(json.dumps(receipt))
+    page = (write_report(tmp_path)).read_text()
+    assert "The data constrain narrow most" in page
+    assert "1 of 2 summary statistics" in page
+    assert "does not reproduce: Tail exponent of deaths per event" in page
