@@ -138,14 +138,19 @@ class IncidentLog:
             self.border_per_day[day] += 1
 
     def columns(self) -> dict[str, np.ndarray]:
-        """All events as typed arrays, in the order they happened (hence by day)."""
+        """All events as typed arrays, in the order they happened (hence by day).
+
+        ``np.fromiter``, not ``np.array``: it converts the ``IncidentType`` codes
+        an order of magnitude faster.
+        """
         if not self.rows:
             return {
                 name: np.zeros(0, dtype=dtype)
                 for name, dtype in zip(_COLUMNS, _DTYPES, strict=True)
             }
+        n = len(self.rows)
         return {
-            name: np.array(values, dtype=dtype)
+            name: np.fromiter(values, dtype, n)
             for name, values, dtype in zip(
                 _COLUMNS, zip(*self.rows, strict=True), _DTYPES, strict=True
             )
