@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 RUN_ARGS ?= -m scenario=baseline,roadmap,roadmap_scheduled,security_only,all_at_once \
 	replications=40 hydra.sweep.dir=outputs/headline
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench explore clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(STAMP) $(CHROMIUM)
 lint: $(STAMP)
 	$(BIN)/ruff format sim tests experiments
 	$(BIN)/ruff check --fix sim tests experiments
+
+# The interactive explorer (Mesa's SolaraViz) on http://localhost:8765.
+explore: $(STAMP)
+	$(BIN)/python -m sim.explorer --port 8765
 
 bench: $(STAMP)
 	$(BIN)/python experiments/benchmark.py

@@ -14,7 +14,8 @@ target): 1 ``default`` (one default run against Mesa's Epstein example),
 ``mesa.batch_run``), 4 ``memory`` (a 1,000- against a 100-run sweep), 5 ``hydra``
 (per-scenario against per-seed Hydra jobs), 6 ``design`` (a design on 2 processes
 against 1 process, EMA, batch_run and Ray), 7 ``design_memory`` (a 10,000- against
-a 1,000-run design). The shared settings, timing and output are in
+a 1,000-run design), 8 ``explorer`` (the explorer's model days a second, stepping
+and redrawing its map and plots). The shared settings, timing and output are in
 ``bench/common.py``, the memory probes of rows 4 and 7 in ``bench/memory.py``.
 
 Every row reports the median of 5 repetitions after a warm-up (``--quick``: one
@@ -36,6 +37,7 @@ ROWS = (
     "row5_hydra",
     "row6_design",
     "row7_design_memory",
+    "row8_explorer",
 )
 """The rows in the order they run: a module ``bench/row<N>_<name>.py`` with ``run(settings)``."""
 
