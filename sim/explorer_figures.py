@@ -349,7 +349,7 @@ class PlotsFigure:
         for move in model.phases.transitions[self._phases_drawn :]:
             for ax in self.axes:
                 ax.axvline(move.day, color="0.3", linestyle=":", linewidth=1)
-            self.axes[0].annotate(
+            label = self.axes[0].annotate(
                 f"P{move.to_phase}",
                 (move.day, 1.0),
                 xycoords=("data", "axes fraction"),
@@ -359,6 +359,7 @@ class PlotsFigure:
                 color="0.2",
                 backgroundcolor=PHASE_COLORS[move.to_phase],
             )
+            label.set_in_layout(False)  # the layout stays that of the first frame
         if len(model.phases.transitions) > self._phases_drawn:
             self.frame.invalidate()
         self._phases_drawn = len(model.phases.transitions)

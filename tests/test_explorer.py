@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import subprocess
@@ -311,3 +312,22 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
     browser.set_window_size(1400, 1000)
+
+
+def test_a_blitted_frame_is_the_picture_a_full_redraw_gives():
+    from PIL import Image
+
+    from sim.explorer import Frames
+
+    model = ExplorerModel(days=365, scenario_name="all_at_once")
+    frames = Frames(model)
+    frames.render()  # the static layer is drawn here; later frames draw only what moves
+    for _ in range(150):
+        model.step()
+    blitted = frames.render()
+    frames.map.frame.invalidate()
+    frames.plots.frame.invalidate()
+    redrawn = frames.render()  # everything drawn again, same layout
+    for a, b in zip(blitted, redrawn, strict=True):
+        pixels = [np.asarray(Image.open(io.BytesIO(png))) for png in (a, b)]
+        assert np.array_equal(pixels[0], pixels[1])
