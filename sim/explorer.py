@@ -23,29 +23,6 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache, lru_cache
-
-import reacton.ipywidgets as rw
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
-
-from sim.config import config_dir
-from sim.explorer_data import (
-    BAND_REPLICATIONS,
-    BAND_SEED,
-    SCENARIO_START,
-    Band,
-    ExplorerModel,
-    LiveSeries,
-    baseline_band,
-    border_state,
-)
-from sim.explorer_figures import DPI, WIDTH_IN, MapFigure, PlotsFigure
-from sim.measures import MEASURE_NAMES
-from sim.overrides import parameters
-from sim.plots import PHASE_LABELS
 
 DEFAULT_PORT = 8765
 PLAY_INTERVAL_MS = 100
@@ -54,166 +31,8 @@ send each frame, so the page shows every one instead of jumping ahead."""
 RENDER_INTERVAL_DAYS = 5
 """Model days per frame (SolaraViz's render interval, a slider on the page): with the pause,
 at most 50 days a second, and about 10 frames a second when a frame takes 0.1 s."""
-HORIZONS = (365, 730, 1095, 1825)
-STARTS = (SCENARIO_START, "phase1", "phase2", "phase3", "0", "180", "365", "730")
-"""A measure's start: the scenario's own, a phase, or a day."""
-UNITS_MAX, UNITS_STEP = 200, 5
-FIGHTERS_MAX, FIGHTERS_STEP = 400, 10
-SEED_MAX = 99
-INTENSITY_STEP = 0.05
-FRAME_WIDTH_PX = round(WIDTH_IN * DPI)
-CSS = """
-.vue-grid-item { width: calc(100% - 20px) !important; height: auto !important; }
-.vue-grid-item > .vue-resizable-handle { display: none; }
-"""
-"""The page's one component takes the whole width of SolaraViz's grid."""
-
-
-def _names(group: str) -> list[str]:
-    return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
-
-
-@cache
-def model_params() -> dict[str, dict]:
-    """SolaraViz's controls: every lever by its dotted key, defaults from the schema.
-
-    Slider ranges are the part of each declared range (``sim.parameters()``)
-    that is useful to explore interactively.
-    """
-    defaults = parameters().set_index("key")["default"]
-
-    def select(label: str, value: object, values: Sequence) -> dict:
-        return {"type": "Select", "label": label, "value": value, "values": list(values)}
-
-    def slider(kind: str, label: str, value: float, high: float, step: float) -> dict:
-        return {"type": kind, "label": label, "value": value, "min": 0, "max": high, "step": step}
-
-    scenarios = _names("scenario")
-    controls = {
-        "scenario_name": select("Scenario", "roadmap", scenarios),
-        "geography": select("Geography", "stylised", _names("geography")),
-        "versus": select("Baseline band: scenario", "baseline", scenarios),
-        "days": select("Horizon (days)", 1095, HORIZONS),
-        "rng": slider("SliderInt", "Seed", 0, SEED_MAX, 1),
-        "patrol.units_per_side": slider(
-            "SliderInt",
-            "Patrol units per side",
-            int(defaults["patrol.units_per_side"]),
-            UNITS_MAX,
-            UNITS_STEP,
-        ),
-        "armed_groups.initial_fighters": slider(
-            "SliderInt",
-            "Fighters per armed group",
-            int(defaults["armed_groups.initial_fighters"]),
-            FIGHTERS_MAX,
-            FIGHTERS_STEP,
-        ),
-    }
-    for name in MEASURE_NAMES:
-        title = name.replace("_", " ").capitalize()
-        key = f"measures.{name}"
-        controls[f"{key}.intensity"] = slider(
-            "SliderFloat",
-            f"{title}: intensity",
-            float(defaults[f"{key}.intensity"]),
-            1.0,
-            INTENSITY_STEP,
-        )
-        controls[f"{key}.start"] = select(f"{title}: start", SCENARIO_START, STARTS)
-    return controls
-
-
-_bands = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-band")
-
-
-@lru_cache(maxsize=16)
-def band_future(scenario: str, geography: str, days: int) -> Future[Band]:
-    """The band of a scenario, computed once per process in the background."""
-    return _bands.submit(baseline_band, scenario, geography, days)
-
-
-class Frames:
-    """One model's figures and live series; a frame updates them and renders two PNGs."""
-
-    def __init__(self, model: ExplorerModel) -> None:
-        self.model = model
-        self.live = LiveSeries(model.days)
-        self.map = MapFigure(model)
-        self.band: Band | None = None
-        self.plots = PlotsFigure(model.days, None)
-
-    def with_band(self, band: Band) -> None:
-        """Redraw the plots' static layer with the band behind the live curves."""
-        if band is not self.band:
-            self.band = band
-            self.plots = PlotsFigure(self.model.days, band)
-
-    def render(self) -> tuple[bytes, bytes]:
-        model = self.model
-        self.live.update(model)
-        self.map.update(model, border_state(model))
-        self.plots.update(model, self.live)
-        return self.map.frame.png(), self.plots.frame.png()
-
-
-def status(model: ExplorerModel, band: Band | None) -> list[str]:
-    """The lines above the map: day and phase, what runs, what the band is, the levers set."""
-    end = " (horizon reached)" if not model.running else ""
-    band_text = (
-        f"band: {band.scenario}, {band.replications} runs from seed {BAND_SEED}"
-        if band is not None
-        else f"computing the {model.versus} band ({BAND_REPLICATIONS} runs) ..."
-    )
-    defaults = {k: v["value"] for k, v in model_params().items()}
-    changed = [f"{k}={v}" for k, v in model.levers.items() if defaults.get(k) != v]
-    return [
-        f"Day {model.simulated} of {model.days}{end} · {PHASE_LABELS[model.phases.phase]}",
-        f"{model.scenario_name} on {model.geography_name}, seed {model.seed} · {band_text}",
-        "levers: " + (", ".join(changed) if changed else "as the scenario sets them"),
-    ]
-
-
-@solara.component
-def ExplorerView(model: ExplorerModel):
-    """Status line, border map and live plots of the model SolaraViz is running."""
-    update_counter.get()  # re-render on every SolaraViz step
-    frames = solara.use_memo(lambda: Frames(model), [model])
-    future = band_future(model.versus, model.geography_name, model.days)
-    _, redraw = solara.use_state(0)
-
-    def wait() -> None:  # a paused page redraws when its band is ready
-        future.result()
-        redraw(lambda n: n + 1)
-
-    solara.use_thread(wait, dependencies=[future])
-    if future.done():
-        frames.with_band(future.result())
-    map_png, plots_png = frames.render()
-    head, *lines = status(model, frames.band)
-    with solara.Column(style={"width": f"{FRAME_WIDTH_PX}px"}, gap="4px") as view:
-        solara.Text(head, classes=["explorer-status"], style={"font-weight": "bold"})
-        for line in lines:
-            solara.Text(line)
-        rw.Image(value=map_png, format="png")
-        rw.Image(value=plots_png, format="png")
-    return view
-
-
-@solara.component
-def Page():
-    """The explorer: SolaraViz around the roadmap model and the explorer's view."""
-    defaults = {k: v["value"] for k, v in model_params().items()}
-    model = solara.use_memo(lambda: ExplorerModel(**defaults), [])
-    solara.Style(CSS)
-    SolaraViz(
-        model,
-        components=[ExplorerView],
-        model_params=model_params(),
-        play_interval=PLAY_INTERVAL_MS,
-        render_interval=RENDER_INTERVAL_DAYS,
-        name="Border de-escalation roadmap: explorer",
-    )
+PAGE = "sim.explorer_page:Page"
+"""The solara component the server serves (its imports are the UI stack's, not the CLI's)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -222,29 +41,27 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--port={text}: not a number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"--port={text}: allowed 1 to 65535")
-    return port
+def _port(text: str) -> int | None:
+    """The port number, or None when ``text`` is not one."""
+    return int(text) if text.isdigit() and 1 <= int(text) <= 65535 else None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m sim.explorer [--port N] [--host H]``: serve the explorer (solara's server)."""
     parser = _Parser(prog="python -m sim.explorer", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT)
+    parser.add_argument("--port", default=str(DEFAULT_PORT))
     parser.add_argument("--host", default="localhost")
     args = parser.parse_args(argv)
+    port = _port(args.port)
+    if port is None:
+        parser.error(f"--port={args.port}: not a port, allowed 1 to 65535")
     with socket.socket() as probe:
         try:
-            probe.bind((args.host, args.port))
+            probe.bind((args.host, port))
         except OSError as e:
-            parser.error(f"--port={args.port}: cannot serve on {args.host} ({e.strerror})")
-    command = [sys.executable, "-m", "solara", "run", "sim.explorer:Page"]
-    command += ["--port", str(args.port), "--host", args.host, "--production", "--no-open"]
+            parser.error(f"--port={port}: cannot serve on {args.host} ({e.strerror})")
+    command = [sys.executable, "-m", "solara", "run", PAGE]
+    command += ["--port", str(port), "--host", args.host, "--production", "--no-open"]
     os.execv(sys.executable, command)
 
 

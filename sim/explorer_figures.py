@@ -1,4 +1,4 @@
-"""The explorer's two figures, built once per model and updated in place.
+"""The explorer's two figures, built once per model and updated in place, and its frames.
 
 A page redraw must be cheap (the explorer's target is 10 model days a second
 with every plot and the map), so nothing is re-created per frame: each figure
@@ -26,7 +26,9 @@ from sim.explorer_data import (
     RECENT_DAYS,
     Band,
     BorderState,
+    ExplorerModel,
     LiveSeries,
+    border_state,
     month_mid_day,
 )
 from sim.incidents import IncidentType
@@ -363,3 +365,28 @@ class PlotsFigure:
         if len(model.phases.transitions) > self._phases_drawn:
             self.frame.invalidate()
         self._phases_drawn = len(model.phases.transitions)
+
+
+class Frames:
+    """One model's figures and live series; a frame updates them and renders two PNGs."""
+
+    def __init__(self, model: ExplorerModel) -> None:
+        self.model = model
+        self.live = LiveSeries(model.days)
+        self.map = MapFigure(model)
+        self.band: Band | None = None
+        self.plots = PlotsFigure(model.days, None)
+
+    def with_band(self, band: Band) -> None:
+        """Redraw the plots' static layer with the band behind the live curves."""
+        if band is not self.band:
+            self.band = band
+            self.plots = PlotsFigure(self.model.days, band)
+
+    def render(self) -> tuple[bytes, bytes]:
+        """Read the model's new days and today's positions; return the map and plots PNGs."""
+        model = self.model
+        self.live.update(model)
+        self.map.update(model, border_state(model))
+        self.plots.update(model, self.live)
+        return self.map.frame.png(), self.plots.frame.png()

@@ -175,7 +175,7 @@ def test_band_is_mean_and_percentiles_of_runs():
 
 
 def test_frames_render_pngs_that_change_as_the_model_runs():
-    from sim.explorer import Frames
+    from sim.explorer_figures import Frames
 
     model = ExplorerModel(days=365, scenario_name="all_at_once")
     frames = Frames(model)
@@ -189,7 +189,7 @@ def test_frames_render_pngs_that_change_as_the_model_runs():
 
 def test_controls_stay_within_declared_ranges():
     from sim import parameters
-    from sim.explorer import model_params
+    from sim.explorer_page import model_params
 
     declared = parameters().set_index("key")
     for key, control in model_params().items():
@@ -206,6 +206,21 @@ def test_bad_arguments_one_line_exit_2(args):
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: ")
     assert "Traceback" not in run.stderr
+
+
+def test_a_port_in_use_is_refused_in_one_line():
+    with socket.socket() as taken:
+        taken.bind(("localhost", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "sim.explorer", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 2 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith(f"error: --port={port}: cannot serve on localhost")
 
 
 # --- the page in a browser -----------------------------------------------------------------
@@ -317,7 +332,7 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
 def test_a_blitted_frame_is_the_picture_a_full_redraw_gives():
     from PIL import Image
 
-    from sim.explorer import Frames
+    from sim.explorer_figures import Frames
 
     model = ExplorerModel(days=365, scenario_name="all_at_once")
     frames = Frames(model)
