@@ -7,6 +7,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.plots import label
+
+
+def outcome_title(outcome: str) -> str:
+    """``effect_x`` (versus minus scenario, paired) reads as the effect on x."""
+    if outcome.startswith("effect_"):
+        return f"Effect (versus - scenario) on\n{label(outcome.removeprefix('effect_')).lower()}"
+    return label(outcome)
+
 
 def sobol_figure(table: pd.DataFrame) -> Figure:
     """S1 and ST per factor with 95% CIs, one panel per outcome."""
@@ -39,13 +48,15 @@ def sobol_figure(table: pd.DataFrame) -> Figure:
                 capsize=2,
                 label={"S1": "first order S1", "ST": "total ST"}[index],
             )
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(outcome_title(outcome), fontsize=10)
         ax.set_xlabel("share of output variance")
         ax.set_xlim(0, 1)
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(y, factors)
     axes[0][0].invert_yaxis()
-    axes[0][-1].legend(loc="lower right", fontsize=8)
+    # Below the panels: inside one it would cover the bars of the last factor.
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     fig.suptitle("Sobol indices (bars: 95% bootstrap CI)")
     return fig
 
@@ -67,7 +78,7 @@ def morris_figure(table: pd.DataFrame) -> Figure:
             )
         ax.set_xlabel("mu* (mean |elementary effect|, outcome units)")
         ax.set_ylabel("sigma (spread of effects)")
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(outcome_title(outcome), fontsize=10)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
