@@ -107,8 +107,8 @@ def _design_findings(sens, box, steps, robust, failed_share, cfg) -> list[str]:
         for _, r in robust.iterrows():
             shows.append(
                 f"{r['second']} had the lower {r['outcome']} than {r['first']} at "
-                f"{r['share_second_better']:.0%} of {r['points']} points (Wilson 95% CI "
-                f"{r['low']:.0%} to {r['high']:.0%}; mean paired difference "
+                f"{r['share_second_better']:.1%} of {r['points']} points (Wilson 95% CI "
+                f"{r['low']:.1%} to {r['high']:.1%}; mean paired difference "
                 f"{number(r['mean_difference'])})."
             )
     if box is not None:
