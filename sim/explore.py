@@ -38,7 +38,7 @@ from sim.designs import Factor, factors, sample
 from sim.explore_analysis import analyse
 from sim.explore_params import ExploreConfig
 from sim.files import write_atomic
-from sim.overrides import configure
+from sim.overrides import configure, flatten
 from sim.params import ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
@@ -87,7 +87,7 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
     for scenario in (cfg.scenario, cfg.versus):
         if scenario is not None:
             configure(scenario, cfg.overrides, days=cfg.days)
-    factor_list = factors(_flatten(ex.factors), cfg.scenario)
+    factor_list = factors(flatten(ex.factors), cfg.scenario)
     probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
     for name in [*ex.outcomes, ex.failure.outcome]:
         if name not in probe:
@@ -109,16 +109,6 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
         for j in range(0, len(records), step)
     ]
     return factor_list, design, tasks
-
-
-def _flatten(mapping: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            flat |= _flatten(value, f"{prefix}{key}.")
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:

@@ -48,7 +48,7 @@ def parse(overrides: Overrides) -> dict[str, Any]:
     if isinstance(overrides, str):
         overrides = [overrides]
     if isinstance(overrides, Mapping):
-        return _flatten(overrides, "")
+        return flatten(overrides, "")
     parsed = {}
     for text in overrides:
         try:
@@ -63,12 +63,13 @@ def parse(overrides: Overrides) -> dict[str, Any]:
     return parsed
 
 
-def _flatten(mapping: Mapping, prefix: str) -> dict[str, Any]:
+def flatten(mapping: Mapping, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as dotted keys: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         name = f"{prefix}{str(key).lstrip('+')}"
         if isinstance(value, Mapping):
-            flat |= _flatten(value, name + ".")
+            flat |= flatten(value, name + ".")
         else:
             flat[name] = value
     return flat

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.overrides import flatten
 from sim.report_html import (
     Report,
     bullets,
@@ -58,16 +59,6 @@ def read_json(path: Path) -> dict:
 
 def _yaml(path: Path) -> dict:
     return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
-
-
-def _flatten(mapping: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            flat |= _flatten(value, f"{prefix}{key}.")
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 # ---- design ----------------------------------------------------------------------------------
@@ -165,7 +156,7 @@ def design_report(folder: Path) -> Report:
     ranges = pd.DataFrame(
         {
             "factor": names,
-            "setting": [str(_flatten(ex.get("factors", {})).get(n, "")) for n in names],
+            "setting": [str(flatten(ex.get("factors", {})).get(n, "")) for n in names],
             "sampled low": [design[n].min() for n in names],
             "sampled high": [design[n].max() for n in names],
         }
