@@ -2,8 +2,9 @@
 
 Run from the repository root (``make bench`` does this)::
 
-    .venv/bin/python experiments/benchmark.py            # full benchmark, 30-60 minutes
+    .venv/bin/python experiments/benchmark.py            # full benchmark, 2-3 hours
     .venv/bin/python experiments/benchmark.py --quick    # smoke check, a few minutes
+    .venv/bin/python experiments/benchmark.py --only 6 --reps 1 --warmup 0  # full size, timed once
     .venv/bin/python experiments/benchmark.py --joblib   # row 5 also on Hydra's joblib launcher
     .venv/bin/python experiments/benchmark.py --only scaling --only 4
     .venv/bin/python experiments/benchmark.py --profile  # where one default run spends its time
@@ -24,7 +25,8 @@ drift in machine load hits them alike. Rows 4 and 7's warm-up is a pair of
 probes whose peaks are discarded; row 5's is one small multirun of each kind
 (one scenario, two seeds), since a full one takes minutes. The table says which.
 Everything is written into temporary directories; nothing is left in the
-repository but the JSON file.
+repository but the JSON file, which keeps each row's last measurement with its
+date, machine and settings.
 """
 
 from bench.common import main

@@ -9,9 +9,15 @@ Euclidean distance (each statistic divided by its median absolute deviation in
 the last generation). A simulation whose statistic cannot be computed (no
 deadly tail, constant months) is rejected.
 
+The fit runs generation by generation until one of its stopping rules holds
+(generations, acceptance rate, time, or a settled posterior:
+:mod:`sim.calibration_convergence`); which one is recorded.
+
 Everything goes to Hydra's output directory: pyabc's history ``abc.db``
 (SQLite), ``posterior.parquet`` (one row per particle of every generation),
-the posterior predictive check (``ppc_monthly.parquet``,
+``generations.parquet`` (per generation: simulations, acceptance rate,
+effective sample size, posterior quantiles and how far they moved), the
+posterior predictive check (``ppc_monthly.parquet``,
 ``ppc_statistics.parquet``), ``figures/`` and ``calibration.json``. Running the
 same settings into the same directory (``hydra.run.dir=...``) resumes after the
 last finished generation. Bad settings end with one line, exit code 2, and
@@ -24,12 +30,10 @@ import dataclasses
 import hashlib
 import json
 import logging
-import multiprocessing
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 
 import hydra
@@ -40,17 +44,20 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import __version__
-from sim.calibrate_params import PPC_LEVEL, CalibrateSettings
+from sim.calibrate_params import CalibrateSettings
 from sim.calibration import Simulator, check_prior
+from sim.calibration_convergence import convergence_figure, generation_table, settled
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
+from sim.calibration_ppc import posterior_predictive
+from sim.calibration_transition import DefensiveTransition
 from sim.config import command_line, compose_checked, config_dir, load_config, to_settings
-from sim.eventstats import Events, event_statistics, monthly_counts, tail_fit
+from sim.eventstats import Events, event_statistics, tail_fit
 from sim.files import save_figure, write_atomic
 from sim.ged import GedFormatError, data_path, load_ged, observed_events
 from sim.params import Config, ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
-from sim.runner import model_params, replication_seeds
+from sim.runner import model_params
 
 DB_NAME = "abc.db"
 log = logging.getLogger(__name__)
@@ -104,7 +111,7 @@ def prepare(settings: CalibrateSettings) -> Problem:
 def fingerprint(settings: CalibrateSettings) -> str:
     """Hash of the settings that determine the fit (not how it is spread or how long it may run)."""
     data = dataclasses.asdict(settings)
-    for key in ("sampler", "workers", "dask_address", "max_minutes"):
+    for key in ("sampler", "workers", "dask_address", "max_minutes", "settled_shift"):
         data.pop(key)
     return hashlib.sha1(json.dumps([data, __version__], sort_keys=True).encode()).hexdigest()[:12]
 
@@ -135,8 +142,12 @@ def make_sampler(settings: CalibrateSettings):
     return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
 
 
-def run_abc(problem: Problem, out_dir: Path):
-    """Run (or resume) ABC-SMC into ``out_dir/abc.db``; return pyabc's History."""
+def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str]:
+    """Run (or resume) ABC-SMC into ``out_dir/abc.db``; return pyabc's History and why it stopped.
+
+    pyabc's own loop (``ABCSMC.run``), one generation at a time, with the
+    settled-posterior rule of :mod:`sim.calibration_convergence` checked after each.
+    """
     for handler in list(logging.getLogger("ABC").handlers):  # its records reach Hydra's log
         logging.getLogger("ABC").removeHandler(handler)
     s = problem.settings
@@ -150,6 +161,7 @@ def run_abc(problem: Problem, out_dir: Path):
         prior,
         Distance(p=2),
         population_size=s.population,
+        transitions=DefensiveTransition(s.parameters, s.kernel_scaling, s.prior_share),
         sampler=sampler,
     )
     db = f"sqlite:///{out_dir / DB_NAME}"
@@ -161,16 +173,54 @@ def run_abc(problem: Problem, out_dir: Path):
         else:
             history = abc.new(db, problem.statistics)
             done = 0
+        reason = "generations"
         if done < s.generations:
-            history = abc.run(
-                max_nr_populations=s.generations - done,
-                min_acceptance_rate=s.min_acceptance,
-                max_walltime=timedelta(minutes=s.max_minutes),
-            )
+            reason = _generations(abc, problem, s.generations - done)
     finally:
         if client is not None:
             client.close()
-    return history
+    return abc.history, reason
+
+
+def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
+    """Run up to ``left`` generations; the name of the criterion that stopped them.
+
+    The time limit is a budget: no generation starts that would end after
+    ``max_minutes`` if it took as long as the last one (acceptance rates only
+    fall, so the next one usually takes longer).
+    """
+    s = problem.settings
+    t = abc.initialize_components_before_run(
+        minimum_epsilon=None,
+        max_nr_populations=left,
+        min_acceptance_rate=s.min_acceptance,
+        max_total_nr_simulations=np.inf,
+        max_walltime=None,
+        min_eps_diff=0.0,
+    )
+    budget, started = 60.0 * s.max_minutes, time.perf_counter()
+    try:
+        while True:
+            begun = time.perf_counter()
+            ret = abc.run_generation(t=t)
+            if not ret["successful"]:  # pyabc gave up: population / min_acceptance simulations
+                return "acceptance"
+            table = generation_table(
+                posterior_table(abc.history, [p.name for p in s.parameters]),
+                s.parameters,
+                abc.history.get_all_populations(),
+            )
+            if settled(table, s.settled_shift):
+                return "settled"
+            if abc.check_terminate(t=t, acceptance_rate=ret["acceptance_rate"]):
+                return "generations" if t >= abc.max_t else "acceptance"
+            now = time.perf_counter()
+            if now - started + (now - begun) > budget:
+                return "time"
+            t += 1
+    finally:  # as pyabc's run does
+        abc.history.done(end_time=datetime.now())
+        abc.sampler.stop()
 
 
 def posterior_table(history, names: list[str]) -> pd.DataFrame:
@@ -184,78 +234,6 @@ def posterior_table(history, names: list[str]) -> pd.DataFrame:
         frame.insert(0, "generation", t)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
-
-
-def _ppc_run(job: tuple[Simulator, dict, int]) -> tuple[dict[str, float], np.ndarray]:
-    simulator, values, seed = job
-    events = simulator.events(values, seed)
-    stats = event_statistics(events, simulator.units, simulator.tail_min)
-    return stats, monthly_counts(events)
-
-
-def posterior_predictive(
-    problem: Problem, posterior: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate ``ppc_draws`` runs from the final posterior.
-
-    Returns the monthly recorded events of every draw (and the observed
-    months, ``draw = -1``) and, per statistic, the observed value against the
-    central 90% posterior predictive interval.
-    """
-    s = problem.settings
-    final = posterior[posterior["generation"] == posterior["generation"].max()]
-    names = [p.name for p in s.parameters]
-    rng = np.random.default_rng(s.seed)
-    weights = final["weight"].to_numpy() / final["weight"].sum()
-    rows = rng.choice(len(final), size=s.ppc_draws, p=weights)
-    seeds = replication_seeds(s.seed, s.ppc_draws)
-    simulator = problem.simulator()
-    jobs = [
-        (simulator, {n: float(final[n].iloc[r]) for n in names}, seed)
-        for r, seed in zip(rows, seeds, strict=True)
-    ]
-    if s.workers > 1:
-        context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
-        with ProcessPoolExecutor(s.workers, mp_context=context) as pool:
-            results = list(pool.map(_ppc_run, jobs))
-    else:
-        results = list(map(_ppc_run, jobs))
-    observed = monthly_counts(problem.observed)
-    monthly = [
-        pd.DataFrame(
-            {
-                "draw": -1,
-                "particle": -1,
-                "month": np.arange(len(observed)),
-                "recorded_events": observed,
-            }
-        )
-    ]
-    for i, ((_, months), r) in enumerate(zip(results, rows, strict=True)):
-        monthly.append(
-            pd.DataFrame(
-                {
-                    "draw": i,
-                    "particle": int(final["particle"].iloc[r]),
-                    "month": np.arange(len(months)),
-                    "recorded_events": months,
-                }
-            )
-        )
-    sims = pd.DataFrame([stats for stats, _ in results])
-    lo, hi = (1 - PPC_LEVEL) / 2, (1 + PPC_LEVEL) / 2
-    table = pd.DataFrame(
-        {
-            "statistic": list(problem.statistics),
-            "observed": list(problem.statistics.values()),
-            "median": [float(np.nanmedian(sims[k])) for k in problem.statistics],
-            "low": [float(np.nanquantile(sims[k], lo)) for k in problem.statistics],
-            "high": [float(np.nanquantile(sims[k], hi)) for k in problem.statistics],
-            "computable": [float(np.isfinite(sims[k]).mean()) for k in problem.statistics],
-        }
-    )
-    table["inside"] = (table["observed"] >= table["low"]) & (table["observed"] <= table["high"])
-    return pd.concat(monthly, ignore_index=True), table
 
 
 def check_resumable(out_dir: Path, settings: CalibrateSettings) -> dict:
@@ -289,10 +267,13 @@ def calibrate(problem: Problem, out_dir: Path, command: str | None = None) -> di
     }
     _write_json(receipt_path, receipt)
     started = time.perf_counter()
-    history = run_abc(problem, out_dir)
+    history, stopped = run_abc(problem, out_dir)
     names = [p.name for p in s.parameters]
     posterior = posterior_table(history, names)
     posterior.to_parquet(out_dir / "posterior.parquet", index=False)
+    populations = history.get_all_populations()
+    generations = generation_table(posterior, s.parameters, populations)
+    generations.to_parquet(out_dir / "generations.parquet", index=False)
     monthly, ppc = posterior_predictive(problem, posterior)
     monthly.to_parquet(out_dir / "ppc_monthly.parquet", index=False)
     ppc.to_parquet(out_dir / "ppc_statistics.parquet", index=False)
@@ -300,14 +281,22 @@ def calibrate(problem: Problem, out_dir: Path, command: str | None = None) -> di
     save_figure(marginals_figure(posterior, s.parameters), figures / "posterior_marginals.png")
     save_figure(ppc_monthly_figure(monthly, s.start), figures / "ppc_monthly.png")
     save_figure(ppc_statistics_figure(ppc), figures / "ppc_statistics.png")
+    save_figure(
+        convergence_figure(generations, s.parameters, s.settled_shift),
+        figures / "convergence.png",
+    )
     fit = tail_fit(problem.observed, s.tail_min)
-    populations = history.get_all_populations()
+    last = generations.iloc[-1]
     receipt |= {
         "seconds": round(receipt["seconds"] + time.perf_counter() - started, 1),
         "status": "done",
         "generations": int(history.max_t + 1),
         "simulations": int(populations["samples"].sum()),
         "epsilons": [float(e) for e in populations["epsilon"] if np.isfinite(e)],
+        "stopped": stopped,
+        "settled": settled(generations, s.settled_shift),
+        "last_shift": float(last["shift"]),
+        "last_ess": round(float(last["ess"]), 1),
         "observed_events": len(problem.observed.day),
         "observed_tail": {"alpha": fit.alpha, "low": fit.low, "high": fit.high, "n": fit.n},
         "statistics_outside_ppi": ppc.loc[~ppc["inside"], "statistic"].tolist(),
@@ -331,10 +320,16 @@ def hydra_entry(cfg: DictConfig) -> None:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    outside = receipt["statistics_outside_ppi"]
+    outside, s = receipt["statistics_outside_ppi"], receipt["settings"]
     print(
         f"{receipt['name']}: {receipt['generations']} generations, "
         f"{receipt['simulations']} simulations, {receipt['seconds']} s -> {out}"
+    )
+    print(
+        f"stopped by: {receipt['stopped']}; "
+        + ("settled" if receipt["settled"] else "not settled")
+        + f" (last generation's largest quantile shift {receipt['last_shift']:.3f} of the prior"
+        f" width, effective sample size {receipt['last_ess']} of {s['population']})"
     )
     print(
         "statistics outside the 90% posterior predictive interval: "

@@ -41,7 +41,15 @@ class CalibrateSettings:
     simulated days. ``units`` are the administrative units whose shares of the
     events are statistics; ``tail_min`` the deaths above which the tail exponent
     is fitted. The fit stops after ``generations`` populations, when the
-    acceptance rate falls below ``min_acceptance`` or after ``max_minutes``.
+    acceptance rate falls below ``min_acceptance``, before a generation that
+    would end after ``max_minutes`` if it took as long as the last one, or once
+    it has settled: the weighted 5%,
+    50% and 95% quantiles of every parameter moved by less than
+    ``settled_shift`` of its prior's width in each of the last two generations
+    (:mod:`sim.calibration_convergence`; 0 never stops early). Proposals
+    perturb the last generation with pyabc's Gaussian kernel, its covariance
+    times ``kernel_scaling``, or with probability ``prior_share`` come from the
+    prior (:mod:`sim.calibration_transition`).
     Samplers: ``local`` (``workers`` processes), ``dask`` (a cluster at
     ``dask_address``, or a local one of ``workers`` processes), ``single`` (this
     process; exactly reproducible from ``seed``).
@@ -59,6 +67,9 @@ class CalibrateSettings:
     generations: int = bounded(8, 1, 1000)
     min_acceptance: float = bounded(0.01, 0.0, 1.0)
     max_minutes: float = bounded(25.0, 0.1, 100000.0)
+    settled_shift: float = bounded(0.0, 0.0, 1.0)
+    kernel_scaling: float = bounded(2.0, 0.01, 100.0)
+    prior_share: float = bounded(0.1, 0.0, 0.99)
     sampler: str = choice("local", SAMPLERS)
     workers: int = bounded(2, 1, 1024)
     dask_address: str = ""

@@ -32,10 +32,11 @@ from sim.config import command_line, config_dir, to_config
 from sim.files import save_figure
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
+from sim.pool import keep_pool
 from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
 from sim.report import write_report
-from sim.runner import Busy, keep_pool, locked, model_params, run_replications, simulate
+from sim.runner import Busy, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
     check_done,

@@ -40,16 +40,10 @@ from sim.explore_params import ExploreConfig
 from sim.files import write_atomic
 from sim.overrides import configure, flatten
 from sim.params import ConfigError
+from sim.pool import shutdown_pool, worker_pool
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
-from sim.runner import (
-    config_id,
-    model_params,
-    replication_seeds,
-    shutdown_pool,
-    simulate,
-    worker_pool,
-)
+from sim.runner import config_id, model_params, replication_seeds, simulate
 
 log = logging.getLogger(__name__)
 RECEIPT = "explore.json"

@@ -37,6 +37,9 @@ CALIBRATION_CAPTIONS = {
     "particles) over its uniform prior range: a narrow peak means the data constrain it.",
     "ppc_monthly": "Recorded events per month in the data against the simulated median and its "
     "50% and 90% bands over draws from the posterior (the posterior predictive check).",
+    "convergence": "By generation: each parameter's weighted median and 90% interval, and the "
+    "effective sample size, acceptance rate and largest quantile shift (as shares): a fit has "
+    "settled when the posterior stops moving.",
     "ppc_statistics": "Each summary statistic of the data against its 90% posterior predictive "
     "interval; an observed value outside its interval is one the fitted model does not "
     "reproduce.",
@@ -104,6 +107,7 @@ def calibration_report(folder: Path) -> Report:
                     f"epsilon {number((receipt.get('epsilons') or [np.nan])[-1])}"
                 ),
             ),
+            ("Stopped by", esc(_stopped(receipt))),
             ("Status", esc(receipt.get("status"))),
             ("Package version", esc(receipt.get("version"))),
             ("Directory", code(str(folder))),
@@ -114,9 +118,15 @@ def calibration_report(folder: Path) -> Report:
         "The posterior is conditional on the model and its observation model: it says which "
         "parameter values make this model resemble the data, not that the model's mechanisms "
         "are those that produced the data.",
-        f"A small fit (population {s.get('population')}, {receipt.get('generations')} "
-        "generations) gives a rough posterior; the intervals below are from its final generation.",
+        f"The intervals below are from the final generation ({receipt.get('generations')} "
+        f"generations of {s.get('population')} particles).",
     ]
+    if not receipt.get("settled"):
+        notes.append(
+            "The fit had not settled when it stopped: the posterior was still moving by up to "
+            f"{number(receipt.get('last_shift', np.nan))} of a prior's width per generation, so "
+            "more generations could narrow or shift it."
+        )
     if outside:
         notes.append(
             "The fitted model does not reproduce: "
@@ -142,6 +152,28 @@ def calibration_report(folder: Path) -> Report:
         )
         sections.append(
             ("posterior", "Posterior", section("Posterior", "posterior", table(summary)))
+        )
+    path = folder / "generations.parquet"
+    if path.exists():
+        gens = pd.read_parquet(path)[
+            ["generation", "epsilon", "simulations", "acceptance_rate", "ess", "shift"]
+        ]
+        sections.append(
+            (
+                "generations",
+                "Generations",
+                section(
+                    "Generations",
+                    "generations",
+                    table(
+                        gens,
+                        "ess: effective sample size of the weights; shift: the largest move of "
+                        "a parameter's 5%, 50% or 95% quantile since the previous generation, "
+                        "as a share of its prior width. Epsilons are on each generation's own "
+                        "adaptive scale and are not comparable across generations.",
+                    ),
+                ),
+            )
         )
     if ppc is not None:
         ppc = ppc.assign(statistic=lambda f: f["statistic"].map(stat_label))
@@ -172,3 +204,12 @@ def calibration_report(folder: Path) -> Report:
     )
     lead = f"ABC-SMC calibration {receipt.get('name')} against {s.get('data')}."
     return f"Calibration report: {receipt.get('name')}", lead, sections
+
+
+def _stopped(receipt: dict) -> str:
+    """Which stopping rule ended the fit, and whether its posterior had settled."""
+    stopped = receipt.get("stopped")
+    if stopped is None:
+        return "not recorded"
+    state = "settled" if receipt.get("settled") else "not settled"
+    return f"{stopped} ({state}; effective sample size {receipt.get('last_ess')})"

@@ -17,26 +17,20 @@ half-written table.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import fcntl
 import hashlib
 import json
 import math
-import multiprocessing as mp
 import os
-import select
 import shutil
-import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing import popen_forkserver, spawn
-from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +42,7 @@ from sim import __version__
 from sim.calibration import Draw, replication_draws
 from sim.model import RoadmapModel
 from sim.params import Config, ModelParams
+from sim.pool import pool_kept, shutdown_pool, worker_pool
 from sim.tables import RunTables, collect
 
 PART_TABLES = ("timeseries", "incidents", "transitions")
@@ -201,136 +196,13 @@ def chunks_of(n: int, workers: int) -> list[range]:
     return chunks
 
 
-_pool: tuple[int, int, Executor] | None = None  # (owning pid, workers, executor)
-_kept = False
-
-
-def keep_pool(keep: bool) -> None:
-    """Let the ``run_replications`` calls that follow share one worker pool, or stop sharing.
-
-    Starting workers costs about a second, as much as several runs, so a sweep
-    (the scenarios of a script, the jobs of a Hydra basic-launcher multirun)
-    keeps one pool for all its calls; ``keep_pool(False)`` stops it. Outside
-    such a block every call starts and stops its own pool, so an idle process
-    never holds worker processes.
-    """
-    global _kept
-    _kept = keep
-    if not keep:
-        shutdown_pool()
-
-
-def worker_pool(workers: int) -> Executor | None:
-    """A process pool of ``workers`` processes (None: run in process).
-
-    The kept pool is reused only by the process that started it (a forked child
-    starts its own), with the same size, and while it is not broken. A daemonic
-    process (which may not have children) runs in process.
-    """
-    global _pool
-    if workers <= 1 or mp.current_process().daemon:
-        return None
-    if _pool is not None:
-        pid, size, pool = _pool
-        if pid != os.getpid():
-            _pool = None  # inherited through fork: not ours to use or stop
-        elif size == workers and not getattr(pool, "_broken", False):
-            return pool
-    shutdown_pool()
-    ctx = _WorkerContext()
-    ctx.set_forkserver_preload(["sim.runner"])
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
-    )
-    _pool = (os.getpid(), workers, pool)
-    return pool
-
-
-@contextmanager
-def _plain_preparation() -> Iterator[None]:
-    """Start children without the parent's ``__main__`` and start method.
-
-    A forkserver child normally re-runs the user's script as ``__mp_main__``
-    (a script without a ``__main__`` guard then starts pools recursively and
-    breaks) and takes over the parent's start method (``loky`` inside a joblib
-    worker, unknown to the child). Workers need neither: their task is a
-    function of :mod:`sim.runner`.
-    """
-    original = spawn.get_preparation_data
-
-    def prepare(name: str) -> dict:
-        data = original(name)
-        for key in ("init_main_from_path", "init_main_from_name", "start_method"):
-            data.pop(key, None)
-        return data
-
-    spawn.get_preparation_data = prepare
-    try:
-        yield
-    finally:
-        spawn.get_preparation_data = original
-
-
-class _WorkerProcess(ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj):  # noqa: N802 (multiprocessing's name)
-        with _plain_preparation():
-            return popen_forkserver.Popen(process_obj)
-
-
-class _WorkerContext(ForkServerContext):
-    """The forkserver context with :func:`_plain_preparation` (works nested and unguarded)."""
-
-    Process = _WorkerProcess
-
-
-def _watch_parent(parent: int) -> None:
-    """Worker initializer: end this worker as soon as the process that started the pool ends.
-
-    A SIGKILLed parent cannot stop its pool, and the workers (children of the
-    forkserver) would otherwise wait for tasks forever.
-    """
-
-    def watch() -> None:
-        try:
-            fd = os.pidfd_open(parent)
-            select.select([fd], [], [])
-        except OSError:  # no pidfd: poll
-            while _alive(parent):
-                threading.Event().wait(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def shutdown_pool() -> None:
-    """Stop the worker processes (waiting for running tasks, dropping queued ones)."""
-    global _pool
-    held, _pool = _pool, None
-    if held is not None and held[0] == os.getpid():
-        held[2].shutdown(wait=True, cancel_futures=True)
-
-
-atexit.register(shutdown_pool)
-
-
 def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
     """Summary rows chunk by chunk, in order, with at most ``2 * workers`` chunks in flight.
 
     On any failure (or when the caller stops early) the pool is shut down
     before the error propagates, so that no task still writes into a staging
     directory that the caller is about to remove. Unless kept (see
-    :func:`keep_pool`), the pool is also stopped when all chunks are done.
+    :func:`sim.pool.keep_pool`), the pool is also stopped when all chunks are done.
     """
     pool = worker_pool(workers)
     if pool is None:
@@ -352,7 +224,7 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
     except BaseException:
         shutdown_pool()
         raise
-    if not _kept:
+    if not pool_kept():
         shutdown_pool()
 
 

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyabc
 import pytest
 import yaml
 
@@ -15,7 +16,9 @@ import sim
 from sim.calibrate import Problem, calibrate
 from sim.calibrate_params import CalibrateSettings, PriorParams
 from sim.calibration import Simulator, apply_parameters, check_prior, replication_draws
+from sim.calibration_convergence import SETTLED_RUNS, generation_table, settled
 from sim.calibration_plots import weighted_quantiles
+from sim.calibration_transition import DefensiveTransition
 from sim.config import config_dir
 from sim.eventstats import event_statistics
 from sim.params import ConfigError
@@ -68,8 +71,14 @@ def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
         lo, hi = weighted_quantiles(final[prior.name], final["weight"], [0.05, 0.95])
         assert lo <= truth[prior.name] <= hi, prior.name
         assert hi - lo < 0.65 * (prior.high - prior.low), prior.name  # it learned something
-    for name in ("posterior_marginals", "ppc_monthly", "ppc_statistics"):
+    for name in ("posterior_marginals", "ppc_monthly", "ppc_statistics", "convergence"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 20_000
+    gens = pd.read_parquet(tmp_path / "generations.parquet")
+    assert gens["generation"].tolist() == [0, 1, 2, 3] and gens["shift"].iloc[1:].notna().all()
+    assert receipt["stopped"] == "generations"
+    assert (
+        receipt["simulations"] == gens["simulations"].sum() + 30
+    )  # + the prior's calibration sample
     ppc = pd.read_parquet(tmp_path / "ppc_statistics.parquet")
     assert set(ppc["statistic"]) == set(problem.statistics)
 
@@ -82,6 +91,72 @@ def test_dask_sampler_on_a_local_cluster_of_two_workers(tmp_path):
     receipt = calibrate(problem, tmp_path)
     assert receipt["generations"] == 2 and receipt["settings"]["sampler"] == "dask"
     assert len(pd.read_parquet(tmp_path / "posterior.parquet")) == 12
+
+
+def test_the_generation_table_measures_how_far_the_posterior_moved():
+    """Known quantiles: equal weights over 0..100 of a 0-200 prior, then shifted by 20."""
+    prior = PriorParams("armed_groups.attempt_rate", 0.0, 200.0, "test")
+    base = np.linspace(0.0, 100.0, 201)
+    posterior = pd.concat(
+        pd.DataFrame({"generation": g, "weight": 1.0, prior.name: base + move})
+        for g, move in enumerate([0.0, 20.0, 22.0, 23.0])
+    )
+    pops = pd.DataFrame(
+        {"t": [-1, 0, 1, 2, 3], "epsilon": np.inf, "samples": [50, 201, 402, 804, 804]}
+    )
+    table = generation_table(posterior, [prior], pops)
+    assert table["shift"].iloc[0] != table["shift"].iloc[0]  # NaN: nothing to move from
+    np.testing.assert_allclose(table["shift"].iloc[1:], [0.1, 0.01, 0.005])
+    np.testing.assert_allclose(table[f"{prior.name} median"], [50, 70, 72, 73])
+    np.testing.assert_allclose(table["acceptance_rate"], [1.0, 0.5, 0.25, 0.25])
+    np.testing.assert_allclose(table["ess"], 201)
+    assert settled(table, 0.02) and not settled(table, 0.008) and not settled(table, 0.0)
+    assert not settled(table.iloc[:3], 0.02)  # one small move is not two
+
+
+def test_a_fit_that_has_settled_stops_before_its_generations_run_out(tmp_path):
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(
+        truth, days=120, population=8, generations=10, min_acceptance=0.0, settled_shift=1.0
+    )
+    receipt = calibrate(problem, tmp_path)
+    assert receipt["stopped"] == "settled" and receipt["settled"]
+    assert receipt["generations"] == 1 + SETTLED_RUNS  # the first has no shift
+
+
+def test_the_time_limit_is_a_budget_no_generation_starts_that_would_overrun_it(tmp_path):
+    """A generation here takes seconds; ten would take far more than the 6 s budget."""
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(
+        truth, days=365, population=20, generations=10, min_acceptance=0.0, max_minutes=0.1
+    )
+    receipt = calibrate(problem, tmp_path)
+    assert receipt["stopped"] == "time" and receipt["generations"] < 10
+
+
+def test_the_proposal_mixes_the_prior_in_so_no_weight_exceeds_one_over_its_share():
+    """A population bunched in one corner: far from it the kernel is ~0, the prior is not."""
+    priors = [PriorParams("a", 0.0, 1.0, "test"), PriorParams("b", 0.0, 10.0, "test")]
+    rng = np.random.default_rng(0)
+    last = pd.DataFrame({"a": rng.uniform(0.0, 0.05, 200), "b": rng.uniform(0.0, 0.5, 200)})
+    kernel = pyabc.MultivariateNormalTransition(scaling=2.0)
+    mixed = DefensiveTransition(priors, scaling=2.0, prior_share=0.1)
+    for t in (kernel, mixed):
+        t.fit(last, np.full(200, 1 / 200))
+    far = pd.DataFrame({"a": [0.9, 0.5], "b": [9.0, 5.0]})
+    prior_density = 1 / (1.0 * 10.0)
+    assert (kernel.pdf(far) < 1e-12).all()  # pyabc's kernel alone: weights of 1e12 and more
+    np.testing.assert_allclose(mixed.pdf(far), 0.1 * prior_density, rtol=1e-6)
+    np.testing.assert_allclose(
+        mixed.pdf(last.iloc[:3]), 0.9 * kernel.pdf(last.iloc[:3]) + 0.1 * prior_density
+    )
+    assert mixed.pdf(pd.Series({"a": 1.5, "b": 1.0})) == 0.9 * kernel.pdf(
+        pd.Series({"a": 1.5, "b": 1.0})
+    )  # outside the prior: the kernel's share only
+    np.random.seed(1)  # noqa: NPY002 (pyabc's global stream)
+    draws = mixed.rvs(4000)
+    from_prior = (draws["a"] > 0.3).mean()  # the kernel never reaches there
+    assert 0.06 < from_prior < 0.09  # 0.1 of the draws, 0.7 of them above 0.3
 
 
 def test_a_prior_lies_in_the_declared_range_and_a_narrower_one_says_why():

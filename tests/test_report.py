@@ -298,9 +298,26 @@ def test_a_calibration_report_names_the_parameter_the_data_constrain_most(tmp_pa
         "settings": {"parameters": priors},
         "statistics_outside_ppi": ["tail_alpha"],
         "command": "python -m sim.calibrate",
+        "stopped": "time",
+        "settled": False,
+        "last_shift": 0.31,
+        "last_ess": 91.0,
     }
     (tmp_path / "calibration.json").write_text(json.dumps(receipt))
+    pd.DataFrame(
+        {
+            "generation": [0, 1],
+            "epsilon": [20.0, 15.0],
+            "simulations": [400, 900],
+            "acceptance_rate": [0.5, 0.22],
+            "ess": [200.0, 91.0],
+            "shift": [np.nan, 0.31],
+        }
+    ).to_parquet(tmp_path / "generations.parquet")
     page = (write_report(tmp_path)).read_text()
+    assert "time (not settled; effective sample size 91.0)" in page
+    assert "still moving by up to 0.31 of a prior" in page
+    assert "not comparable across generations" in page and '<td class="num">900</td>' in page
     assert "The data constrain narrow most" in page
     assert "1 of 2 summary statistics" in page
     assert "does not reproduce: Tail exponent of deaths per event" in page

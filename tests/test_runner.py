@@ -78,6 +78,7 @@ def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
 def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp_path, monkeypatch):
     import types
 
+    import sim.pool as pool
     import sim.runner as runner
 
     out = tmp_path / "out"
@@ -86,23 +87,23 @@ def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp
     staging = out / ".staging-deadbeef"
     staging.write_text("not a directory: workers cannot write their parts")
     cfg = config("replications=4", "days=30", "workers=2")
-    runner.keep_pool(True)
+    pool.keep_pool(True)
     try:
         with pytest.raises(OSError):
             run_replications(cfg, out)
-        assert runner._pool is None
+        assert pool._pool is None
         assert sorted(p.name for p in out.iterdir()) == [".lock", staging.name]  # no table
         staging.unlink()
         assert len(run_replications(cfg, out)) == 4
-        kept = runner._pool
+        kept = pool._pool
         assert kept is not None  # kept for the next call of the sweep
         run_replications(cfg, tmp_path / "again")
-        assert runner._pool is kept
+        assert pool._pool is kept
     finally:
-        runner.keep_pool(False)
-    assert runner._pool is None
+        pool.keep_pool(False)
+    assert pool._pool is None
     run_replications(cfg, tmp_path / "alone")
-    assert runner._pool is None  # outside a sweep no worker outlives its call
+    assert pool._pool is None  # outside a sweep no worker outlives its call
 
 
 def test_rerun_replaces_earlier_tables_whatever_their_layout(tmp_path):

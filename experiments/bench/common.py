@@ -31,6 +31,7 @@ import numpy as np
 
 import sim
 from sim.config import load_config
+from sim.files import write_atomic
 from sim.params import Config
 from sim.runner import model_params, replication_seeds, simulate
 
@@ -229,19 +230,25 @@ def load_average() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
-def write_json(
-    path: Path, settings: Settings, rows: list[str], results: list[Result], run: dict
-) -> None:
-    """The same data as the table, plus the settings and machine, for later comparison."""
-    data = {
+def write_json(path: Path, settings: Settings, done: dict[str, list[Result]], run: dict) -> None:
+    """The same data as the table, row by row, with when, where and how each row was measured.
+
+    Rows not run this time keep their last measurement, so ``--only 6`` adds to
+    the file instead of replacing it; a file in another layout is replaced.
+    """
+    try:
+        data = json.loads(path.read_text())
+        rows = data["rows"] if isinstance(data.get("rows"), dict) else {}
+    except (OSError, ValueError, AttributeError):
+        rows = {}
+    measured = {
         "machine": machine_info(),
-        "quick": settings.quick,
-        "rows": rows,
         "run": run,
         "settings": dataclasses.asdict(settings),
-        "results": [dataclasses.asdict(r) for r in results],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    for name, results in done.items():
+        rows[name] = measured | {"results": [dataclasses.asdict(r) for r in results]}
+    write_atomic(path, json.dumps({"rows": rows}, indent=2) + "\n")
 
 
 def profile_default(top: int = 15) -> None:
@@ -265,6 +272,21 @@ def profile_default(top: int = 15) -> None:
 # --- command line -------------------------------------------------------------
 
 
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low`` (argparse prints the error, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below {low}")
+        return value
+
+    return parse
+
+
 def parse_args(argv: Sequence[str] | None, rows: Sequence[Row], doc: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer reps and runs; smoke check")
@@ -280,6 +302,10 @@ def parse_args(argv: Sequence[str] | None, rows: Sequence[Row], doc: str) -> arg
         action="store_true",
         help="row 5 also times per-seed jobs on Hydra's joblib launcher (about 10 more minutes)",
     )
+    parser.add_argument(
+        "--reps", type=at_least(1), metavar="N", help="timed repetitions of each case, same work"
+    )
+    parser.add_argument("--warmup", type=at_least(0), metavar="N", help="untimed ones before them")
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="JSON results file")
     parser.add_argument("--profile", action="store_true", help="profile one default run and exit")
     return parser.parse_args(argv)
@@ -293,20 +319,22 @@ def main(modules: Sequence[str], doc: str, argv: Sequence[str] | None = None) ->
         profile_default()
         return
     settings = dataclasses.replace(QUICK if args.quick else FULL, hydra_joblib=args.joblib)
+    for name in ("reps", "warmup"):
+        if getattr(args, name) is not None:
+            settings = dataclasses.replace(settings, **{name: getattr(args, name)})
     wanted = set(args.only or [r.name for r in rows])
     chosen = [r for r in rows if r.number in wanted or r.name in wanted]
     start, load_start = time.perf_counter(), load_average()
-    results: list[Result] = []
+    done: dict[str, list[Result]] = {}
     for row in chosen:
         print(f"running {row.name} ...", file=sys.stderr, flush=True)
-        done = row.run(settings)
-        print(format_table(done), file=sys.stderr, flush=True)  # kept if a later row fails
-        results += done
-    print(format_table(results))
+        done[row.name] = row.run(settings)
+        print(format_table(done[row.name]), file=sys.stderr, flush=True)  # kept if a later fails
+    print(format_table([r for results in done.values() for r in results]))
     run = {
         "elapsed_s": round(time.perf_counter() - start, 1),
         "load_average_start": load_start,
         "load_average_end": load_average(),
     }
-    write_json(args.output, settings, [r.name for r in chosen], results, run)
+    write_json(args.output, settings, done, run)
     print(f"\nwritten {args.output}", file=sys.stderr)

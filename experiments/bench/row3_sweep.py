@@ -39,7 +39,8 @@ from sim.incidents import (
 )
 from sim.measures import MEASURE_NAMES
 from sim.model import DailySeries, RoadmapModel
-from sim.runner import keep_pool, model_params, replication_seeds, run_replications
+from sim.pool import keep_pool
+from sim.runner import model_params, replication_seeds, run_replications
 from sim.tables import collect
 
 
