@@ -46,7 +46,12 @@ from omegaconf import DictConfig
 from sim import __version__
 from sim.calibrate_params import CalibrateSettings
 from sim.calibration import Simulator, check_prior
-from sim.calibration_convergence import convergence_figure, generation_table, settled
+from sim.calibration_convergence import (
+    SETTLED_RUNS,
+    convergence_figure,
+    generation_table,
+    settled,
+)
 from sim.calibration_plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
 from sim.calibration_ppc import posterior_predictive
 from sim.calibration_transition import DefensiveTransition
@@ -205,12 +210,7 @@ def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
             ret = abc.run_generation(t=t)
             if not ret["successful"]:  # pyabc gave up: population / min_acceptance simulations
                 return "acceptance"
-            table = generation_table(
-                posterior_table(abc.history, [p.name for p in s.parameters]),
-                s.parameters,
-                abc.history.get_all_populations(),
-            )
-            if settled(table, s.settled_shift):
+            if s.settled_shift > 0 and _settled_now(abc.history, s):
                 return "settled"
             if abc.check_terminate(t=t, acceptance_rate=ret["acceptance_rate"]):
                 return "generations" if t >= abc.max_t else "acceptance"
@@ -223,10 +223,19 @@ def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
         abc.sampler.stop()
 
 
-def posterior_table(history, names: list[str]) -> pd.DataFrame:
-    """One row per particle of every generation: generation, particle, weight, parameters."""
+def _settled_now(history: pyabc.storage.History, s: CalibrateSettings) -> bool:
+    """The settled rule on the last generations only (the ones whose shifts it reads)."""
+    recent = posterior_table(history, [p.name for p in s.parameters], history.max_t - SETTLED_RUNS)
+    return settled(
+        generation_table(recent, s.parameters, history.get_all_populations()), s.settled_shift
+    )
+
+
+def posterior_table(history, names: list[str], first: int = 0) -> pd.DataFrame:
+    """One row per particle of every generation from ``first``: generation, particle, weight,
+    parameters."""
     frames = []
-    for t in range(history.max_t + 1):
+    for t in range(max(first, 0), history.max_t + 1):
         params, weights = history.get_distribution(m=0, t=t)
         frame = params[names].reset_index(drop=True)
         frame.insert(0, "weight", np.asarray(weights, dtype=float))
