@@ -16,11 +16,17 @@ drawn as counts from their hardship.
   their pressure); a group takes a humanitarian corridor if one is open within
   reach and has capacity today, otherwise it crosses irregularly and the other
   side's patrols may detect it.
-- Recruitment: each armed group gains ``Poisson(recruit_rate * sum of
-  weight * hardship**2 * (1 - tie_recruit_cut * ties))`` fighters a day
-  from the home-side cells of its reach and loses ``attrition`` of them a day,
-  tallied every ``armed_groups.recruit_every_days``. Ties grow where cultural
-  exchanges are held.
+- Recruitment draws on a pool: each cell holds ``recruit_pool * weight``
+  potential recruits when full. Each of them joins, per day, with hazard
+  ``recruit_rate * hardship**2 * (1 - tie_recruit_cut * ties) / recruit_pool``
+  (so a full pool gives ``recruit_rate * weight * hardship**2`` recruits a
+  day); those who joined leave the pool, which refills as each missing place
+  is taken again with hazard ``1 / pool_recovery_days``. A cell's recruits join
+  the armed groups whose home-side reach covers it, in equal shares, so
+  overlapping groups compete for one pool instead of each drawing the whole of
+  it. Groups lose ``attrition`` of their fighters a day. Tallied every
+  ``armed_groups.recruit_every_days``. Ties grow where cultural exchanges are
+  held.
 
 Economic projects lower relapse risk only through this route (less hardship,
 fewer recruits, fewer attacks, fewer severe incidents); they do not act on the
@@ -76,9 +82,11 @@ class Communities:
         self._built = 0
         self._target = np.full(self.hardship.shape, c.base_hardship)
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
-        self._catchment: np.ndarray | None = None
         mean = self.population.mean()
         self.weight = self.population / mean if mean > 0 else np.zeros_like(self.population)
+        self.pool_size = np.rint(c.recruit_pool * self.weight).astype(np.int64).ravel()
+        self.pool = self.pool_size.copy()  # potential recruits left per cell
+        self._catchment: tuple[np.ndarray, np.ndarray] | None = None
         self.pressure = (self.weight * self.hardship**2).ravel()
         self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
 
@@ -146,23 +154,46 @@ class Communities:
             )
 
     def recruit(self, groups: list, days: int) -> None:
-        """The last ``days`` of hardship in each group's home catchment bring it recruits
-        (fewer where cross-border ties are strong); some fighters leave."""
+        """The last ``days`` of hardship in the groups' catchments bring recruits out of
+        the pool (fewer where cross-border ties are strong); the pool refills; some
+        fighters leave."""
         if self._catchment is None:
-            self._catchment = np.zeros((len(groups), self.hardship.size))
-            n = self.model.border.n
-            for i, g in enumerate(groups):
-                self._catchment[i, [g.home * n + s for s in g.sectors]] = 1.0
+            self._catchment = self._catchments(groups)
+        cells, share = self._catchment
         self._grow_ties(days)
-        a = self.model.params.armed_groups
-        support = self.pressure
+        a, c = self.model.params.armed_groups, self.p
+        hazard = a.recruit_rate / c.recruit_pool * self.hardship.ravel()[cells] ** 2
         if self.ties.any():
-            support = support * (1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel())
-        recruits = self.stream.poisson(days * a.recruit_rate * (self._catchment @ support))
+            hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
+        pool = self.pool
+        joined = self.stream.binomial(pool[cells], -np.expm1(-days * hazard))
+        pool[cells] -= joined
+        missing = self.pool_size - pool
+        pool += self.stream.binomial(missing, -math.expm1(-days / c.pool_recovery_days))
+        recruits = np.add.reduce(self.stream.multinomial(joined, share), axis=0)
         fighters = np.array([g.fighters for g in groups])
         left = self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
         for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=True):
             g.fighters = new
+
+    def _catchments(self, groups: list) -> tuple[np.ndarray, np.ndarray]:
+        """The cells some group recruits in, and each group's share of their recruits
+        ``(cells, groups)``: equal among the groups whose home-side reach covers it."""
+        n = self.model.border.n
+        covers = np.zeros((self.hardship.size, len(groups)))
+        for i, g in enumerate(groups):
+            covers[[g.home * n + s for s in g.sectors], i] = 1.0
+        cells = np.flatnonzero(covers.any(axis=1))
+        covers = covers[cells]
+        return cells, covers / covers.sum(axis=1, keepdims=True)
+
+    def pool_share(self) -> float:
+        """Share of the groups' recruitable pool left (1: full, everyone who joined replaced)."""
+        if self._catchment is None:
+            return 1.0
+        cells = self._catchment[0]
+        size = np.add.reduce(self.pool_size[cells])
+        return float(np.add.reduce(self.pool[cells])) / size if size else 1.0
 
     def _grow_ties(self, days: int) -> None:
         """Ties move toward 1 in sectors hosting cultural exchanges and fade elsewhere."""

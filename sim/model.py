@@ -273,6 +273,7 @@ class DailySeries:
         "fighters",
         "arms",
         "hardship",
+        "recruit_pool",
         "inspected_share",
         "trade_delay_hours",
     )
@@ -295,6 +296,7 @@ class DailySeries:
                 sum([g.fighters for g in groups]),
                 sum([g.arms for g in groups]),
                 model.communities.mean_hardship(),
+                model.communities.pool_share(),
                 model.customs.inspected_share(),
                 model.customs.trade_delay_hours(),
                 *model.measures.level,

@@ -146,7 +146,7 @@ class ArmedGroupParams:
     urge_half_life: float = bounded(8.0, 0.1, 3650.0)
     initial_arms: float = bounded(30.0, 0.0, 1e6)
     arms_per_attempt: float = bounded(1.0, 0.0, 1e6)
-    recruit_rate: float = bounded(0.19, 0.0, 100.0)
+    recruit_rate: float = bounded(0.28, 0.0, 100.0)
     recruit_every_days: int = bounded(7, 1, 365)
     attrition: float = bounded(0.003, 0.0, 1.0)
     losses_interdicted: float = bounded(3.0, 0.0, 1e6)
@@ -176,8 +176,10 @@ class CommunityParams:
     """Border communities: hardship, displacement, recruitment pool, crossings.
 
     ``crossing_rate`` (groups a day) and ``armed_groups.recruit_rate`` (recruits a
-    day) are per cell of average population at hardship 1 (see
+    day, with a full pool) are per cell of average population at hardship 1 (see
     :mod:`sim.communities`), so they mean the same on every geography.
+    ``recruit_pool`` is the potential recruits of such a cell when its pool is
+    full; people who joined are replaced over ``pool_recovery_days``.
     """
 
     base_hardship: float = bounded(0.5, 0.0, 1.0)
@@ -187,3 +189,5 @@ class CommunityParams:
     displacement_return_days: float = bounded(180.0, 1.0, 36500.0)
     displacement_hardship: float = bounded(2.0, 0.0, 100.0)
     crossing_rate: float = bounded(0.02375, 0.0, 1.0)
+    recruit_pool: float = bounded(60.0, 1.0, 1e6)
+    pool_recovery_days: float = bounded(365.0, 1.0, 36500.0)

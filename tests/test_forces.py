@@ -192,7 +192,7 @@ def _ablation(measure: str | None) -> pd.DataFrame:
         overrides.append(f"measures.{measure}.enabled=false")
     cfg = config(*overrides)
     params = model_params(cfg)
-    runs = [simulate(params, cfg.days, s).summary for s in replication_seeds(cfg.seed, 20)]
+    runs = [simulate(params, cfg.days, s).summary for s in replication_seeds(cfg.seed, 40)]
     frame = pd.DataFrame(runs)
     frame["state_incidents"] = frame["clash"] + frame["ceasefire_violation"]
     return frame

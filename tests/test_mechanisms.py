@@ -113,7 +113,7 @@ def test_relapse_hazard_falls_with_time_since_phase2_entry():
     Mediation is off: in the roadmap it averts most relapses."""
     cfg = config("scenario=roadmap", "measures.mediation.enabled=false", "phases.relapse_trust=1")
     events, exposure = np.zeros(2), np.zeros(2)
-    for run in replicate(cfg, 16):
+    for run in replicate(cfg, 32):
         entered = run.summary["phase2_day"]
         if np.isnan(entered):
             continue
