@@ -95,7 +95,7 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
         (i, {k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()})
         for i, row in enumerate(design.to_dict("records"))
     ]
-    step = ex.chunk_points
+    step = ex.chunk_points or chunk_points(len(records))
     tasks = [
         Task(
             j // step, tuple(records[j : j + step]), scenarios, dict(cfg.overrides), cfg.days, seeds
@@ -103,6 +103,21 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
         for j in range(0, len(records), step)
     ]
     return factor_list, design, tasks
+
+
+CHUNKS = 100
+"""Chunks a design is cut into unless ``explore.chunk_points`` says otherwise."""
+
+
+def chunk_points(points: int) -> int:
+    """Points per chunk by default: about :data:`CHUNKS` chunks whatever the design's size.
+
+    Many chunks keep every worker busy to the end (the last chunk to finish is
+    short, so a second process nearly halves the time) and make resuming lose
+    little; a part file per chunk costs a few milliseconds. The size does not
+    depend on ``workers``, so a killed design resumes on any number of them.
+    """
+    return max(1, -(-points // CHUNKS))
 
 
 def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:

@@ -33,7 +33,7 @@ class DesignParams:
     factors: dict[str, Any] = field(default_factory=dict)
     backend: str = choice("processes", BACKENDS)
     address: str | None = None
-    chunk_points: int = bounded(10, 1, 1_000_000)
+    chunk_points: int | None = bounded(None, 1, 1_000_000)
     outcomes: list[str] = field(
         default_factory=lambda: ["border_incidents_per_month", "final_monthly_incidents"]
     )

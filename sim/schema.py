@@ -35,6 +35,8 @@ def _check_value(key: str, value: Any, meta: Any) -> None:
     lo, hi = meta.get("range", (None, None))
     values = value if isinstance(value, list) else [value]
     for v in values:
+        if v is None:  # an optional setting left unset
+            continue
         if isinstance(v, float) and not math.isfinite(v):
             raise ConfigError(f"{key}={value}: must be a finite number")
         if (lo is not None and v < lo) or (hi is not None and v > hi):

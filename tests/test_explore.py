@@ -211,6 +211,23 @@ def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path)
     pd.testing.assert_frame_equal(tables["one"], tables["ray"])
 
 
+def test_a_design_is_cut_into_about_a_hundred_chunks_whatever_the_workers():
+    from sim.explore import prepare
+    from sim.explore_params import DesignParams, ExploreConfig
+
+    factors_ = {"patrol.sweep_rate": [0.2, 1.0]}
+    for points, size in ((40, 1), (250, 3), (1000, 10)):
+        sizes = set()
+        for workers in (1, 2, 16):
+            explore = DesignParams(design="lhs", points=points, factors=factors_)
+            _, design, tasks = prepare(ExploreConfig(days=5, workers=workers, explore=explore))
+            assert sum(len(t.points) for t in tasks) == len(design) == points
+            sizes.add(tuple(len(t.points) for t in tasks))
+        assert sizes == {tuple([size] * (points // size) + [points % size] * (points % size > 0))}
+    explore = DesignParams(design="lhs", points=250, factors=factors_, chunk_points=50)
+    assert len(prepare(ExploreConfig(days=5, explore=explore))[2]) == 5
+
+
 @pytest.mark.parametrize("name", ["sensitivity_baseline", "roadmap_failure"])
 def test_named_explorations_are_valid(name):
     from sim.explore import check

@@ -34,9 +34,7 @@ SEED = 0
 
 
 def design_config(points: int, reps: int, days: int, workers: int, backend: str) -> ExploreConfig:
-    explore = DesignParams(
-        design="lhs", points=points, factors=dict(FACTORS), backend=backend, chunk_points=10
-    )
+    explore = DesignParams(design="lhs", points=points, factors=dict(FACTORS), backend=backend)
     return ExploreConfig(replications=reps, days=days, seed=SEED, workers=workers, explore=explore)
 
 
