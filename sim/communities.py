@@ -88,7 +88,8 @@ class Communities:
         # cells some group recruits in, each group's share there, the pool's size
         # and what is left of it per such cell.
         self._catchment: tuple[np.ndarray, np.ndarray] | None = None
-        self.pool_size = self.pool = np.zeros(0, dtype=np.int64)
+        self.pool_size = np.zeros(0, dtype=np.int64)
+        self.pool = np.zeros(0, dtype=np.int64)
         self._pool_share = 1.0
         self.pressure = (self.weight * self.hardship**2).ravel()
         self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
