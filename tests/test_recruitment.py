@@ -69,3 +69,18 @@ def test_pool_refills_over_its_recovery_time():
     weeks = round(c.p.pool_recovery_days / 7)
     _recruited(c, [group], weeks)
     assert abs(c.pool_share() - (1 - np.exp(-weeks * 7 / c.p.pool_recovery_days))) < 0.05
+
+
+def test_cross_border_ties_cut_joining_only_where_they_are():
+    """Ties in half a group's cells (as cultural exchanges leave them) slow the
+    draw-down of the pool there and nowhere else."""
+    c = _communities()
+    c.ties[1, :10] = 1.0  # home side 1, the first half of the reach
+    group = _group(range(20))
+    _recruited(c, [group], 8)
+    left = c.pool / c.pool_size
+    with_ties, without = 1 - left[:10].mean(), 1 - left[10:].mean()
+    assert without > 0.1
+    cut = c.model.params.projects.tie_recruit_cut
+    assert with_ties < (1 - 0.7 * cut) * without
+    assert with_ties > 0.2 * without  # cut, not stopped
