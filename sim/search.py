@@ -60,17 +60,14 @@ class Search:
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
         model, p = self.model, self.p
-        counts = [gov.patrols.counts() for gov in model.governments]
-        self.units = np.stack([national for national, _ in counts], axis=1).astype(float)
-        self.joint_units = np.stack([joint for _, joint in counts], axis=1).astype(float)
+        shape = (p.redeploy_days, 2, model.border.n)
+        self.units, self.joint_units, self.flown = np.empty(shape), np.empty(shape), np.empty(shape)
+        for side, gov in enumerate(model.governments):
+            gov.patrols.counts(self.units[:, side], self.joint_units[:, side])
+            model.drones[side].plan(self.flown[:, side])
         training = model.measures.effect[Measure.TASK_FORCE_TRAINING]
         self.quality = p.joint_untrained + (p.joint_trained - p.joint_untrained) * training
-        self.flown = np.zeros_like(self.units)
-        self.effort = np.zeros_like(self.units)
-        for side, fleet in enumerate(model.drones):
-            flown = fleet.plan()
-            if flown is not None:
-                self.flown[:, side] = flown
+        self.effort = np.empty(shape)
         self._effort(slice(None))
         posts = [gov.patrols.joint_posts() for gov in model.governments]
         self.joint_posts = sorted(posts[0] & posts[1])
@@ -78,10 +75,13 @@ class Search:
         self.new_day(model.steps)
 
     def _effort(self, rows: slice) -> None:
-        p, units = self.p, self.units[rows]
-        total = units + p.other_side_share * units[:, ::-1]
-        total += self.quality * np.add.reduce(self.joint_units[rows], axis=1, keepdims=True)
-        self.effort[rows] = self.terrain * (p.unit_effort * total + self.flown[rows])
+        p, units, effort = self.p, self.units[rows], self.effort[rows]  # views: written in place
+        np.multiply(units[:, ::-1], p.other_side_share, out=effort)
+        effort += units
+        effort += self.quality * np.add.reduce(self.joint_units[rows], axis=1, keepdims=True)
+        effort *= p.unit_effort
+        effort += self.flown[rows]
+        effort *= self.terrain
 
     def new_day(self, day: int) -> None:
         """Write today's patrol layers from where the units are."""

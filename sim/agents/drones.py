@@ -33,33 +33,33 @@ class DroneFleet:
         self.size = 0
         self._layouts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def _sortie_layout(self, days: int) -> tuple[np.ndarray, np.ndarray]:
-        """Offsets of a sortie's sectors from its centre, ``(coverage, 1)``, and the plan
-        row of each flown sector, ``(coverage * days * size,)``: the same for every
-        plan of a fleet of this size, so built once per size."""
+    def _sortie_layout(self, days: int) -> tuple[np.ndarray, int]:
+        """Cell offsets of a sortie's sectors from its centre in a plan padded by
+        ``pad`` sectors either side, ``(coverage, days * size)``, and ``pad``: the
+        same for every plan of a fleet of this size, so built once per size."""
         key = (days, self.size)
         if key not in self._layouts:
-            cover = self.p.coverage_sectors
+            cover, n = self.p.coverage_sectors, self.model.border.n
             half = cover // 2
+            pad = max(half, cover - half - 1)
             span = np.arange(-half, cover - half)[:, None]
-            row = np.tile(np.repeat(np.arange(days), self.size), cover)
-            self._layouts[key] = (span, row)
+            row = np.repeat(np.arange(days), self.size)[None, :]
+            self._layouts[key] = (span + pad + row * (n + 2 * pad), pad)
         return self._layouts[key]
 
-    def plan(self) -> np.ndarray | None:
-        """Effort flown over each sector of its side on each day of the plan, ``(days, n)``
-        (None while it has no drone)."""
+    def plan(self, flown: np.ndarray) -> None:
+        """Write the effort flown over each sector of its side on each day of the plan
+        into ``flown``, ``(days, n)`` (zero while it has no drone)."""
         model, p = self.model, self.p
         days, n = model.params.patrol.redeploy_days, model.border.n
         self.size = round(p.fleet_size * model.measures.effect[Measure.DRONES])
         if self.size == 0:
-            return None
+            flown[:] = 0.0
+            return
         picture = model.governments[self.side].picture
         share = (1 - p.threat_focus) / n + p.threat_focus * picture
         centre = pick(share, self.stream.random(days * self.size))
-        span, row = self._sortie_layout(days)
-        sector = (centre[None, :] + span).ravel()
-        inside = (sector >= 0) & (sector < n)
-        cells = row[inside] * n + sector[inside]
-        flown = np.bincount(cells, minlength=days * n).reshape(days, n)
-        return flown * p.effort_per_sector
+        layout, pad = self._sortie_layout(days)
+        cells = (layout + centre).ravel()  # sectors past either end fall in the padding
+        sorties = np.bincount(cells, minlength=days * (n + 2 * pad)).reshape(days, n + 2 * pad)
+        np.multiply(sorties[:, pad : pad + n], p.effort_per_sector, out=flown)

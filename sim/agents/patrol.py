@@ -96,17 +96,18 @@ class PatrolForce:
         self.busy = np.zeros(self.where.shape, dtype=bool)
         self.start = self.model.steps  # the next day to run
 
-    def counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Units patrolling each sector on each day of the plan: (national, joint), (days, n)."""
+    def counts(self, national: np.ndarray, joint: np.ndarray) -> None:
+        """Write the units patrolling each sector on each day of the plan into
+        ``national`` and ``joint``, ``(days, n)`` each."""
         where = self.where
         days, n = where.shape[0], self.n
         cell = np.arange(days)[:, None] * n + where
         if not self._any_joint:
-            national = np.bincount(cell.ravel(), minlength=days * n).reshape(days, n)
-            return national, np.zeros_like(national)
-        national = np.bincount(cell[:, ~self.joint].ravel(), minlength=days * n)
-        joint = np.bincount(cell[:, self.joint].ravel(), minlength=days * n)
-        return national.reshape(days, n), joint.reshape(days, n)
+            national[:] = np.bincount(cell.ravel(), minlength=days * n).reshape(days, n)
+            joint[:] = 0.0
+            return
+        national[:] = np.bincount(cell[:, ~self.joint].ravel(), minlength=days * n).reshape(days, n)
+        joint[:] = np.bincount(cell[:, self.joint].ravel(), minlength=days * n).reshape(days, n)
 
     def joint_posts(self) -> set[int]:
         """Sectors where it posts joint units."""
