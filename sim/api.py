@@ -18,7 +18,7 @@ import pyarrow as pa
 from sim import __version__
 from sim.calibration import replication_draws
 from sim.overrides import Overrides, canonical, configure
-from sim.params import Config
+from sim.params import Config, ConfigError
 from sim.runner import (
     PART_TABLES,
     config_id,
@@ -75,14 +75,26 @@ def run(
         scenario, overrides, replications=replications, days=days, seed=seed, workers=workers
     )
     names = canonical(overrides, config)
+    if out_dir is not None:
+        out_dir = _output_dir(out_dir)
     if out_dir is None and workers == 1:
         return _in_memory(config, names)
     if out_dir is not None:
-        return _read(config, Path(out_dir), names)
+        return _read(config, out_dir, names)
     with tempfile.TemporaryDirectory(prefix="sim-run-") as tmp:
         results = _read(config, Path(tmp), names)
     results.out_dir = None
     return results
+
+
+def _output_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` as a path, refused when it is empty (the working directory) or a file."""
+    if not str(out_dir).strip():
+        raise ConfigError("out_dir='': an empty path; name a directory for the tables")
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"out_dir={path}: exists and is not a directory")
+    return path
 
 
 def _read(config: Config, out_dir: Path, names: list[str]) -> Results:

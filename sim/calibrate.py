@@ -21,7 +21,10 @@ posterior predictive check (``ppc_monthly.parquet``,
 ``ppc_statistics.parquet``), ``figures/`` and ``calibration.json``. Running the
 same settings into the same directory (``hydra.run.dir=...``) resumes after the
 last finished generation. Bad settings end with one line, exit code 2, and
-nothing written.
+nothing written. The fit holds the directory's lock (:func:`sim.runner.locked`)
+from before Hydra writes ``.hydra/`` until it ends, so a second calibration
+into a directory in use is refused in one line (exit code 2) and touches
+nothing there.
 """
 
 from __future__ import annotations
@@ -58,11 +61,11 @@ from sim.calibration_transition import DefensiveTransition
 from sim.config import command_line, compose_checked, config_dir, load_config, to_settings
 from sim.eventstats import Events, event_statistics, tail_fit
 from sim.files import save_figure, write_atomic
-from sim.ged import GedFormatError, data_path, load_ged, observed_events
+from sim.ged import GedFormatError, data_dir, data_path, load_ged, observed_events
 from sim.params import Config, ConfigError
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
-from sim.runner import model_params
+from sim.runner import LOCK, Busy, locked, model_params
 
 DB_NAME = "abc.db"
 log = logging.getLogger(__name__)
@@ -88,6 +91,8 @@ def prepare(settings: CalibrateSettings) -> Problem:
         raise ConfigError("parameters: at least one parameter to calibrate is required")
     if not settings.units:
         raise ConfigError("units: at least one administrative unit is required")
+    _refuse_repeats("parameters", [p.name for p in settings.parameters], "prior")
+    _refuse_repeats("units", settings.units, "share statistic")
     model = load_config(settings.model)
     for prior in settings.parameters:
         check_prior(model, prior.name, prior.low, prior.high, prior.reason)
@@ -95,10 +100,14 @@ def prepare(settings: CalibrateSettings) -> Problem:
         start = pd.Timestamp(settings.start)
     except ValueError:
         raise ConfigError(f"start={settings.start}: not a date (YYYY-MM-DD)") from None
-    try:
-        events = load_ged(data_path(settings.data))
-    except GedFormatError as e:
-        raise ConfigError(f"data={settings.data}: {e}") from None
+    events = _load_data(settings.data)
+    places = sorted(set(events["adm_1"].dropna()))
+    for unit in settings.units:
+        if unit not in places:
+            raise ConfigError(
+                f"units: {unit!r} is not an administrative unit (adm_1) of data={settings.data}; "
+                f"allowed: {', '.join(places)}"
+            )
     last = events["date_start"].max()
     if start + pd.Timedelta(days=settings.days - 1) > last + pd.Timedelta(days=31):
         raise ConfigError(
@@ -111,6 +120,32 @@ def prepare(settings: CalibrateSettings) -> Problem:
     if bad:
         raise ConfigError(f"data={settings.data}: statistic {bad[0]} cannot be computed from it")
     return Problem(settings, model, observed, stats)
+
+
+def _refuse_repeats(key: str, names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{key}: {name!r} is listed twice; each gets one {what}")
+        seen.add(name)
+
+
+def _load_data(name: str) -> pd.DataFrame:
+    """The GED events of ``data`` (a CSV file), or a ConfigError naming it and what is expected."""
+    expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
+        sorted(p.name for p in data_dir().glob("*.csv"))
+    )
+    if not name.strip():
+        raise ConfigError(f"data={name}: empty; expected {expected})")
+    path = data_path(name)
+    if path.is_dir():
+        raise ConfigError(f"data={name}: {path} is a directory; expected {expected})")
+    try:
+        return load_ged(path)
+    except GedFormatError as e:
+        raise ConfigError(f"data={name}: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"data={name}: {e.strerror or e}; expected {expected})") from None
 
 
 def fingerprint(settings: CalibrateSettings) -> str:
@@ -259,10 +294,15 @@ def check_resumable(out_dir: Path, settings: CalibrateSettings) -> dict:
 def calibrate(problem: Problem, out_dir: Path, command: str | None = None) -> dict:
     """Fit, write the posterior, the predictive check and the figures; return the receipt.
 
-    The receipt ``calibration.json`` also records the command that ran the fit.
+    The receipt ``calibration.json`` also records the command that ran the fit. The whole
+    fit holds ``locked(out_dir)``: :class:`~sim.runner.Busy` if another process holds it.
     """
+    with locked(out_dir):
+        return _calibrate(problem, out_dir, command)
+
+
+def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
     s = problem.settings
-    out_dir.mkdir(parents=True, exist_ok=True)
     previous = check_resumable(out_dir, s)
     receipt_path = out_dir / "calibration.json"
     receipt = {
@@ -326,7 +366,7 @@ def hydra_entry(cfg: DictConfig) -> None:
     command = command_line("sim.calibrate", [*hc.overrides.hydra, *hc.overrides.task])
     try:
         receipt = calibrate(prepare(to_settings(cfg, CalibrateSettings)), out, command)
-    except ConfigError as e:
+    except (ConfigError, Busy) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     outside, s = receipt["statistics_outside_ppi"], receipt["settings"]
@@ -348,12 +388,20 @@ def hydra_entry(cfg: DictConfig) -> None:
 
 
 def check(line: CommandLine) -> None:
-    """Everything the fit needs, and that a resumed run directory holds the same fit."""
+    """Everything the fit needs, that the run directory is not in use, and that a resumed
+    one holds the same fit."""
     settings = to_settings(compose_checked(line.config_name, line.overrides), CalibrateSettings)
     prepare(settings)
     run_dir = [o.split("=", 1)[1] for o in line.overrides if o.startswith("hydra.run.dir=")]
     if run_dir:
-        check_resumable(Path(run_dir[-1]), settings)
+        out = Path(run_dir[-1])
+        if (out / LOCK).exists():  # probe without creating anything; RunDirLock then holds it
+            try:
+                with locked(out):
+                    pass
+            except Busy as e:
+                raise ConfigError(str(e)) from None
+        check_resumable(out, settings)
 
 
 def main() -> None:

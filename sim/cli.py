@@ -30,16 +30,17 @@ from omegaconf import DictConfig
 
 from sim.config import command_line, config_dir, to_config
 from sim.files import save_figure
+from sim.jobs import RECEIPT, check_done, file_manifest, read_receipt, write_receipt
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.pool import keep_pool
 from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
 from sim.report import write_report
+from sim.run_lock import refuse
 from sim.runner import Busy, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
-    check_done,
     find_results,
     job_dirs,
     progress_line,
@@ -47,7 +48,6 @@ from sim.sweep import (
     sweep_total,
     swept_columns,
     variant_names,
-    write_receipt,
 )
 from sim.terminal import format_table, summary_table
 
@@ -104,7 +104,8 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     if multirun:
         verdict = check_done(out, config)
         if verdict is None:
-            write_receipt(out, "skipped", config, command=command)
+            files = read_receipt(out)["files"]
+            write_receipt(out, "skipped", config, command=command, files=files)
             print(f"{out.name}: intact results of this config, code and seed exist; skipped")
             return float(pd.read_parquet(out / "runs.parquet", columns=[metric])[metric].mean())
         if verdict:
@@ -125,9 +126,15 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
         print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return math.nan
     seconds = round(time.perf_counter() - started, 3)
-    write_receipt(out, "done", config, seconds=seconds, command=command)
+    files = file_manifest(out, config)
+    write_receipt(out, "done", config, seconds=seconds, command=command, files=files)
     if not multirun:
-        print(f"report: {write_report(out)}")
+        try:
+            print(f"report: {write_report(out)}")
+        except OSError:  # the tables are whole, but the run did not finish as asked
+            error = "could not write report.html (disk full?)"
+            _try_receipt(out, "failed", config, error=error, command=command, files=files)
+            raise
     return float(runs[metric].mean())
 
 
@@ -153,12 +160,17 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         global _sweep_lock
-        sweep_dir = Path(config.hydra.sweep.dir)
+        text = str(config.hydra.sweep.dir)
+        if not text.strip():
+            refuse("hydra.sweep.dir='': an empty path (the working directory); name a directory")
+        sweep_dir = Path(text)
+        if any((sweep_dir / name).exists() for name in (RECEIPT, "runs.parquet")):
+            refuse(f"hydra.sweep.dir={sweep_dir}: holds a single run's results; choose another")
         _sweep_lock = locked(sweep_dir)
         try:
             _sweep_lock.__enter__()
         except Busy as e:
-            _fail(str(e), 2)
+            refuse(str(e))
         start_progress(sweep_dir, sweep_total(config))
         keep_pool(True)  # jobs run in this process (basic launcher) share the workers
 
@@ -199,10 +211,11 @@ def run_metrics(config: Config) -> list[str]:
     return ["replication", *(k for k, v in summary.items() if isinstance(v, int | float))]
 
 
-def check_compare(p: Plan) -> None:
-    """Refuse ``compare`` settings the aggregation could not honour, before any job runs."""
-    compare = p.configs[0].compare
-    metrics = run_metrics(p.configs[0])
+def check_outcomes(config: Config) -> None:
+    """Refuse ``compare`` outcomes that are not columns of the runs table (a single
+    run returns the metric's mean to sweepers; a multirun also draws the heatmaps)."""
+    compare = config.compare
+    metrics = run_metrics(config)
     for key, names in (
         ("compare.metric", [compare.metric]),
         ("compare.heatmaps", compare.heatmaps),
@@ -210,6 +223,12 @@ def check_compare(p: Plan) -> None:
         for name in names:
             if name not in metrics:
                 raise ConfigError(f"{key}={name}: not an outcome; allowed: {', '.join(metrics)}")
+
+
+def check_compare(p: Plan) -> None:
+    """Refuse ``compare`` settings the aggregation could not honour, before any job runs."""
+    compare = p.configs[0].compare
+    check_outcomes(p.configs[0])
     if compare.baseline is not None:
         runs = pd.DataFrame(
             {
@@ -230,6 +249,8 @@ def check(line: CommandLine) -> None:
     p = plan(line)
     if line.multirun:
         check_compare(p)
+    else:
+        check_outcomes(p.configs[0])
     for warning in p.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sim.api import run
 from sim.designs import factors
+from sim.overrides import configure
 from sim.params import ConfigError
 
 
@@ -56,6 +57,12 @@ def model(
     from ema_workbench import IntegerParameter, Model, RealParameter, ScalarOutcome
 
     levers = dict(levers or {})
+    configure(scenario, days=days, replications=replications, seed=seed)  # the settings, checked
+    both = sorted(uncertainties.keys() & levers.keys())
+    if both:
+        raise ConfigError(f"{both[0]}: both an uncertainty and a lever; make it one of them")
+    if not outcomes:
+        raise ConfigError("outcomes=[]: name at least one column of runs")
     probe = run(scenario, replications=1, days=2).runs.columns
     missing = [o for o in outcomes if o not in probe]
     if missing:

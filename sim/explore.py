@@ -7,7 +7,12 @@ or on Ray, every point with the same ``replications`` seeds (common random
 numbers). Each finished chunk is written at once as a part of
 ``runs.parquet/``; run the same command in the same output directory
 (``hydra.run.dir=...``) and finished chunks are kept, so a killed design
-resumes. Settings and named explorations are in ``conf/explore/``. When all
+resumes. A part is kept only when it holds exactly its chunk's rows (points,
+scenarios, replications, seeds, factor values, config and design identity); an
+unreadable, duplicated or foreign part is run again, and files that are not a
+part of this design are moved aside. The run directory is locked while a
+design runs, and a directory holding another design is refused before Hydra
+writes into it. Settings and named explorations are in ``conf/explore/``. When all
 chunks are in, the analysis writes ``sensitivity.parquet`` (Sobol or Morris
 indices), PRIM's ``prim_trajectory.parquet`` and ``prim_box.parquet`` (when
 runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
@@ -16,6 +21,7 @@ runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -23,72 +29,67 @@ import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim import __version__
 from sim.config import command_line, compose_checked, config_dir, to_settings
 from sim.designs import Factor, factors, sample
 from sim.explore_analysis import analyse
 from sim.explore_params import ExploreConfig
+from sim.explore_tasks import (
+    RUNS,
+    Task,
+    part_name,
+    part_problem,
+    read_runs,
+    run_task,
+    set_aside_strays,
+)
 from sim.files import write_atomic
 from sim.overrides import configure, flatten
 from sim.params import ConfigError
 from sim.pool import shutdown_pool, worker_pool
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
-from sim.runner import config_id, model_params, replication_seeds, simulate
+from sim.run_lock import RunDirLock
+from sim.runner import Busy, locked, model_params, replication_seeds, simulate
 
 log = logging.getLogger(__name__)
 RECEIPT = "explore.json"
-
-
-@dataclass(frozen=True)
-class Task:
-    """Points ``first ..`` of a design for every scenario, replications under the same seeds."""
-
-    index: int
-    points: tuple[tuple[int, dict], ...]
-    scenarios: tuple[str, ...]
-    overrides: dict
-    days: int
-    seeds: tuple[int, ...]
-
-
-def run_task(task: Task) -> list[dict]:
-    """Summary rows of a chunk: one per point, scenario and replication."""
-    rows = []
-    for point, values in task.points:
-        for scenario in task.scenarios:
-            cfg = configure(scenario, task.overrides | values, days=task.days)
-            params = model_params(cfg)
-            ids = {"point": point, "scenario": scenario, "config_id": config_id(cfg)}
-            for rep, seed in enumerate(task.seeds):
-                summary = simulate(params, task.days, seed).summary
-                rows.append({**ids, "replication": rep, "seed": seed, **values, **summary})
-    return rows
+DESIGN = "design.parquet"
 
 
 def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]:
     """Validate everything and build the design and its tasks (raises ConfigError)."""
     ex = cfg.explore
-    for scenario in (cfg.scenario, cfg.versus):
-        if scenario is not None:
-            configure(scenario, cfg.overrides, days=cfg.days)
-    factor_list = factors(flatten(ex.factors), cfg.scenario)
+    configure(cfg.scenario, cfg.overrides, days=cfg.days)
+    if cfg.versus is not None:
+        if cfg.versus == cfg.scenario:
+            raise ConfigError(
+                f"versus={cfg.versus}: the same as scenario; compare with another scenario "
+                "or leave versus=null"
+            )
+        try:
+            configure(cfg.versus, cfg.overrides, days=cfg.days)
+        except ConfigError as e:  # configure names its argument 'scenario'; the user wrote versus
+            text = str(e)
+            if text.startswith(f"scenario={cfg.versus}:"):
+                raise ConfigError("versus=" + text.removeprefix("scenario=")) from None
+            raise
+    factor_list, design = make_design(cfg)
     probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
     for name in [*ex.outcomes, ex.failure.outcome]:
         if name not in probe:
             raise ConfigError(
                 f"explore outcome {name}: not a column of runs (one of {', '.join(probe)})"
             )
-    design = sample(ex.design, factor_list, ex.points, cfg.seed)
     seeds = tuple(replication_seeds(cfg.seed, cfg.replications))
     scenarios = (cfg.scenario,) if cfg.versus is None else (cfg.scenario, cfg.versus)
     records = [
@@ -103,6 +104,13 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
         for j in range(0, len(records), step)
     ]
     return factor_list, design, tasks
+
+
+def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
+    """The factors and the design's points (raises ConfigError)."""
+    ex = cfg.explore
+    factor_list = factors(flatten(ex.factors), cfg.scenario)
+    return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
 
 
 CHUNKS = 100
@@ -132,10 +140,24 @@ def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
 
 
 def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> None:
-    """Run the tasks not yet written, each chunk's rows into its own Parquet part."""
-    parts = out / "runs.parquet"
+    """Run the tasks whose part is missing or not intact, each chunk's rows into its own part.
+
+    A part is kept only when it holds exactly the chunk's rows (see
+    :func:`part_problem`); any other is run again, with a log line saying why.
+    """
+    parts = out / RUNS
     parts.mkdir(parents=True, exist_ok=True)
-    todo = [t for t in tasks if not (parts / f"part-{t.index:05d}.parquet").exists()]
+    set_aside_strays(parts, tasks)
+    todo = []
+    for task in tasks:
+        path = parts / part_name(task.index)
+        if not path.exists():
+            todo.append(task)
+            continue
+        problem = part_problem(path, task, ident)
+        if problem is not None:
+            log.warning("%s/%s: %s; running chunk %d again", RUNS, path.name, problem, task.index)
+            todo.append(task)
     if len(todo) < len(tasks):
         log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
     progress = Progress(len(tasks), len(tasks) - len(todo))
@@ -144,7 +166,7 @@ def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> Non
             frame = pd.DataFrame(rows).assign(design_id=ident, version=__version__)
             tmp = parts / f".part-{index:05d}.tmp"
             frame.to_parquet(tmp, index=False)
-            os.replace(tmp, parts / f"part-{index:05d}.parquet")
+            os.replace(tmp, parts / part_name(index))
             progress.advance()
     finally:
         shutdown_pool()  # no idle worker processes outlive the design
@@ -212,35 +234,85 @@ class Progress:
             print(f"\r[{bar:<{width}}] {text}", end=end, file=sys.stderr, flush=True)
 
 
+def held_design(out: Path) -> str | None:
+    """The id of the design ``out`` holds: its ``design.parquet``'s, else its receipt's,
+    else its parts' when they all agree on one (None: none known)."""
+    for read in (
+        lambda: pd.read_parquet(out / DESIGN, columns=["design_id"])["design_id"].iloc[0],
+        lambda: json.loads((out / RECEIPT).read_text())["design_id"],
+    ):
+        try:
+            return str(read())
+        except Exception:  # missing, truncated or not ours: try the next witness
+            continue
+    ids = set()
+    for path in sorted((out / RUNS).glob("part-*.parquet")):
+        try:
+            ids |= set(pq.read_table(path, columns=["design_id"]).column(0).to_pylist())
+        except Exception:  # an unreadable part is no witness
+            continue
+    return ids.pop() if len(ids) == 1 else None
+
+
+def check_directory(out: Path, ident: str) -> None:
+    """Refuse a directory that holds another design (reads only, writes nothing)."""
+    held = held_design(out)
+    if held is not None and held != ident:
+        raise ConfigError(f"{out}: holds another design; choose a new hydra.run.dir")
+
+
 def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
     """Validate, write the design, run what is missing, analyse, report.
 
-    ``explore.json`` records the design's id, the command that ran it, the
-    package version and when it finished; ``report.html`` is its HTML report.
+    Holds the directory's lock throughout (:class:`sim.runner.Busy` if another
+    process holds it). ``explore.json`` records the design's id, the command
+    that ran it, the package version and when it finished; ``report.html`` is
+    its HTML report.
     """
     factor_list, design, tasks = prepare(cfg)
     ident = design_id(cfg, design)
-    out.mkdir(parents=True, exist_ok=True)
-    design_path = out / "design.parquet"
-    if design_path.exists() and pd.read_parquet(design_path)["design_id"].iloc[0] != ident:
-        raise ConfigError(f"{out}: holds another design; choose a new hydra.run.dir")
-    design.rename_axis("point").reset_index().assign(design_id=ident).to_parquet(
-        design_path, index=False
-    )
-    execute(cfg, tasks, out, ident)
-    runs = pd.read_parquet(out / "runs.parquet")
-    analyse(cfg, factor_list, design, runs, out)
-    receipt = {"design_id": ident, "command": command, "version": __version__}
-    write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
-    log.info("report: %s", write_report(out))
+    check_directory(out, ident)  # before locked() creates the directory or its lock file
+    with locked(out):
+        check_directory(out, ident)
+        tmp = out / f".{DESIGN}.tmp"
+        design.rename_axis("point").reset_index().assign(design_id=ident).to_parquet(
+            tmp, index=False
+        )
+        os.replace(tmp, out / DESIGN)
+        execute(cfg, tasks, out, ident)
+        runs = read_runs(out, tasks)
+        analyse(cfg, factor_list, design, runs, out)
+        receipt = {"design_id": ident, "command": command, "version": __version__}
+        write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
+        log.info("report: %s", write_report(out))
+
+
+class ExploreRunDir(RunDirLock):
+    """The run directory's lock, and a refusal of one holding another design, both
+    before Hydra writes ``.hydra/`` there (registered in ``conf/explore/explore.yaml``)."""
+
+    def check(self, out: Path, config: DictConfig) -> None:
+        super().check(out, config)
+        task = copy.deepcopy(config)
+        with read_write(task), open_dict(task):
+            del task["hydra"]
+        cfg = to_settings(task, ExploreConfig)
+        check_directory(out, design_id(cfg, make_design(cfg)[1]))  # no probe run
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 @hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")
 def hydra_entry(dcfg: DictConfig) -> None:
-    cfg = OmegaConf.to_object(dcfg)
     hc = HydraConfig.get()
     command = command_line("sim.explore", [*hc.overrides.hydra, *hc.overrides.task])
-    explore(cfg, Path(hc.runtime.output_dir), command)
+    try:
+        explore(to_settings(dcfg, ExploreConfig), Path(hc.runtime.output_dir), command)
+    except (ConfigError, Busy) as e:
+        _fail(str(e))
 
 
 def check(line: CommandLine) -> None:
@@ -249,10 +321,42 @@ def check(line: CommandLine) -> None:
     prepare(to_settings(dcfg, ExploreConfig))
 
 
+MAPPINGS = ("overrides", "explore.factors")
+"""Mapping settings, which Hydra lets a command line extend only with a ``+``."""
+
+
+def accept_mappings(line: CommandLine) -> dict[str, str]:
+    """Let ``overrides=...`` and ``explore.factors.<key>=...`` extend their mapping, in place.
+
+    Hydra refuses a new key of a mapping without ``+`` ("no such parameter"),
+    though these settings exist; ``++`` adds or sets it, as the user meant.
+    Returns the rewritten overrides, each with the text the user typed.
+    """
+    typed = {}
+    for i, text in enumerate(line.overrides):
+        key = text.partition("=")[0]
+        if any(key == m or key.startswith(f"{m}.") for m in MAPPINGS):
+            line.overrides[i] = f"++{text}"
+            line.args[line.positions[i]] = line.overrides[i]
+            typed[line.overrides[i]] = text
+    return typed
+
+
 def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
     line = split_command_line(sys.argv[1:], "explore")
-    checked_main(hydra_entry, check, line, ExploreConfig)
+    typed = accept_mappings(line)
+
+    def check_as_typed(line: CommandLine) -> None:
+        try:
+            check(line)
+        except ConfigError as e:  # name the overrides as the user typed them
+            text = str(e)
+            for rewritten, original in typed.items():
+                text = text.replace(rewritten, original)
+            raise ConfigError(text) from None
+
+    checked_main(hydra_entry, check_as_typed, line, ExploreConfig)
 
 
 if __name__ == "__main__":

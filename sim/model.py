@@ -10,6 +10,7 @@ are events on Mesa's event list at the end of their day.
 from __future__ import annotations
 
 from itertools import chain
+from numbers import Integral
 from typing import Any
 
 import mesa
@@ -34,7 +35,7 @@ from sim.communities import Communities
 from sim.geography import BorderSpace, build_border
 from sim.incidents import IncidentLog
 from sim.measures import MEASURE_NAMES, Measures
-from sim.params import ModelParams
+from sim.params import ConfigError, ModelParams
 from sim.phases import PhaseMachine
 from sim.search import Search
 
@@ -76,6 +77,10 @@ class RoadmapModel(mesa.Model):
         **overrides: Any,
     ) -> None:
         seed = rng if seed is None else seed
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0
+        ):
+            raise ConfigError(f"rng={seed!r}: a seed is a non-negative integer (or None)")
         native = params is None
         if native:
             from sim.overrides import configure  # the runner's path never needs it

@@ -49,8 +49,14 @@ def parse(overrides: Overrides) -> dict[str, Any]:
         overrides = [overrides]
     if isinstance(overrides, Mapping):
         return flatten(overrides, "")
+    if not isinstance(overrides, Iterable):
+        raise ConfigError(
+            f"overrides={overrides!r}: expected a mapping or a list of 'key=value' strings"
+        )
     parsed = {}
     for text in overrides:
+        if not isinstance(text, str):
+            raise ConfigError(f"overrides: {text!r} is not a 'key=value' string")
         try:
             override = _parser().parse_override(text)
         except HydraException as e:
@@ -93,7 +99,12 @@ def configure(scenario: str = "roadmap", overrides: Overrides = None, **settings
     top-level fields such as ``days``, ``seed``, ``replications``, ``workers``.
     Raises ConfigError with one line naming the key, the value and what is allowed.
     """
-    values = parse(overrides) | settings
+    values = parse(overrides)
+    twice = sorted(values.keys() & settings.keys())
+    if twice:
+        key = twice[0]
+        raise ConfigError(f"{key}: given in overrides and as the {key}= argument; give it once")
+    values |= settings
     choices = {"scenario": scenario} | {
         g: values.pop(g) for g in GROUPS if isinstance(values.get(g), str)
     }

@@ -12,6 +12,7 @@ import atexit
 import multiprocessing as mp
 import os
 import select
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -63,7 +64,7 @@ def worker_pool(workers: int) -> Executor | None:
     ctx = _WorkerContext()
     ctx.set_forkserver_preload(["sim.runner"])
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
     _pool = (os.getpid(), workers, pool)
     return pool
@@ -107,12 +108,16 @@ class _WorkerContext(ForkServerContext):
     Process = _WorkerProcess
 
 
-def _watch_parent(parent: int) -> None:
-    """Worker initializer: end this worker as soon as the process that started the pool ends.
+def _init_worker(parent: int) -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and end this worker as soon as
+    the process that started the pool ends.
 
-    A SIGKILLed parent cannot stop its pool, and the workers (children of the
+    Ctrl-C reaches the whole process group; the parent stops the work and
+    reports it once, instead of every worker printing its own traceback. A
+    SIGKILLed parent cannot stop its pool, and the workers (children of the
     forkserver) would otherwise wait for tasks forever.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         try:

@@ -149,7 +149,7 @@ def checked_main(
     A ConfigError from ``check`` (or from :func:`whole_numbers`) ends with one
     line on stderr, exit code 2, before Hydra writes anything; Hydra then reads
     the command line with whole floats written as integers. Help and
-    information flags go to Hydra unchecked.
+    information flags go to Hydra unchecked. Ctrl-C ends with one line, exit 130.
     """
     if not line.informational:
         try:
@@ -159,7 +159,11 @@ def checked_main(
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
         sys.argv[1:] = line.args
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # finished results stay; a job cut short stays 'running'
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 def parse(overrides: Sequence[str]) -> list[Override]:
@@ -225,6 +229,24 @@ def check_override(o: Override, groups: set[str]) -> None:
         raise ConfigError(f"{text}: allowed values are true or false")
 
 
+def check_sweeps(swept: list[Override], trials: int | None) -> None:
+    """Refuse sweeps the sweeper would reject with a traceback: an ``interval()``
+    without an optimising sweeper, an empty interval, fewer than one trial."""
+    if trials is not None and int(trials) < 1:
+        raise ConfigError(f"hydra.sweeper.n_trials={trials}: at least 1 trial")
+    for o in swept:
+        if not isinstance(o.value(), IntervalSweep):
+            continue
+        text, sweep = o.input_line or o.key_or_group, o.value()
+        if trials is None:
+            raise ConfigError(
+                f"{text}: interval() needs an optimising sweeper (hydra/sweeper=optuna); "
+                "the basic sweeper takes lists, e.g. key=0,0.5,1, or range()"
+            )
+        if not sweep.start < sweep.end:
+            raise ConfigError(f"{text}: the interval's low end must be below its high end")
+
+
 def _values(o: Override) -> list[str]:
     """The values a sweep override takes (an interval's two ends), each as override text."""
     key = o.get_key_element()
@@ -276,8 +298,9 @@ def plan(line: CommandLine) -> Plan:
             swept = parse(_sweeper_params(base)) + parsed
             for o in swept:
                 check_override(o, groups)
-            jobs = [list(j) for j in itertools.product(*[_values(o) for o in swept])]
             trials = OmegaConf.select(base, "hydra.sweeper.n_trials")
+            check_sweeps(swept, trials)
+            jobs = [list(j) for j in itertools.product(*[_values(o) for o in swept])]
             total = int(trials) if trials is not None else len(jobs)
         else:
             jobs = [[o.input_line for o in parsed]]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim.jobs import RECEIPT, read_receipt
 from sim.params import Config
 from sim.plots import compact_labels, label
 from sim.report_html import (
@@ -33,7 +34,7 @@ from sim.report_html import (
     when,
 )
 from sim.stats import format_p
-from sim.sweep import AGGREGATE_MARK, RECEIPT, grid_order, read_receipt
+from sim.sweep import AGGREGATE_MARK, grid_order
 from sim.terminal import number, summary_table
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}

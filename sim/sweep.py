@@ -1,24 +1,20 @@
-"""Sweeps: job bookkeeping (resume, progress, failures) and aggregation of finished jobs.
+"""Sweeps: progress and aggregation of a multirun's finished jobs.
 
-Every job directory holds a ``job.json`` receipt: ``running`` while it runs
-(and forever if it was killed), then ``done`` (tables written), ``skipped``
-(identical results already there) or ``failed`` (with the error). A re-run of
-the same sweep into the same directory skips a job only when its receipt says
-done for the same config hash (which covers the code and ``conf/``), seeds,
-replications, horizon and output settings, and every table it should have is
-there, readable and of the right length; anything else runs again.
-``aggregate`` merges the jobs of the current sweep that finished into one table
-per kind plus figures, and names the jobs that did not.
+Each job's receipt (``sim.jobs``) says whether it finished and which files it
+wrote. ``aggregate`` merges the jobs of the current sweep that finished, with
+intact files, into one table per kind plus figures, and names the jobs that
+did not; the merged tables and figures replace the previous ones all at once.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 import shlex
+import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +25,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.files import save_figure, write_atomic
-from sim.params import Config
+from sim.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
 from sim.plots import (
     compact_labels,
     comparison_figure,
@@ -40,84 +36,14 @@ from sim.plots import (
     phase_share_figure,
 )
 from sim.progress import eta
-from sim.runner import RUN_SETTINGS, config_id
+from sim.runner import RUN_SETTINGS
 from sim.stats import format_p
 from sim.terminal import format_table, number, summary_table
 
-RECEIPT = "job.json"
 AGGREGATE_MARK = "aggregate.json"
 PROGRESS = ".progress.json"
 IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
 TS_COLUMNS = ["scenario", "replication", "day", "month", "phase", "border_incidents", "variant"]
-
-
-def identity(config: Config) -> dict:
-    """What makes two jobs' results interchangeable."""
-    return {
-        "config_id": config_id(config),
-        "seed": config.seed,
-        "replications": config.replications,
-        "days": config.days,
-        "output": dataclasses.asdict(config.output),
-        "version": __version__,
-    }
-
-
-def expected_tables(config: Config) -> dict[str, int]:
-    """Each table a finished job has, with its row count where it is known in advance."""
-    tables = {"runs": config.replications, "timeseries": config.replications * config.days}
-    tables |= {"transitions": -1} | ({"incidents": -1} if config.output.incidents else {})
-    return tables
-
-
-def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) -> None:
-    """Record how a job ended (atomically); ``config`` is None when it was invalid.
-
-    On a failed write (a full disk) no half-written receipt is left behind.
-    """
-    data = {"status": status, **(identity(config) if config is not None else {}), **extra}
-    data["ended"] = time.time()
-    job_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(job_dir / RECEIPT, json.dumps(data, indent=1, default=str))
-
-
-def read_receipt(job_dir: Path) -> dict:
-    """A job's receipt, or ``{}`` when it is missing or unreadable."""
-    try:
-        data = json.loads((job_dir / RECEIPT).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _rows(path: Path) -> int | None:
-    """Rows of a Parquet file or directory of parts, or None if it is missing or unreadable."""
-    try:
-        parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-        return sum(pq.ParquetFile(p).metadata.num_rows for p in parts) if parts else None
-    except (OSError, pa.ArrowException):
-        return None
-
-
-def check_done(job_dir: Path, config: Config) -> str | None:
-    """None when ``job_dir`` holds finished, intact results of exactly this config; else why not.
-
-    The reason is '' when there is nothing there yet.
-    """
-    data = read_receipt(job_dir)
-    if not data:
-        return "its job.json is unreadable" if (job_dir / RECEIPT).exists() else ""
-    if data.get("status") not in ("done", "skipped"):
-        return f"it did not finish (status {data.get('status')})"
-    want = identity(config)
-    changed = [k for k, v in want.items() if data.get(k) != v]
-    if changed:
-        return f"its {', '.join(changed)} changed since the results there were made"
-    for name, rows in expected_tables(config).items():
-        found = _rows(job_dir / f"{name}.parquet")
-        if found is None or (rows >= 0 and found != rows):
-            return f"its {name}.parquet is missing, unreadable or incomplete"
-    return None
 
 
 def sweep_total(config) -> int:
@@ -250,9 +176,11 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
     for job in sorted(dirs, key=grid_order):
         data = read_receipt(job)
         status = data.get("status", "done" if not (job / RECEIPT).exists() else "unreadable")
-        n_ts = _rows(job / "timeseries.parquet")
+        n_ts = table_rows(job / "timeseries.parquet")
+        changed = manifest_problem(job, data["files"]) if "files" in data else None
         try:
-            runs = pd.read_parquet(job / "runs.parquet") if status in ("done", "skipped") else None
+            finished = status in ("done", "skipped") and changed is None
+            runs = pd.read_parquet(job / "runs.parquet") if finished else None
         except (OSError, pa.ArrowException):
             runs = None
         expected = len(runs) * data["days"] if runs is not None and "days" in data else n_ts
@@ -262,10 +190,14 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
                 ts_files.append(job / "timeseries.parquet")
             skipped += status == "skipped"
         else:
-            failed[job.name] = data.get("error") or (
-                f"status {status}: killed or still running"
-                if status == "running"
-                else "no complete results (missing or unreadable tables)"
+            failed[job.name] = (
+                data.get("error")
+                or changed
+                or (
+                    f"status {status}: killed or still running"
+                    if status == "running"
+                    else "no complete results (missing or unreadable tables)"
+                )
             )
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Collected(runs, ts_files, failed, skipped)
@@ -283,6 +215,10 @@ def aggregate(
     """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the comparison.
 
     ``aggregate.json`` records the sources, the command that made them and when.
+    Everything is checked before anything is written, and built in a staging
+    directory that then replaces ``out`` whole: a failure leaves the previous
+    aggregation as it was, never half old and half new. ``out`` must be new,
+    empty or an earlier aggregation.
 
     Variants are configurations (``config_id``): runs of different configs are
     never pooled, and runs of one config and seed found twice count once.
@@ -300,24 +236,72 @@ def aggregate(
     swept = swept.drop(columns=[c for c in swept if c in runs])
     runs = pd.concat([runs, swept], axis=1)
     runs["variant"] = _distinct(variant_names(runs, swept), runs["config_id"])
-    per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
-    out.mkdir(parents=True, exist_ok=True)
-    mark = {"sources": [str(r) for r in roots], "command": command, "created": time.time()}
-    write_atomic(out / AGGREGATE_MARK, json.dumps(mark | {"version": __version__}))
-    _write(runs, out / "runs.parquet")
-    ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
     variants = list(dict.fromkeys(runs["variant"]))
     if baseline is None:
         baseline = "baseline" if "baseline" in variants else variants[0]
     elif baseline not in variants:
         raise ValueError(f"--baseline {baseline}: not among {', '.join(variants)}")
+    check_output(out, roots if only is None else only)
+    staging = out.with_name(f".{out.name}.staging-{uuid.uuid4().hex[:8]}")
+    try:
+        staging.mkdir(parents=True)
+        mark = {"sources": [str(r) for r in roots], "command": command, "created": time.time()}
+        write_atomic(staging / AGGREGATE_MARK, json.dumps(mark | {"version": __version__}))
+        table, diffs = _build(staging, runs, swept, found, baseline, metric, heatmaps)
+        _replace_dir(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _report(table, diffs, found, out)
+    return table
+
+
+def check_output(out: Path, sources: list[Path]) -> None:
+    """Refuse an ``out`` that would overwrite results: one holding anything but an
+    earlier aggregation, or one of the sources or a directory above them."""
+    out = out.resolve()
+    for source in sources:
+        source = source.resolve()
+        if out == source or out in source.parents:
+            raise ValueError(f"--out {out}: holds the results being compared; choose another")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / AGGREGATE_MARK).exists():
+        raise ValueError(
+            f"--out {out}: holds other files (not an earlier comparison); "
+            "choose a new or empty directory"
+        )
+
+
+def _replace_dir(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is, as two renames (the old one is deleted after)."""
+    old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+    if out.exists():
+        os.replace(out, old)
+    os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(
+    out: Path,
+    runs: pd.DataFrame,
+    swept: pd.DataFrame,
+    found: Collected,
+    baseline: str,
+    metric: str,
+    heatmaps: tuple[str, ...],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write the merged tables and the figures into ``out``; the table and the differences."""
+    per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
+    _write(runs, out / "runs.parquet")
+    ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
     figures = out / "figures"
     by_variant = runs.assign(scenario=runs["variant"])
     ts_variant = ts.assign(scenario=ts["variant"])
     save_figure(comparison_figure(ts_variant, baseline), figures / "incidents_by_scenario.png")
     save_figure(outcomes_figure(by_variant), figures / "outcomes.png")
     save_figure(phase_share_figure(ts_variant), figures / "phase_share.png")
-    diffs = difference_table(by_variant, baseline, metric) if len(variants) > 1 else pd.DataFrame()
+    variants = runs["variant"].nunique()
+    diffs = difference_table(by_variant, baseline, metric) if variants > 1 else pd.DataFrame()
     if not diffs.empty:
         save_figure(difference_figure(diffs), figures / f"difference_{metric}.png")
         _write(diffs, out / "differences.parquet")
@@ -330,9 +314,7 @@ def aggregate(
         for name in dict.fromkeys([*heatmaps, metric]):
             heat = heatmap_figure(runs, numeric[0], numeric[1], name)
             save_figure(heat, figures / f"heatmap_{name}.png")
-    table = summary_table(by_variant)
-    _report(table, diffs, found, out)
-    return table
+    return summary_table(by_variant), diffs
 
 
 def _report(table: pd.DataFrame, diffs: pd.DataFrame, found: Collected, out: Path) -> None:

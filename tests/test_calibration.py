@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import sim
-from sim.calibrate import Problem, calibrate
+from sim.calibrate import Problem, calibrate, prepare
 from sim.calibrate_params import CalibrateSettings, PriorParams
 from sim.calibration import Simulator, apply_parameters, check_prior, replication_draws
 from sim.calibration_convergence import SETTLED_RUNS, generation_table, settled
@@ -22,7 +22,7 @@ from sim.calibration_transition import DefensiveTransition
 from sim.config import config_dir
 from sim.eventstats import event_statistics
 from sim.params import ConfigError
-from sim.runner import model_params, replication_seeds, run_replications, simulate
+from sim.runner import Busy, locked, model_params, replication_seeds, run_replications, simulate
 from tests.conftest import config
 
 UNITS = [
@@ -350,3 +350,104 @@ def test_the_python_api_draws_the_same_particles_as_the_runner(tmp_path):
     assert memory.runs["draw"].tolist() == on_disk.runs["draw"].tolist()
     assert (memory.runs["border_incidents"] == on_disk.runs["border_incidents"]).all()
     assert set(memory.incidents["draw"]) <= set(memory.runs["draw"])
+
+
+def refused(args, cwd, timeout=120):
+    """Run ``python -m sim.calibrate args``; its one-line error (asserting exit 2, no traceback)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            "parameters=[{name: patrol.sweep_rate, low: 0.1, high: 1, reason: x},"
+            "{name: patrol.sweep_rate, low: 0.1, high: 1, reason: x}]",
+            "parameters: 'patrol.sweep_rate' is listed twice",
+        ),
+        ("units=[Aleppo Governorate,Aleppo Governorate]", "'Aleppo Governorate' is listed twice"),
+        ("data=", "data=: empty; expected a GED-format CSV file"),
+        ("data=.", "is a directory; expected a GED-format CSV file"),
+        (
+            "units=[Nowhere]",
+            "units: 'Nowhere' is not an administrative unit (adm_1) of data="
+            "ucdp_ged191_tr_sy_border25km_2016_2017.csv; allowed: Al Hasakah Governorate, "
+            "Aleppo Governorate, Ar Raqqah Governorate, Idlib Governorate, Latakia Governorate",
+        ),
+    ],
+)
+def test_repeated_names_empty_data_and_unknown_units_are_refused_before_the_fit(
+    tmp_path, bad, message
+):
+    line = refused(["effort=quick", "sampler=single", bad], cwd=tmp_path)
+    assert message in line
+    assert not list(tmp_path.iterdir())
+
+
+def test_prepare_refuses_repeated_parameters_and_units_unknown_to_the_data():
+    good = {"units": UNITS, "parameters": PRIORS}
+    for settings, message in [
+        ({"parameters": [*PRIORS, PRIORS[0]]}, "'armed_groups.attempt_rate' is listed twice"),
+        ({"units": [*UNITS, "Nowhere"]}, "'Nowhere' is not an administrative unit"),
+        ({"data": ""}, "data=: empty"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            prepare(CalibrateSettings(**(good | settings)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["literal", "interpolated"])
+def test_a_calibration_into_a_directory_in_use_is_refused_and_touches_nothing(tmp_path, how):
+    """Refused by the check before Hydra starts (a literal directory) or by the lock callback
+    before Hydra writes ``.hydra/`` (a directory Hydra resolves)."""
+    out = tmp_path / "ucdp_tr_sy"
+    out.mkdir()
+    (out / "calibration.json").write_text('{"status": "running"}')
+    run_dir = out if how == "literal" else f"{tmp_path}/${{name}}"
+    with locked(out):
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        line = refused(["effort=quick", "sampler=single", f"hydra.run.dir={run_dir}"], tmp_path)
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert f"error: {out}: another run or sweep is writing there" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ucdp_tr_sy"]
+
+
+def test_the_whole_fit_holds_the_lock_of_its_directory(tmp_path):
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(truth, days=60)
+    with locked_elsewhere(tmp_path), pytest.raises(Busy, match="another run or sweep"):
+        calibrate(problem, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock"]
+
+
+@contextlib.contextmanager
+def locked_elsewhere(directory):
+    """Hold ``directory``'s lock in another process (this one's lock is re-entrant)."""
+    code = (
+        "import sys; from pathlib import Path; from sim.runner import locked\n"
+        "with locked(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(directory)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        yield
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)

@@ -1,7 +1,10 @@
 """Designs, sensitivity indices, PRIM, robustness, the explore command and the EMA adaptor."""
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -244,3 +247,172 @@ def test_explore_command_runs_on_two_worker_processes(tmp_path):
     done = _explore(out, "workers=2", "explore.design=lhs", "explore.points=4")
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 4
+
+
+SMALL = ("explore.design=lhs", "explore.points=4", "explore.chunk_points=1")
+KEYS = ["point", "scenario", "replication"]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """A finished tiny design (4 points, a part per point), never changed by the tests."""
+    out = tmp_path_factory.mktemp("clean") / "design"
+    done = _explore(out, *SMALL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+def _copy(clean: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "design"
+    shutil.copytree(clean, out)
+    return out
+
+
+def _runs(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "runs.parquet").sort_values(KEYS).reset_index(drop=True)
+
+
+def _files(out: Path) -> dict:
+    return {
+        p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+
+
+def _part(out: Path, index: int) -> Path:
+    return out / "runs.parquet" / f"part-{index:05d}.parquet"
+
+
+@pytest.mark.slow
+def test_a_duplicated_part_is_run_again(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    shutil.copy(_part(out, 0), _part(out, 1))
+    again = _explore(out, *SMALL)
+    assert again.returncode == 0, again.stderr[-2000:]
+    said = again.stdout + again.stderr
+    assert "part-00001.parquet: holds points 0, not the chunk's 1; running chunk 1 again" in said
+    assert "resuming: 3 of 4 chunks done already" in said
+    pd.testing.assert_frame_equal(_runs(out), _runs(clean))
+
+
+@pytest.mark.slow
+def test_a_truncated_part_is_run_again(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    os.truncate(_part(out, 0), 100)
+    again = _explore(out, *SMALL)
+    assert again.returncode == 0, again.stderr[-2000:]
+    said = again.stdout + again.stderr
+    assert "Traceback" not in said
+    assert "part-00000.parquet: unreadable (" in said and "running chunk 0 again" in said
+    pd.testing.assert_frame_equal(_runs(out), _runs(clean))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "design.parquet"), pd.read_parquet(clean / "design.parquet")
+    )
+
+
+@pytest.mark.slow
+def test_parts_of_another_design_are_neither_reused_nor_read(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    foreign = pd.read_parquet(_part(out, 2))  # as if copied from another design's directory
+    foreign["patrol.sweep_rate"] += 0.01
+    foreign["design_id"] = "0123456789ab"
+    foreign.to_parquet(_part(out, 2), index=False)
+    reseeded = pd.read_parquet(_part(out, 3)).assign(seed=lambda f: f["seed"] + 1)
+    reseeded.to_parquet(_part(out, 3), index=False)  # right design id, wrong rows
+    shutil.copy(_part(out, 0), _part(out, 7))  # a stray part beyond the design's chunks
+    again = _explore(out, *SMALL)
+    assert again.returncode == 0, again.stderr[-2000:]
+    said = again.stdout + again.stderr
+    assert "part-00002.parquet: belongs to another design; running chunk 2 again" in said
+    assert "part-00003.parquet: was made with other seed values" in said
+    assert "part-00007.parquet: not a part of this design; moved aside" in said
+    pd.testing.assert_frame_equal(_runs(out), _runs(clean))
+
+
+@pytest.mark.slow
+def test_a_directory_holding_another_design_is_refused_in_one_line(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    before = _files(out)
+    refused = _explore(out, *SMALL, "replications=3")
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0
+    assert refused.stderr.startswith("error: ") and refused.stderr.strip().endswith(
+        ": holds another design; choose a new hydra.run.dir"
+    )
+    assert _files(out) == before  # not even .hydra/ or the log
+
+
+@pytest.mark.slow
+def test_a_locked_directory_is_refused_and_left_alone(clean, tmp_path):
+    from sim.runner import locked
+
+    out = _copy(clean, tmp_path)
+    before = _files(out)
+    with locked(out):  # another explore is running there
+        refused = _explore(out, *SMALL)
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0
+    assert "another run or sweep is writing there" in refused.stderr
+    assert refused.stdout == ""
+    assert _files(out) == before  # .hydra/config.yaml of the running design included
+
+
+def test_versus_is_named_when_it_is_not_a_scenario_to_compare_with():
+    from sim.explore import check
+    from sim.precheck import split_command_line
+
+    base = ["+explore.factors.patrol.sweep_rate=[0.2,1.0]", "explore.points=4", "days=30"]
+    with pytest.raises(ConfigError, match="^versus=nope: no such scenario; allowed: .*baseline"):
+        check(split_command_line([*base, "versus=nope"], "explore"))
+    with pytest.raises(ConfigError, match="^versus=roadmap: the same as scenario"):
+        check(split_command_line([*base, "versus=roadmap"], "explore"))
+
+
+def test_overrides_and_factors_are_accepted_without_a_plus():
+    from sim.config import compose_checked, config_dir, to_settings
+    from sim.explore import accept_mappings, check
+    from sim.explore_params import ExploreConfig
+    from sim.precheck import split_command_line
+
+    line = split_command_line(
+        [
+            "explore.factors.patrol.sweep_rate=[0.2,1.0]",
+            "explore.points=4",
+            "days=30",
+            "overrides={armed_groups.attempt_rate: 0.1}",
+        ],
+        "explore",
+    )
+    typed = accept_mappings(line)
+    assert typed == {rewritten: rewritten[2:] for rewritten in line.args[::3]}  # as typed
+    assert line.args[::3] == [
+        "++explore.factors.patrol.sweep_rate=[0.2,1.0]",
+        "++overrides={armed_groups.attempt_rate: 0.1}",
+    ]
+    assert line.args == line.overrides  # Hydra gets the rewritten command line
+    check(line)
+    cfg = to_settings(
+        compose_checked("explore", line.overrides, config_dir() / "explore"), ExploreConfig
+    )
+    assert cfg.overrides == {"armed_groups.attempt_rate": 0.1}
+    assert cfg.explore.factors == {"patrol": {"sweep_rate": [0.2, 1.0]}}
+
+
+@pytest.mark.slow
+def test_a_bad_overrides_value_is_named_as_typed(tmp_path):
+    cmd = [sys.executable, "-m", "sim.explore", *FACTORS, "explore.points=4", "days=30"]
+    for value, message in (
+        ("overrides=null", "error: overrides=null: field 'overrides' is not Optional"),
+        ("versus=nope", "error: versus=nope: no such scenario; allowed: "),
+    ):
+        done = subprocess.run(
+            [*cmd, value, f"hydra.run.dir={tmp_path / 'out'}"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert done.returncode == 2 and done.stderr.startswith(message), done.stderr[-2000:]
+        assert done.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "out").exists()

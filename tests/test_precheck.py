@@ -142,3 +142,31 @@ def test_a_fraction_for_an_integer_exits_2_in_one_line_writing_nothing(tmp_path,
     assert len(lines) == 1 and lines[0].startswith("error: ") and "=" in lines[0], lines
     assert "2.5" in lines[0] or "7.5" in lines[0]
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["measures.drones.intensity=interval(0,1)"], "interval() needs an optimising sweeper"),
+        (
+            [
+                "hydra/sweeper=optuna",
+                "hydra.sweeper.n_trials=2",
+                "patrol.sweep_rate=interval(1,0.2)",
+            ],
+            "the interval's low end must be below its high end",
+        ),
+        (
+            [
+                "hydra/sweeper=optuna",
+                "hydra.sweeper.n_trials=0",
+                "patrol.sweep_rate=interval(0.2,1)",
+            ],
+            "hydra.sweeper.n_trials=0: at least 1 trial",
+        ),
+    ],
+)
+def test_sweeps_the_sweeper_would_reject_are_refused_in_one_line(args, message):
+    with pytest.raises(ConfigError) as error:
+        plan(split_command_line(["-m", *args, "days=30"]))
+    assert message in str(error.value) and "\n" not in str(error.value)

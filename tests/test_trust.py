@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 from conftest import config
 
+from sim.jobs import check_done, file_manifest, write_receipt
 from sim.params import ConfigError
 from sim.precheck import plan, split_command_line
 from sim.runner import Busy, locked, run_replications
 from sim.stats import format_p, mean_ci
-from sim.sweep import check_done, grid_order, write_receipt
+from sim.sweep import grid_order
 from sim.terminal import format_table, number, summary_table
 
 # Probes of the kinds a new user and a fuzzer tried: (command line, key the error must name).
@@ -144,7 +145,7 @@ def finished_job(tmp_path_factory):
     job = tmp_path_factory.mktemp("job")
     cfg = config("days=40", "replications=2", "workers=1")
     run_replications(cfg, job)
-    write_receipt(job, "done", cfg)
+    write_receipt(job, "done", cfg, files=file_manifest(job, cfg))
     return job, cfg
 
 
@@ -178,6 +179,17 @@ def test_resume_accepts_only_intact_matching_results(finished_job, tmp_path):
     running = copy_job(job, tmp_path / "running")
     write_receipt(running, "running", cfg)
     assert "did not finish" in check_done(running, cfg)
+
+    added = copy_job(job, tmp_path / "added")
+    part = next((added / "incidents.parquet").glob("*.parquet"))
+    (part.parent / "part-99999.parquet").write_bytes(part.read_bytes())
+    assert "incidents.parquet/part-99999.parquet was added" in check_done(added, cfg)
+
+    damaged = copy_job(job, tmp_path / "damaged")
+    data = bytearray((damaged / "runs.parquet").read_bytes())
+    data[300] ^= 0xFF  # same size, footer intact: the row count still looks right
+    (damaged / "runs.parquet").write_bytes(bytes(data))
+    assert check_done(damaged, cfg) == "runs.parquet changed since it finished"
 
 
 def test_receipt_write_failure_leaves_no_half_written_file(tmp_path, monkeypatch):
