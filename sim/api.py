@@ -19,9 +19,11 @@ from sim import __version__
 from sim.calibration import replication_draws
 from sim.overrides import Overrides, canonical, configure
 from sim.params import Config, ConfigError
+from sim.run_lock import check_destination
 from sim.runner import (
     PART_TABLES,
     config_id,
+    locked,
     model_params,
     replication_seeds,
     run_replications,
@@ -88,17 +90,23 @@ def run(
 
 
 def _output_dir(out_dir: str | Path) -> Path:
-    """``out_dir`` as a path, refused when it is empty (the working directory) or a file."""
+    """``out_dir`` as a path, refused where ``python -m sim`` would refuse it (see
+    :func:`sim.run_lock.check_destination`), when empty or when a file."""
     if not str(out_dir).strip():
         raise ConfigError("out_dir='': an empty path; name a directory for the tables")
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
         raise ConfigError(f"out_dir={path}: exists and is not a directory")
+    try:
+        check_destination(path, "run")
+    except ConfigError as e:
+        raise ConfigError(f"out_dir={e}") from None
     return path
 
 
 def _read(config: Config, out_dir: Path, names: list[str]) -> Results:
-    runs = run_replications(config, out_dir, names)
+    with locked(out_dir):  # as python -m sim holds its directory (Busy if another does)
+        runs = run_replications(config, out_dir, names)
     tables = {t: _read_table(out_dir / f"{t}.parquet") for t in PART_TABLES}
     return Results(runs, **tables, config=config, out_dir=out_dir)
 

@@ -30,14 +30,14 @@ from omegaconf import DictConfig
 
 from sim.config import command_line, config_dir, to_config
 from sim.files import save_figure
-from sim.jobs import RECEIPT, check_done, file_manifest, read_receipt, write_receipt
+from sim.jobs import check_done, file_manifest, read_receipt, write_receipt
 from sim.params import Config, ConfigError
 from sim.plots import incidents_figure
 from sim.pool import keep_pool
 from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.progress import Progress
 from sim.report import write_report
-from sim.run_lock import refuse
+from sim.run_lock import check_destination, refuse
 from sim.runner import Busy, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
@@ -89,12 +89,13 @@ def hydra_entry(cfg: DictConfig) -> float:
         with locked(out):
             return _job(config, out, list(hc.overrides.task), multirun, command)
     except (ConfigError, Busy, OSError) as e:
+        is_os = isinstance(e, OSError)
+        message = _os_error(e) if is_os else str(e)
         if not multirun:
-            _fail(
-                str(e) if not isinstance(e, OSError) else _os_error(e), 2 - isinstance(e, OSError)
-            )
-        print(f"{out.name} FAILED: {e}", file=sys.stderr)
-        _try_receipt(out, "failed", None, error=f"invalid config: {e}", command=command)
+            _fail(message, 1 if is_os else 2)
+        print(f"{out.name} FAILED: {message}", file=sys.stderr)
+        reason = "could not write results" if is_os else "invalid config"
+        _try_receipt(out, "failed", None, error=f"{reason}: {message}", command=command)
         return math.nan
 
 
@@ -164,8 +165,10 @@ class SweepCallback(Callback):
         if not text.strip():
             refuse("hydra.sweep.dir='': an empty path (the working directory); name a directory")
         sweep_dir = Path(text)
-        if any((sweep_dir / name).exists() for name in (RECEIPT, "runs.parquet")):
-            refuse(f"hydra.sweep.dir={sweep_dir}: holds a single run's results; choose another")
+        try:
+            check_destination(sweep_dir, "multirun")
+        except ConfigError as e:
+            refuse(str(e))
         _sweep_lock = locked(sweep_dir)
         try:
             _sweep_lock.__enter__()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.config import command_line
 from sim.report import write_report
-from sim.sweep import aggregate
+from sim.sweep import aggregate, find_results
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,6 +57,12 @@ def main(argv: list[str] | None = None) -> None:
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # the previous comparison, if any, is left whole
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    failed = find_results(args.dirs).failed
+    if failed:  # compared without them, as a sweep is; say so in the exit code too
+        sys.exit(f"{len(failed)} source job(s) left out: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

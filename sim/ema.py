@@ -57,6 +57,7 @@ def model(
     from ema_workbench import IntegerParameter, Model, RealParameter, ScalarOutcome
 
     levers = dict(levers or {})
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     configure(scenario, days=days, replications=replications, seed=seed)  # the settings, checked
     both = sorted(uncertainties.keys() & levers.keys())
     if both:

@@ -291,6 +291,9 @@ class ExploreRunDir(RunDirLock):
     """The run directory's lock, and a refusal of one holding another design, both
     before Hydra writes ``.hydra/`` there (registered in ``conf/explore/explore.yaml``)."""
 
+    def __init__(self) -> None:
+        super().__init__("design")
+
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
         task = copy.deepcopy(config)

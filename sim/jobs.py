@@ -123,11 +123,14 @@ def table_rows(path: Path) -> int | None:
 def check_done(job_dir: Path, config: Config) -> str | None:
     """None when ``job_dir`` holds finished, intact results of exactly this config; else why not.
 
-    The reason is '' when there is nothing there yet.
+    The reason is '' when there is nothing there yet (no receipt, no table).
     """
     data = read_receipt(job_dir)
     if not data:
-        return "its job.json is unreadable" if (job_dir / RECEIPT).exists() else ""
+        if (job_dir / RECEIPT).exists():
+            return "its job.json is unreadable"
+        tables = [job_dir / f"{name}.parquet" for name in expected_tables(config)]
+        return "its job.json is missing" if any(p.exists() for p in tables) else ""
     if data.get("status") not in ("done", "skipped"):
         return f"it did not finish (status {data.get('status')})"
     want = identity(config)

@@ -149,4 +149,15 @@ def shutdown_pool() -> None:
         held[2].shutdown(wait=True, cancel_futures=True)
 
 
+def stop_pool_now() -> None:
+    """Stop the worker processes at once, dropping their running tasks (after Ctrl-C:
+    the user asked to stop, not to wait for the chunks in flight)."""
+    global _pool
+    held, _pool = _pool, None
+    if held is not None and held[0] == os.getpid():
+        for process in list(getattr(held[2], "_processes", {}).values()):
+            process.terminate()
+        held[2].shutdown(wait=False, cancel_futures=True)
+
+
 atexit.register(shutdown_pool)

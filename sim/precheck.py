@@ -162,6 +162,9 @@ def checked_main(
     try:
         app()
     except KeyboardInterrupt:  # finished results stay; a job cut short stays 'running'
+        from sim.pool import stop_pool_now
+
+        stop_pool_now()
         print("interrupted", file=sys.stderr)
         sys.exit(130)
 

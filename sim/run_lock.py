@@ -23,6 +23,36 @@ from sim.runner import Busy, locked
 
 MULTIRUN_MARK = "multirun.yaml"
 """What Hydra writes at the top of a multirun's directory."""
+KINDS = {
+    "multirun": (MULTIRUN_MARK,),
+    "comparison": ("aggregate.json",),
+    "design": ("explore.json", "design.parquet"),
+    "calibration": ("calibration.json", "abc.db"),
+    "run": ("job.json", "runs.parquet"),
+}
+"""Each kind of output directory, by the files that mark it (checked in this order)."""
+
+
+def held_kind(out: Path) -> str | None:
+    """Which kind of results ``out`` holds (None: none, or it does not exist)."""
+    return next((k for k, marks in KINDS.items() if any((out / m).exists() for m in marks)), None)
+
+
+def check_destination(out: Path, kind: str) -> None:
+    """Refuse to write ``kind`` results where they would mix with others: the working
+    directory, inside a multirun or a table's directory, or into a directory holding
+    another kind of results (a run may write again where a run was, and so on)."""
+    out = Path(os.path.abspath(out))
+    if out == Path.cwd():
+        raise ConfigError(f"{out}: the working directory; name a directory for the results")
+    for parent in out.parents:
+        if (parent / MULTIRUN_MARK).exists():
+            raise ConfigError(f"{out}: inside the multirun {parent}; choose a directory outside it")
+        if parent.suffix == ".parquet":
+            raise ConfigError(f"{out}: inside the table {parent}; choose another directory")
+    held = held_kind(out)
+    if held not in (None, kind):
+        raise ConfigError(f"{out}: holds a {held}'s results; choose another directory")
 
 
 def refuse(message: str) -> None:
@@ -36,16 +66,17 @@ class RunDirLock(Callback):
     not write into (:meth:`check`), and hold the run directory's lock from before
     Hydra writes there until the run ends.
 
-    Registered under ``hydra.callbacks`` of each command's primary config.
+    Registered under ``hydra.callbacks`` of each command's primary config, with
+    the ``kind`` of results the command writes (see :data:`KINDS`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "run") -> None:
+        self.kind = kind
         self._held: AbstractContextManager | None = None
 
     def check(self, out: Path, config: DictConfig) -> None:
-        """Raise ConfigError if ``out`` holds results this run must not write into."""
-        if (out / MULTIRUN_MARK).exists():
-            raise ConfigError(f"{out}: holds a multirun's results; choose another hydra.run.dir")
+        """Raise ConfigError if ``out`` is no place for this command's results."""
+        check_destination(out, self.kind)
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         HydraConfig.instance().set_config(config)  # as run_job will, for ${hydra:...} in the dir

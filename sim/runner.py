@@ -268,8 +268,9 @@ class PartWriter:
 
 
 def remove(path: Path) -> None:
-    """Delete a table written as a file or as a directory of parts, if there."""
-    if path.is_dir():
+    """Delete a table written as a file or as a directory of parts, if there (a
+    symbolic link is removed, not what it points to)."""
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)

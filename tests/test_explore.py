@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import files_of
 
 from sim.designs import Factor, factors, sample
 from sim.discovery import prim, robustness, wilson
@@ -272,14 +273,6 @@ def _runs(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out / "runs.parquet").sort_values(KEYS).reset_index(drop=True)
 
 
-def _files(out: Path) -> dict:
-    return {
-        p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in out.rglob("*")
-        if p.is_file()
-    }
-
-
 def _part(out: Path, index: int) -> Path:
     return out / "runs.parquet" / f"part-{index:05d}.parquet"
 
@@ -333,14 +326,14 @@ def test_parts_of_another_design_are_neither_reused_nor_read(clean, tmp_path):
 @pytest.mark.slow
 def test_a_directory_holding_another_design_is_refused_in_one_line(clean, tmp_path):
     out = _copy(clean, tmp_path)
-    before = _files(out)
+    before = files_of(out)
     refused = _explore(out, *SMALL, "replications=3")
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0
     assert refused.stderr.startswith("error: ") and refused.stderr.strip().endswith(
         ": holds another design; choose a new hydra.run.dir"
     )
-    assert _files(out) == before  # not even .hydra/ or the log
+    assert files_of(out) == before  # not even .hydra/ or the log
 
 
 @pytest.mark.slow
@@ -348,14 +341,14 @@ def test_a_locked_directory_is_refused_and_left_alone(clean, tmp_path):
     from sim.runner import locked
 
     out = _copy(clean, tmp_path)
-    before = _files(out)
+    before = files_of(out)
     with locked(out):  # another explore is running there
         refused = _explore(out, *SMALL)
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0
     assert "another run or sweep is writing there" in refused.stderr
     assert refused.stdout == ""
-    assert _files(out) == before  # .hydra/config.yaml of the running design included
+    assert files_of(out) == before  # .hydra/config.yaml of the running design included
 
 
 def test_versus_is_named_when_it_is_not_a_scenario_to_compare_with():

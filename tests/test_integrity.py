@@ -2,7 +2,6 @@
 comparison replaces its output whole or not at all, and a directory in use (or
 the working directory) is never written into."""
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -12,21 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import files_of
 from test_sweep import SMALL, multirun, sweep_runs
 
 import sim
 from sim.model import RoadmapModel
 from sim.params import ConfigError
+from sim.run_lock import check_destination
 from sim.runner import locked
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """Every file under ``root`` by relative path, with its SHA-1."""
-    return {
-        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def sim_cli(*args: str, cwd: Path, module: str = "sim") -> subprocess.CompletedProcess:
@@ -65,7 +57,7 @@ def test_a_failed_aggregation_leaves_the_previous_one_whole(tmp_path, monkeypatc
     sim.run("baseline", replications=2, days=60, out_dir=runs_dir)
     out = tmp_path / "cmp"
     sweep_module.aggregate([runs_dir], out)
-    before = tree_hashes(out)
+    before = files_of(out)
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -73,7 +65,7 @@ def test_a_failed_aggregation_leaves_the_previous_one_whole(tmp_path, monkeypatc
     monkeypatch.setattr(sweep_module, "outcomes_figure", broken)
     with pytest.raises(OSError):
         sweep_module.aggregate([runs_dir], out, metric="final_trust")
-    assert tree_hashes(out) == before
+    assert files_of(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp", "run"]  # no staging left
 
 
@@ -83,7 +75,7 @@ def test_compare_refuses_to_write_over_results_or_to_half_write(tmp_path):
     assert (
         sim_cli("days=60", "replications=2", f"hydra.run.dir={run}", cwd=tmp_path).returncode == 0
     )
-    before = tree_hashes(run)
+    before = files_of(run)
     into_run = sim_cli(str(run), "--out", str(run), cwd=tmp_path, module="sim.compare")
     assert into_run.returncode == 2 and "holds the results being compared" in into_run.stderr
     other = tmp_path / "other"
@@ -102,7 +94,7 @@ def test_compare_refuses_to_write_over_results_or_to_half_write(tmp_path):
     )
     assert bad.returncode == 2 and bad.stderr.startswith("error: --baseline nope")
     assert not (tmp_path / "c").exists()
-    assert tree_hashes(run) == before and os.listdir(other) == ["notes.txt"]
+    assert files_of(run) == before and os.listdir(other) == ["notes.txt"]
     for result in (into_run, into_other, bad):
         assert "Traceback" not in result.stderr
 
@@ -135,9 +127,58 @@ def test_the_working_directory_and_each_others_directories_are_refused(tmp_path)
     run_into_sweep = sim_cli("days=30", "replications=2", f"hydra.run.dir={sweep}", cwd=tmp_path)
     assert run_into_sweep.returncode == 2 and "holds a multirun's results" in run_into_sweep.stderr
     sweep_into_run = multirun("days=30", "replications=2", cwd=tmp_path, sweep_dir=run)
+    assert sweep_into_run.returncode == 2 and "holds a run's results" in sweep_into_run.stderr
+
+
+@pytest.mark.slow
+def test_no_command_writes_into_or_inside_another_kind_of_results(tmp_path):
+    sweep, run = tmp_path / "sw", tmp_path / "run"
+    assert multirun("days=30", "replications=2", cwd=tmp_path, sweep_dir=sweep).returncode == 0
     assert (
-        sweep_into_run.returncode == 2 and "holds a single run's results" in sweep_into_run.stderr
+        sim_cli("days=30", "replications=2", f"hydra.run.dir={run}", cwd=tmp_path).returncode == 0
     )
+    before = {d: files_of(d) for d in (sweep, run)}
+    small = ["days=30", "replications=2"]
+    factor = "+explore.factors.patrol.sweep_rate=[0.2,1.0]"
+    for inside in ("job0", "job0/timeseries.parquet", "sweep"):
+        with pytest.raises(ConfigError, match="inside the multirun"):
+            check_destination(sweep / inside, "run")
+    for kind in ("design", "calibration", "multirun"):
+        with pytest.raises(ConfigError, match="holds a run's results"):
+            check_destination(run, kind)
+    check_destination(run, "run")  # a run may run again where a run was
+    attempts = {
+        "sim": [
+            ([f"hydra.run.dir={sweep / 'job0'}"], "inside the multirun"),
+            (["hydra.run.dir=."], "the working directory"),
+        ],
+        "sim.explore": [([factor, "explore.points=4", f"hydra.run.dir={run}"], "holds a run's")],
+        "sim.calibrate": [(["effort=quick", f"hydra.run.dir={run}"], "holds a run's results")],
+    }
+    for module, cases in attempts.items():
+        for args, message in cases:
+            cwd = run if args == ["hydra.run.dir=."] else tmp_path
+            settings = [] if module == "sim.calibrate" else small
+            result = sim_cli(*settings, *args, cwd=cwd, module=module)
+            assert result.returncode == 2, (module, args, result.stderr[-500:])
+            assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    with pytest.raises(ConfigError, match="holds a multirun's results"):
+        sim.run("roadmap", replications=2, days=30, out_dir=sweep)
+    assert {d: files_of(d) for d in (sweep, run)} == before
+
+
+@pytest.mark.slow
+def test_compare_says_in_its_exit_code_that_a_source_job_was_left_out(tmp_path):
+    sweep = tmp_path / "sw"
+    args = ["scenario=baseline,roadmap", "days=30", "replications=2"]
+    assert multirun(*args, cwd=tmp_path, sweep_dir=sweep).returncode == 0
+    part = next((sweep / "job0" / "timeseries.parquet").glob("*.parquet"))
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    part.write_bytes(bytes(data))
+    result = sim_cli(str(sweep), "--out", str(tmp_path / "cmp"), cwd=tmp_path, module="sim.compare")
+    assert result.returncode == 1 and "FAILED job0:" in result.stdout
+    assert "1 source job(s) left out: job0" in result.stderr
 
 
 @pytest.mark.slow
@@ -161,12 +202,11 @@ def test_ctrl_c_ends_with_one_line_and_keeps_finished_results(tmp_path):
         start_new_session=True,
     )
     deadline = time.time() + 120
-    while not (out / "job.json").exists() or '"running"' not in (out / "job.json").read_text():
+    while not any(out.rglob("part-*.parquet")):  # a chunk is done: the workers are up
         assert time.time() < deadline and proc.poll() is None
         time.sleep(0.1)
-    time.sleep(2)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=180)  # it stops when the chunks in flight return
     assert proc.returncode == 130
     assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
 

@@ -180,6 +180,10 @@ def test_resume_accepts_only_intact_matching_results(finished_job, tmp_path):
     write_receipt(running, "running", cfg)
     assert "did not finish" in check_done(running, cfg)
 
+    unrecorded = copy_job(job, tmp_path / "unrecorded")
+    (unrecorded / "job.json").unlink()
+    assert check_done(unrecorded, cfg) == "its job.json is missing"
+
     added = copy_job(job, tmp_path / "added")
     part = next((added / "incidents.parquet").glob("*.parquet"))
     (part.parent / "part-99999.parquet").write_bytes(part.read_bytes())
