@@ -200,6 +200,8 @@ def test_ctrl_c_ends_with_one_line_and_keeps_finished_results(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # a terminal's Ctrl-C, even where this test runs with SIGINT ignored (a background job)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while not any(out.rglob("part-*.parquet")):  # a chunk is done: the workers are up
