@@ -41,7 +41,6 @@ from sim.run_lock import check_destination, refuse
 from sim.runner import Busy, locked, model_params, run_replications, simulate
 from sim.sweep import (
     aggregate,
-    find_results,
     job_dirs,
     progress_line,
     start_progress,
@@ -191,7 +190,7 @@ class SweepCallback(Callback):
         jobs = job_dirs(sweep_dir)
         overrides = [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
         try:
-            aggregate(
+            failed = aggregate(
                 [sweep_dir],
                 sweep_dir / "sweep",
                 compare.metric,
@@ -203,7 +202,6 @@ class SweepCallback(Callback):
             print(f"report: {write_report(sweep_dir / 'sweep')}")
         except (FileNotFoundError, ValueError, OSError) as e:
             _fail(str(e), 1)
-        failed = find_results([sweep_dir], only=jobs).failed
         if failed:
             sys.exit(f"{len(failed)} job(s) failed: {', '.join(failed)}")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.config import command_line
 from sim.report import write_report
-from sim.sweep import aggregate, find_results
+from sim.sweep import aggregate
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or args.dirs[0] / "comparison"
     command = command_line("sim.compare", argv)
     try:
-        aggregate(args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps), command=command)
+        failed = aggregate(
+            args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps), command=command
+        )
         print(f"report: {write_report(out)}")
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -60,7 +62,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # the previous comparison, if any, is left whole
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    failed = find_results(args.dirs).failed
     if failed:  # compared without them, as a sweep is; say so in the exit code too
         sys.exit(f"{len(failed)} source job(s) left out: {', '.join(failed)}")
 

@@ -58,7 +58,7 @@ from sim.params import ConfigError
 from sim.pool import shutdown_pool, worker_pool
 from sim.precheck import CommandLine, checked_main, split_command_line
 from sim.report import write_report
-from sim.run_lock import RunDirLock
+from sim.run_lock import RunDirLock, refuse
 from sim.runner import Busy, locked, model_params, replication_seeds, simulate
 
 log = logging.getLogger(__name__)
@@ -303,11 +303,6 @@ class ExploreRunDir(RunDirLock):
         check_directory(out, design_id(cfg, make_design(cfg)[1]))  # no probe run
 
 
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
 @hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")
 def hydra_entry(dcfg: DictConfig) -> None:
     hc = HydraConfig.get()
@@ -315,7 +310,7 @@ def hydra_entry(dcfg: DictConfig) -> None:
     try:
         explore(to_settings(dcfg, ExploreConfig), Path(hc.runtime.output_dir), command)
     except (ConfigError, Busy) as e:
-        _fail(str(e))
+        refuse(str(e))
 
 
 def check(line: CommandLine) -> None:

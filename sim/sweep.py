@@ -211,8 +211,9 @@ def aggregate(
     heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
     only: list[Path] | None = None,
     command: str | None = None,
-) -> pd.DataFrame:
-    """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the comparison.
+) -> dict[str, str]:
+    """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the jobs left
+    out (name: why), for the caller's exit code.
 
     ``aggregate.json`` records the sources, the command that made them and when.
     Everything is checked before anything is written, and built in a staging
@@ -252,7 +253,7 @@ def aggregate(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _report(table, diffs, found, out)
-    return table
+    return found.failed
 
 
 def check_output(out: Path, sources: list[Path]) -> None:
