@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.stats import paired_difference
+from sim.analysis.stats import paired_difference
 
 
 def effect_row(runs: pd.DataFrame, metric: str, label: str) -> dict:

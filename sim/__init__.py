@@ -7,13 +7,19 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     __version__ = "0+unknown"
 
-_API = {"run": "sim.api", "Results": "sim.api", "parameters": "sim.overrides"}
-__all__ = ["Results", "__version__", "parameters", "run"]
+_API = {
+    "run": "sim.api",
+    "Results": "sim.api",
+    "parameters": "sim.config.overrides",
+    "RoadmapModel": "sim.model.model",
+}
+__all__ = ["Results", "RoadmapModel", "__version__", "parameters", "run"]
 
 
 def __getattr__(name: str):
-    """``sim.run``, ``sim.Results``, ``sim.parameters``: imported on first use, so that
-    ``import sim`` stays cheap and ``sim.runner`` can import ``sim.__version__``."""
+    """``sim.run``, ``sim.Results``, ``sim.parameters``, ``sim.RoadmapModel``: imported on
+    first use, so that ``import sim`` stays cheap and ``sim.runs.runner`` can import
+    ``sim.__version__``."""
     if name in _API:
         from importlib import import_module
 

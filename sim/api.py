@@ -2,13 +2,16 @@
 
 ``sim.run`` takes the same dotted keys as the command line and returns the
 same tables, in memory (or written to ``out_dir`` as ``python -m sim`` writes
-them). It composes no Hydra config per call (see :mod:`sim.overrides`), so it
+them). It composes no Hydra config per call (see :mod:`sim.config.overrides`), so it
 is cheap enough to call once per design point from a sampler or an optimiser.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +19,12 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import __version__
-from sim.calibration import replication_draws
-from sim.overrides import Overrides, canonical, configure
-from sim.params import Config, ConfigError
-from sim.run_lock import check_destination
-from sim.runner import (
+from sim.config.overrides import Overrides, canonical, configure
+from sim.config.params import Config, ConfigError, inert_overrides
+from sim.runs.draws import replication_draws
+from sim.runs.lock import check_destination
+from sim.runs.progress import Progress
+from sim.runs.runner import (
     PART_TABLES,
     config_id,
     locked,
@@ -31,9 +35,13 @@ from sim.runner import (
     simulate,
     with_ids,
 )
+from sim.runs.tables import SUMMARY_COLUMNS
+
+PROGRESS_AFTER_SECONDS = 5.0
+"""``progress=None``: a call that has run this long starts reporting its progress."""
 
 
-@dataclass
+@dataclass(repr=False)
 class Results:
     """The tables of one call of :func:`run` (schemas as in the Parquet files)."""
 
@@ -44,6 +52,19 @@ class Results:
     config: Config
     out_dir: Path | None = None
 
+    def __repr__(self) -> str:
+        """One line: what ran and how many rows each table holds (not the whole config)."""
+        c = self.config
+        sizes = ", ".join(
+            f"{name}={len(getattr(self, name))} rows"
+            for name in ("runs", "timeseries", "incidents", "transitions")
+        )
+        where = f", out_dir={str(self.out_dir)!r}" if self.out_dir else ""
+        return (
+            f"Results(scenario={c.scenario_name!r}, replications={c.replications}, "
+            f"days={c.days}, seed={c.seed}: {sizes}{where})"
+        )
+
 
 def run(
     scenario: str = "roadmap",
@@ -53,6 +74,7 @@ def run(
     seed: int = 0,
     workers: int = 1,
     out_dir: str | Path | None = None,
+    progress: bool | None = None,
 ) -> Results:
     """Run ``replications`` paired replications of a scenario and return their tables.
 
@@ -68,6 +90,10 @@ def run(
         out_dir: if given, the tables are also written there, as ``python -m
             sim`` writes them; otherwise nothing touches the disk when
             ``workers`` is 1.
+        progress: report replications done on stderr (a bar on a terminal, a
+            line every 10 s elsewhere); None: only once the call has taken
+            more than PROGRESS_AFTER_SECONDS, so the many short calls of a
+            sampler stay silent; False: never.
 
     Raises:
         ConfigError: one line naming the bad key, its value and what is allowed
@@ -77,21 +103,25 @@ def run(
         scenario, overrides, replications=replications, days=days, seed=seed, workers=workers
     )
     names = canonical(overrides, config)
+    for line in inert_overrides(config, (n.split("=", 1)[0] for n in names)):
+        warnings.warn(line, UserWarning, stacklevel=2)
     if out_dir is not None:
         out_dir = _output_dir(out_dir)
+    after = {True: 0.0, None: PROGRESS_AFTER_SECONDS, False: math.inf}[progress]
+    bar = Progress(f"{config.scenario_name} replications", config.replications, after=after)
     if out_dir is None and workers == 1:
-        return _in_memory(config, names)
+        return _in_memory(config, names, bar)
     if out_dir is not None:
-        return _read(config, out_dir, names)
+        return _read(config, out_dir, names, bar)
     with tempfile.TemporaryDirectory(prefix="sim-run-") as tmp:
-        results = _read(config, Path(tmp), names)
+        results = _read(config, Path(tmp), names, bar)
     results.out_dir = None
     return results
 
 
 def _output_dir(out_dir: str | Path) -> Path:
     """``out_dir`` as a path, refused where ``python -m sim`` would refuse it (see
-    :func:`sim.run_lock.check_destination`), when empty or when a file."""
+    :func:`sim.runs.lock.check_destination`), when empty or when a file."""
     if not str(out_dir).strip():
         raise ConfigError("out_dir='': an empty path; name a directory for the tables")
     path = Path(out_dir)
@@ -104,9 +134,9 @@ def _output_dir(out_dir: str | Path) -> Path:
     return path
 
 
-def _read(config: Config, out_dir: Path, names: list[str]) -> Results:
+def _read(config: Config, out_dir: Path, names: list[str], bar: Progress) -> Results:
     with locked(out_dir):  # as python -m sim holds its directory (Busy if another does)
-        runs = run_replications(config, out_dir, names)
+        runs = run_replications(config, out_dir, names, lambda done, _: bar.update(done))
     tables = {t: _read_table(out_dir / f"{t}.parquet") for t in PART_TABLES}
     return Results(runs, **tables, config=config, out_dir=out_dir)
 
@@ -115,7 +145,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
-def _in_memory(config: Config, names: list[str]) -> Results:
+def _in_memory(config: Config, names: list[str], bar: Progress) -> Results:
     """The runner's rows, built in this process without Parquet in between."""
     params = model_params(config)
     ids = {
@@ -133,7 +163,53 @@ def _in_memory(config: Config, names: list[str]) -> Results:
         rows.append({**run_ids, **tables.summary})
         for name in PART_TABLES:
             parts[name].append(with_ids(tables.arrow[name], run_ids))
+        bar.update(rep + 1)
     frames = {name: pa.concat_tables(parts[name]).to_pandas() for name in PART_TABLES}
     if not config.output.incidents:
         frames["incidents"] = pd.DataFrame()
     return Results(runs_frame(rows), **frames, config=config)
+
+
+def batch_design(
+    design: pd.DataFrame,
+    scenario: str = "roadmap",
+    seeds: Sequence[int] = (0,),
+    days: int = 1095,
+    number_processes: int | None = 1,
+) -> pd.DataFrame:
+    """Every point of ``design`` (one column per dotted key) under every seed, run by
+    ``mesa.batch_run`` on :class:`~sim.model.model.RoadmapModel`'s keyword form.
+
+    Returns one row per point and seed: ``point`` (the design's row number),
+    ``seed``, the design's columns and the end-of-run outcomes under the runs
+    table's names. Every point is checked before anything runs (ConfigError).
+    With ``number_processes`` other than 1, Mesa starts its workers with
+    ``spawn``, which re-imports the calling script: call it under ``if __name__
+    == "__main__":`` there.
+    """
+    import mesa
+
+    from sim.model.model import REPORTERS, RoadmapModel
+
+    points = [
+        {k: v.item() if hasattr(v, "item") else v for k, v in row.items()}
+        for row in design.to_dict("records")
+    ]
+    for point in points:
+        configure(scenario, point, days=days)
+    results = mesa.batch_run(
+        RoadmapModel,
+        parameters={"scenario": scenario, "days": days, "point": points},
+        rng=[int(s) for s in seeds],
+        number_processes=number_processes,
+        data_collection_period=-1,
+        max_steps=days,
+        display_progress=False,
+    )
+    rows = []
+    for r in results:  # Mesa numbers runs seed by seed, points in order within a seed
+        outcomes = {k: r[f"{k}_total" if k in REPORTERS else k] for k in SUMMARY_COLUMNS}
+        rows.append({"point": r["RunId"] % len(points), "seed": r["seed"], **r["point"]})
+        rows[-1] |= outcomes
+    table = runs_frame(rows)
+    return table.sort_values(["point", "seed"], kind="stable").reset_index(drop=True)

@@ -1,7 +1,7 @@
 """``python -m sim``: run a scenario's replications from the Hydra config.
 
 The whole command line (every job of a multirun, and the ``compare``
-settings) is checked by :mod:`sim.precheck` before Hydra creates an output
+settings) is checked by :mod:`sim.config.precheck` before Hydra creates an output
 directory, so a bad key or value ends with one line on stderr naming it and
 what is allowed, exit code 2, and nothing written.
 
@@ -28,18 +28,18 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config import command_line, config_dir, to_config
-from sim.files import save_figure
-from sim.jobs import check_done, file_manifest, read_receipt, write_receipt
-from sim.params import Config, ConfigError
-from sim.plots import incidents_figure
-from sim.pool import keep_pool
-from sim.precheck import CommandLine, Plan, checked_main, plan, split_command_line
-from sim.progress import Progress
-from sim.report import write_report
-from sim.run_lock import check_destination, refuse
-from sim.runner import Busy, locked, model_params, run_replications, simulate
-from sim.sweep import (
+from sim.analysis.plots import incidents_figure
+from sim.config.compose import command_line, config_dir, to_config
+from sim.config.params import Config, ConfigError
+from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
+from sim.report.command import write_report
+from sim.runs.files import save_figure
+from sim.runs.jobs import check_done, file_manifest, read_receipt, write_receipt
+from sim.runs.lock import check_destination, refuse
+from sim.runs.pool import keep_pool
+from sim.runs.progress import Progress
+from sim.runs.runner import Busy, locked, model_params, run_replications, simulate
+from sim.runs.sweep import (
     aggregate,
     job_dirs,
     progress_line,
@@ -48,7 +48,7 @@ from sim.sweep import (
     swept_columns,
     variant_names,
 )
-from sim.terminal import format_table, summary_table
+from sim.runs.terminal import format_table, summary_table
 
 
 def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.DataFrame:

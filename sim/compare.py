@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.config import command_line
-from sim.report import write_report
-from sim.sweep import aggregate
+from sim.config.compose import command_line
+from sim.report.command import write_report
+from sim.runs.sweep import aggregate
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

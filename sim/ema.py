@@ -12,19 +12,26 @@ Example::
 
 Each experiment runs ``replications`` paired replications (the same seeds for
 every experiment: common random numbers) and returns their mean per outcome.
-Integer parameters become EMA ``IntegerParameter``s.
+
+An integer parameter on ``[low, high]`` is an EMA ``RealParameter`` on
+``[low - 0.5, high + 0.5]`` that the experiment rounds to the nearest whole
+number (each integer equally likely). EMA keeps an ``IntegerParameter``'s
+column as ``int64``, and with pandas 3 its PRIM then fails on the first box
+limit that falls between two integers (``Invalid value '8.5' for dtype
+'int64'``); on the real scale a PRIM limit of 8.5 reads "8 or less".
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sim.api import run
-from sim.designs import factors
-from sim.overrides import configure
-from sim.params import ConfigError
+from sim.config.overrides import configure
+from sim.config.params import ConfigError
+from sim.explore.designs import factors
 
 
 @dataclass(frozen=True)
@@ -36,8 +43,12 @@ class Experiment:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    integers: tuple[tuple[str, int, int], ...] = ()
+    """Integer parameters as ``(key, low, high)``: their real draw is rounded."""
 
     def __call__(self, **values: Any) -> dict[str, float]:
+        for key, low, high in self.integers:
+            values[key] = min(max(math.floor(values[key] + 0.5), low), high)
         runs = run(self.scenario, values, self.replications, self.days, self.seed).runs
         return {name: float(runs[name].mean()) for name in self.outcomes}
 
@@ -54,7 +65,7 @@ def model(
 ):
     """An ``ema_workbench.Model`` over dotted parameter keys (ranges checked against
     the declared bounds; outcomes checked against the runs table's columns)."""
-    from ema_workbench import IntegerParameter, Model, RealParameter, ScalarOutcome
+    from ema_workbench import Model, RealParameter, ScalarOutcome
 
     levers = dict(levers or {})
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
@@ -69,21 +80,22 @@ def model(
     if missing:
         raise ConfigError(f"outcomes {missing}: not columns of runs (one of {', '.join(probe)})")
 
-    def parameters(ranges: Mapping[str, tuple[float, float]]) -> list:
-        kinds = {True: IntegerParameter, False: RealParameter}
-        return (
-            [
-                kinds[f.integer](
-                    f.key, int(f.low) if f.integer else f.low, int(f.high) if f.integer else f.high
-                )
-                for f in factors({k: list(v) for k, v in ranges.items()}, scenario)
-            ]
-            if ranges
-            else []
-        )
-
-    ema = Model(name, function=Experiment(scenario, days, replications, seed, tuple(outcomes)))
-    ema.uncertainties = parameters(uncertainties)
-    ema.levers = parameters(levers)
+    chosen = [
+        f
+        for ranges in (uncertainties, levers)
+        if ranges
+        for f in factors({k: list(v) for k, v in ranges.items()}, scenario)
+    ]
+    integers = tuple((f.key, int(f.low), int(f.high)) for f in chosen if f.integer)
+    real = {
+        f.key: RealParameter(f.key, f.low - 0.5, f.high + 0.5)
+        if f.integer
+        else RealParameter(f.key, f.low, f.high)
+        for f in chosen
+    }
+    experiment = Experiment(scenario, days, replications, seed, tuple(outcomes), integers)
+    ema = Model(name, function=experiment)
+    ema.uncertainties = [real[k] for k in uncertainties]
+    ema.levers = [real[k] for k in levers]
     ema.outcomes = [ScalarOutcome(o) for o in outcomes]
     return ema

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import load_config
-from sim.params import Config
-from sim.runner import model_params, replication_seeds, simulate
-from sim.tables import RunTables
+from sim.config.compose import load_config
+from sim.config.params import Config
+from sim.runs.runner import model_params, replication_seeds, simulate
+from sim.runs.tables import RunTables
 
 
 def config(*overrides: str) -> Config:

@@ -10,11 +10,11 @@ import pytest
 from conftest import config
 
 import sim
-import sim.overrides as ov
-from sim.model import RoadmapModel
-from sim.params import ConfigError
-from sim.runner import model_params, replication_seeds, run_replications, simulate
-from sim.tables import collect
+import sim.config.overrides as ov
+from sim.config.params import ConfigError
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params, replication_seeds, run_replications, simulate
+from sim.runs.tables import collect
 
 GROUP_AND_KEYS = [
     "geography=tr_sy",
@@ -186,3 +186,64 @@ def test_parameters_list_every_numeric_parameter_and_each_can_be_set():
     for key, default, kind in zip(table["key"], table["default"], table["type"], strict=True):
         value = ov._lookup(ov.configure("roadmap", {key: float(default)}), key)
         assert value == default and type(value).__name__ == kind, key
+
+
+def test_summary_row_has_the_declared_columns_in_order():
+    from sim.runs.tables import SUMMARY_COLUMNS
+
+    summary = simulate(model_params(config("days=40")), 40, 5).summary
+    assert tuple(summary) == SUMMARY_COLUMNS
+    assert summary["days"] == 40  # the horizon travels with every run
+
+
+def test_keyword_model_reports_the_runs_tables_outcomes_at_its_last_day():
+    model = RoadmapModel(days=60, rng=3, **{"patrol.units_per_side": 30}).run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    expected = simulate(model_params(config("patrol.units_per_side=30")), 60, 3).summary
+    last = frame.iloc[-1]
+    assert last["border_incidents_total"] == expected["border_incidents"]
+    assert last["border_incidents"] == frame["border_incidents"].iloc[-1]  # today's count
+    for key in ("border_incidents_per_month", "attack", "casualties", "final_trust", "days"):
+        assert last[key] == expected[key], key
+    assert frame["attack"].iloc[:-1].isna().all()  # outcomes exist only once the run is over
+
+
+def test_batch_design_runs_each_point_under_each_seed_as_the_runner_does():
+    from sim.api import batch_design
+    from sim.runs.tables import SUMMARY_COLUMNS
+
+    design = pd.DataFrame(
+        {"patrol.units_per_side": [30, 60, 30], "patrol.sweep_rate": [0.3, 0.6, 0.3]}
+    )
+    table = batch_design(design, seeds=[4, 9], days=45)
+    assert table[["point", "seed"]].values.tolist() == [
+        [0, 4],
+        [0, 9],
+        [1, 4],
+        [1, 9],
+        [2, 4],
+        [2, 9],
+    ]
+    for row in table.itertuples(index=False):
+        cfg = ov.configure(
+            "roadmap", {k: design[k].iloc[row.point].item() for k in design}, days=45
+        )
+        expected = pd.Series(simulate(model_params(cfg), 45, row.seed).summary, dtype=float)
+        got = pd.Series(row._asdict())[list(SUMMARY_COLUMNS)].astype(float)
+        pd.testing.assert_series_equal(got, expected, check_names=False)
+    with pytest.raises(ConfigError, match="patrol.units_per_side=-3"):
+        batch_design(pd.DataFrame({"patrol.units_per_side": [-3]}), days=45)
+
+
+def test_results_print_in_one_short_line():
+    res = sim.run("baseline", replications=2, days=20)
+    text = repr(res)
+    assert "\n" not in text and len(text) < 200
+    assert "scenario='baseline'" in text and "runs=2 rows" in text
+
+
+def test_run_reports_progress_when_asked_and_stays_quiet_when_short(capsys):
+    sim.run("baseline", replications=2, days=20, progress=True)
+    assert "baseline replications 2/2" in capsys.readouterr().err
+    sim.run("baseline", replications=2, days=20)
+    assert capsys.readouterr().err == ""

@@ -5,9 +5,9 @@ import pytest
 from conftest import config, summaries
 from scipy import stats
 
-from sim.model import RoadmapModel
-from sim.runner import model_params, replication_seeds
-from sim.tables import collect
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params, replication_seeds
+from sim.runs.tables import collect
 
 FLAT = (
     "geography.provinces=[{name: flat, length_km: 400, roughness: 0.0, population_a: 300,"

@@ -13,16 +13,25 @@ import pytest
 import yaml
 
 import sim
-from sim.calibrate import Problem, calibrate, prepare
-from sim.calibrate_params import CalibrateSettings, PriorParams
-from sim.calibration import Simulator, apply_parameters, check_prior, replication_draws
-from sim.calibration_convergence import SETTLED_RUNS, generation_table, settled
-from sim.calibration_plots import weighted_quantiles
-from sim.calibration_transition import DefensiveTransition
-from sim.config import config_dir
-from sim.eventstats import event_statistics
-from sim.params import ConfigError
-from sim.runner import Busy, locked, model_params, replication_seeds, run_replications, simulate
+from sim.analysis.events import event_statistics
+from sim.calibrate.command import calibrate
+from sim.calibrate.convergence import SETTLED_RUNS, generation_table, settled
+from sim.calibrate.params import CalibrateSettings, PriorParams
+from sim.calibrate.plots import weighted_quantiles
+from sim.calibrate.problem import Problem, prepare
+from sim.calibrate.simulator import Simulator, check_prior
+from sim.calibrate.transition import DefensiveTransition
+from sim.config.compose import config_dir
+from sim.config.params import ConfigError
+from sim.runs.draws import apply_parameters, replication_draws
+from sim.runs.runner import (
+    Busy,
+    locked,
+    model_params,
+    replication_seeds,
+    run_replications,
+    simulate,
+)
 from tests.conftest import config
 
 UNITS = [
@@ -436,7 +445,7 @@ def test_the_whole_fit_holds_the_lock_of_its_directory(tmp_path):
 def locked_elsewhere(directory):
     """Hold ``directory``'s lock in another process (this one's lock is re-entrant)."""
     code = (
-        "import sys; from pathlib import Path; from sim.runner import locked\n"
+        "import sys; from pathlib import Path; from sim.runs.runner import locked\n"
         "with locked(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
     )
     proc = subprocess.Popen(

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 from conftest import config
 
-from sim.config import config_dir
-from sim.measures import MEASURE_NAMES
-from sim.params import ConfigError, MeasuresParams
+from sim.config.compose import config_dir
+from sim.config.params import ConfigError, MeasuresParams
+from sim.model.measures import MEASURE_NAMES
 
 SCENARIOS = sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
 GEOGRAPHIES = sorted(p.stem for p in (config_dir() / "geography").glob("*.yaml"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import config, replicate, summaries
 
-from sim.detection import detection_probability, terrain_factor
+from sim.model.detection import detection_probability, terrain_factor
 
 FLAT = [
     "geography.provinces=[{name: flat, length_km: 400, roughness: 0.0, population_a: 300,"
@@ -62,8 +62,8 @@ def test_measured_detection_matches_koopman(units_per_sector):
 
 def test_effort_is_counted_from_unit_positions():
     """The effort of every day of the plan is what the units standing there add up to."""
-    from sim.model import RoadmapModel
-    from sim.runner import model_params
+    from sim.model.model import RoadmapModel
+    from sim.runs.runner import model_params
 
     cfg = config(*NON_ADAPTIVE, "days=30")
     model = RoadmapModel(model_params(cfg), cfg.days, 3)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.eventstats import Events, event_statistics, lag1_autocorrelation, monthly_counts
+from sim.analysis.events import Events, event_statistics, lag1_autocorrelation, monthly_counts
 
 MONTH = 30.4375
 

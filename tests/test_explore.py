@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from conftest import files_of
 
-from sim.designs import Factor, factors, sample
-from sim.discovery import prim, robustness, wilson
-from sim.params import ConfigError
-from sim.sensitivity import morris, sobol
+from sim.config.params import ConfigError
+from sim.explore.designs import Factor, factors, sample
+from sim.explore.discovery import prim, robustness, wilson
+from sim.explore.sensitivity import morris, sobol
 
 ISHIGAMI = [Factor(f"x{i}", -np.pi, np.pi, False) for i in range(3)]
 
@@ -180,17 +180,27 @@ def test_ema_model_with_both_evaluators_and_prim_on_its_results():
         again, outcomes2 = evaluator.perform_experiments(scenarios=8)
     assert len(outcomes2["border_incidents_per_month"]) == 8
     y = outcomes["border_incidents_per_month"]
-    x = experiments[["armed_groups.attempt_rate", "patrol.redeploy_days"]].astype(float)
+    x = experiments[["armed_groups.attempt_rate", "patrol.redeploy_days"]]
     _, box = prim(x, y > np.quantile(y, 0.7))
     assert "armed_groups.attempt_rate" in set(box["factor"])  # more attempts, more incidents
+    # EMA's own PRIM on the experiments as EMA returns them, integer parameter included
+    # (with an int64 column, pandas 3 refuses a box limit such as 8.5)
+    from ema_workbench.analysis import prim as ema_prim
+
+    assert experiments["patrol.redeploy_days"].dtype == np.float64
+    assert set(experiments["patrol.redeploy_days"].round()) <= set(range(3, 15))
+    for quantile in (0.5, 0.6, 0.7, 0.8, 0.9):
+        for high in (True, False):
+            cases = y > np.quantile(y, quantile) if high else y < np.quantile(y, 1 - quantile)
+            ema_prim.Prim(x, cases).find_box()
 
 
 @pytest.mark.slow
 def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path):
     import ray
 
-    from sim.explore import execute, prepare
-    from sim.explore_params import DesignParams, ExploreConfig
+    from sim.explore.command import execute, prepare
+    from sim.explore.params import DesignParams, ExploreConfig
 
     tables = {}
     for name, workers, backend in (
@@ -216,8 +226,8 @@ def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path)
 
 
 def test_a_design_is_cut_into_about_a_hundred_chunks_whatever_the_workers():
-    from sim.explore import prepare
-    from sim.explore_params import DesignParams, ExploreConfig
+    from sim.explore.command import prepare
+    from sim.explore.params import DesignParams, ExploreConfig
 
     factors_ = {"patrol.sweep_rate": [0.2, 1.0]}
     for points, size in ((40, 1), (250, 3), (1000, 10)):
@@ -234,8 +244,8 @@ def test_a_design_is_cut_into_about_a_hundred_chunks_whatever_the_workers():
 
 @pytest.mark.parametrize("name", ["sensitivity_baseline", "roadmap_failure"])
 def test_named_explorations_are_valid(name):
-    from sim.explore import check
-    from sim.precheck import split_command_line
+    from sim.config.precheck import split_command_line
+    from sim.explore.command import check
 
     check(split_command_line([f"+exploration={name}"], "explore"))
 
@@ -338,7 +348,7 @@ def test_a_directory_holding_another_design_is_refused_in_one_line(clean, tmp_pa
 
 @pytest.mark.slow
 def test_a_locked_directory_is_refused_and_left_alone(clean, tmp_path):
-    from sim.runner import locked
+    from sim.runs.runner import locked
 
     out = _copy(clean, tmp_path)
     before = files_of(out)
@@ -352,8 +362,8 @@ def test_a_locked_directory_is_refused_and_left_alone(clean, tmp_path):
 
 
 def test_versus_is_named_when_it_is_not_a_scenario_to_compare_with():
-    from sim.explore import check
-    from sim.precheck import split_command_line
+    from sim.config.precheck import split_command_line
+    from sim.explore.command import check
 
     base = ["+explore.factors.patrol.sweep_rate=[0.2,1.0]", "explore.points=4", "days=30"]
     with pytest.raises(ConfigError, match="^versus=nope: no such scenario; allowed: .*baseline"):
@@ -363,10 +373,10 @@ def test_versus_is_named_when_it_is_not_a_scenario_to_compare_with():
 
 
 def test_overrides_and_factors_are_accepted_without_a_plus():
-    from sim.config import compose_checked, config_dir, to_settings
-    from sim.explore import accept_mappings, check
-    from sim.explore_params import ExploreConfig
-    from sim.precheck import split_command_line
+    from sim.config.compose import compose_checked, config_dir, to_settings
+    from sim.config.precheck import split_command_line
+    from sim.explore.command import accept_mappings, check
+    from sim.explore.params import ExploreConfig
 
     line = split_command_line(
         [
@@ -409,3 +419,45 @@ def test_a_bad_overrides_value_is_named_as_typed(tmp_path):
         assert done.returncode == 2 and done.stderr.startswith(message), done.stderr[-2000:]
         assert done.stderr.strip().count("\n") == 0
     assert not (tmp_path / "out").exists()
+
+
+def test_every_part_of_a_design_has_the_runner_schema(tmp_path):
+    """A chunk in which every run reached phase 2 and one in which none did write the
+    same column types, so polars' scan_parquet can read the parts as one table."""
+    import pyarrow.parquet as pq
+
+    from sim.explore.tasks import write_part
+
+    rows = [
+        [{"point": 0, "phase1_day": 5, "phase2_day": 300, "border_incidents": 9}],
+        [{"point": 1, "phase1_day": 5, "phase2_day": None, "border_incidents": 7}],
+    ]
+    for index, chunk in enumerate(rows):
+        write_part(tmp_path, index, chunk, "design")
+    schemas = [pq.read_schema(p) for p in sorted(tmp_path.glob("part-*.parquet"))]
+    assert len(schemas) == 2
+    assert schemas[0].equals(schemas[1], check_metadata=False)
+    assert str(schemas[0].field("phase2_day").type) == "double"
+
+
+def test_two_sobol_analyses_of_the_same_runs_are_identical():
+    """The bootstrap intervals repeat for the default seed 0 (SALib takes 0 as no seed)."""
+    design = sample("saltelli", ISHIGAMI, 64, seed=1)
+    outcomes = pd.DataFrame({"y": ishigami(design.to_numpy())})
+    first = sobol(design, outcomes, ISHIGAMI, seed=0)
+    second = sobol(design, outcomes, ISHIGAMI, seed=0)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_prim_keeps_ema_logging_and_import_warnings_out_of_our_output():
+    code = (
+        "import logging, numpy as np, pandas as pd\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "from sim.explore.discovery import prim\n"
+        "x = pd.DataFrame(np.random.default_rng(1).random((200, 2)), columns=['a', 'b'])\n"
+        "prim(x, (x['a'] > 0.5).to_numpy())\n"
+        "assert logging.getLogger('EMA').level == logging.NOTSET\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "ipyparallel" not in done.stderr and "cases of interest" not in done.stderr

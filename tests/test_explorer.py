@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.explorer import RENDER_INTERVAL_DAYS
-from sim.explorer_data import (
+from sim.explorer.command import RENDER_INTERVAL_DAYS
+from sim.explorer.data import (
     MAP_TYPES,
     RECENT_DAYS,
     SCENARIO_START,
@@ -26,8 +26,8 @@ from sim.explorer_data import (
     border_state,
     recent_incidents,
 )
-from sim.incidents import DAYS_PER_MONTH, IncidentType
-from sim.measures import Measure
+from sim.model.incidents import DAYS_PER_MONTH, IncidentType
+from sim.model.measures import Measure
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "explorer.png"
 
@@ -119,7 +119,7 @@ def test_recent_incidents_count_the_last_days_by_type_side_and_sector():
 
 
 def test_live_series_match_the_runs_tables():
-    from sim.tables import collect
+    from sim.runs.tables import collect
 
     model = stepped(365, horizon=365)
     live = LiveSeries(365)
@@ -176,7 +176,7 @@ def test_band_is_mean_and_percentiles_of_runs():
 
 
 def test_frames_render_pngs_that_change_as_the_model_runs():
-    from sim.explorer_figures import Frames
+    from sim.explorer.figures import Frames
 
     model = ExplorerModel(days=365, scenario_name="all_at_once")
     frames = Frames(model)
@@ -190,7 +190,7 @@ def test_frames_render_pngs_that_change_as_the_model_runs():
 
 def test_controls_stay_within_declared_ranges():
     from sim import parameters
-    from sim.explorer_page import model_params
+    from sim.explorer.page import model_params
 
     declared = parameters().set_index("key")
     for key, control in model_params().items():
@@ -342,7 +342,7 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
 def test_a_blitted_frame_is_the_picture_a_full_redraw_gives():
     from PIL import Image
 
-    from sim.explorer_figures import Frames
+    from sim.explorer.figures import Frames
 
     model = ExplorerModel(days=365, scenario_name="all_at_once")
     frames = Frames(model)

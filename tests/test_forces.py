@@ -9,10 +9,10 @@ import pytest
 from conftest import config, replicate
 from scipy import stats
 
-from sim.measures import Measure
-from sim.model import RoadmapModel
-from sim.runner import model_params, replication_seeds, simulate
-from sim.tail import tail_exponent
+from sim.analysis.tail import tail_exponent
+from sim.model.measures import Measure
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params, replication_seeds, simulate
 
 
 def _model(*overrides: str, seed: int = 1) -> RoadmapModel:

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sim.ged import GedFormatError, data_path, load_ged, observed_events
+from sim.analysis.ged import GedFormatError, data_path, load_ged, observed_events
 
 SHIPPED = "ucdp_ged191_tr_sy_border25km_2016_2017.csv"
 

@@ -15,10 +15,10 @@ from conftest import files_of
 from test_sweep import SMALL, multirun, sweep_runs
 
 import sim
-from sim.model import RoadmapModel
-from sim.params import ConfigError
-from sim.run_lock import check_destination
-from sim.runner import locked
+from sim.config.params import ConfigError
+from sim.model.model import RoadmapModel
+from sim.runs.lock import check_destination
+from sim.runs.runner import locked
 
 
 def sim_cli(*args: str, cwd: Path, module: str = "sim") -> subprocess.CompletedProcess:
@@ -51,7 +51,7 @@ def test_a_resume_reruns_jobs_whose_files_were_copied_removed_or_damaged(tmp_pat
 
 
 def test_a_failed_aggregation_leaves_the_previous_one_whole(tmp_path, monkeypatch):
-    from sim import sweep as sweep_module
+    from sim.runs import sweep as sweep_module
 
     runs_dir = tmp_path / "run"
     sim.run("baseline", replications=2, days=60, out_dir=runs_dir)

@@ -4,9 +4,9 @@ import numpy as np
 from conftest import config, monthly_counts, replicate, summaries
 from scipy import stats
 
-from sim.model import RoadmapModel
-from sim.runner import model_params, replication_seeds, simulate
-from sim.tables import collect
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params, replication_seeds, simulate
+from sim.runs.tables import collect
 
 
 def _watch_even_sectors(model: RoadmapModel) -> None:
@@ -41,7 +41,7 @@ def _share_in_even_sectors(concentrate: bool) -> float:
 
 
 def test_apportion_splits_each_total_by_largest_remainder():
-    from sim.agents.government import apportion
+    from sim.model.agents.government import apportion
 
     share = np.array([0.5, 0.3, 0.2])
     counts = apportion([7, 0, 3], share)  # exact 3.5/2.1/1.4 and 1.5/0.9/0.6

@@ -3,10 +3,10 @@
 import numpy as np
 import pyarrow.compute as pc
 
-from sim.geography import build_border
-from sim.incidents import IncidentType
-from sim.observation import recorded, sector_governorates
-from sim.params import ObservationParams
+from sim.config.params import ObservationParams
+from sim.model.geography import build_border
+from sim.model.incidents import IncidentType
+from sim.model.observation import recorded, sector_governorates
 from tests.conftest import config, replicate
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 from conftest import config, replicate
 
-from sim.incidents import DAYS_PER_MONTH
-from sim.params import PhaseParams
-from sim.phases import PhaseMachine
+from sim.config.params import PhaseParams
+from sim.model.incidents import DAYS_PER_MONTH
+from sim.model.phases import PhaseMachine
 
 
 def machine(**kw) -> PhaseMachine:

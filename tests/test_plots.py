@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from conftest import config, replicate
 
-from sim.plots import (
+from sim.analysis.plots import (
     comparison_figure,
     difference_figure,
     difference_table,
@@ -14,7 +14,7 @@ from sim.plots import (
     outcomes_figure,
     phase_share_figure,
 )
-from sim.runner import replication_seeds
+from sim.runs.runner import replication_seeds
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_heatmap_axes_are_the_swept_parameters():
 
 
 def test_interval_of_equal_values_holds_the_mean_and_outcomes_draw():
-    from sim.stats import mean_ci
+    from sim.analysis.stats import mean_ci
 
     values = np.full(30, 1 / 3)  # bootstrap means round a hair away from the mean
     m, low, high = mean_ci(values)

@@ -6,11 +6,11 @@ import sys
 import pandas as pd
 import pytest
 
-from sim.calibrate_params import CalibrateSettings
-from sim.explore_params import ExploreConfig
-from sim.overrides import configure
-from sim.params import ConfigError
-from sim.precheck import plan, split_command_line, whole_numbers
+from sim.calibrate.params import CalibrateSettings
+from sim.config.overrides import configure
+from sim.config.params import ConfigError
+from sim.config.precheck import plan, split_command_line, whole_numbers
+from sim.explore.params import ExploreConfig
 
 
 def rewritten(args: list[str], schema: type | None = None) -> list[str]:
@@ -70,15 +70,15 @@ def test_a_fraction_for_an_integer_is_refused_with_the_api_message(text):
 
 def test_explore_settings_are_registered_with_the_others():
     code = (
-        "import sys, sim.config; from hydra.core.config_store import ConfigStore; "
+        "import sys, sim.config.compose; from hydra.core.config_store import ConfigStore; "
         "assert 'explore_schema.yaml' in ConfigStore.instance().repo; "
-        "assert 'sim.explore' not in sys.modules"
+        "assert 'sim.explore.command' not in sys.modules"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_explore_check_refuses_a_setting_out_of_range():
-    from sim.explore import check
+    from sim.explore.command import check
 
     with pytest.raises(ConfigError, match=r"^explore.points=0: out of range"):
         check(split_command_line(["explore.points=0"], "explore"))

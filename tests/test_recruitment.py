@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 from conftest import config
 
-from sim.model import RoadmapModel
-from sim.runner import model_params
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params
 
 
 def _communities(*overrides: str):

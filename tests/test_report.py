@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.report import NotAResult, locate, main, write_report
-from sim.report_design import sensitivity_table
-from sim.report_html import figure, table, unknown_caption
-from sim.report_runs import caveats, difference_caveats, difference_sentence, run_caption
+from sim.report.command import NotAResult, locate, main, write_report
+from sim.report.design import sensitivity_table
+from sim.report.html import figure, table, unknown_caption
+from sim.report.runs import caveats, difference_caveats, difference_sentence, run_caption
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "report.png"
 SWEEP = ["scenario=baseline,roadmap", "replications=5", "days=365", "workers=1"]

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from conftest import config
 
-from sim.incidents import IncidentType
-from sim.runner import replication_seeds, run_replications
+from sim.model.incidents import IncidentType
+from sim.runs.runner import replication_seeds, run_replications
 
 
 def test_replication_seeds_do_not_depend_on_how_many():
@@ -46,7 +46,7 @@ def test_scenarios_share_seeds_replication_by_replication(tmp_path):
 
 
 def test_failure_leaves_no_half_written_table(tmp_path, monkeypatch):
-    import sim.runner as runner
+    import sim.runs.runner as runner
 
     calls = {"n": 0}
     real = runner.simulate
@@ -65,7 +65,7 @@ def test_failure_leaves_no_half_written_table(tmp_path, monkeypatch):
 
 
 def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
-    from sim.runner import MAX_CHUNK, chunks_of
+    from sim.runs.runner import MAX_CHUNK, chunks_of
 
     for n, workers in [(1, 2), (7, 2), (100, 2), (1000, 8)]:
         chunks = chunks_of(n, workers)
@@ -78,8 +78,8 @@ def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
 def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp_path, monkeypatch):
     import types
 
-    import sim.pool as pool
-    import sim.runner as runner
+    import sim.runs.pool as pool
+    import sim.runs.runner as runner
 
     out = tmp_path / "out"
     out.mkdir()

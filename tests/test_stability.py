@@ -1,7 +1,7 @@
 """Property test: for any allowed parameters, short runs keep every state in its range.
 
 Hypothesis draws every numeric parameter across its declared range (the
-``bounded()`` metadata in ``sim/params.py``); configs that ``validate`` refuses
+``bounded()`` metadata in ``sim/config/params.py``); configs that ``validate`` refuses
 (jointly unstable settings) are skipped, the rest must run with no NaN, no
 negative count, trust/tension/levels/rates in [0, 1] and incidents bounded.
 Derandomised, so CI never flakes.
@@ -16,8 +16,8 @@ from conftest import config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.params import Config, ConfigError, validate
-from sim.runner import model_params, simulate
+from sim.config.params import Config, ConfigError, validate
+from sim.runs.runner import model_params, simulate
 
 DAYS = 60
 REFUSED: list[int] = []

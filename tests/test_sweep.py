@@ -274,7 +274,7 @@ def test_compare_a_sweep_with_a_single_run_as_in_the_readme(basic_sweep, tmp_pat
 
 
 def test_swept_columns_read_quoted_values_and_ignore_run_settings():
-    from sim.sweep import swept_columns
+    from sim.runs.sweep import swept_columns
 
     quoted = ' compare.baseline="all_at_once ablation=none"'
     overrides = pd.Series(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.tail import tail_exponent
+from sim.analysis.tail import tail_exponent
 
 
 def test_recovers_the_exponent_of_a_discretised_power_law():

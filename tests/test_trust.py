@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 from conftest import config
 
-from sim.jobs import check_done, file_manifest, write_receipt
-from sim.params import ConfigError
-from sim.precheck import plan, split_command_line
-from sim.runner import Busy, locked, run_replications
-from sim.stats import format_p, mean_ci
-from sim.sweep import grid_order
-from sim.terminal import format_table, number, summary_table
+import sim
+from sim.analysis.stats import format_p, mean_ci
+from sim.config.params import ConfigError
+from sim.config.precheck import plan, split_command_line
+from sim.runs.jobs import check_done, file_manifest, write_receipt
+from sim.runs.runner import Busy, locked, run_replications
+from sim.runs.sweep import grid_order
+from sim.runs.terminal import format_table, number, summary_table
 
 # Probes of the kinds a new user and a fuzzer tried: (command line, key the error must name).
 BAD_INPUTS = [
@@ -132,6 +133,23 @@ def test_jointly_useless_settings_warn_in_one_line_each():
     )
 
 
+def test_an_override_that_cannot_act_in_its_scenario_warns():
+    """Intensity 0 and 1 of a measure the baseline never starts give identical rows: say so."""
+    inert = check("-m scenario=baseline,roadmap measures.joint_patrols.intensity=0,1").warnings
+    assert any(
+        w.startswith("measures.joint_patrols.intensity: measures.joint_patrols starts at phase2")
+        and "scenario baseline" in w
+        for w in inert
+    )
+    assert not any("scenario roadmap" in w for w in inert)
+    off = check("+ablation=without_drones measures.drones.intensity=0.5").warnings
+    assert any(w.startswith("measures.drones.intensity: measures.drones is off") for w in off)
+    started = check("scenario=baseline measures.joint_patrols.start=30").warnings
+    assert not any(w.startswith("measures.joint_patrols") for w in started)  # a day: it starts
+    with pytest.warns(UserWarning, match="phases.min_trust: scenario baseline has no agreement"):
+        sim.run("baseline", {"phases.min_trust": [0.3, 0.4]}, replications=1, days=5)
+
+
 def test_bad_multirun_writes_nothing(tmp_path):
     cmd = [sys.executable, "-m", "sim", "-m", "compare.metric=nope", "scenario=baseline,roadmap"]
     result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -211,7 +229,7 @@ def test_a_second_run_into_a_locked_directory_is_refused(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from sim.runner import locked\n"
+            "import sys, time; from pathlib import Path; from sim.runs.runner import locked\n"
             f"with locked(Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
@@ -235,8 +253,8 @@ def test_workers_run_from_an_unguarded_script(tmp_path):
         textwrap.dedent(
             f"""
             from pathlib import Path
-            from sim.config import load_config
-            from sim.runner import run_replications
+            from sim.config.compose import load_config
+            from sim.runs.runner import run_replications
             cfg = load_config(["days=30", "replications=4", "workers=2"])
             print("rows", len(run_replications(cfg, Path({str(tmp_path / "out")!r}))))
             """

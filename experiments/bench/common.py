@@ -30,10 +30,10 @@ import mesa
 import numpy as np
 
 import sim
-from sim.config import load_config
-from sim.files import write_atomic
-from sim.params import Config
-from sim.runner import model_params, replication_seeds, simulate
+from sim.config.compose import load_config
+from sim.config.params import Config
+from sim.runs.files import write_atomic
+from sim.runs.runner import model_params, replication_seeds, simulate
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent
 RESULTS_PATH = EXPERIMENTS / "benchmark_results.json"

@@ -16,7 +16,7 @@ from bench.common import (
     scenario_config,
     time_cases,
 )
-from sim.params import Config, validate
+from sim.config.params import Config, validate
 
 
 def scaled(config: Config, sectors: int = 1, horizon: int = 1) -> Config:

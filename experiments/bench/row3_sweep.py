@@ -31,17 +31,17 @@ from bench.common import (
     scenario_config,
     time_cases,
 )
-from sim.incidents import (
+from sim.model.incidents import (
     BORDER_INCIDENT_TYPES,
     HOSTILE_ATTEMPT_TYPES,
     TYPE_LABELS,
     IncidentType,
 )
-from sim.measures import MEASURE_NAMES
-from sim.model import DailySeries, RoadmapModel
-from sim.pool import keep_pool
-from sim.runner import model_params, replication_seeds, run_replications
-from sim.tables import collect
+from sim.model.measures import MEASURE_NAMES
+from sim.model.model import DailySeries, RoadmapModel
+from sim.runs.pool import keep_pool
+from sim.runs.runner import model_params, replication_seeds, run_replications
+from sim.runs.tables import collect
 
 
 class BatchRoadmap(RoadmapModel):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.common import WORKERS, Result, Settings, scenario_config
 from bench.memory import memory_rows, probe_main
-from sim.runner import run_replications
+from sim.runs.runner import run_replications
 
 
 def sweep(runs: int, days: int, out: Path) -> None:

@@ -19,11 +19,11 @@ import mesa
 import pandas as pd
 
 from bench.common import WORKERS, Result, Settings, interleaved, median, reps_note
-from sim.designs import factors, sample
-from sim.explore import execute, prepare
-from sim.explore_params import DesignParams, ExploreConfig
-from sim.model import RoadmapModel
-from sim.runner import replication_seeds
+from sim.explore.command import execute, prepare
+from sim.explore.designs import factors, sample
+from sim.explore.params import DesignParams, ExploreConfig
+from sim.model.model import RoadmapModel
+from sim.runs.runner import replication_seeds
 
 FACTORS = {
     "patrol.sweep_rate": [0.2, 1.0],

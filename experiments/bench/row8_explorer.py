@@ -4,7 +4,7 @@ Target: playing at the page's defaults advances at least 10 model days a
 second with the map and every plot redrawn. A frame is what the page does
 between two pauses of its play loop: step the model ``days_per_frame`` days,
 update the figures' artists from the model and render both PNGs
-(:class:`sim.explorer_figures.Frames`). The baseline band is computed before timing
+(:class:`sim.explorer.figures.Frames`). The baseline band is computed before timing
 (the page computes it once per scenario, geography and horizon, in the
 background). The browser's own drawing is not included.
 """
@@ -15,9 +15,9 @@ import functools
 import time
 
 from bench.common import DAYS, MEMORY_DAYS, Result, Settings, interleaved, median, reps_note
-from sim.explorer import PLAY_INTERVAL_MS, RENDER_INTERVAL_DAYS
-from sim.explorer_data import ExplorerModel, baseline_band
-from sim.explorer_figures import Frames
+from sim.explorer.command import PLAY_INTERVAL_MS, RENDER_INTERVAL_DAYS
+from sim.explorer.data import ExplorerModel, baseline_band
+from sim.explorer.figures import Frames
 
 SCENARIO = "all_at_once"
 """Every measure acts early: the most assets on the map."""

@@ -1,0 +1,92 @@
+"""Summary statistics of an event series: one function for real data and for the model.
+
+Both the GED events (:func:`sim.analysis.ged.observed_events`) and a run's recorded
+incidents (:func:`recorded_events`) become :class:`Events` (day, administrative
+unit, deaths), and :func:`event_statistics` summarises either in the same way:
+
+- ``monthly_mean``: events per month (months of 30.4375 days, full months only);
+- ``monthly_dispersion``: variance / mean of the monthly counts (1 for Poisson);
+- ``monthly_acf1``: lag-1 autocorrelation of the monthly counts;
+- ``zero_day_share``: share of days without any event;
+- ``share <unit>``: share of the events placed in each administrative unit;
+- ``tail_alpha``: the maximum-likelihood power-law exponent of deaths per event
+  at or above ``tail_min`` deaths (:func:`sim.analysis.tail.tail_exponent`).
+
+A statistic that cannot be computed (no events, constant counts, fewer than two
+events in the tail) is NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from sim.analysis.tail import TailFit, tail_exponent
+from sim.model.incidents import DAYS_PER_MONTH
+from sim.model.observation import DEATH_COLUMNS, incident_deaths
+
+
+@dataclass(frozen=True)
+class Events:
+    """Events of a series of ``days`` days: day index, administrative unit, deaths."""
+
+    day: np.ndarray
+    unit: np.ndarray  # object array of names (None: unknown)
+    deaths: np.ndarray
+    days: int
+
+
+def recorded_events(incidents: pa.Table, days: int) -> Events:
+    """The recorded incidents of one run (its incidents table) as events."""
+    seen = incidents["recorded"].to_numpy(zero_copy_only=False)
+    columns = {c: incidents[c].to_numpy() for c in DEATH_COLUMNS if c in incidents.column_names}
+    deaths = incident_deaths(columns)
+    return Events(
+        day=incidents["day"].to_numpy(zero_copy_only=False)[seen],
+        unit=np.asarray(incidents["governorate"].to_pylist(), dtype=object)[seen],
+        deaths=deaths[seen],
+        days=days,
+    )
+
+
+def monthly_counts(events: Events) -> np.ndarray:
+    """Events in each full month of the series."""
+    months = int(events.days // DAYS_PER_MONTH)
+    month = (np.asarray(events.day) // DAYS_PER_MONTH).astype(np.int64)
+    return np.bincount(month[month < months], minlength=months)[:months]
+
+
+def lag1_autocorrelation(x: np.ndarray) -> float:
+    """Sample lag-1 autocorrelation ``sum (x_t - m)(x_t+1 - m) / sum (x_t - m)^2``."""
+    if len(x) < 2:
+        return np.nan
+    d = np.asarray(x, dtype=float) - np.mean(x)
+    denom = float((d * d).sum())
+    return float((d[:-1] * d[1:]).sum() / denom) if denom > 0 else np.nan
+
+
+def tail_fit(events: Events, tail_min: float) -> TailFit:
+    """The deaths-per-event tail exponent with its 95% interval."""
+    return tail_exponent(np.asarray(events.deaths), tail_min)
+
+
+def event_statistics(events: Events, units: Sequence[str], tail_min: float) -> dict[str, float]:
+    """The summary statistics (module docstring) of one event series."""
+    counts = monthly_counts(events)
+    mean = float(counts.mean()) if len(counts) else np.nan
+    var = float(counts.var(ddof=1)) if len(counts) > 1 else np.nan
+    per_day = np.bincount(np.asarray(events.day, dtype=np.int64), minlength=events.days)
+    stats = {
+        "monthly_mean": mean,
+        "monthly_dispersion": var / mean if mean > 0 else np.nan,
+        "monthly_acf1": lag1_autocorrelation(counts),
+        "zero_day_share": float((per_day[: events.days] == 0).mean()),
+    }
+    placed = [u for u in events.unit if u is not None]
+    for unit in units:
+        stats[f"share {unit}"] = placed.count(unit) / len(placed) if placed else np.nan
+    stats["tail_alpha"] = tail_fit(events, tail_min).alpha
+    return stats

@@ -1,0 +1,111 @@
+"""Event data in the format of the UCDP Georeferenced Event Dataset (GED).
+
+:func:`load_ged` reads any CSV with GED's columns (another region or period
+works the same way) and refuses a malformed one with a single line naming the
+file, the row and what is wrong. :func:`observed_events` turns it into the
+event records the summary statistics take (:mod:`sim.analysis.events`), exactly as a
+run's recorded incidents are turned into them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.events import Events
+
+REQUIRED = ("id", "date_start", "date_end", "type_of_violence", "adm_1", "best")
+"""GED columns the loader needs; any others are kept as they are."""
+VIOLENCE_TYPES = (1, 2, 3)
+"""GED's ``type_of_violence``: 1 state-based, 2 non-state, 3 one-sided."""
+DEATH_COLUMNS = ("best", "low", "high")
+
+
+class GedFormatError(ValueError):
+    """A CSV that is not in GED's format."""
+
+
+def data_dir() -> Path:
+    """The shipped ``data/`` directory: inside the installed package, or beside it."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "data", package.parent / "data"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no data/ directory found near {package}")
+
+
+def data_path(name: str) -> Path:
+    """A path as given, or a bare file name looked up in the shipped ``data/``."""
+    path = Path(name)
+    return path if path.is_absolute() or path.parent != Path() else data_dir() / path
+
+
+def load_ged(path: str | Path) -> pd.DataFrame:
+    """Read and check a GED-format CSV: dates parsed, deaths and types validated.
+
+    Raises GedFormatError (one line) for a missing file or column, an
+    unparseable or reversed date, a negative or non-integer death count, or a
+    ``type_of_violence`` other than 1, 2, 3.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise GedFormatError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise GedFormatError(f"{name}: not a readable CSV ({first})") from None
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise GedFormatError(
+            f"{name}: missing column {missing[0]!r} (a GED CSV needs {', '.join(REQUIRED)})"
+        )
+    df = raw.copy()
+    for col in ("date_start", "date_end"):
+        df[col] = pd.to_datetime(raw[col], format="%Y-%m-%d", errors="coerce")
+        _refuse(name, raw, df[col].isna(), col, "is not a date (YYYY-MM-DD)")
+    _refuse(name, raw, df["date_end"] < df["date_start"], "date_end", "is before date_start")
+    for col in ("type_of_violence", *(c for c in DEATH_COLUMNS if c in raw.columns)):
+        df[col] = pd.to_numeric(raw[col], errors="coerce")
+        bad = df[col].isna() | (df[col] % 1 != 0)
+        _refuse(name, raw, bad, col, "is not a whole number")
+        df[col] = df[col].astype(np.int64)
+    _refuse(
+        name,
+        raw,
+        ~df["type_of_violence"].isin(VIOLENCE_TYPES),
+        "type_of_violence",
+        "is not 1, 2 or 3",
+    )
+    for col in (c for c in DEATH_COLUMNS if c in raw.columns):
+        _refuse(name, raw, df[col] < 0, col, "is a negative number of deaths")
+    df["adm_1"] = raw["adm_1"].replace("", None)
+    return df
+
+
+def _refuse(name: str, raw: pd.DataFrame, bad: pd.Series, col: str, what: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise GedFormatError(
+            f"{name}: row {row + 2} (id {raw['id'].iloc[row]}): {col}={raw[col].iloc[row]!r} {what}"
+        )
+
+
+def observed_events(events: pd.DataFrame, start: str, days: int, ged_types: list[int]) -> Events:
+    """The events of ``ged_types`` that began in the ``days`` days from ``start``.
+
+    An event is placed on its ``date_start`` (in the shipped data 96% have an
+    exact date); its deaths are GED's ``best`` estimate; its place is ``adm_1``.
+    """
+    day = (events["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
+    keep = events["type_of_violence"].isin(ged_types).to_numpy() & (day >= 0) & (day < days)
+    chosen = events[keep]
+    return Events(
+        day=day[keep],
+        unit=chosen["adm_1"].to_numpy(dtype=object),
+        deaths=chosen["best"].to_numpy(),
+        days=days,
+    )

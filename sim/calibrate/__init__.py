@@ -1,0 +1,1 @@
+"""``python -m sim.calibrate``: fitting uncertain parameters to event data with ABC-SMC."""

@@ -1,0 +1,97 @@
+"""A calibration problem, checked whole before anything runs: settings, model, observed data.
+
+:func:`prepare` is where every setting of ``python -m sim.calibrate`` that can be
+wrong is refused with a :class:`~sim.config.params.ConfigError` naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.events import Events, event_statistics
+from sim.analysis.ged import GedFormatError, data_dir, data_path, load_ged, observed_events
+from sim.calibrate.params import CalibrateSettings
+from sim.calibrate.simulator import Simulator, check_prior
+from sim.config.compose import load_config
+from sim.config.params import Config, ConfigError
+from sim.runs.runner import model_params
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated calibration: settings, the model, the observed events and their statistics."""
+
+    settings: CalibrateSettings
+    model: Config
+    observed: Events
+    statistics: dict[str, float]
+
+    def simulator(self) -> Simulator:
+        s = self.settings
+        return Simulator(model_params(self.model), s.days, s.units, s.tail_min)
+
+
+def prepare(settings: CalibrateSettings) -> Problem:
+    """Check everything the fit needs before anything runs; ConfigError names what is wrong."""
+    if not settings.parameters:
+        raise ConfigError("parameters: at least one parameter to calibrate is required")
+    if not settings.units:
+        raise ConfigError("units: at least one administrative unit is required")
+    _refuse_repeats("parameters", [p.name for p in settings.parameters], "prior")
+    _refuse_repeats("units", settings.units, "share statistic")
+    model = load_config(settings.model)
+    for prior in settings.parameters:
+        check_prior(model, prior.name, prior.low, prior.high, prior.reason)
+    try:
+        start = pd.Timestamp(settings.start)
+    except ValueError:
+        raise ConfigError(f"start={settings.start}: not a date (YYYY-MM-DD)") from None
+    events = _load_data(settings.data)
+    places = sorted(set(events["adm_1"].dropna()))
+    for unit in settings.units:
+        if unit not in places:
+            raise ConfigError(
+                f"units: {unit!r} is not an administrative unit (adm_1) of data={settings.data}; "
+                f"allowed: {', '.join(places)}"
+            )
+    last = events["date_start"].max()
+    if start + pd.Timedelta(days=settings.days - 1) > last + pd.Timedelta(days=31):
+        raise ConfigError(
+            f"days={settings.days}: the data end on {last.date()}, "
+            f"{settings.days} days from {settings.start} go beyond them"
+        )
+    observed = observed_events(events, settings.start, settings.days, model.observation.ged_types)
+    stats = event_statistics(observed, settings.units, settings.tail_min)
+    bad = [k for k, v in stats.items() if not np.isfinite(v)]
+    if bad:
+        raise ConfigError(f"data={settings.data}: statistic {bad[0]} cannot be computed from it")
+    return Problem(settings, model, observed, stats)
+
+
+def _refuse_repeats(key: str, names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{key}: {name!r} is listed twice; each gets one {what}")
+        seen.add(name)
+
+
+def _load_data(name: str) -> pd.DataFrame:
+    """The GED events of ``data`` (a CSV file), or a ConfigError naming it and what is expected."""
+    expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
+        sorted(p.name for p in data_dir().glob("*.csv"))
+    )
+    if not name.strip():
+        raise ConfigError(f"data={name}: empty; expected {expected})")
+    path = data_path(name)
+    if path.is_dir():
+        raise ConfigError(f"data={name}: {path} is a directory; expected {expected})")
+    try:
+        return load_ged(path)
+    except GedFormatError as e:
+        raise ConfigError(f"data={name}: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"data={name}: {e.strerror or e}; expected {expected})") from None

@@ -1,0 +1,133 @@
+"""Hydra side of configuration: the schema registration and the conversion to typed parameters.
+
+This is the only module besides the command line that imports Hydra. The
+schema is :class:`sim.config.params.Config`; YAML files under ``conf/`` only select and
+override. ``to_config`` is the boundary: a DictConfig goes in, a validated
+:class:`~sim.config.params.Config` comes out, or a :class:`~sim.config.params.ConfigError`
+naming the bad key.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.calibrate.params import CalibrateSettings
+from sim.config.params import Config, ConfigError, GeographyParams, check_ranges, validate
+from sim.explore.params import ExploreConfig
+
+
+def config_dir() -> Path:
+    """The ``conf/`` directory: inside the installed package, or beside it in a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "conf", package.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"no conf/config.yaml found near {package}")
+
+
+def register_configs() -> None:
+    """Store the structured-config schemas that the YAML files extend."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="geography", name="base_geography", node=GeographyParams)
+    cs.store(name="base_calibrate", node=CalibrateSettings)
+    cs.store(name="explore_schema", node=ExploreConfig)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Turn a composed Hydra config into validated typed parameters."""
+    return validate(_structured(cfg, Config))
+
+
+def to_settings[T](cfg: DictConfig, schema: type[T]) -> T:
+    """An app's typed, range-checked settings (``schema``) from its composed config."""
+    settings = _structured(cfg, schema)
+    check_ranges(settings)
+    return settings
+
+
+def _structured[T](cfg: DictConfig, schema: type[T]) -> T:
+    try:
+        obj = OmegaConf.to_object(cfg)
+    except OmegaConfBaseException as e:
+        raise ConfigError(_first_line(e)) from None
+    assert isinstance(obj, schema)
+    return obj
+
+
+def load_config(overrides: Sequence[str] = ()) -> Config:
+    """Compose the config exactly as ``python -m sim`` would, without running anything.
+
+    Overrides of Hydra's own settings (``hydra.*``, ``hydra/...``) are ignored.
+    Raises ConfigError with one line naming the bad override and what is allowed.
+    """
+    return to_config(compose_checked("config", overrides))
+
+
+def compose_checked(
+    name: str, overrides: Sequence[str] = (), root: Path | None = None
+) -> DictConfig:
+    """Compose the primary config ``name`` of ``root`` (default ``conf/``), or raise a
+    one-line ConfigError.
+
+    Overrides of Hydra's own settings are ignored. Works inside a running Hydra
+    app too (then with the app's compose context).
+    """
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    with _compose_context(root or config_dir()):
+        try:
+            return compose(name, overrides=own)
+        except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
+            raise ConfigError(explain(e)) from None
+        except (ValueError, OverrideParseException) as e:  # malformed override syntax
+            raise ConfigError(_first_line(e)) from None
+
+
+@contextmanager
+def _compose_context(root: Path) -> Iterator[None]:
+    if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose with its search path
+        yield
+        return
+    with initialize_config_dir(str(root), version_base="1.3"):
+        yield
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def explain(error: Exception) -> str:
+    """One line saying which override is wrong and what is allowed."""
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        options = ", ".join(o for o in error.options or [] if not o.startswith("base_"))
+        return f"{group}={name}: no such {group}; allowed: {options}"
+    cause = error.__cause__
+    head = _first_line(error).removeprefix("Error merging override ")
+    if head.startswith("Could not override"):
+        key = head.split("'")[1]
+        return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
+    return f"{head}: {_first_line(cause)}" if cause else head
+
+
+register_configs()
+
+
+def command_line(program: str, args: Sequence[str], multirun: bool = False) -> str:
+    """The shell command that repeats a run: ``python -m <program> [-m] args`` (quoted).
+
+    Hydra adds the override ``hydra.mode=RUN`` or ``MULTIRUN`` itself; ``-m`` stands for it.
+    """
+    rest = [a for a in args if not a.startswith("hydra.mode=")]
+    return shlex.join(["python", "-m", program, *(["-m"] if multirun else []), *rest])

@@ -1,0 +1,318 @@
+"""Typed parameters of a simulation: every knob of the model, importable from here.
+
+These dataclasses are the structured-config schema Hydra validates types against
+(registered in :mod:`sim.config.compose`) and the typed objects the model reads. Fields
+with a range carry it in their metadata (:mod:`sim.config.schema`); :func:`validate`
+checks every range and the rules across fields and names the offending key, so a
+bad value never reaches the model. The actors' parameters are declared in
+:mod:`sim.config.actors`, the roadmap's (phases, measures, their assets) in
+:mod:`sim.config.measures`; every name is importable from here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sim.config.actors import (
+    ArmedGroupParams,
+    CommunityParams,
+    GeographyParams,
+    GovernmentParams,
+    IncidentParams,
+    PatrolParams,
+    ProvinceParams,
+    SmugglingParams,
+)
+from sim.config.measures import (
+    PHASE_MODES,
+    START_PATTERN,
+    CorridorParams,
+    CustomsParams,
+    DroneParams,
+    HotlineParams,
+    IntelParams,
+    MeasureParams,
+    MeasuresParams,
+    MediatorParams,
+    MonitorParams,
+    PhaseParams,
+    ProjectParams,
+    SensorParams,
+)
+from sim.config.schema import ConfigError, bounded, check_ranges, choice
+from sim.model.incidents import TYPE_LABELS
+
+__all__ = [
+    "ArmedGroupParams",
+    "CalibrationParams",
+    "CommunityParams",
+    "CompareParams",
+    "Config",
+    "ConfigError",
+    "CorridorParams",
+    "CustomsParams",
+    "DroneParams",
+    "GeographyParams",
+    "GovernmentParams",
+    "HotlineParams",
+    "IncidentParams",
+    "IntelParams",
+    "MIN_SUMMARY_DAYS",
+    "MeasureParams",
+    "MeasuresParams",
+    "MediatorParams",
+    "ModelParams",
+    "MonitorParams",
+    "ObservationParams",
+    "OutputParams",
+    "PHASE_MODES",
+    "PatrolParams",
+    "PhaseParams",
+    "ProjectParams",
+    "ProvinceParams",
+    "START_PATTERN",
+    "SensorParams",
+    "SmugglingParams",
+    "bounded",
+    "check_ranges",
+    "choice",
+    "validate",
+    "inert_overrides",
+    "warnings_for",
+]
+
+MIN_SUMMARY_DAYS = 30
+"""Runs shorter than this have no complete month to summarise."""
+
+
+@dataclass
+class ObservationParams:
+    """What an event dataset such as UCDP GED would record of the model's incidents.
+
+    An incident is ``recorded`` when its type is one of ``types``, it left at
+    least ``min_deaths`` dead (victims and militants alike, as GED counts them)
+    and it happened on one of ``sides`` (the source's coverage: the shipped GED
+    extract holds Syria-side events only). ``ged_types`` are the GED
+    ``type_of_violence`` codes those incidents correspond to (1 state-based,
+    3 one-sided); a calibration compares recorded incidents with data events of
+    these codes only, since the model has no fighting between non-state groups
+    (code 2).
+    """
+
+    types: list[str] = field(default_factory=lambda: ["attack", "interdiction", "clash"])
+    min_deaths: int = bounded(1, 1, 1000000)
+    sides: list[int] = bounded([0, 1], 0, 1)
+    ged_types: list[int] = bounded([1, 3], 1, 3)
+
+
+@dataclass
+class CalibrationParams:
+    """Where each replication's parameters come from.
+
+    ``none``: the config's values. Otherwise replication ``i`` draws one particle
+    of the posterior table ``posterior`` (a path; a bare file name is looked up
+    in the package's ``data/``) by its weight, the same particle in every
+    scenario, and runs with that particle's parameter values. ``geography``
+    names the geography the posterior was fitted for (empty: any).
+    """
+
+    name: str = "none"
+    posterior: str = ""
+    geography: str = ""
+
+
+@dataclass
+class OutputParams:
+    """What a run writes besides the tables."""
+
+    figures: bool = True
+    incidents: bool = True
+
+
+@dataclass
+class CompareParams:
+    """How a multirun's aggregation compares scenarios.
+
+    ``metric`` is the outcome of the paired-difference figure; ``baseline`` the
+    variant differences are taken from (default: ``baseline`` if swept, else the
+    first); ``heatmaps`` the outcomes drawn when two numeric parameters are swept.
+    """
+
+    metric: str = "border_incidents_per_month"
+    baseline: str | None = None
+    heatmaps: list[str] = field(default_factory=lambda: ["border_incidents_per_month"])
+
+
+@dataclass
+class ModelParams:
+    """Everything one simulation needs: the model never reads Hydra's config."""
+
+    geography: GeographyParams = field(default_factory=GeographyParams)
+    phases: PhaseParams = field(default_factory=PhaseParams)
+    measures: MeasuresParams = field(default_factory=MeasuresParams)
+    patrol: PatrolParams = field(default_factory=PatrolParams)
+    drones: DroneParams = field(default_factory=DroneParams)
+    sensors: SensorParams = field(default_factory=SensorParams)
+    intel: IntelParams = field(default_factory=IntelParams)
+    customs: CustomsParams = field(default_factory=CustomsParams)
+    governments: GovernmentParams = field(default_factory=GovernmentParams)
+    armed_groups: ArmedGroupParams = field(default_factory=ArmedGroupParams)
+    smuggling: SmugglingParams = field(default_factory=SmugglingParams)
+    communities: CommunityParams = field(default_factory=CommunityParams)
+    incidents: IncidentParams = field(default_factory=IncidentParams)
+    mediator: MediatorParams = field(default_factory=MediatorParams)
+    monitors: MonitorParams = field(default_factory=MonitorParams)
+    hotline: HotlineParams = field(default_factory=HotlineParams)
+    corridors: CorridorParams = field(default_factory=CorridorParams)
+    projects: ProjectParams = field(default_factory=ProjectParams)
+    observation: ObservationParams = field(default_factory=ObservationParams)
+
+
+@dataclass
+class Config(ModelParams):
+    """A run: the model parameters plus the scenario label, horizon, seeds and workers."""
+
+    scenario_name: str = "roadmap"
+    description: str = ""
+    days: int = bounded(1095, 1, 100000)
+    seed: int = bounded(20261123, 0, 2**63 - 1)
+    replications: int = bounded(20, 1, 1000000)
+    workers: int = bounded(2, 1, 1024)
+    output: OutputParams = field(default_factory=OutputParams)
+    compare: CompareParams = field(default_factory=CompareParams)
+    calibration: CalibrationParams = field(default_factory=CalibrationParams)
+
+
+def validate(params: ModelParams) -> ModelParams:
+    """Check every range and the cross-field rules; raise ConfigError naming the key."""
+    check_ranges(params)
+    if not params.geography.provinces:
+        raise ConfigError("geography.provinces: at least one province is required")
+    groups = params.armed_groups
+    if len(groups.spoilers) != len(groups.home_sides):
+        raise ConfigError(
+            f"armed_groups.spoilers={groups.spoilers}: needs one entry per group "
+            f"({len(groups.home_sides)} in armed_groups.home_sides)"
+        )
+    _check_observation(params.observation)
+    ph = params.phases
+    for key in ("schedule_days", "min_days", "max_incidents_per_month", "min_trust"):
+        if len(getattr(ph, key)) != 2:
+            raise ConfigError(
+                f"phases.{key}={getattr(ph, key)}: needs 2 entries (phase 2, phase 3)"
+            )
+    if len(params.hotline.delay_hours) != 2:
+        raise ConfigError(
+            f"hotline.delay_hours={params.hotline.delay_hours}: needs 2 entries (level 0, level 1)"
+        )
+    if ph.schedule_days[1] < ph.schedule_days[0]:
+        raise ConfigError(
+            f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"
+        )
+    _check_joint(params)
+    if isinstance(params, Config):
+        _check_calibration(params)
+    return params
+
+
+def _check_joint(params: ModelParams) -> None:
+    """Settings each allowed alone but impossible together."""
+    sides = params.geography.side_names
+    if len(sides) != 2 or len(set(sides)) != 2:
+        raise ConfigError(f"geography.side_names={sides}: needs 2 distinct names, one per side")
+    for key in ("armed_groups.home_sides", "smuggling.origin_sides"):
+        group, name = key.split(".")
+        if not getattr(getattr(params, group), name):
+            raise ConfigError(f"{key}=[]: needs at least one entry (one per group or network)")
+
+
+def warnings_for(config: Config) -> list[str]:
+    """One line per setting that is allowed but cannot act within the horizon."""
+    days, ph, out = config.days, config.phases, []
+    g = config.governments
+    for floor, start in (("trust_floor", "initial_trust"), ("tension_floor", "initial_tension")):
+        if getattr(g, floor) > getattr(g, start):
+            out.append(
+                f"governments.{floor}={getattr(g, floor)} is above governments.{start}="
+                f"{getattr(g, start)}: it starts below its floor"
+            )
+    if ph.mode != "none" and ph.agreement_day >= days:
+        out.append(
+            f"phases.agreement_day={ph.agreement_day} is not before days={days}: no run "
+            "reaches an agreement"
+        )
+    if ph.mode == "scheduled":
+        late = [d for d in ph.schedule_days if d >= days]
+        if late:
+            out.append(f"phases.schedule_days={ph.schedule_days}: {late} not before days={days}")
+    if ph.mode == "gated" and max(ph.min_trust) >= 1:
+        out.append(f"phases.min_trust={ph.min_trust}: a gate at trust 1 is practically never met")
+    enabled = [
+        (f.name, m)
+        for f in dataclasses.fields(MeasuresParams)
+        if isinstance(m := getattr(config.measures, f.name), MeasureParams)
+        and m.enabled
+        and (ph.mode != "none" or m.start.isdigit())  # else it never starts: see inert_overrides
+    ]
+    late = [n for n, m in enabled if m.start.isdigit() and int(m.start) >= days]
+    if late:
+        out.append(f"measures.*.start not before days={days} (never start): {', '.join(late)}")
+    slow = [n for n, m in enabled if n not in late and m.ramp_days >= days]
+    if slow:
+        out.append(
+            f"measures.*.ramp_days not shorter than days={days} (never at full level): "
+            + ", ".join(slow)
+        )
+    if days < MIN_SUMMARY_DAYS:
+        out.append(f"days={days}: shorter than a month; monthly outcomes are empty (NaN)")
+    return out
+
+
+def inert_overrides(config: Config, keys: Iterable[str]) -> list[str]:
+    """One line per overridden key (dotted) that cannot act in ``config``'s scenario: a
+    setting of a measure that is off or never starts, or of the phases of a scenario
+    without an agreement. Such runs come out identical whatever the value."""
+    scenario, mode, out = config.scenario_name, config.phases.mode, []
+    for key in dict.fromkeys(k.lstrip("+~") for k in keys):
+        parts = key.split(".")
+        if parts[0] == "phases" and mode == "none" and key != "phases.mode":
+            out.append(
+                f"{key}: scenario {scenario} has no agreement (phases.mode=none); it cannot act"
+            )
+            continue
+        m = getattr(config.measures, parts[1], None) if parts[0] == "measures" else None
+        if not isinstance(m, MeasureParams) or parts[2:3] == ["enabled"]:
+            continue
+        if not m.enabled:
+            out.append(
+                f"{key}: measures.{parts[1]} is off in scenario {scenario} "
+                f"(measures.{parts[1]}.enabled=false); it cannot act"
+            )
+        elif mode == "none" and not m.start.isdigit():
+            out.append(
+                f"{key}: measures.{parts[1]} starts at {m.start}, which scenario {scenario} "
+                "never reaches (phases.mode=none); it cannot act"
+            )
+    return out
+
+
+def _check_observation(obs: ObservationParams) -> None:
+    unknown = [t for t in obs.types if t not in TYPE_LABELS]
+    if unknown:
+        raise ConfigError(
+            f"observation.types={obs.types}: no incident type {unknown[0]}; "
+            f"allowed: {', '.join(TYPE_LABELS)}"
+        )
+
+
+def _check_calibration(config: Config) -> None:
+    cal = config.calibration
+    if cal.name != "none" and not cal.posterior:
+        raise ConfigError(f"calibration.posterior: needed for calibration={cal.name}")
+    if cal.name != "none" and cal.geography and cal.geography != config.geography.name:
+        raise ConfigError(
+            f"calibration={cal.name}: fitted for geography={cal.geography}, "
+            f"not geography={config.geography.name}"
+        )

@@ -1,0 +1,317 @@
+"""Check a whole command line before Hydra runs anything.
+
+A single run and every job of a multirun are composed and validated here, in
+the calling process, before Hydra creates an output directory or writes
+``multirun.yaml``: a bad key or value anywhere in a sweep ends with one line
+naming it and what is allowed, exit code 2, and nothing written.
+:func:`checked_main` is that guard for every Hydra app of the package
+(``python -m sim``, ``sim.explore``, ``sim.calibrate``); it also writes whole
+floats given for integer parameters as integers (``7.0`` -> ``7``), the
+Python API's rule, since Hydra refuses any float for an integer field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+import sys
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config.compose import config_dir, explain, to_config
+from sim.config.overrides import coerce
+from sim.config.params import Config, ConfigError
+
+VALUE_FLAGS = {
+    "--config-dir": "config_dir",
+    "-cd": "config_dir",
+    "--config-name": "config_name",
+    "-cn": "config_name",
+    "--config-path": "config_path",
+    "-cp": "config_path",
+    "--cfg": "cfg",
+    "-c": "cfg",
+    "--package": "package",
+    "-p": "package",
+}
+PASS_FLAGS = ("--help", "-h", "--hydra-help", "--shell-completion", "-sc", "--info", "-i")
+"""Flags that only print Hydra's help or information: nothing to check."""
+MULTIRUN_FLAGS = ("-m", "--multirun")
+INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass
+class CommandLine:
+    """A command line of a Hydra app split into Hydra's flags and the overrides.
+
+    ``args`` is the whole command line; ``positions`` says where in it each override stands.
+    """
+
+    args: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    multirun: bool = False
+    informational: bool = False
+    config_dir: str | None = None
+    config_name: str = "config"
+    config_path: str | None = None
+
+
+@dataclass
+class Plan:
+    """What a command line will run: every job's overrides and validated config."""
+
+    jobs: list[list[str]]
+    configs: list[Config]
+    total: int
+    warnings: list[str]
+
+
+def split_command_line(args: Sequence[str], config_name: str = "config") -> CommandLine:
+    line = CommandLine(args=list(args), config_name=config_name)
+    it = iter(enumerate(args))
+    for index, arg in it:
+        name, eq, value = arg.partition("=")
+        if arg in MULTIRUN_FLAGS:
+            line.multirun = True
+        elif name in PASS_FLAGS:
+            line.informational = True
+        elif name in VALUE_FLAGS:
+            value = value if eq else next(it, (0, ""))[1]
+            if VALUE_FLAGS[name] != "cfg" and VALUE_FLAGS[name] != "package":
+                setattr(line, VALUE_FLAGS[name], value)
+        elif arg.startswith("-"):
+            line.informational = True  # a flag of Hydra's we do not know: let Hydra judge it
+        else:
+            line.overrides.append(arg)
+            line.positions.append(index)
+    return line
+
+
+def whole_numbers(line: CommandLine, schema: type = Config) -> None:
+    """Write whole floats for integer parameters of ``schema`` as integers, in place.
+
+    The rule is :func:`sim.config.overrides.coerce`'s, so a fraction (``7.5``) raises the
+    API's one-line ConfigError. Plain values, lists, choice sweeps (``7.0,14.0``)
+    and ranges are rewritten; anything else is left for the checks to judge.
+    """
+    for i, text in enumerate(line.overrides):
+        try:
+            (o,) = OverridesParser.create().parse_overrides([text])
+        except OverrideParseException:
+            continue  # parse() names it
+        kind = parameter_type(o.key_or_group, schema)
+        if kind is None or int not in (kind, *typing.get_args(kind)):
+            continue
+        value = _whole(o.key_or_group, o.value(), kind)
+        if value is not None:
+            line.overrides[i] = f"{o.get_key_element()}={value}"
+            line.args[line.positions[i]] = line.overrides[i]
+
+
+def _whole(key: str, value: typing.Any, kind: typing.Any) -> str | None:
+    """Override text of ``value`` with its whole floats as integers; None if it holds no float."""
+
+    def text(v: typing.Any) -> str:
+        number = coerce(key, v, kind if typing.get_origin(kind) is list else int)
+        return f"[{','.join(map(str, number))}]" if isinstance(number, list) else str(number)
+
+    def has_float(v: typing.Any) -> bool:
+        return isinstance(v, float) or (isinstance(v, list) and any(map(has_float, v)))
+
+    if isinstance(value, ChoiceSweep) and value.simple_form and any(map(has_float, value.list)):
+        return ",".join(map(text, value.list))
+    if isinstance(value, RangeSweep) and any(map(has_float, (value.start, value.stop, value.step))):
+        ends = [coerce(key, v, int) for v in (value.start, value.stop, value.step)]
+        return f"range({','.join(map(str, ends))})"
+    return text(value) if has_float(value) else None
+
+
+def checked_main(
+    app: Callable[[], object],
+    check: Callable[[CommandLine], object],
+    line: CommandLine,
+    schema: type = Config,
+) -> None:
+    """A Hydra app's console entry point: ``check`` the command line, then run ``app``.
+
+    ``schema`` is the app's structured config (for :func:`whole_numbers`).
+    A ConfigError from ``check`` (or from :func:`whole_numbers`) ends with one
+    line on stderr, exit code 2, before Hydra writes anything; Hydra then reads
+    the command line with whole floats written as integers. Help and
+    information flags go to Hydra unchecked. Ctrl-C ends with one line, exit 130.
+    """
+    if not line.informational:
+        try:
+            whole_numbers(line, schema)
+            check(line)
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+        sys.argv[1:] = line.args
+    try:
+        app()
+    except KeyboardInterrupt:  # finished results stay; a job cut short stays 'running'
+        from sim.runs.pool import stop_pool_now
+
+        stop_pool_now()
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def parse(overrides: Sequence[str]) -> list[Override]:
+    """Hydra's parse of each override, or one line naming the one that does not parse."""
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except OverrideParseException as e:
+            reason = str(e).strip().splitlines()[0]
+            hint = ""
+            if INDEX.search(text):
+                hint = "; list items cannot be set by index, set the whole list"
+            raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
+    return parsed
+
+
+def config_groups(root: Path) -> set[str]:
+    return {p.name for p in root.iterdir() if p.is_dir()}
+
+
+def _field_types(cls: type) -> dict[str, typing.Any]:
+    return typing.get_type_hints(cls)
+
+
+def parameter_type(key: str, schema: type = Config) -> typing.Any | None:
+    """The declared type of a dotted key of ``schema``, or None when there is no such parameter."""
+    node: typing.Any = schema
+    for part in INDEX.sub("", key).split("."):
+        if not (isinstance(node, type) and dataclasses.is_dataclass(node)):
+            return None
+        types = _field_types(node)
+        if part not in types:
+            return None
+        node = types[part]
+        if typing.get_origin(node) is list:
+            (item,) = typing.get_args(node)
+            if dataclasses.is_dataclass(item):
+                node = item
+    return node
+
+
+def check_override(o: Override, groups: set[str]) -> None:
+    """Refuse what Hydra would silently accept: deletions, additions of unknown keys, non-bools."""
+    key = o.key_or_group
+    if key.startswith(("hydra.", "hydra/")) or key == "hydra":
+        return
+    text = o.input_line or key
+    if o.is_delete():
+        raise ConfigError(f"{text}: parameters cannot be deleted; set a value instead")
+    if key in groups:
+        if o.value() is None:
+            options = ", ".join(sorted(p.stem for p in (config_dir() / key).glob("*.yaml")))
+            raise ConfigError(f"{key}=null: choose a {key}; allowed: {options}")
+        return
+    kind = parameter_type(key)
+    if kind is None:
+        raise ConfigError(
+            f"{text}: no such parameter or config group (list them with: python -m sim --cfg job)"
+        )
+    if kind is bool and not o.is_sweep_override() and not isinstance(o.value(), bool):
+        raise ConfigError(f"{text}: allowed values are true or false")
+
+
+def check_sweeps(swept: list[Override], trials: int | None) -> None:
+    """Refuse sweeps the sweeper would reject with a traceback: an ``interval()``
+    without an optimising sweeper, an empty interval, fewer than one trial."""
+    if trials is not None and int(trials) < 1:
+        raise ConfigError(f"hydra.sweeper.n_trials={trials}: at least 1 trial")
+    for o in swept:
+        if not isinstance(o.value(), IntervalSweep):
+            continue
+        text, sweep = o.input_line or o.key_or_group, o.value()
+        if trials is None:
+            raise ConfigError(
+                f"{text}: interval() needs an optimising sweeper (hydra/sweeper=optuna); "
+                "the basic sweeper takes lists, e.g. key=0,0.5,1, or range()"
+            )
+        if not sweep.start < sweep.end:
+            raise ConfigError(f"{text}: the interval's low end must be below its high end")
+
+
+def _values(o: Override) -> list[str]:
+    """The values a sweep override takes (an interval's two ends), each as override text."""
+    key = o.get_key_element()
+    if not o.is_sweep_override():
+        return [f"{key}={o.get_value_element_as_str()}"]
+    if isinstance(o.value(), IntervalSweep):
+        sweep = o.value()
+        return [f"{key}={sweep.start}", f"{key}={sweep.end}"]
+    return [f"{key}={v}" for v in o.sweep_string_iterator()]
+
+
+def _sweeper_params(hydra_cfg: DictConfig) -> list[str]:
+    params = OmegaConf.select(hydra_cfg, "hydra.sweeper.params") or {}
+    return [f"{k}={v}" for k, v in params.items()]
+
+
+def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> DictConfig:
+    try:
+        return compose(line.config_name, overrides=overrides, return_hydra_config=hydra)
+    except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
+        raise ConfigError(explain(e)) from None
+    except ValueError as e:
+        raise ConfigError(str(e).strip().splitlines()[0]) from None
+
+
+def _own(overrides: list[str]) -> list[str]:
+    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+
+
+def plan(line: CommandLine) -> Plan:
+    """Compose and validate every job the command line will run; raise ConfigError if any fails."""
+    from sim.config.params import inert_overrides, warnings_for
+
+    root = Path(line.config_path).resolve() if line.config_path else config_dir()
+    groups = config_groups(root) | (
+        config_groups(Path(line.config_dir)) if line.config_dir else set()
+    )
+    extra = []
+    if line.config_dir:
+        extra = [f"hydra.searchpath=[file://{Path(line.config_dir).resolve()}]"]
+    parsed = parse(line.overrides)
+    for o in parsed:
+        check_override(o, groups)
+    with initialize_config_dir(str(root), version_base="1.3"):
+        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+        base = _compose(line, extra + fixed, hydra=True)
+        total = None
+        if line.multirun:
+            swept = parse(_sweeper_params(base)) + parsed
+            for o in swept:
+                check_override(o, groups)
+            trials = OmegaConf.select(base, "hydra.sweeper.n_trials")
+            check_sweeps(swept, trials)
+            jobs = [list(j) for j in itertools.product(*[_values(o) for o in swept])]
+            total = int(trials) if trials is not None else len(jobs)
+        else:
+            jobs = [[o.input_line for o in parsed]]
+        configs = []
+        for job in jobs:
+            configs.append(to_config(_compose(line, extra + _own(job))))
+    warnings = [w for c in configs for w in warnings_for(c)]
+    for job, c in zip(jobs, configs, strict=True):
+        warnings += inert_overrides(c, (o.split("=", 1)[0] for o in _own(job)))
+    warnings = list(dict.fromkeys(warnings))
+    return Plan(jobs, configs, total or len(jobs), warnings)

@@ -1,0 +1,1 @@
+"""``python -m sim.explore``: experimental designs over model parameters and their analysis."""

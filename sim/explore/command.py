@@ -1,0 +1,355 @@
+"""``python -m sim.explore``: run an experimental design over model parameters and analyse it.
+
+A design (``explore.design``: lhs, sobol, halton, saltelli, morris, factorial)
+of ``explore.points`` over ``explore.factors`` (dotted key -> [low, high];
+null takes the declared range) is run in chunks of points on worker processes
+or on Ray, every point with the same ``replications`` seeds (common random
+numbers). Each finished chunk is written at once as a part of
+``runs.parquet/``; run the same command in the same output directory
+(``hydra.run.dir=...``) and finished chunks are kept, so a killed design
+resumes. A part is kept only when it holds exactly its chunk's rows (points,
+scenarios, replications, seeds, factor values, config and design identity); an
+unreadable, duplicated or foreign part is run again, and files that are not a
+part of this design are moved aside. The run directory is locked while a
+design runs, and a directory holding another design is refused before Hydra
+writes into it. Settings and named explorations are in ``conf/explore/``. When all
+chunks are in, the analysis writes ``sensitivity.parquet`` (Sobol or Morris
+indices), PRIM's ``prim_trajectory.parquet`` and ``prim_box.parquet`` (when
+runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
+``explore.json`` and the HTML report ``report.html``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from sim import __version__
+from sim.config.compose import command_line, compose_checked, config_dir, to_settings
+from sim.config.overrides import configure, flatten
+from sim.config.params import ConfigError
+from sim.config.precheck import CommandLine, checked_main, split_command_line
+from sim.explore.analysis import analyse
+from sim.explore.designs import Factor, factors, sample
+from sim.explore.params import ExploreConfig
+from sim.explore.tasks import (
+    RUNS,
+    Task,
+    part_name,
+    part_problem,
+    read_runs,
+    run_task,
+    set_aside_strays,
+    write_part,
+)
+from sim.report.command import write_report
+from sim.runs.files import write_atomic
+from sim.runs.lock import RunDirLock, refuse
+from sim.runs.pool import shutdown_pool, worker_pool
+from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
+
+log = logging.getLogger(__name__)
+RECEIPT = "explore.json"
+DESIGN = "design.parquet"
+
+
+def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]:
+    """Validate everything and build the design and its tasks (raises ConfigError)."""
+    ex = cfg.explore
+    configure(cfg.scenario, cfg.overrides, days=cfg.days)
+    if cfg.versus is not None:
+        if cfg.versus == cfg.scenario:
+            raise ConfigError(
+                f"versus={cfg.versus}: the same as scenario; compare with another scenario "
+                "or leave versus=null"
+            )
+        try:
+            configure(cfg.versus, cfg.overrides, days=cfg.days)
+        except ConfigError as e:  # configure names its argument 'scenario'; the user wrote versus
+            text = str(e)
+            if text.startswith(f"scenario={cfg.versus}:"):
+                raise ConfigError("versus=" + text.removeprefix("scenario=")) from None
+            raise
+    factor_list, design = make_design(cfg)
+    probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
+    for name in [*ex.outcomes, ex.failure.outcome]:
+        if name not in probe:
+            raise ConfigError(
+                f"explore outcome {name}: not a column of runs (one of {', '.join(probe)})"
+            )
+    seeds = tuple(replication_seeds(cfg.seed, cfg.replications))
+    scenarios = (cfg.scenario,) if cfg.versus is None else (cfg.scenario, cfg.versus)
+    records = [
+        (i, {k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()})
+        for i, row in enumerate(design.to_dict("records"))
+    ]
+    step = ex.chunk_points or chunk_points(len(records))
+    tasks = [
+        Task(
+            j // step, tuple(records[j : j + step]), scenarios, dict(cfg.overrides), cfg.days, seeds
+        )
+        for j in range(0, len(records), step)
+    ]
+    return factor_list, design, tasks
+
+
+def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
+    """The factors and the design's points (raises ConfigError)."""
+    ex = cfg.explore
+    factor_list = factors(flatten(ex.factors), cfg.scenario)
+    return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
+
+
+CHUNKS = 100
+"""Chunks a design is cut into unless ``explore.chunk_points`` says otherwise."""
+
+
+def chunk_points(points: int) -> int:
+    """Points per chunk by default: about :data:`CHUNKS` chunks whatever the design's size.
+
+    Many chunks keep every worker busy to the end (the last chunk to finish is
+    short, so a second process nearly halves the time) and make resuming lose
+    little; a part file per chunk costs a few milliseconds. The size does not
+    depend on ``workers``, so a killed design resumes on any number of them.
+    """
+    return max(1, -(-points // CHUNKS))
+
+
+def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
+    """Hash of what determines every row: design points, settings and package version."""
+    settings = OmegaConf.to_container(OmegaConf.structured(cfg))
+    for key in ("workers",):
+        settings.pop(key)
+    for key in ("backend", "address", "figures", "outcomes", "second_order", "prim", "failure"):
+        settings["explore"].pop(key)
+    blob = json.dumps([settings, design.to_numpy().tolist(), __version__], default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> None:
+    """Run the tasks whose part is missing or not intact, each chunk's rows into its own part.
+
+    A part is kept only when it holds exactly the chunk's rows (see
+    :func:`part_problem`); any other is run again, with a log line saying why.
+    """
+    parts = out / RUNS
+    parts.mkdir(parents=True, exist_ok=True)
+    set_aside_strays(parts, tasks)
+    todo = []
+    for task in tasks:
+        path = parts / part_name(task.index)
+        if not path.exists():
+            todo.append(task)
+            continue
+        problem = part_problem(path, task, ident)
+        if problem is not None:
+            log.warning("%s/%s: %s; running chunk %d again", RUNS, path.name, problem, task.index)
+            todo.append(task)
+    if len(todo) < len(tasks):
+        log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
+    progress = Progress(len(tasks), len(tasks) - len(todo))
+    try:
+        for index, rows in _backend(cfg, todo):
+            write_part(parts, index, rows, ident)
+            progress.advance()
+    finally:
+        shutdown_pool()  # no idle worker processes outlive the design
+
+
+def _backend(cfg: ExploreConfig, tasks: list[Task]):
+    """(chunk index, rows) as chunks finish, on processes or Ray."""
+    if cfg.explore.backend == "ray":
+        yield from _ray(cfg, tasks)
+        return
+    pool = worker_pool(cfg.workers)
+    if pool is None:
+        for task in tasks:
+            yield task.index, run_task(task)
+        return
+    queue, running = iter(tasks), {}
+    for task in queue:
+        running[pool.submit(run_task, task)] = task.index
+        if len(running) >= 2 * cfg.workers:
+            break
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield running.pop(future), future.result()
+            for task in queue:
+                running[pool.submit(run_task, task)] = task.index
+                break
+
+
+def _ray(cfg: ExploreConfig, tasks: list[Task]):
+    import ray
+
+    if not ray.is_initialized():
+        local = cfg.explore.address is None
+        ray.init(
+            address=cfg.explore.address,
+            num_cpus=cfg.workers if local else None,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
+    remote = ray.remote(run_task)
+    pending = {remote.remote(task): task.index for task in tasks}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            yield pending.pop(ref), ray.get(ref)
+
+
+class Progress:
+    """Chunks done with elapsed time and time left: a bar on a terminal, lines in the log."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.total, self.done, self.start, self.first = total, done, time.perf_counter(), done
+
+    def advance(self) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / (self.done - self.first) * (self.total - self.done)
+        text = f"chunks {self.done}/{self.total} ({elapsed:.0f} s elapsed, {left:.0f} s left)"
+        log.info(text)
+        if sys.stderr.isatty():
+            width = 30
+            bar = "#" * round(width * self.done / self.total)
+            end = "\n" if self.done == self.total else ""
+            print(f"\r[{bar:<{width}}] {text}", end=end, file=sys.stderr, flush=True)
+
+
+def held_design(out: Path) -> str | None:
+    """The id of the design ``out`` holds: its ``design.parquet``'s, else its receipt's,
+    else its parts' when they all agree on one (None: none known)."""
+    for read in (
+        lambda: pd.read_parquet(out / DESIGN, columns=["design_id"])["design_id"].iloc[0],
+        lambda: json.loads((out / RECEIPT).read_text())["design_id"],
+    ):
+        try:
+            return str(read())
+        except Exception:  # missing, truncated or not ours: try the next witness
+            continue
+    ids = set()
+    for path in sorted((out / RUNS).glob("part-*.parquet")):
+        try:
+            ids |= set(pq.read_table(path, columns=["design_id"]).column(0).to_pylist())
+        except Exception:  # an unreadable part is no witness
+            continue
+    return ids.pop() if len(ids) == 1 else None
+
+
+def check_directory(out: Path, ident: str) -> None:
+    """Refuse a directory that holds another design (reads only, writes nothing)."""
+    held = held_design(out)
+    if held is not None and held != ident:
+        raise ConfigError(f"{out}: holds another design; choose a new hydra.run.dir")
+
+
+def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
+    """Validate, write the design, run what is missing, analyse, report.
+
+    Holds the directory's lock throughout (:class:`sim.runs.runner.Busy` if another
+    process holds it). ``explore.json`` records the design's id, the command
+    that ran it, the package version and when it finished; ``report.html`` is
+    its HTML report.
+    """
+    factor_list, design, tasks = prepare(cfg)
+    ident = design_id(cfg, design)
+    check_directory(out, ident)  # before locked() creates the directory or its lock file
+    with locked(out):
+        check_directory(out, ident)
+        tmp = out / f".{DESIGN}.tmp"
+        design.rename_axis("point").reset_index().assign(design_id=ident).to_parquet(
+            tmp, index=False
+        )
+        os.replace(tmp, out / DESIGN)
+        execute(cfg, tasks, out, ident)
+        runs = read_runs(out, tasks)
+        analyse(cfg, factor_list, design, runs, out)
+        receipt = {"design_id": ident, "command": command, "version": __version__}
+        write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
+        log.info("report: %s", write_report(out))
+
+
+class ExploreRunDir(RunDirLock):
+    """The run directory's lock, and a refusal of one holding another design, both
+    before Hydra writes ``.hydra/`` there (registered in ``conf/explore/explore.yaml``)."""
+
+    def __init__(self) -> None:
+        super().__init__("design")
+
+    def check(self, out: Path, config: DictConfig) -> None:
+        super().check(out, config)
+        task = copy.deepcopy(config)
+        with read_write(task), open_dict(task):
+            del task["hydra"]
+        cfg = to_settings(task, ExploreConfig)
+        check_directory(out, design_id(cfg, make_design(cfg)[1]))  # no probe run
+
+
+@hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")
+def hydra_entry(dcfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    command = command_line("sim.explore", [*hc.overrides.hydra, *hc.overrides.task])
+    try:
+        explore(to_settings(dcfg, ExploreConfig), Path(hc.runtime.output_dir), command)
+    except (ConfigError, Busy) as e:
+        refuse(str(e))
+
+
+def check(line: CommandLine) -> None:
+    """Compose, range-check and prepare as the app will, before Hydra creates any directory."""
+    dcfg = compose_checked(line.config_name, line.overrides, config_dir() / "explore")
+    prepare(to_settings(dcfg, ExploreConfig))
+
+
+MAPPINGS = ("overrides", "explore.factors")
+"""Mapping settings, which Hydra lets a command line extend only with a ``+``."""
+
+
+def accept_mappings(line: CommandLine) -> dict[str, str]:
+    """Let ``overrides=...`` and ``explore.factors.<key>=...`` extend their mapping, in place.
+
+    Hydra refuses a new key of a mapping without ``+`` ("no such parameter"),
+    though these settings exist; ``++`` adds or sets it, as the user meant.
+    Returns the rewritten overrides, each with the text the user typed.
+    """
+    typed = {}
+    for i, text in enumerate(line.overrides):
+        key = text.partition("=")[0]
+        if any(key == m or key.startswith(f"{m}.") for m in MAPPINGS):
+            line.overrides[i] = f"++{text}"
+            line.args[line.positions[i]] = line.overrides[i]
+            typed[line.overrides[i]] = text
+    return typed
+
+
+def main() -> None:
+    """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
+    line = split_command_line(sys.argv[1:], "explore")
+    typed = accept_mappings(line)
+
+    def check_as_typed(line: CommandLine) -> None:
+        try:
+            check(line)
+        except ConfigError as e:  # name the overrides as the user typed them
+            text = str(e)
+            for rewritten, original in typed.items():
+                text = text.replace(rewritten, original)
+            raise ConfigError(text) from None
+
+    checked_main(hydra_entry, check_as_typed, line, ExploreConfig)

@@ -1,0 +1,1 @@
+"""``python -m sim.explorer``: the interactive explorer (Mesa's SolaraViz)."""

@@ -1,0 +1,5 @@
+"""``python -m sim.explorer`` (see :mod:`sim.explorer.command`)."""
+
+from sim.explorer.command import main
+
+main()

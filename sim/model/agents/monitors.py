@@ -1,0 +1,63 @@
+"""Ceasefire monitors (measure ``ceasefire_verification``): teams in sectors that see violations."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from sim.model.measures import Measure
+
+if TYPE_CHECKING:
+    from sim.model.model import RoadmapModel
+
+
+class MonitorMission(Agent):
+    """The verification mission: it decides where its teams sit.
+
+    Rule: every ``monitors.redeploy_days``, field ``round(teams * level)`` teams,
+    one per sector, in the sectors with the most reported violations (a decayed
+    count; ties, and the start, go to the lower sectors of an even spread). A team
+    watches both sides of its sector: what happens there is seen with chance
+    ``observe``, and what is seen is attributed to whoever did it.
+
+    Attributes:
+        present: per sector, whether a team is there (bool array).
+        reports: decayed count of violations reported per sector.
+    """
+
+    def __init__(self, model: RoadmapModel) -> None:
+        super().__init__(model)
+        m = model.params.monitors
+        self.p = m
+        n = model.border.n
+        self.present = np.zeros(n, dtype=bool)
+        self.reports = np.zeros(n)
+        self._spread = (np.arange(n) * 0.61803398875) % 1.0 * 1e-6  # a fixed tie-break
+        self._decay = math.exp(-m.redeploy_days / m.memory_days)
+
+    def redeploy(self) -> None:
+        """Put today's number of teams where violations were reported."""
+        teams = min(
+            self.model.border.n,
+            round(self.p.teams * self.model.measures.effect[Measure.CEASEFIRE_VERIFICATION]),
+        )
+        self.present[:] = False
+        if teams:
+            order = np.argsort(-(self.reports + self._spread), kind="stable")
+            self.present[order[:teams]] = True
+        self.reports *= self._decay
+
+    def report(self, sector: int) -> None:
+        """A violation was reported in ``sector`` (by the victim or by a team)."""
+        self.reports[sector] += 1.0
+
+    def chance_seen(self, sector: int) -> float:
+        """Chance that an act in ``sector`` is seen by a team."""
+        return self.p.observe if self.present[sector] else 0.0
+
+    def sees(self, sector: int, u: float) -> bool:
+        """Whether a team saw an act in ``sector``, from a uniform draw ``u``."""
+        return u < self.chance_seen(sector)

@@ -1,0 +1,326 @@
+"""The roadmap model: a Mesa model of two states, their border and the people and groups on it.
+
+One step is one day. The order within a day is fixed and reads like the story:
+the phase machine looks at yesterday, measures ramp, governments relax,
+communities move, smugglers and armed groups act, and the two states' forces
+meet at the line. Weekly routines (patrol redeployment, the recruitment tally)
+are events on Mesa's event list at the end of their day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import chain
+from numbers import Integral
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from sim.config.params import ConfigError, ModelParams
+from sim.model.agents import (
+    ArmedGroup,
+    Government,
+    Mediator,
+    MonitorMission,
+    PatrolUnit,
+    SmugglingNetwork,
+    StateForces,
+)
+from sim.model.agents.customs import Customs
+from sim.model.agents.drones import DroneFleet
+from sim.model.agents.intelligence import Intelligence
+from sim.model.agents.patrol import JointPosts
+from sim.model.agents.sensors import SensorNetwork
+from sim.model.communities import Communities
+from sim.model.geography import BorderSpace, build_border
+from sim.model.incidents import IncidentLog
+from sim.model.measures import MEASURE_NAMES, Measures
+from sim.model.phases import PhaseMachine
+from sim.model.search import Search
+
+
+class RoadmapModel(mesa.Model):
+    """Border de-escalation roadmap between two neighbouring states.
+
+    Two ways to build one. The runner passes validated ``params``; everyone else
+    (scripts, ``mesa.batch_run``, SolaraViz) names a scenario and overrides by
+    dotted key, as on the command line::
+
+        RoadmapModel(scenario="roadmap", days=1095, rng=0,
+                     **{"measures.joint_patrols.intensity": 0.5, "geography": "tr_sy"})
+
+    The keyword form also collects the daily series in ``datacollector``
+    (mesa.DataCollector); the runner's form does not pay for it. ``running``
+    turns False at the horizon, and a step after it does nothing.
+
+    Args:
+        params: validated model parameters (None: build them from ``scenario``
+            and ``overrides``, see :func:`sim.config.overrides.configure`).
+        days: horizon in days.
+        seed: integer seed (``rng`` is the same, by Mesa's name); every random
+            stream of the run is spawned from it, one per agent, so that
+            scenarios run with the same seed share their randomness as far as
+            their decisions allow (common random numbers). None: fresh entropy.
+        scenario: the scenario of the keyword form.
+        point: a design point of the keyword form (dotted keys and values), merged with
+            ``overrides``: what ``mesa.batch_run`` passes for each row of a design
+            (see :func:`sim.api.batch_design`).
+        overrides: dotted parameter keys or group choices of the keyword form.
+    """
+
+    def __init__(
+        self,
+        params: ModelParams | None = None,
+        days: int = 1095,
+        seed: int | None = None,
+        *,
+        scenario: str = "roadmap",
+        rng: int | None = None,
+        point: Mapping[str, Any] | None = None,
+        **overrides: Any,
+    ) -> None:
+        seed = rng if seed is None else seed
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0
+        ):
+            raise ConfigError(f"rng={seed!r}: a seed is a non-negative integer (or None)")
+        native = params is None
+        if native:
+            from sim.config.overrides import configure  # the runner's path never needs it
+
+            params = configure(scenario, {**(point or {}), **overrides}, days=days)
+        elif overrides or point:
+            raise TypeError("RoadmapModel: give params or overrides, not both")
+        super().__init__(rng=seed)
+        self.params = params
+        self.days = days
+        self._seeds = np.random.SeedSequence(seed)
+        self.actor_names: list[str] = []
+        self.border = build_border(params.geography)
+        self.space = BorderSpace(self.border, self.random)
+        self.log = IncidentLog(days)
+        self.phases = PhaseMachine(params.phases, self.log.border_per_day)
+        self.measures = Measures(params.measures)
+        self.search = Search(self)
+        for side in (0, 1):
+            self.register_actor(f"state_{params.geography.side_names[side]}_forces")
+        self.governments = [Government(self, side) for side in (0, 1)]
+        self._create_patrols()
+        self.drones = [DroneFleet(self, side) for side in (0, 1)]
+        self.sensors = SensorNetwork(self)
+        self.intel = Intelligence(self)
+        self.customs = Customs(self)
+        self.joint_posts = JointPosts(self)
+        self.forces = StateForces(self)
+        self.monitors = MonitorMission(self)
+        self.communities = Communities(self)
+        n = self.border.n
+        a = params.armed_groups
+        self.armed_groups = [
+            ArmedGroup(self, home, int((i + 0.5) * n / len(a.home_sides)), spoiler)
+            for i, (home, spoiler) in enumerate(zip(a.home_sides, a.spoilers, strict=False))
+        ]
+        origins = params.smuggling.origin_sides
+        self.networks = [
+            SmugglingNetwork(self, origin, int((i + 0.5) * n / len(origins)))
+            for i, origin in enumerate(origins)
+        ]
+        for network in self.networks:
+            network.clients = [g for g in self.armed_groups if g.home == network.target]
+        self.intel.crossers = self.armed_groups
+        self.mediator = Mediator(self) if params.measures.mediation.enabled else None
+        self.series = DailySeries(days)
+        self.datacollector = None
+        if native:  # the client's form: daily series, and the runs table's outcomes at the end
+            from sim.runs.tables import outcome_reporters
+
+            reporters = REPORTERS | outcome_reporters(daily=REPORTERS)
+            self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self._collects = native  # a subclass's own collector (the benchmark's) is its to call
+        self._schedule_routines()
+
+    @property
+    def day(self) -> int:
+        """Today's day index (0-based). The only place that reads Mesa's step counter."""
+        return self.steps - 1
+
+    def spawn_rng(self) -> np.random.Generator:
+        """A fresh independent random stream for one agent or mechanism."""
+        return np.random.default_rng(self._seeds.spawn(1)[0])
+
+    def register_actor(self, name: str) -> int:
+        """Give an actor a code for the incident log."""
+        self.actor_names.append(name)
+        return len(self.actor_names) - 1
+
+    def state_actor(self, side: int) -> int:
+        return side  # the two states are registered first
+
+    def _schedule_routines(self) -> None:
+        """Periodic routines on Mesa's event list, run at the end of their day.
+
+        Patrols are deployed now and redeployed every ``redeploy_days``; armed
+        groups' recruitment is tallied every ``recruit_every_days``.
+        """
+        self._redeploy()
+        every = self.params.patrol.redeploy_days
+        self.schedule_recurring(self._redeploy, Schedule(every, start=every), Priority.LOW)
+        every = self.params.armed_groups.recruit_every_days
+        self.schedule_recurring(self._recruit, Schedule(every, start=every), Priority.LOW)
+        every = self.params.monitors.redeploy_days
+        self.schedule_recurring(self._deploy_monitors, Schedule(every, start=1), Priority.LOW)
+
+    def _redeploy(self) -> None:
+        for gov in self.governments:
+            gov.redeploy()
+        self.sensors.install()
+        self.search.plan()
+        self.forces.on_redeploy()
+
+    def _deploy_monitors(self) -> None:
+        self.monitors.redeploy()
+
+    def _recruit(self) -> None:
+        self.communities.recruit(self.armed_groups, self.params.armed_groups.recruit_every_days)
+
+    def _create_patrols(self) -> None:
+        units = self.params.patrol.units_per_side
+        for gov in self.governments:
+            gov.station(list(PatrolUnit.create_agents(self, units, side=gov.side)))
+
+    # --- what agents call -------------------------------------------------
+    def draw_casualties(self, rng: np.random.Generator, scale: float) -> int:
+        """Heavy-tailed casualties of one violent incident (see IncidentParams)."""
+        return int(scale * rng.pareto(self.params.incidents.casualty_tail))
+
+    def mean_trust(self) -> float:
+        return 0.5 * (self.governments[0].trust + self.governments[1].trust)
+
+    def mediator_restraint(self) -> float:
+        return self.mediator.restraint(self.day) if self.mediator else 0.0
+
+    def on_interdiction(self, side: int, sector: int) -> None:
+        """Both states see an interdiction; a joint one builds trust."""
+        self.governments[side].observe(sector)
+        joint = np.add.reduce(self.space.layer("joint_effort")[:, sector])
+        if joint > 0:
+            gain = self.params.governments.trust_gain_joint_success
+            for gov in self.governments:
+                gov.build_trust(gain)
+
+    def report_casualties(self, side: int, sector: int, casualties: int) -> None:
+        """Violence hits communities; the mediator may take the incident up, else a
+        severe one may set the roadmap back."""
+        self.communities.on_violence(side, sector, casualties)
+        mediator = self.mediator
+        if (
+            mediator is not None
+            and casualties >= self.params.mediator.min_casualties
+            and mediator.intervene(self.day, casualties)
+        ):
+            return  # the mediator took the case up: no relapse
+        if casualties >= self.params.incidents.severe_casualties:
+            self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
+
+    def record_arms_delivered(self, amount: float) -> None:
+        self.series.arms_delivered[self.day] += amount
+
+    # --- the day ----------------------------------------------------------
+    def step(self) -> None:
+        day = self.day
+        if day >= self.days:  # past the horizon: nothing left to simulate
+            self.running = False
+            return
+        if self.phases.update(day, self.mean_trust()):
+            for group in self.armed_groups:
+                group.on_roadmap_advance()
+        a, b = self.governments
+        cooperating = a.cooperating() and b.cooperating()
+        changed = self.measures.update(day, self.phases.phase, cooperating)
+        for gov in self.governments:
+            gov.relax()
+        if changed:
+            self.communities.refresh(changed)
+        self.search.new_day(day)
+        self.intel.step(day)
+        self.joint_posts.step()
+        self.communities.step(day)
+        for network in self.networks:
+            network.step()
+        self.agents_by_type[ArmedGroup].shuffle_do("step")
+        self.forces.step(day)
+        self.series.record(self)
+        if self._collects:
+            self.datacollector.collect(self)
+        if day == self.days - 1:
+            self.running = False
+
+    def run(self) -> RoadmapModel:
+        """Run the rest of the horizon (one pass of Mesa's event loop, not a call per day)."""
+        self.run_for(self.days - self.steps)
+        return self
+
+
+REPORTERS = {
+    "day": "day",
+    "phase": lambda m: m.phases.phase,
+    "border_incidents": lambda m: int(m.log.border_per_day[m.day]),
+    "trust": lambda m: m.mean_trust(),
+    "tension": lambda m: 0.5 * (m.governments[0].tension + m.governments[1].tension),
+    "fighters": lambda m: sum(g.fighters for g in m.armed_groups),
+    "arms": lambda m: sum(g.arms for g in m.armed_groups),
+    "hardship": lambda m: m.communities.mean_hardship(),
+}
+"""The keyword form's daily series in ``datacollector`` (as in ``timeseries.parquet``)."""
+
+
+class DailySeries:
+    """Per-day state that is not in the incident log (counts are derived from the log)."""
+
+    STATE = (
+        "phase",
+        "trust_a",
+        "trust_b",
+        "tension_a",
+        "tension_b",
+        "fighters",
+        "arms",
+        "hardship",
+        "recruit_pool",
+        "inspected_share",
+        "trade_delay_hours",
+    )
+
+    def __init__(self, days: int) -> None:
+        self.rows: list[tuple[float, ...]] = []  # per day: STATE, then every measure's level
+        self.arms_delivered = np.zeros(days)
+
+    def record(self, model: RoadmapModel) -> None:
+        """Append today's row (a tuple: far cheaper than writing into an array each day)."""
+        a, b = model.governments
+        groups = model.armed_groups
+        self.rows.append(
+            (
+                model.phases.phase,
+                a.trust,
+                b.trust,
+                a.tension,
+                b.tension,
+                sum([g.fighters for g in groups]),
+                sum([g.arms for g in groups]),
+                model.communities.mean_hardship(),
+                model.communities.pool_share(),
+                model.customs.inspected_share(),
+                model.customs.trade_delay_hours(),
+                *model.measures.level,
+            )
+        )
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The recorded days as arrays: (state, one column per STATE name; measure levels)."""
+        width = len(self.STATE) + len(MEASURE_NAMES)
+        flat = np.fromiter(chain.from_iterable(self.rows), float, len(self.rows) * width)
+        values = flat.reshape(len(self.rows), width)
+        return values[:, : len(self.STATE)], values[:, len(self.STATE) :]

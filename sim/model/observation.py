@@ -1,0 +1,72 @@
+"""The observation model: what an event dataset such as UCDP GED would record of a run.
+
+GED records organised armed violence with at least one death, at a place and a
+date. It never sees most interdictions, undetected crossings, smuggling or
+bloodless ceasefire violations, so the model's incident counts and the data's
+event counts measure different things. This module states, in one place, which
+of the model's incidents such a source would have recorded
+(:class:`~sim.config.params.ObservationParams`):
+
+    recorded = type in observation.types             (default: attack, interdiction, clash)
+               and deaths >= observation.min_deaths  (default 1; victims and militants)
+               and side in observation.sides         (the source's coverage)
+
+and where: each sector lies opposite one administrative unit (GED's ``adm_1``),
+declared per province in the geography (``governorates``). Recorded incidents
+correspond to GED's ``type_of_violence`` codes ``observation.ged_types``:
+attacks by an armed group and interdictions that kill are state-based (1) or,
+when the dead are civilians, one-sided (3); clashes between the two states'
+forces are state-based (1). The model contains no fighting between non-state
+groups (code 2) and no civil war inside either state, so a calibration compares
+recorded incidents with data events of the codes in ``ged_types`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.config.params import GeographyParams, ObservationParams
+from sim.model.geography import Border
+from sim.model.incidents import TYPE_LABELS
+
+DEATH_COLUMNS = ("casualties", "militant_losses")
+"""Incident-log columns that count dead people; GED's fatality count includes them all."""
+
+
+def sector_governorates(geo: GeographyParams, border: Border) -> tuple[str, ...]:
+    """The administrative unit opposite each sector, west to east.
+
+    A province's sectors are split equally, in order, among its
+    ``governorates``; a province that lists none stands for itself.
+    """
+    names: list[str] = []
+    for p_index, prov in enumerate(geo.provinces):
+        k = int((border.province == p_index).sum())
+        units = prov.governorates or [prov.name]
+        names += [units[j * len(units) // k] for j in range(k)]
+    return tuple(names)
+
+
+def incident_deaths(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Deaths of each incident: every death column of the log that exists, summed."""
+    present = [np.asarray(columns[c], dtype=np.int64) for c in DEATH_COLUMNS if c in columns]
+    return np.sum(present, axis=0) if present else np.zeros(0, dtype=np.int64)
+
+
+def recorded(
+    types: np.ndarray, deaths: np.ndarray, sides: np.ndarray, obs: ObservationParams
+) -> np.ndarray:
+    """The documented rule (module docstring): which incidents the source records.
+
+    ``types`` are incident type codes (:class:`~sim.model.incidents.IncidentType`),
+    ``sides`` the side of the line each incident happened on.
+    """
+    wanted = np.isin(np.asarray(TYPE_LABELS), obs.types)
+    codes = np.asarray(types, dtype=np.int64)
+    return (
+        wanted[codes]
+        & (np.asarray(deaths) >= obs.min_deaths)
+        & np.isin(np.asarray(sides), obs.sides)
+    )

@@ -1,0 +1,1 @@
+"""``python -m sim.report``: the HTML report of a run, sweep, design or calibration."""

@@ -1,0 +1,215 @@
+"""The report's sections for a calibration (``python -m sim.calibrate``).
+
+The priors, the posterior's central intervals (final generation, weighted),
+the posterior predictive check and the figures, and what an ABC posterior of
+this model cannot say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.params import PPC_LEVEL
+from sim.calibrate.plots import stat_label, weighted_quantiles
+from sim.report.design import read_json
+from sim.report.html import (
+    Report,
+    bullets,
+    caveat_section,
+    code,
+    command_cell,
+    esc,
+    facts,
+    figures,
+    section,
+    table,
+    unknown_caption,
+)
+from sim.runs.terminal import number
+
+POSTERIOR_LEVEL = 0.9
+"""The posterior's central interval in the calibration report."""
+CALIBRATION_CAPTIONS = {
+    "posterior_marginals": "Each parameter's posterior in the final ABC generation (weighted "
+    "particles) over its uniform prior range: a narrow peak means the data constrain it.",
+    "ppc_monthly": "Recorded events per month in the data against the simulated median and its "
+    "50% and 90% bands over draws from the posterior (the posterior predictive check).",
+    "convergence": "By generation: each parameter's weighted median and 90% interval, and the "
+    "effective sample size, acceptance rate and largest quantile shift (as shares): a fit has "
+    "settled when the posterior stops moving.",
+    "ppc_statistics": "Each summary statistic of the data against its 90% posterior predictive "
+    "interval; an observed value outside its interval is one the fitted model does not "
+    "reproduce.",
+}
+
+
+def posterior_summary(posterior: pd.DataFrame, priors: list[dict]) -> pd.DataFrame:
+    """Each parameter's prior range and weighted posterior median and central interval."""
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    tail = (1 - POSTERIOR_LEVEL) / 2
+    rows = []
+    for prior in priors:
+        q = weighted_quantiles(last[prior["name"]], last["weight"], [tail, 0.5, 1 - tail])
+        rows.append(
+            {
+                "parameter": prior["name"],
+                "prior low": prior["low"],
+                "prior high": prior["high"],
+                "posterior median": q[1],
+                f"{POSTERIOR_LEVEL:.0%} low": q[0],
+                f"{POSTERIOR_LEVEL:.0%} high": q[2],
+                "share of prior range": (q[2] - q[0]) / (prior["high"] - prior["low"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _calibration_findings(summary: pd.DataFrame, ppc: pd.DataFrame | None) -> list[str]:
+    """Which parameter the data constrain most, and how many statistics the fit reproduces."""
+    tight = summary.sort_values("share of prior range").iloc[0]
+    level = f"{POSTERIOR_LEVEL:.0%}"
+    shows = [
+        f"The data constrain {tight['parameter']} most: its {level} posterior interval "
+        f"({number(tight[f'{level} low'])} to {number(tight[f'{level} high'])}) spans "
+        f"{tight['share of prior range']:.0%} of its prior range."
+    ]
+    if ppc is not None:
+        shows.append(
+            f"{int(ppc['inside'].sum())} of {len(ppc)} summary statistics of the data lie inside "
+            f"their {PPC_LEVEL:.0%} posterior predictive interval."
+        )
+    return shows
+
+
+def calibration_report(folder: Path) -> Report:
+    receipt = read_json(folder / "calibration.json")
+    s = receipt.get("settings", {})
+    what = facts(
+        [
+            ("Command", command_cell(receipt.get("command"))),
+            ("Calibration", esc(receipt.get("name"))),
+            ("Model", code(" ".join(s.get("model", [])))),
+            (
+                "Data",
+                esc(
+                    f"{s.get('data')}: {receipt.get('observed_events')} events from "
+                    f"{s.get('start')} over {s.get('days')} days"
+                ),
+            ),
+            (
+                "ABC-SMC",
+                esc(
+                    f"population {s.get('population')}, {receipt.get('generations')} "
+                    f"generation(s), {receipt.get('simulations')} simulations, final "
+                    f"epsilon {number((receipt.get('epsilons') or [np.nan])[-1])}"
+                ),
+            ),
+            ("Stopped by", esc(_stopped(receipt))),
+            ("Status", esc(receipt.get("status"))),
+            ("Package version", esc(receipt.get("version"))),
+            ("Directory", code(str(folder))),
+        ]
+    )
+    outside = receipt.get("statistics_outside_ppi", [])
+    notes = [
+        "The posterior is conditional on the model and its observation model: it says which "
+        "parameter values make this model resemble the data, not that the model's mechanisms "
+        "are those that produced the data.",
+        f"The intervals below are from the final generation ({receipt.get('generations')} "
+        f"generations of {s.get('population')} particles).",
+    ]
+    if not receipt.get("settled"):
+        notes.append(
+            "The fit had not settled when it stopped: the posterior was still moving by up to "
+            f"{number(receipt.get('last_shift', np.nan))} of a prior's width per generation, so "
+            "more generations could narrow or shift it."
+        )
+    if outside:
+        notes.append(
+            "The fitted model does not reproduce: "
+            + ", ".join(stat_label(o) for o in outside)
+            + "."
+        )
+    sections = [
+        ("run", "What was run", section("What was run", "run", what)),
+        caveat_section(notes),
+    ]
+    path = folder / "ppc_statistics.parquet"
+    ppc = pd.read_parquet(path) if path.exists() else None
+    path = folder / "posterior.parquet"
+    if path.exists():
+        summary = posterior_summary(pd.read_parquet(path), s.get("parameters", []))
+        sections.insert(
+            1,
+            (
+                "shows",
+                "What it shows",
+                section("What it shows", "shows", bullets(_calibration_findings(summary, ppc))),
+            ),
+        )
+        sections.append(
+            ("posterior", "Posterior", section("Posterior", "posterior", table(summary)))
+        )
+    path = folder / "generations.parquet"
+    if path.exists():
+        gens = pd.read_parquet(path)[
+            ["generation", "epsilon", "simulations", "acceptance_rate", "ess", "shift"]
+        ]
+        sections.append(
+            (
+                "generations",
+                "Generations",
+                section(
+                    "Generations",
+                    "generations",
+                    table(
+                        gens,
+                        "ess: effective sample size of the weights; shift: the largest move of "
+                        "a parameter's 5%, 50% or 95% quantile since the previous generation, "
+                        "as a share of its prior width. Epsilons are on each generation's own "
+                        "adaptive scale and are not comparable across generations.",
+                    ),
+                ),
+            )
+        )
+    if ppc is not None:
+        ppc = ppc.assign(statistic=lambda f: f["statistic"].map(stat_label))
+        sections.append(
+            (
+                "ppc",
+                "Predictive check",
+                section(
+                    "Posterior predictive check",
+                    "ppc",
+                    table(ppc, "low/high: the 90% predictive interval."),
+                ),
+            )
+        )
+    sections.append(
+        (
+            "figures",
+            "Figures",
+            section(
+                "Figures",
+                "figures",
+                figures(
+                    folder / "figures",
+                    lambda stem: CALIBRATION_CAPTIONS.get(stem, unknown_caption(stem)),
+                ),
+            ),
+        )
+    )
+    lead = f"ABC-SMC calibration {receipt.get('name')} against {s.get('data')}."
+    return f"Calibration report: {receipt.get('name')}", lead, sections
+
+
+def _stopped(receipt: dict) -> str:
+    """Which stopping rule ended the fit, and whether its posterior had settled."""
+    stopped = receipt.get("stopped")
+    if stopped is None:
+        return "not recorded"
+    state = "settled" if receipt.get("settled") else "not settled"
+    return f"{stopped} ({state}; effective sample size {receipt.get('last_ess')})"

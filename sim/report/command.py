@@ -1,0 +1,107 @@
+"""``python -m sim.report DIR [--out FILE]``: the HTML report of a run, sweep, design, calibration.
+
+One self-contained page (figures embedded, no network, no script) that says
+what was run (scenarios, overrides, replications, seeds, version, date, the
+command line), what the results show (summary table with CIs, paired
+differences, every figure with a caption), and as plainly what they do not
+show. ``DIR`` is a single run's directory (``python -m sim``), a multirun
+directory or its ``sweep/`` folder, a ``python -m sim.compare`` output, a
+design's run directory (``python -m sim.explore``) or a calibration's
+(``python -m sim.calibrate``). The page goes next to the tables it reads
+(``sweep/report.html`` for a multirun), written atomically; each of these
+commands writes it itself when it finishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+
+from sim import __version__
+from sim.report.calibration import calibration_report
+from sim.report.design import design_report
+from sim.report.html import page
+from sim.report.runs import run_report, sweep_report
+from sim.runs.files import write_atomic
+from sim.runs.sweep import AGGREGATE_MARK
+
+REPORT = "report.html"
+EXPECTED = (
+    "a run (runs.parquet, job.json), a multirun (sweep/aggregate.json), "
+    "a comparison (aggregate.json), a design (design.parquet) or a calibration (calibration.json)"
+)
+
+
+class NotAResult(ValueError):
+    """The directory holds none of the outputs a report can be made of."""
+
+
+def locate(directory: Path) -> tuple[str, Path]:
+    """What kind of output ``directory`` holds, and the folder its report goes to."""
+    if not directory.is_dir():
+        raise NotAResult(f"{directory}: no such directory; expected {EXPECTED}")
+    if (directory / "sweep" / AGGREGATE_MARK).is_file():
+        return "sweep", directory / "sweep"
+    for kind, name in (
+        ("sweep", AGGREGATE_MARK),
+        ("design", "design.parquet"),
+        ("calibration", "calibration.json"),
+    ):
+        if (directory / name).is_file():
+            return kind, directory
+    if (directory / "runs.parquet").is_file():
+        return "run", directory
+    raise NotAResult(
+        f"{directory}: not a run, multirun, design or calibration; expected {EXPECTED}"
+    )
+
+
+def build(directory: Path) -> tuple[str, Path]:
+    """The report's HTML and where it belongs."""
+    kind, folder = locate(directory)
+    makers = {
+        "run": run_report,
+        "sweep": sweep_report,
+        "design": design_report,
+        "calibration": calibration_report,
+    }
+    title, lead, sections = makers[kind](folder)
+    footer = f"Written by python -m sim.report (border-roadmap {__version__}) from {folder}."
+    return page(title, lead, sections, footer), folder / REPORT
+
+
+def write_report(directory: Path, out: Path | None = None) -> Path:
+    """Build the report of ``directory`` and write it atomically; return its path.
+
+    ``out`` is the file to write, or a directory to write ``report.html`` in.
+    """
+    text, default = build(directory)
+    target = out / REPORT if out is not None and out.is_dir() else out or default
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.report", description=__doc__.split("\n\n")[1]
+    )
+    parser.add_argument("dir", type=Path, help="a run, multirun, comparison, design or calibration")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the HTML file (default: DIR's report.html)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        print(write_report(args.dir, args.out))
+    except NotAResult as e:
+        _refuse(str(e))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:  # unreadable tables, --out
+        _refuse(f"{args.dir}: cannot be reported ({type(e).__name__}: {e})".splitlines()[0])
+
+
+def _refuse(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,390 @@
+"""The report's sections for a single run (``python -m sim``) and a sweep or comparison.
+
+What was run (command, variants and their overrides, replications, seeds,
+horizon, version, date), what the runs show (the paired differences in words),
+what they do not show (made specific by their size, horizon and intervals), the
+summary table, the paired differences and every figure with its caption.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.analysis.plots import compact_labels, label
+from sim.analysis.stats import format_p
+from sim.config.params import Config
+from sim.report.html import (
+    Report,
+    bullets,
+    caveat_section,
+    code,
+    command_cell,
+    esc,
+    facts,
+    figures,
+    paragraph,
+    section,
+    table,
+    unknown_caption,
+    when,
+)
+from sim.runs.jobs import RECEIPT, read_receipt
+from sim.runs.sweep import AGGREGATE_MARK, grid_order
+from sim.runs.terminal import number, summary_table
+
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
+FIGURE_ORDER = ("incidents", "difference", "outcomes", "phase_share", "heatmap")
+"""The headline picture first, then the comparison, then the detail."""
+FEW_REPLICATIONS = 10
+"""Below this many runs a bootstrap percentile interval covers the mean clearly less than 95%."""
+
+
+# ---- what was run ---------------------------------------------------------------------------
+
+
+def _seeds(runs: pd.DataFrame, by: str) -> str:
+    """How the replications were seeded, and whether variants share their seeds (pairing)."""
+    per = runs.groupby(by, sort=False)["seed"].agg(lambda s: tuple(sorted(set(s))))
+    shared = per.nunique() == 1
+    first = ", ".join(str(s) for s in runs["seed"].drop_duplicates().head(3))
+    text = f"{runs['seed'].nunique()} distinct replication seeds (first: {first}, ...)"
+    if len(per) > 1:
+        text += (
+            "; every variant runs the same seeds (common random numbers: differences are paired)"
+            if shared
+            else "; variants do NOT share their seeds, so differences are not paired"
+        )
+    return text
+
+
+def _versions(runs: pd.DataFrame) -> str:
+    found = sorted(runs["version"].astype(str).unique()) if "version" in runs else []
+    return esc(", ".join(found) or "not recorded")
+
+
+def _draws(runs: pd.DataFrame) -> list[tuple[str, str]]:
+    if "draw" in runs and (runs["draw"] >= 0).any():
+        share = (runs["draw"] >= 0).mean()
+        return [("Parameters", esc(f"drawn from a calibration posterior in {share:.0%} of runs"))]
+    return []
+
+
+# ---- what it shows and does not show -------------------------------------------------------
+
+
+def difference_sentence(row: pd.Series, names: dict[str, str]) -> str:
+    """One paired difference in words, saying whether its interval excludes 0 (and how far
+    that can be trusted with few pairs)."""
+    mean, low, high = row["mean"], row["low"], row["high"]
+    who = f"{names[row['scenario']]}: {label(row['metric']).lower()}"
+    base, pairs = names[row["baseline"]], f"{row['n']} paired runs"
+    if low == high == 0:
+        return f"{who} the same as {base} in every one of {pairs}: no difference in these runs."
+    clear = low > 0 or high < 0
+    verdict = (
+        "the interval excludes 0"
+        if clear
+        else "the interval includes 0, so these runs do not show a difference"
+    )
+    if clear and row["n"] < FEW_REPLICATIONS:
+        verdict += f", but an interval from {row['n']} pairs is not reliable"
+    direction = "lower" if mean < 0 else "higher"
+    return (
+        f"{who} {number(abs(mean))} {direction} than {base} over {pairs} "
+        f"(95% CI {number(low)} to {number(high)}, {format_p(row['p_value'])}); {verdict}."
+    )
+
+
+def caveats(runs: pd.DataFrame, by: str, days: int | None) -> list[str]:
+    """What any set of replications cannot show, made specific by its size and horizon."""
+    notes = [
+        "The intervals cover chance: the variation between replications of this model with these "
+        "parameter values. They do not cover uncertainty about the parameters or about the "
+        "model's mechanisms, and no number here is a forecast for a real border.",
+        "Border incidents are everything the model's actors do at the border, not what an event "
+        "dataset would record of them (for that, see recorded_events_per_month).",
+    ]
+    n = int(runs.groupby(by).size().min())
+    if n < FEW_REPLICATIONS:
+        notes.append(
+            f"Only {n} replication(s) per variant: intervals are wide where they can be computed, "
+            f"and bootstrap percentile intervals from fewer than {FEW_REPLICATIONS} runs are too "
+            f"narrow (they cover the mean less often than 95%). Default: "
+            f"{DEFAULTS['replications']}."
+        )
+    elif n < DEFAULTS["replications"]:
+        notes.append(
+            f"{n} replications per variant, fewer than the default of 20: read the "
+            "intervals as rough."
+        )
+    if days is not None and days < DEFAULTS["days"]:
+        notes.append(
+            f"The horizon is {days} days, shorter than the default {DEFAULTS['days']} (three "
+            "years): later phases, relapses and slow measures (projects, ties) may not show."
+        )
+    if "phase3_day" in runs and runs["phase3_day"].isna().any():
+        share = runs["phase3_day"].notna().mean()
+        notes.append(
+            "No run reached phase 3, so nothing here speaks of long-term cooperation."
+            if share == 0
+            else f"Phase 3 was reached in {share:.0%} of all runs; the day it was reached is "
+            "averaged over the runs that reached it only (the share is given beside it)."
+        )
+    return notes
+
+
+def difference_caveats(diffs: pd.DataFrame) -> list[str]:
+    if diffs.empty:
+        return ["No paired differences: a single variant has nothing to be compared with."]
+    metric = label(diffs["metric"].iloc[0])
+    open_ = int(((diffs["low"] <= 0) & (diffs["high"] >= 0)).sum())
+    notes = [
+        f"Paired differences are computed for one outcome ({metric}); the other outcomes are "
+        "compared only through their separate intervals, which are wider than paired ones."
+    ]
+    if open_:
+        notes.append(
+            f"For {open_} of {len(diffs)} variant(s) the interval of the difference includes 0: "
+            "these runs cannot say whether they differ from the baseline."
+        )
+    if len(diffs) > 1:
+        notes.append(
+            f"Each interval and p-value is for one comparison; with {len(diffs)} comparisons some "
+            "will look different by chance (no correction for multiple comparisons)."
+        )
+    return notes
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+
+def run_caption(stem: str, context: dict) -> str:
+    """One honest sentence per kind of figure of runs and sweeps (by file name)."""
+    n, baseline = context["n"], context.get("baseline", "the baseline")
+    scenario = context.get("scenario", "the scenario")
+    band = f"band: 95% bootstrap CI of the mean over {n} replications, not the spread of runs"
+    metric = stem.split("_", 1)[-1]
+    captions = {
+        "incidents": f"Monthly border incidents of {scenario} (line: mean; {band}; "
+        "shading: the phase most runs were in that month).",
+        "incidents_by_scenario": f"Monthly border incidents of each variant (line: mean; {band}; "
+        f"shading: the phase most of its runs were in; dashed: the mean of {baseline}).",
+        "outcomes": "Each outcome's mean per variant with its 95% bootstrap CI across "
+        "replications (the day a phase was reached: over the runs that reached it, their share "
+        "at the right); the intervals are unpaired, so two variants are better compared "
+        "through the paired differences.",
+        "phase_share": "Share of each variant's replications in each phase, day by day: how far "
+        "the agreement got and how much its runs disagree about it.",
+        "difference": f"Paired difference of each variant from {baseline} in {label(metric)} "
+        f"(dot: mean over seed-matched pairs; bar: bootstrap 95% CI); a bar crossing the zero "
+        "line means no detectable difference.",
+        "heatmap": f"Mean {label(metric)} over the grid of the two swept parameters, each cell's "
+        "95% CI half-width under its mean; the colours show means only, so cells closer than "
+        "their half-widths are not distinguishable.",
+    }
+    key = stem if stem in captions else stem.split("_", 1)[0]
+    return captions.get(key, unknown_caption(stem))
+
+
+# ---- single run ------------------------------------------------------------------------------
+
+
+def _overrides(directory: Path) -> list[str]:
+    path = directory / ".hydra" / "overrides.yaml"
+    return list(yaml.safe_load(path.read_text()) or []) if path.is_file() else []
+
+
+def run_report(directory: Path) -> Report:
+    runs = pd.read_parquet(directory / "runs.parquet")
+    receipt = read_receipt(directory)
+    scenario = str(runs["scenario"].iloc[0])
+    days = receipt.get("days")
+    overrides = _overrides(directory) or str(runs["overrides"].iloc[0]).split()
+    what = facts(
+        [
+            ("Command", command_cell(receipt.get("command"))),
+            ("Scenario", esc(scenario)),
+            ("Overrides", code(" ".join(overrides)) if overrides else esc("none")),
+            ("Replications", esc(len(runs))),
+            ("Horizon", esc(f"{days} days" if days else "not recorded")),
+            (
+                "Seeds",
+                esc(f"seed={receipt.get('seed', 'not recorded')}; " + _seeds(runs, "scenario")),
+            ),
+            *_draws(runs),
+            ("Package version", _versions(runs)),
+            ("Status", esc(receipt.get("status", "no job.json (written by the Python API?)"))),
+            ("Finished", esc(when(receipt.get("ended")))),
+            ("Directory", code(str(directory))),
+        ]
+    )
+    summary = summary_table(runs)
+    shows = [
+        f"{label(m)}: {summary[label(m)].iloc[0]} (mean [95% CI] over {len(runs)} replications)."
+        for m in ("border_incidents_per_month", "final_monthly_incidents", "detection_rate")
+        if label(m) in summary
+    ]
+    context = {"n": len(runs), "scenario": scenario}
+    sections = [
+        ("run", "What was run", section("What was run", "run", what)),
+        ("shows", "What it shows", section("What it shows", "shows", bullets(shows))),
+        caveat_section(caveats(runs, "scenario", days) + difference_caveats(pd.DataFrame())),
+        ("summary", "Summary", section("Summary table", "summary", _summary_html(summary))),
+        (
+            "figures",
+            "Figures",
+            section(
+                "Figures",
+                "figures",
+                figures(
+                    directory / "figures", lambda stem: run_caption(stem, context), FIGURE_ORDER
+                ),
+            ),
+        ),
+    ]
+    return f"Run report: {scenario}", f"{len(runs)} replications of {scenario}.", sections
+
+
+def _summary_html(summary: pd.DataFrame) -> str:
+    return table(
+        summary,
+        "Mean [95% bootstrap CI] across replications; n: runs; "
+        "'never' / '(x% of runs)': a phase not reached in every run.",
+    )
+
+
+# ---- sweep or comparison -------------------------------------------------------------------
+
+
+def _jobs(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """The jobs of the multirun that ``folder`` aggregates: status, variant, time, error."""
+    variants = runs.drop_duplicates("config_id").set_index("config_id")["variant"]
+    rows = []
+    for job in sorted(folder.parent.glob("job*"), key=grid_order):
+        r = read_receipt(job) if (job / RECEIPT).is_file() else {"status": "no job.json"}
+        rows.append(
+            {
+                "job": job.name,
+                "status": r.get("status", "unreadable job.json"),
+                "variant": variants.get(r.get("config_id"), "(none)"),
+                "seconds": r.get("seconds"),
+                "error": r.get("error", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _variants(runs: pd.DataFrame) -> pd.DataFrame:
+    per = runs.groupby("variant", sort=False)
+    return pd.DataFrame(
+        {
+            "runs": per.size(),
+            "overrides": per["overrides"].first(),
+            "config": per["config_id"].first(),
+        }
+    ).rename_axis("variant")
+
+
+def _differences_html(diffs: pd.DataFrame, names: dict[str, str]) -> str:
+    if diffs.empty:
+        return paragraph("Only one variant: there is nothing to compare.")
+    shown = pd.DataFrame(
+        {
+            "variant": diffs["scenario"].map(names),
+            "from": diffs["baseline"].map(names),
+            "pairs": diffs["n"],
+            "mean difference [95% CI]": [
+                f"{number(m)} [{number(lo)}, {number(hi)}]"
+                for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)
+            ],
+            "d_z": diffs["effect_size"].round(2),
+            "p": diffs["p_value"].map(format_p),
+        }
+    )
+    return paragraph(f"Outcome: {label(diffs['metric'].iloc[0])}.") + table(
+        shown,
+        "Pairs: runs matched by seed (common random numbers); CI: bootstrap percentile; "
+        "d_z: mean paired difference / SD of the differences; p: paired t-test.",
+    )
+
+
+def sweep_report(folder: Path) -> Report:
+    mark = json.loads((folder / AGGREGATE_MARK).read_text())
+    runs = pd.read_parquet(folder / "runs.parquet")
+    path = folder / "differences.parquet"
+    diffs = pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+    variants = list(dict.fromkeys(runs["variant"]))
+    names = compact_labels(variants)
+    by_variant = runs.assign(scenario=runs["variant"])
+    days = int(runs["days"].max()) if "days" in runs else None
+    jobs = _jobs(folder, runs) if (folder.parent / "multirun.yaml").is_file() else pd.DataFrame()
+    failed = jobs[~jobs["status"].isin(["done", "skipped"])] if not jobs.empty else jobs
+    reps = runs.groupby("variant").size()
+    what = facts(
+        [
+            ("Command", command_cell(mark.get("command"))),
+            ("Variants", esc(f"{len(variants)}: " + ", ".join(variants))),
+            (
+                "Replications",
+                esc(
+                    f"{reps.min()} per variant"
+                    if reps.nunique() == 1
+                    else f"{reps.min()} to {reps.max()}"
+                ),
+            ),
+            ("Horizon", esc(f"{days} days" if days else "not recorded")),
+            ("Seeds", esc(_seeds(runs, "variant"))),
+            *_draws(runs),
+            ("Package version", _versions(runs)),
+            ("Aggregated", esc(when(mark.get("created")))),
+            ("Sources", code(", ".join(mark.get("sources", [])))),
+        ]
+    )
+    baseline = str(diffs["baseline"].iloc[0]) if not diffs.empty else variants[0]
+    shows = [difference_sentence(r, names) for _, r in diffs.iterrows()]
+    metric = str(diffs["metric"].iloc[0]) if not diffs.empty else "border_incidents_per_month"
+    best = by_variant.groupby("variant", sort=False)[metric].mean().idxmin()
+    shows.append(f"Lowest mean {label(metric).lower()}: {names[best]}.")
+    notes = caveats(runs, "variant", days) + difference_caveats(diffs)
+    if not failed.empty:
+        notes.insert(
+            0,
+            f"{len(failed)} job(s) did not finish and are left out: "
+            + ", ".join(failed["job"])
+            + ".",
+        )
+    context = {"n": int(reps.min()), "baseline": names.get(baseline, baseline)}
+    figures_html = figures(
+        folder / "figures", lambda stem: run_caption(stem, context), FIGURE_ORDER
+    )
+    sections = [
+        ("run", "What was run", section("What was run", "run", what, table(_variants(runs)))),
+        ("shows", "What it shows", section("What it shows", "shows", bullets(shows))),
+        caveat_section(notes),
+        (
+            "summary",
+            "Summary",
+            section(
+                "Summary table",
+                "summary",
+                _summary_html(summary_table(by_variant).rename_axis("variant")),
+            ),
+        ),
+        (
+            "differences",
+            "Paired differences",
+            section("Paired differences", "differences", _differences_html(diffs, names)),
+        ),
+        ("figures", "Figures", section("Figures", "figures", figures_html)),
+    ]
+    if not jobs.empty:
+        sections.append(("jobs", "Jobs", section("Jobs", "jobs", table(jobs))))
+    lead = f"{len(variants)} variants x {reps.min()} replications, compared with {baseline}."
+    scenarios = ", ".join(dict.fromkeys(runs["scenario"].astype(str)))
+    count = f" ({len(variants)} variants)" if len(variants) > runs["scenario"].nunique() else ""
+    return f"Sweep report: {scenarios}{count}", lead, sections

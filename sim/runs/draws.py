@@ -1,0 +1,105 @@
+"""Each replication's parameters: the config's own, or a draw from a shipped posterior.
+
+With ``calibration=<name>``, replication ``i`` draws one particle of the
+posterior by its weight, from its own seed, so the same replication gets the
+same draw in every scenario (:func:`replication_draws`); :func:`apply_parameters`
+sets a parameter set on a copy of the typed parameters, the same way for a draw,
+a calibration's particle and the Python API's overrides.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.ged import data_path
+from sim.config.params import Config, ConfigError, ModelParams, validate
+
+DRAW_STREAM = 11
+"""Spawn key of the stream a replication draws its particle from (its model has the others)."""
+FIXED = -1
+"""The draw id of a replication that runs with the config's own parameter values."""
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One replication's parameter set: a posterior particle (``id``) and its values."""
+
+    id: int = FIXED
+    values: Mapping[str, float] = field(default_factory=dict)
+
+    def apply(self, params: ModelParams) -> ModelParams:
+        return apply_parameters(params, self.values) if self.values else params
+
+
+def parameter_field(params: Any, name: str) -> tuple[Any, dataclasses.Field]:
+    """The dataclass holding ``name`` (dotted) and the field itself, or ConfigError."""
+    *path, last = name.split(".")
+    obj = params
+    for part in path:
+        obj = getattr(obj, part, None)
+    fields = {f.name: f for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else {}
+    if last not in fields or dataclasses.is_dataclass(getattr(obj, last)):
+        raise ConfigError(
+            f"{name}: no such model parameter (list them with: python -m sim --cfg job)"
+        )
+    return obj, fields[last]
+
+
+def apply_parameters(params: ModelParams, values: Mapping[str, float]) -> ModelParams:
+    """A validated copy of ``params`` with each dotted parameter set (whole-number fields
+    rounded), through the same assignment as the Python API's overrides."""
+    from sim.config.overrides import assign  # imports Hydra's parser: only where parameters vary
+
+    params = copy.deepcopy(params)
+    for name, value in values.items():
+        obj, f = parameter_field(params, name)
+        assign(params, name, round(value) if isinstance(getattr(obj, f.name), int) else value)
+    return validate(params)
+
+
+@cache
+def _posterior(path: str) -> pd.DataFrame:
+    table = pd.read_parquet(path)
+    return table[table["generation"] == table["generation"].max()].reset_index(drop=True)
+
+
+def final_generation(path: str) -> pd.DataFrame:
+    """The last generation of a posterior table (one row per particle)."""
+    try:
+        return _posterior(str(data_path(path)))
+    except (FileNotFoundError, OSError) as e:
+        raise ConfigError(f"calibration.posterior={path}: cannot read ({e})") from None
+
+
+def parameter_columns(posterior: pd.DataFrame) -> list[str]:
+    """The parameter columns of a posterior table (dotted names)."""
+    return [c for c in posterior.columns if "." in c]
+
+
+def replication_draws(config: Config, seeds: Sequence[int]) -> list[Draw]:
+    """Each replication's draw: fixed parameters, or a posterior particle chosen by weight.
+
+    The choice comes from the replication's own seed (a stream the model does
+    not use), so replication ``i`` draws the same particle in every scenario.
+    """
+    if config.calibration.name == "none":
+        return [Draw() for _ in seeds]
+    posterior = final_generation(config.calibration.posterior)
+    names = parameter_columns(posterior)
+    weights = posterior["weight"].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    draws = []
+    for seed in seeds:
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
+        row = int(rng.choice(len(posterior), p=weights))
+        values = {n: float(posterior.at[row, n]) for n in names}
+        draws.append(Draw(int(posterior.at[row, "particle"]), values))
+    return draws

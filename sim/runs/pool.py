@@ -1,0 +1,163 @@
+"""The runner's worker processes: one forkserver pool, kept across a sweep's calls or not.
+
+Workers start from a forkserver that preloads :mod:`sim.runs.runner` (the parent's
+``__main__`` is not re-run, so scripts and notebooks need no ``__main__``
+guard), end as soon as the process that started them ends, and are stopped at
+exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing as mp
+import os
+import select
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import popen_forkserver, spawn
+from multiprocessing.context import ForkServerContext, ForkServerProcess
+
+_pool: tuple[int, int, Executor] | None = None  # (owning pid, workers, executor)
+_kept = False
+
+
+def keep_pool(keep: bool) -> None:
+    """Let the ``run_replications`` calls that follow share one worker pool, or stop sharing.
+
+    Starting workers costs about a second, as much as several runs, so a sweep
+    (the scenarios of a script, the jobs of a Hydra basic-launcher multirun)
+    keeps one pool for all its calls; ``keep_pool(False)`` stops it. Outside
+    such a block every call starts and stops its own pool, so an idle process
+    never holds worker processes.
+    """
+    global _kept
+    _kept = keep
+    if not keep:
+        shutdown_pool()
+
+
+def pool_kept() -> bool:
+    """Whether the pool is kept between calls (see :func:`keep_pool`)."""
+    return _kept
+
+
+def worker_pool(workers: int) -> Executor | None:
+    """A process pool of ``workers`` processes (None: run in process).
+
+    The kept pool is reused only by the process that started it (a forked child
+    starts its own), with the same size, and while it is not broken. A daemonic
+    process (which may not have children) runs in process.
+    """
+    global _pool
+    if workers <= 1 or mp.current_process().daemon:
+        return None
+    if _pool is not None:
+        pid, size, pool = _pool
+        if pid != os.getpid():
+            _pool = None  # inherited through fork: not ours to use or stop
+        elif size == workers and not getattr(pool, "_broken", False):
+            return pool
+    shutdown_pool()
+    ctx = _WorkerContext()
+    ctx.set_forkserver_preload(["sim.runs.runner"])
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    _pool = (os.getpid(), workers, pool)
+    return pool
+
+
+@contextmanager
+def _plain_preparation() -> Iterator[None]:
+    """Start children without the parent's ``__main__`` and start method.
+
+    A forkserver child normally re-runs the user's script as ``__mp_main__``
+    (a script without a ``__main__`` guard then starts pools recursively and
+    breaks) and takes over the parent's start method (``loky`` inside a joblib
+    worker, unknown to the child). Workers need neither: their task is a
+    function of :mod:`sim.runs.runner`.
+    """
+    original = spawn.get_preparation_data
+
+    def prepare(name: str) -> dict:
+        data = original(name)
+        for key in ("init_main_from_path", "init_main_from_name", "start_method"):
+            data.pop(key, None)
+        return data
+
+    spawn.get_preparation_data = prepare
+    try:
+        yield
+    finally:
+        spawn.get_preparation_data = original
+
+
+class _WorkerProcess(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):  # noqa: N802 (multiprocessing's name)
+        with _plain_preparation():
+            return popen_forkserver.Popen(process_obj)
+
+
+class _WorkerContext(ForkServerContext):
+    """The forkserver context with :func:`_plain_preparation` (works nested and unguarded)."""
+
+    Process = _WorkerProcess
+
+
+def _init_worker(parent: int) -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and end this worker as soon as
+    the process that started the pool ends.
+
+    Ctrl-C reaches the whole process group; the parent stops the work and
+    reports it once, instead of every worker printing its own traceback. A
+    SIGKILLed parent cannot stop its pool, and the workers (children of the
+    forkserver) would otherwise wait for tasks forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent)
+            select.select([fd], [], [])
+        except OSError:  # no pidfd: poll
+            while _alive(parent):
+                threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (waiting for running tasks, dropping queued ones)."""
+    global _pool
+    held, _pool = _pool, None
+    if held is not None and held[0] == os.getpid():
+        held[2].shutdown(wait=True, cancel_futures=True)
+
+
+def stop_pool_now() -> None:
+    """Stop the worker processes at once, dropping their running tasks (after Ctrl-C:
+    the user asked to stop, not to wait for the chunks in flight)."""
+    global _pool
+    held, _pool = _pool, None
+    if held is not None and held[0] == os.getpid():
+        for process in list(getattr(held[2], "_processes", {}).values()):
+            process.terminate()
+        held[2].shutdown(wait=False, cancel_futures=True)
+
+
+atexit.register(shutdown_pool)

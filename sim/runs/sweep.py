@@ -1,0 +1,381 @@
+"""Sweeps: progress and aggregation of a multirun's finished jobs.
+
+Each job's receipt (``sim.runs.jobs``) says whether it finished and which files it
+wrote. ``aggregate`` merges the jobs of the current sweep that finished, with
+intact files, into one table per kind plus figures, and names the jobs that
+did not; the merged tables and figures replace the previous ones all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import __version__
+from sim.analysis.plots import (
+    compact_labels,
+    comparison_figure,
+    difference_figure,
+    difference_table,
+    heatmap_figure,
+    outcomes_figure,
+    phase_share_figure,
+)
+from sim.analysis.stats import format_p
+from sim.runs.files import save_figure, write_atomic
+from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
+from sim.runs.progress import eta
+from sim.runs.runner import RUN_SETTINGS
+from sim.runs.terminal import format_table, number, summary_table
+
+AGGREGATE_MARK = "aggregate.json"
+PROGRESS = ".progress.json"
+IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
+TS_COLUMNS = ["scenario", "replication", "day", "month", "phase", "border_incidents", "variant"]
+
+
+def sweep_total(config) -> int:
+    """Jobs of a multirun: the Optuna-style trial count, or the size of the grid."""
+    from sim.config.precheck import parse
+
+    trials = config.hydra.sweeper.get("n_trials")
+    if trials is not None:
+        return int(trials)
+    params = config.hydra.sweeper.get("params") or {}
+    overrides = parse([*(f"{k}={v}" for k, v in params.items()), *config.hydra.overrides.task])
+    total = 1
+    for o in overrides:
+        if o.is_sweep_override():
+            total *= len(list(o.sweep_string_iterator()))
+    return total
+
+
+def start_progress(sweep_dir: Path, total: int) -> None:
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    info = {"total": total, "start": time.time(), "pid": os.getpid()}
+    write_atomic(sweep_dir / PROGRESS, json.dumps(info))
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    """The job directories of the sweep now running there (not leftovers of a larger one)."""
+    info = json.loads((sweep_dir / PROGRESS).read_text())
+    return [sweep_dir / f"job{i}" for i in range(info["total"])]
+
+
+def progress_line(sweep_dir: Path, job_dir: Path) -> str | None:
+    """``jobs 3/12 (20 s, about 40 s left)`` after a job that ran; None after a reused one.
+
+    Only jobs this sweep has finished count, so an old directory's receipts do
+    not inflate it, and a fully resumed sweep stays quiet until the summary.
+    """
+    try:
+        info = json.loads((sweep_dir / PROGRESS).read_text())
+    except (OSError, ValueError):
+        return None
+    receipts = [read_receipt(d) for d in sweep_dir.glob("job*")]
+    ended = [r for r in receipts if r.get("status") in ("done", "skipped", "failed")]
+    done = sum(r.get("ended", 0) >= info["start"] for r in ended)
+    if read_receipt(job_dir).get("status") == "skipped":
+        return None
+    total = max(info["total"], done)
+    elapsed = time.time() - info["start"]
+    return f"jobs {done}/{total} ({elapsed:.0f} s{eta(elapsed, done, total)})"
+
+
+@dataclass
+class Collected:
+    """What a set of result directories holds."""
+
+    runs: pd.DataFrame
+    timeseries_files: list[Path]
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+
+
+def _is_job(d: Path) -> bool:
+    return any((d / name).exists() for name in ("runs.parquet", RECEIPT, ".hydra"))
+
+
+def _result_dirs(roots: list[Path]) -> list[Path]:
+    """Job directories at or below the roots, leaving out earlier aggregations."""
+    found = set()
+    for root in roots:
+        if not root.is_dir():
+            raise FileNotFoundError(f"{root}: no such directory")
+        aggregated = [m.parent for m in root.rglob(AGGREGATE_MARK)]
+        for d in [root, *root.rglob("*")]:
+            derived = any(d == a or a in d.parents for a in aggregated)
+            if d.is_dir() and not derived and _is_job(d):
+                found.add(d)
+    return sorted(found)
+
+
+def swept_columns(overrides: pd.Series) -> pd.DataFrame:
+    """One column per overridden key, numeric where the values are numbers."""
+    parsed = [
+        {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in shlex.split(text) if "=" in o)}
+        for text in overrides.astype(str)
+    ]
+    frame = pd.DataFrame(parsed, index=overrides.index)
+    drop = [c for c in frame.columns if c.split(".")[0] in IGNORED_OVERRIDES or c == "scenario"]
+    frame = frame.drop(columns=drop)
+    for col in frame.columns:
+        frame[col] = _maybe_numeric(frame[col])
+    return frame
+
+
+def _maybe_numeric(col: pd.Series) -> pd.Series:
+    converted = pd.to_numeric(col, errors="coerce")
+    return converted if converted.notna().all() else col
+
+
+def variant_names(runs: pd.DataFrame, swept: pd.DataFrame) -> pd.Series:
+    """A label per configuration: the scenario plus the overrides that vary across runs."""
+    varying = [c for c in swept if swept[c].astype(str).nunique() > 1]
+    if not varying:
+        return runs["scenario"].copy()
+    extra = (
+        swept[varying]
+        .astype(str)
+        .apply(lambda row: " ".join(f"{k}={v}" for k, v in row.items() if v != "nan"), axis=1)
+    )
+    return (runs["scenario"] + " " + extra).str.strip()
+
+
+def grid_order(path: Path) -> list:
+    """Sort key putting ``job2`` before ``job10`` (Hydra's job numbers, not string order)."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(path))]
+
+
+def _distinct(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """Names made unique per config: a name shared by several configs gets its config hash."""
+    shared = ids.groupby(names).transform("nunique") > 1
+    return names.where(~shared, names + " #" + ids.str[:6])
+
+
+def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected:
+    """Read every finished job's runs table; list the jobs that did not finish.
+
+    ``only`` restricts a sweep to its own jobs. A job counts only if its
+    receipt (when it has one) says it finished and its tables are readable.
+    """
+    frames, ts_files, failed, skipped = [], [], {}, 0
+    dirs = only if only is not None else _result_dirs(roots)
+    for job in sorted(dirs, key=grid_order):
+        data = read_receipt(job)
+        status = data.get("status", "done" if not (job / RECEIPT).exists() else "unreadable")
+        n_ts = table_rows(job / "timeseries.parquet")
+        changed = manifest_problem(job, data["files"]) if "files" in data else None
+        try:
+            finished = status in ("done", "skipped") and changed is None
+            runs = pd.read_parquet(job / "runs.parquet") if finished else None
+        except (OSError, pa.ArrowException):
+            runs = None
+        expected = len(runs) * data["days"] if runs is not None and "days" in data else n_ts
+        if runs is not None and n_ts == expected:
+            frames.append(runs.assign(job=len(frames)))
+            if n_ts is not None:
+                ts_files.append(job / "timeseries.parquet")
+            skipped += status == "skipped"
+        else:
+            failed[job.name] = (
+                data.get("error")
+                or changed
+                or (
+                    f"status {status}: killed or still running"
+                    if status == "running"
+                    else "no complete results (missing or unreadable tables)"
+                )
+            )
+    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Collected(runs, ts_files, failed, skipped)
+
+
+def aggregate(
+    roots: list[Path],
+    out: Path,
+    metric: str = "border_incidents_per_month",
+    baseline: str | None = None,
+    heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
+    only: list[Path] | None = None,
+    command: str | None = None,
+) -> dict[str, str]:
+    """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the jobs left
+    out (name: why), for the caller's exit code.
+
+    ``aggregate.json`` records the sources, the command that made them and when.
+    Everything is checked before anything is written, and built in a staging
+    directory that then replaces ``out`` whole: a failure leaves the previous
+    aggregation as it was, never half old and half new. ``out`` must be new,
+    empty or an earlier aggregation.
+
+    Variants are configurations (``config_id``): runs of different configs are
+    never pooled, and runs of one config and seed found twice count once.
+    """
+    found = find_results(roots, only)
+    if found.runs.empty:
+        raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
+    runs = found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True)
+    if metric not in runs or not pd.api.types.is_numeric_dtype(runs[metric]):
+        numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
+        raise ValueError(
+            f"--metric {metric}: not a numeric column of runs; one of {', '.join(numeric)}"
+        )
+    swept = swept_columns(runs["overrides"])
+    swept = swept.drop(columns=[c for c in swept if c in runs])
+    runs = pd.concat([runs, swept], axis=1)
+    runs["variant"] = _distinct(variant_names(runs, swept), runs["config_id"])
+    variants = list(dict.fromkeys(runs["variant"]))
+    if baseline is None:
+        baseline = "baseline" if "baseline" in variants else variants[0]
+    elif baseline not in variants:
+        raise ValueError(f"--baseline {baseline}: not among {', '.join(variants)}")
+    check_output(out, roots if only is None else only)
+    staging = out.with_name(f".{out.name}.staging-{uuid.uuid4().hex[:8]}")
+    try:
+        staging.mkdir(parents=True)
+        mark = {"sources": [str(r) for r in roots], "command": command, "created": time.time()}
+        write_atomic(staging / AGGREGATE_MARK, json.dumps(mark | {"version": __version__}))
+        table, diffs = _build(staging, runs, swept, found, baseline, metric, heatmaps)
+        _replace_dir(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _report(table, diffs, found, out)
+    return found.failed
+
+
+def check_output(out: Path, sources: list[Path]) -> None:
+    """Refuse an ``out`` that would overwrite results: one holding anything but an
+    earlier aggregation, or one of the sources or a directory above them."""
+    out = out.resolve()
+    for source in sources:
+        source = source.resolve()
+        if out == source or out in source.parents:
+            raise ValueError(f"--out {out}: holds the results being compared; choose another")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / AGGREGATE_MARK).exists():
+        raise ValueError(
+            f"--out {out}: holds other files (not an earlier comparison); "
+            "choose a new or empty directory"
+        )
+
+
+def _replace_dir(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is, as two renames (the old one is deleted after)."""
+    old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+    if out.exists():
+        os.replace(out, old)
+    os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(
+    out: Path,
+    runs: pd.DataFrame,
+    swept: pd.DataFrame,
+    found: Collected,
+    baseline: str,
+    metric: str,
+    heatmaps: tuple[str, ...],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write the merged tables and the figures into ``out``; the table and the differences."""
+    per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
+    _write(runs, out / "runs.parquet")
+    ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
+    figures = out / "figures"
+    by_variant = runs.assign(scenario=runs["variant"])
+    ts_variant = ts.assign(scenario=ts["variant"])
+    save_figure(comparison_figure(ts_variant, baseline), figures / "incidents_by_scenario.png")
+    save_figure(outcomes_figure(by_variant), figures / "outcomes.png")
+    save_figure(phase_share_figure(ts_variant), figures / "phase_share.png")
+    variants = runs["variant"].nunique()
+    diffs = difference_table(by_variant, baseline, metric) if variants > 1 else pd.DataFrame()
+    if not diffs.empty:
+        save_figure(difference_figure(diffs), figures / f"difference_{metric}.png")
+        _write(diffs, out / "differences.parquet")
+    numeric = [
+        c
+        for c in swept.columns
+        if pd.api.types.is_numeric_dtype(swept[c]) and swept[c].nunique() > 1
+    ]
+    if len(numeric) >= 2:
+        for name in dict.fromkeys([*heatmaps, metric]):
+            heat = heatmap_figure(runs, numeric[0], numeric[1], name)
+            save_figure(heat, figures / f"heatmap_{name}.png")
+    return summary_table(by_variant), diffs
+
+
+def _report(table: pd.DataFrame, diffs: pd.DataFrame, found: Collected, out: Path) -> None:
+    print(format_table(table))
+    if not diffs.empty:
+        print(f"\nPaired difference from {diffs['baseline'].iloc[0]} ({diffs['metric'].iloc[0]}):")
+        print(difference_text(diffs))
+    if found.skipped:
+        print(f"{found.skipped} job(s) reused existing results")
+    for name, error in found.failed.items():
+        print(f"FAILED {name}: {error}")
+    print(f"aggregated {len(found.runs)} runs -> {out}")
+
+
+def difference_text(diffs: pd.DataFrame) -> str:
+    """The paired differences as a narrow table (d_z: mean difference / SD of differences)."""
+    short = compact_labels([diffs["baseline"].iloc[0], *diffs["scenario"]])
+    rows = pd.DataFrame(
+        {
+            "variant": diffs["scenario"].map(short).str.slice(0, 40),
+            "difference [95% CI]": [
+                f"{number(m)} [{number(lo)}, {number(hi)}]"
+                for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)
+            ],
+            "d_z": diffs["effect_size"].map(lambda v: f"{v:.2f}" if np.isfinite(v) else "n/a"),
+            "p": diffs["p_value"].map(format_p),
+        }
+    )
+    note = "d_z: mean paired difference / SD of the differences (Cohen's d_z); p: paired t-test"
+    return f"{rows.to_string(index=False)}\n{note}"
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _merge_timeseries(files: list[Path], path: Path, swept: pd.DataFrame) -> pd.DataFrame:
+    """Stream every job's time series into one file with the swept columns added.
+
+    Returns only the columns the figures need, to keep memory flat.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    writer = None
+    slim = []
+    try:
+        for file in files:
+            part = pd.read_parquet(file).merge(swept, on="config_id", how="left")
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            slim.append(part[TS_COLUMNS])
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is not None:
+        os.replace(tmp, path)
+    return pd.concat(slim, ignore_index=True)
