@@ -12,14 +12,15 @@ _API = {
     "Results": "sim.api",
     "parameters": "sim.config.overrides",
     "RoadmapModel": "sim.model.model",
+    "read": "sim.runs.read",
 }
-__all__ = ["Results", "RoadmapModel", "__version__", "parameters", "run"]
+__all__ = ["Results", "RoadmapModel", "__version__", "parameters", "read", "run"]
 
 
 def __getattr__(name: str):
-    """``sim.run``, ``sim.Results``, ``sim.parameters``, ``sim.RoadmapModel``: imported on
-    first use, so that ``import sim`` stays cheap and ``sim.runs.runner`` can import
-    ``sim.__version__``."""
+    """``sim.run``, ``sim.read``, ``sim.Results``, ``sim.parameters``, ``sim.RoadmapModel``:
+    imported on first use, so that ``import sim`` stays cheap and ``sim.runs.runner`` can
+    import ``sim.__version__``."""
     if name in _API:
         from importlib import import_module
 

@@ -9,6 +9,7 @@ is cheap enough to call once per design point from a sampler or an optimiser.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from sim import __version__
 from sim.config.overrides import Overrides, canonical, configure
 from sim.config.params import Config, ConfigError, inert_overrides
 from sim.runs.draws import replication_draws
-from sim.runs.lock import check_destination
+from sim.runs.lock import check_destination, creation_error
 from sim.runs.progress import Progress
 from sim.runs.runner import (
     PART_TABLES,
@@ -122,11 +123,11 @@ def run(
 def _output_dir(out_dir: str | Path) -> Path:
     """``out_dir`` as a path, refused where ``python -m sim`` would refuse it (see
     :func:`sim.runs.lock.check_destination`), when empty or when a file."""
+    if not isinstance(out_dir, str | os.PathLike):
+        raise ConfigError(f"out_dir={out_dir!r}: a directory path (str or Path)")
     if not str(out_dir).strip():
         raise ConfigError("out_dir='': an empty path; name a directory for the tables")
     path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"out_dir={path}: exists and is not a directory")
     try:
         check_destination(path, "run")
     except ConfigError as e:
@@ -135,8 +136,15 @@ def _output_dir(out_dir: str | Path) -> Path:
 
 
 def _read(config: Config, out_dir: Path, names: list[str], bar: Progress) -> Results:
-    with locked(out_dir):  # as python -m sim holds its directory (Busy if another does)
+    try:
+        held = locked(out_dir)  # as python -m sim holds its directory (Busy if another does)
+        held.__enter__()
+    except OSError as e:
+        raise ConfigError(f"out_dir={creation_error(out_dir, e)}") from None
+    try:
         runs = run_replications(config, out_dir, names, lambda done, _: bar.update(done))
+    finally:
+        held.__exit__(None, None, None)
     tables = {t: _read_table(out_dir / f"{t}.parquet") for t in PART_TABLES}
     return Results(runs, **tables, config=config, out_dir=out_dir)
 

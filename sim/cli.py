@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,17 +27,18 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis.plots import incidents_figure
 from sim.config.compose import command_line, config_dir, to_config
 from sim.config.params import Config, ConfigError
 from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.report.command import write_report
+from sim.runs.draws import final_generation
 from sim.runs.files import save_figure
 from sim.runs.jobs import check_done, file_manifest, read_receipt, write_receipt
-from sim.runs.lock import check_destination, refuse
-from sim.runs.pool import keep_pool
+from sim.runs.lock import check_destination, creation_error, refuse
+from sim.runs.pool import end_with, keep_pool
 from sim.runs.progress import Progress
 from sim.runs.runner import Busy, locked, model_params, run_replications, simulate
 from sim.runs.sweep import (
@@ -80,6 +82,8 @@ def hydra_entry(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
+    if "joblib" in str(OmegaConf.select(hc, "launcher._target_") or "").lower():
+        end_with_launcher()
     # a multirun job's own overrides repeat its results alone; a single run keeps its Hydra settings
     args = list(hc.overrides.task) if multirun else [*hc.overrides.hydra, *hc.overrides.task]
     command = command_line("sim", args)
@@ -96,6 +100,18 @@ def hydra_entry(cfg: DictConfig) -> float:
         reason = "could not write results" if is_os else "invalid config"
         _try_receipt(out, "failed", None, error=f"{reason}: {message}", command=command)
         return math.nan
+
+
+_watching: int | None = None
+
+
+def end_with_launcher() -> None:
+    """In a joblib launcher's worker, end with the process that launched the sweep: a
+    SIGKILLed ``python -m sim -m ...`` otherwise leaves its workers running jobs."""
+    global _watching
+    if _watching != os.getppid() and os.getppid() != 1:
+        _watching = os.getppid()
+        end_with(_watching)
 
 
 def _job(config: Config, out: Path, overrides: list[str], multirun: bool, command: str) -> float:
@@ -173,6 +189,8 @@ class SweepCallback(Callback):
             _sweep_lock.__enter__()
         except Busy as e:
             refuse(str(e))
+        except OSError as e:
+            refuse(creation_error(sweep_dir, e))
         start_progress(sweep_dir, sweep_total(config))
         keep_pool(True)  # jobs run in this process (basic launcher) share the workers
 
@@ -187,6 +205,8 @@ class SweepCallback(Callback):
         keep_pool(False)
         sweep_dir = Path(config.hydra.sweep.dir)
         compare = config.compare
+        if not compare.aggregate:
+            return
         jobs = job_dirs(sweep_dir)
         overrides = [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
         try:
@@ -198,6 +218,7 @@ class SweepCallback(Callback):
                 tuple(compare.heatmaps),
                 only=jobs,
                 command=command_line("sim", overrides, multirun=True),
+                threshold=compare.threshold,
             )
             print(f"report: {write_report(sweep_dir / 'sweep')}")
         except (FileNotFoundError, ValueError, OSError) as e:
@@ -248,6 +269,8 @@ def check_compare(p: Plan) -> None:
 def check(line: CommandLine) -> None:
     """Every job of the command line, and a multirun's ``compare`` settings; print warnings."""
     p = plan(line)
+    for posterior in {c.calibration.posterior for c in p.configs if c.calibration.name != "none"}:
+        final_generation(posterior)  # readable, and a posterior, before anything is written
     if line.multirun:
         check_compare(p)
     else:

@@ -38,6 +38,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="outcomes to draw as heatmaps when two numeric parameters were swept",
     )
     parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="monthly difference from the baseline a variant must stay below to count as a "
+        "lasting improvement (default 0)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -53,12 +60,21 @@ def main(argv: list[str] | None = None) -> None:
     command = command_line("sim.compare", argv)
     try:
         failed = aggregate(
-            args.dirs, out, args.metric, args.baseline, tuple(args.heatmaps), command=command
+            args.dirs,
+            out,
+            args.metric,
+            args.baseline,
+            tuple(args.heatmaps),
+            command=command,
+            threshold=args.threshold,
         )
         print(f"report: {write_report(out)}")
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:  # a full disk, say: the previous comparison, if any, is left whole
+        print(f"error: {out}: cannot be written ({e.strerror or e})", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:  # the previous comparison, if any, is left whole
         print("interrupted", file=sys.stderr)
         sys.exit(130)

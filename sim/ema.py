@@ -67,6 +67,9 @@ def model(
     the declared bounds; outcomes checked against the runs table's columns)."""
     from ema_workbench import Model, RealParameter, ScalarOutcome
 
+    for name, ranges in (("uncertainties", uncertainties), ("levers", levers or {})):
+        if not isinstance(ranges, Mapping):
+            raise ConfigError(f"{name}={ranges!r}: a mapping {{dotted key: (low, high)}}")
     levers = dict(levers or {})
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     configure(scenario, days=days, replications=replications, seed=seed)  # the settings, checked

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +81,24 @@ def files_of(root: Path) -> dict[str, tuple[str, int]]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+@contextlib.contextmanager
+def locked_elsewhere(directory):
+    """Hold ``directory``'s lock in another process (this one's lock is re-entrant)."""
+    code = (
+        "import sys; from pathlib import Path; from sim.runs.runner import locked\n"
+        "with locked(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(directory)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        yield
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)

@@ -11,6 +11,7 @@ import pandas as pd
 import pyabc
 import pytest
 import yaml
+from conftest import locked_elsewhere
 
 import sim
 from sim.analysis.events import event_statistics
@@ -438,25 +439,4 @@ def test_the_whole_fit_holds_the_lock_of_its_directory(tmp_path):
     problem = twin_problem(truth, days=60)
     with locked_elsewhere(tmp_path), pytest.raises(Busy, match="another run or sweep"):
         calibrate(problem, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock"]
-
-
-@contextlib.contextmanager
-def locked_elsewhere(directory):
-    """Hold ``directory``'s lock in another process (this one's lock is re-entrant)."""
-    code = (
-        "import sys; from pathlib import Path; from sim.runs.runner import locked\n"
-        "with locked(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(directory)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout.readline().strip() == "held"
-        yield
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -461,3 +461,221 @@ def test_prim_keeps_ema_logging_and_import_warnings_out_of_our_output():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "ipyparallel" not in done.stderr and "cases of interest" not in done.stderr
+
+
+# ---- issue 23: bad input refused in one line, full disks, half-finished designs -------------
+
+TWO = ["+explore.factors.patrol.sweep_rate=[0.2,1.0]", "days=30"]
+
+
+def _check(*args: str) -> None:
+    from sim.config.precheck import split_command_line
+    from sim.explore.command import check
+
+    check(split_command_line([*TWO, *args], "explore"))
+
+
+def test_a_single_number_for_a_factor_is_refused_naming_the_factor():
+    key = "explore.factors.measures.drones.intensity"
+    for value in ("0.5", "abc", "[0.1,0.2,0.3]", "[true,false]"):
+        with pytest.raises(ConfigError, match=rf"^{key}=.*: needs a range \[low, high\] of two"):
+            _check(f"+{key}={value}")
+
+
+def test_a_design_too_large_is_refused_before_it_is_built(monkeypatch):
+    import sim.explore.command as command
+    import sim.explore.designs as designs
+
+    def built(*args):
+        raise AssertionError("the design was built before its size was checked")
+
+    monkeypatch.setattr(command, "sample", built)
+    factor_args = ("+explore.factors.armed_groups.attempt_rate=[0.06,0.24]",)
+    with pytest.raises(
+        ConfigError,
+        match=r"^explore.points=10000000: explore.design=saltelli over 2 factors makes "
+        r"60,000,000 points and 300,000,000 runs \(5 per point\), more than the limit of "
+        r"2,000,000 runs; at most explore.points=66666 fits$",
+    ):
+        _check(*factor_args, "explore.design=saltelli", "explore.points=10000000")
+    with pytest.raises(ConfigError, match=r"factorial over 2 factors makes 9,998,244 points"):
+        _check(*factor_args, "explore.design=factorial", "explore.points=10000000")
+    monkeypatch.setattr(designs, "available_memory", lambda: 100_000_000)
+    with pytest.raises(ConfigError, match=r"GB of memory, more than the 0.1 GB available; at"):
+        _check("explore.design=lhs", "explore.points=100000", "replications=1")
+    with pytest.raises(ConfigError, match=r"over 20 factors makes at least 5,242,880 runs"):
+        designs.check_size("factorial", 20, 4, 5)
+
+
+def test_designs_too_small_to_analyse_are_refused_with_their_minimum():
+    with pytest.raises(ConfigError, match=r"^explore.points=1: explore.design=morris needs at "):
+        _check("explore.design=morris", "explore.points=1")
+    with pytest.raises(ConfigError, match=r"^explore.points=3: explore.design=saltelli needs at "):
+        _check("explore.design=saltelli", "explore.points=3")
+    from sim.explore.designs import check_size
+
+    for design, k, points, least in (
+        ("morris", 3, 1, "2 trajectories: sigma"),
+        ("saltelli", 3, 7, "8 base samples \\(N\\): the Sobol indices"),
+        ("factorial", 3, 7, "8 points: two levels of every factor"),
+        ("lhs", 3, 1, "2 points: a single point varies no factor"),
+    ):
+        with pytest.raises(ConfigError, match=f"needs at least {least}"):
+            check_size(design, k, points, 5)
+        with pytest.raises(ConfigError, match=f"needs at least {least}"):
+            sample(design, ISHIGAMI, points, seed=0)
+    for design, points in (("morris", 2), ("saltelli", 8), ("factorial", 8), ("halton", 2)):
+        check_size(design, 3, points, 5)
+
+
+def test_a_ray_address_that_is_no_cluster_is_refused_quickly(monkeypatch):
+    import socket
+    import time
+
+    import sim.explore.command as command
+    from sim.explore.command import check_address
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(ConfigError, match=rf"no Ray cluster answers at 127.0.0.1:{port} \("):
+        check_address("ray", f"127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match="^explore.address=tcp://127.0.0.1:1: not a Ray address"):
+        check_address("ray", "tcp://127.0.0.1:1")
+    with pytest.raises(ConfigError, match="used only with explore.backend=ray"):
+        check_address("processes", "127.0.0.1:6379")
+    monkeypatch.setattr(command, "CONNECT_SECONDS", 0.5)
+    with socket.socket() as silent:  # listens, never answers as gRPC does
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        start = time.perf_counter()
+        with pytest.raises(ConfigError, match="no Ray cluster answers"):
+            check_address("ray", f"ray://127.0.0.1:{silent.getsockname()[1]}")
+        assert time.perf_counter() - start < 5
+    check_address("ray", "auto")  # left to ray.init
+    check_address("processes", None)
+
+
+def test_a_ray_cluster_that_cannot_be_joined_is_named_in_one_line(monkeypatch):
+    import ray
+
+    from sim.explore.command import _ray
+    from sim.explore.params import DesignParams, ExploreConfig
+
+    def unreachable(**kwargs):
+        raise ConnectionError("Could not find any running Ray instance.\nPlease start one.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", unreachable)
+    cfg = ExploreConfig(explore=DesignParams(backend="ray", address="auto"))
+    with pytest.raises(
+        ConfigError,
+        match=r"^explore.address=auto: Ray could not start or connect \(Could not find any "
+        r"running Ray instance.\)$",
+    ):
+        list(_ray(cfg, []))
+
+
+@pytest.mark.slow
+def test_a_ray_address_where_nothing_answers_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "design"
+    done = _explore(out, "explore.backend=ray", "explore.address=tcp://127.0.0.1:1")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith("error: explore.address=tcp://127.0.0.1:1: not a Ray address")
+    assert not out.exists()
+
+
+FULL_DISK = """
+import errno, sys
+from pathlib import Path
+import pandas as pd
+write = pd.DataFrame.to_parquet
+def full(self, path, *args, **kwargs):
+    if Path(path).name.startswith(".part-00002.parquet."):
+        Path(path).write_bytes(b"PAR1 half a part")
+        raise OSError(errno.ENOSPC, "Error writing bytes to file")
+    return write(self, path, *args, **kwargs)
+pd.DataFrame.to_parquet = full
+from sim.explore.command import main
+sys.argv = ["sim.explore", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_a_design_in_one_line_leaving_no_partial_file(tmp_path):
+    out = tmp_path / "design"
+    cmd = [sys.executable, "-c", FULL_DISK, "days=30", "replications=1", "workers=1"]
+    cmd += ["explore.figures=false", f"hydra.run.dir={out}", *FACTORS, *SMALL]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+    part = out / "runs.parquet" / "part-00002.parquet"
+    assert done.stderr.startswith(f"error: {part}: cannot be written (No space left on device)")
+    assert "run the same command to resume" in done.stderr
+    assert sorted(p.name for p in (out / "runs.parquet").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".hydra"]
+    assert not (out / "explore.json").exists()
+
+
+def test_a_design_stopped_by_a_full_disk_resumes_to_the_same_numbers(tmp_path, monkeypatch):
+    import errno
+
+    from sim.explore.command import explore
+    from sim.explore.params import DesignParams, ExploreConfig
+    from sim.explore.tasks import NotWritten
+
+    design = DesignParams(
+        design="lhs",
+        points=4,
+        chunk_points=1,
+        figures=False,
+        prim=False,
+        factors={"patrol.sweep_rate": [0.2, 1.0]},
+    )
+    cfg = ExploreConfig(days=30, replications=1, workers=1, explore=design)
+    write = pd.DataFrame.to_parquet
+
+    def full(self, path, *args, **kwargs):
+        if Path(path).name.startswith(".part-00002.parquet."):
+            Path(path).write_bytes(b"PAR1 half a part")
+            raise OSError(errno.ENOSPC, "Error writing bytes to file")
+        return write(self, path, *args, **kwargs)
+
+    out = tmp_path / "design"
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "to_parquet", full)
+        with pytest.raises(NotWritten, match=r"part-00002.parquet: cannot be written \(No space"):
+            explore(cfg, out)
+    parts = out / "runs.parquet"
+    assert sorted(p.name for p in parts.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    kept = {p: p.stat().st_mtime_ns for p in parts.iterdir()}
+    explore(cfg, out)  # room again: the same command resumes
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())
+    explore(cfg, tmp_path / "whole")
+    pd.testing.assert_frame_equal(_runs(out), _runs(tmp_path / "whole"))
+    assert not [p for p in out.rglob(".*")]
+
+
+@pytest.mark.slow
+def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_path):
+    from sim.report.command import build
+
+    out = _copy(clean, tmp_path)
+    assert "INCOMPLETE" not in build(out)[0] and "Unfinished" not in build(out)[0]
+    (out / "explore.json").unlink()  # killed during the analysis: every run is in
+    page = build(out)[0]
+    assert "UNFINISHED: 8 of the design&#x27;s 8 runs (100%)" in page
+    assert "the analysis did not finish" in page
+    _part(out, 3).unlink()  # killed before the last chunk
+    page = build(out)[0]
+    assert "INCOMPLETE: 6 of the design&#x27;s 8 runs (75%) are in runs.parquet: 3 of its 4" in page
+    assert "so its analysis is missing" in page and "(6 of the design&#x27;s 8 runs)" in page
+    assert 'id="sensitivity"' not in page and 'id="prim"' not in page
+    for part in (out / "runs.parquet").glob("part-*"):
+        part.unlink()
+    assert "INCOMPLETE: 0 of the design&#x27;s 8 runs" in build(out)[0]

@@ -2,6 +2,7 @@
 comparison replaces its output whole or not at all, and a directory in use (or
 the working directory) is never written into."""
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import files_of
+from conftest import files_of, locked_elsewhere
 from test_sweep import SMALL, multirun, sweep_runs
 
 import sim
@@ -109,7 +110,7 @@ def test_a_directory_in_use_is_refused_before_hydra_writes_there(tmp_path):
         result.stderr.strip().splitlines()[-1].startswith("error: ")
         and "Traceback" not in result.stderr
     )
-    assert sorted(p.name for p in out.iterdir()) == [".lock"]  # no .hydra/, no log
+    assert sorted(p.name for p in out.iterdir()) == []  # no .hydra/, no log
 
 
 @pytest.mark.slow
@@ -251,3 +252,158 @@ def test_python_api_refuses_an_out_dir_that_is_a_file(tmp_path):
     with pytest.raises(ConfigError, match="exists and is not a directory"):
         sim.run("roadmap", days=10, replications=1, out_dir=path)
     assert path.read_text() == "mine"
+
+
+def test_deleting_files_in_a_locked_directory_does_not_lift_its_lock(tmp_path):
+    """The lock is the directory's own: no file to delete lets a second writer in."""
+    from sim.runs.runner import Busy
+
+    with locked_elsewhere(tmp_path):
+        for path in tmp_path.iterdir():
+            path.unlink()
+        with pytest.raises(Busy, match="another run or sweep is writing there"), locked(tmp_path):
+            pass
+
+
+@pytest.mark.slow
+def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
+    """SIGKILL the parent of a joblib-launched multirun: its workers (and theirs) end too,
+    instead of running the remaining jobs for nobody."""
+    import psutil
+
+    sweep = tmp_path / "sweep"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "-m",
+        "scenario=baseline,roadmap,all_at_once,security_only",
+        "replications=6",
+        "days=300",
+        "workers=2",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(sweep.glob("job*/job.json")):  # a job is under way in a worker
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    time.sleep(2)
+    family = psutil.Process(proc.pid).children(recursive=True)
+    assert any("loky" in " ".join(p.cmdline()) for p in family)
+    proc.kill()
+    proc.wait()
+    gone, alive = psutil.wait_procs(family, timeout=20)
+    assert not alive, [" ".join(p.cmdline())[:80] for p in alive]
+
+
+def test_a_report_never_writes_through_a_planted_link_or_over_other_files(tmp_path):
+    from sim.report.command import main as report
+
+    run = tmp_path / "run"
+    sim.run("baseline", replications=2, days=40, out_dir=run)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (run / ".report.html.tmp").symlink_to(victim)  # the old, predictable temporary name
+    report([str(run)])
+    assert victim.read_text() == "keep me"
+    assert (run / "report.html").is_file() and not (run / "report.html").is_symlink()
+    tables = files_of(run)
+    for out in (run / "runs.parquet", run / "job.json", victim, tmp_path / "notes.md"):
+        with pytest.raises(SystemExit) as refused:
+            report([str(run), "--out", str(out)])
+        assert refused.value.code == 2
+    assert victim.read_text() == "keep me" and files_of(run) == tables
+    report([str(run), "--out", str(tmp_path / "copy.html")])
+    report([str(run), "--out", str(tmp_path / "copy.html")])  # an earlier report: replaced
+    assert (tmp_path / "copy.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_compare_says_what_it_left_out_and_refuses_what_it_cannot_do(tmp_path, capsys, monkeypatch):
+    from sim.compare import main as compare
+
+    a, b, c = (tmp_path / n for n in "abc")
+    sim.run("baseline", replications=2, days=40, out_dir=a)
+    sim.run("baseline", replications=3, days=40, out_dir=b)  # its first two repeat a's
+    c.mkdir()
+    pd.DataFrame({"x": [1.0]}).to_parquet(c / "runs.parquet")  # a Parquet, not a runs table
+    out = tmp_path / "cmp"
+    with pytest.raises(SystemExit) as left_out:
+        compare([str(a), str(b), str(c), "--out", str(out), "--threshold", "1.5"])
+    printed = capsys.readouterr()
+    assert "aggregated 3 runs" in printed.out and "left out 2 run(s) found twice" in printed.out
+    assert "FAILED c: runs.parquet is not a runs table" in printed.out
+    assert "1 source job(s) left out: c" in str(left_out.value.code)
+    assert json.loads((out / "aggregate.json").read_text())["threshold"] == 1.5
+    with pytest.raises(SystemExit) as bad:
+        compare([str(a), "--heatmaps", "nope", "--out", str(tmp_path / "h")])
+    assert (
+        bad.value.code == 2 and "--heatmaps nope: not a numeric column" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "h").exists()
+    here = tmp_path / "empty"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(SystemExit) as cwd:
+        compare([str(a), "--out", "."])
+    assert cwd.value.code == 2 and "the working directory" in capsys.readouterr().err
+    assert not any(here.iterdir())
+
+
+def test_a_horizon_shorter_than_a_month_still_aggregates_and_reports(tmp_path):
+    from sim.report.command import write_report
+    from sim.runs.sweep import aggregate
+
+    sim.run("baseline", replications=2, days=20, out_dir=tmp_path / "a")
+    sim.run("roadmap", replications=2, days=20, out_dir=tmp_path / "b")
+    aggregate([tmp_path / "a", tmp_path / "b"], tmp_path / "cmp")
+    assert write_report(tmp_path / "cmp").is_file()
+    assert not (tmp_path / "cmp" / "figures" / "incidents_by_scenario.png").exists()
+
+
+def test_read_gives_any_table_of_every_finished_job_with_its_job(tmp_path):
+    from sim.runs.jobs import write_receipt
+
+    for name, scenario in (("a", "baseline"), ("b", "roadmap"), ("killed", "roadmap")):
+        sim.run(scenario, replications=2, days=40, out_dir=tmp_path / name)
+    write_receipt(tmp_path / "killed", "running", None, command="python -m sim scenario=roadmap")
+    with pytest.warns(UserWarning, match="killed: left out"):
+        incidents = sim.read(tmp_path, "incidents")
+    assert set(incidents["job"]) == {"a", "b"} and len(incidents) > 0
+    with pytest.warns(UserWarning):
+        runs = sim.read(tmp_path)
+    assert runs.groupby("job")["scenario"].first().to_dict() == {"a": "baseline", "b": "roadmap"}
+    assert set(sim.read(tmp_path / "a", "timeseries")["job"]) == {"."}
+    with pytest.raises(ConfigError, match="table='nope': one of runs, timeseries"):
+        sim.read(tmp_path, "nope")
+    with pytest.raises(ConfigError, match="no finished runs"):
+        sim.read(tmp_path / "killed")
+
+
+def test_a_report_refuses_tables_that_a_later_run_did_not_finish_or_that_hold_nothing(tmp_path):
+    from sim.report.command import main as report
+    from sim.runs.jobs import write_receipt
+
+    run = tmp_path / "run"
+    sim.run("baseline", replications=2, days=40, out_dir=run)
+    write_receipt(run, "running", None, command="python -m sim scenario=roadmap")  # then killed
+    with pytest.raises(SystemExit) as stale:
+        report([str(run)])
+    assert stale.value.code == 2 and not (run / "report.html").exists()
+    empty = tmp_path / "empty"
+    sim.run("baseline", replications=2, days=40, out_dir=empty)
+    pd.read_parquet(empty / "runs.parquet").iloc[:0].to_parquet(empty / "runs.parquet")
+    with pytest.raises(SystemExit) as nothing:
+        report([str(empty)])
+    assert nothing.value.code == 2
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path):
+    from sim.runs.files import write_atomic
+
+    write_atomic(tmp_path / "a.txt", "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600

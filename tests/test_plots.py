@@ -4,11 +4,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import config, replicate
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from synthetic import GRID, grid_jobs
 
+from sim.analysis.effect_plots import difference_figure, timing_figure, type_figure
+from sim.analysis.labels import variant_labels
+from sim.analysis.paired import (
+    difference_table,
+    monthly_differences,
+    timing_table,
+    type_differences,
+)
 from sim.analysis.plots import (
     comparison_figure,
-    difference_figure,
-    difference_table,
     heatmap_figure,
     incidents_figure,
     outcomes_figure,
@@ -35,9 +45,23 @@ def test_incidents_figure_has_band_phases_and_labels(tables):
     assert ax.get_xlabel() == "Month since start of simulation"
     assert ax.get_ylabel() == "Border incidents per month"
     assert len(ax.lines) >= 1 and len(ax.collections) >= 1  # mean line and CI band
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert any("95% CI" in s for s in labels)
-    assert "Phase 1 (most common phase of the runs that month)" in labels
+    assert {"pre-agreement", "phase 1"} <= set(labels)
+    assert outside_canvas(fig) == []
+
+
+def test_phase_shading_is_named_as_the_gate_machine_phase_with_pre_agreement(tables):
+    """security_only runs phase-2 measures while the gate machine is in phase 1: the legend
+    names the machine's phase, and the pre-agreement months are shaded and named too."""
+    ts, _ = tables
+    fig = comparison_figure(ts, baseline="baseline")
+    phase = next(leg for leg in fig.legends if leg.get_title().get_text())
+    title = phase.get_title().get_text().replace("\n", " ")
+    assert "roadmap phase (gate machine)" in title and "most common" in title
+    assert [t.get_text() for t in phase.get_texts()][0] == "pre-agreement"
+    baseline_panel = fig.axes[0]
+    assert baseline_panel.patches  # the baseline, never past pre-agreement, is shaded too
 
 
 def test_comparison_figure_has_one_panel_per_scenario_and_a_baseline_reference(tables):
@@ -46,7 +70,7 @@ def test_comparison_figure_has_one_panel_per_scenario_and_a_baseline_reference(t
     panels = fig.axes
     assert [ax.get_title() for ax in panels] == ["baseline", "roadmap"]
     assert any(line.get_linestyle() == "--" for line in panels[1].lines)
-    assert all(ax.get_legend() is None for ax in panels) and len(fig.legends) == 1
+    assert all(ax.get_legend() is None for ax in panels) and len(fig.legends) == 2  # lines, phases
     top = max(max(line.get_ydata()) for ax in panels for line in ax.lines)
     assert panels[0].get_ylim()[1] >= top  # nothing clipped
 
@@ -62,18 +86,22 @@ def test_comparison_figure_has_no_empty_panel(tables):
 def test_outcomes_and_difference_figures(tables):
     _, runs = tables
     fig = outcomes_figure(runs)
-    assert len(fig.axes) == 6 and all(ax.has_data() for ax in fig.axes)
+    drawn = 6 - int(runs["phase3_day"].isna().all())  # an outcome without values: no panel
+    assert len(fig.axes) == drawn and all(ax.has_data() for ax in fig.axes)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["baseline", "roadmap"]
     diffs = difference_table(runs, "baseline", "border_incidents_per_month")
     assert (
         diffs.loc[0, "n"] == 4
         and diffs.loc[0, "low"] <= diffs.loc[0, "mean"] <= diffs.loc[0, "high"]
     )
-    ax = difference_figure(diffs).axes[0]
-    assert ax.get_xlabel() == "Border incidents per month: difference from baseline"
-    assert any("d_z=" in t.get_text() for t in ax.texts)
-    assert not any("e-" in t.get_text() for t in ax.texts)
-    assert any("d_z: mean paired difference" in t.get_text() for t in ax.figure.texts)
+    fig = difference_figure(diffs)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("Border incidents per month: difference from baseline")
+    stats_axis = ax.child_axes[0]  # d_z and p on a right-hand axis, inside the layout
+    assert [t.get_text() for t in stats_axis.get_yticklabels()][0].startswith("d_z ")
+    notes = " ".join(t.get_text() for legend in fig.legends for t in legend.get_texts())
+    assert "in units of its standard deviation across pairs" in notes and "e-" not in notes
+    assert outside_canvas(fig) == []
 
 
 def test_phase_share_sums_to_one(tables):
@@ -106,3 +134,153 @@ def test_interval_of_equal_values_holds_the_mean_and_outcomes_draw():
     assert low <= m <= high
     runs = pd.DataFrame({"scenario": ["a"] * 30, "relapses": values, "final_trust": values})
     assert outcomes_figure(runs).axes
+
+
+# ---- every text inside the canvas, for three scenarios and for a 15-variant grid ----------
+
+
+def outside_canvas(fig: Figure) -> list[str]:
+    """Texts that the saved PNG would cut: each drawn text's window extent (tick labels
+    through their axes' tight box, which holds only the ticks drawn) against the canvas."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    axes = [a for ax in fig.axes for a in (ax, *ax.child_axes)]
+    ticks = {
+        id(label)
+        for a in axes
+        for axis in (a.xaxis, a.yaxis)
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+        for label in (tick.label1, tick.label2)
+    }
+
+    def cut(extent) -> bool:
+        return (
+            extent.x0 < box.x0 - 0.5
+            or extent.y0 < box.y0 - 0.5
+            or extent.x1 > box.x1 + 0.5
+            or extent.y1 > box.y1 + 0.5
+        )
+
+    bad = [f"axes {a.get_title()!r}" for a in axes if cut(a.get_tightbbox(renderer))]
+    for text in fig.findobj(Text):
+        if id(text) in ticks or not text.get_visible() or not text.get_text().strip():
+            continue
+        if cut(text.get_window_extent(renderer)):
+            bad.append(text.get_text())
+    return bad
+
+
+def test_the_check_finds_text_outside_the_canvas():
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.annotate("a note that runs far beyond the right edge of the figure", (0.9, 0.5))
+    ax.set_title("inside")
+    assert outside_canvas(fig) == [
+        "axes 'inside'",  # the annotation widens the axes' box beyond the canvas
+        "a note that runs far beyond the right edge of the figure",
+    ]
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    """Fifteen long-named variants with their tables, as a grid sweep aggregates them."""
+    root = grid_jobs(tmp_path_factory.mktemp("grid"))
+    runs = pd.concat(
+        [pd.read_parquet(root / f"job{i}" / "runs.parquet") for i in range(15)], ignore_index=True
+    )
+    ts = pd.concat(
+        [pd.read_parquet(root / f"job{i}" / "timeseries.parquet") for i in range(15)],
+        ignore_index=True,
+    )
+    names = {f"scenario={s} {o}": f"{s} {o}" for s, o in GRID}
+    runs["scenario"] = runs["overrides"].map(names)
+    ts["scenario"] = ts["config_id"].map(
+        runs.drop_duplicates("config_id").set_index("config_id")["scenario"]
+    )
+    return runs, ts
+
+
+def _all_figures(runs: pd.DataFrame, ts: pd.DataFrame) -> dict[str, Figure]:
+    labels = variant_labels(list(runs["scenario"]))
+    baseline = runs["scenario"].iloc[0]
+    diffs = difference_table(runs, baseline, "border_incidents_per_month")
+    monthly = monthly_differences(ts, baseline)
+    return {
+        "difference": difference_figure(diffs, labels),
+        "by_month": timing_figure(monthly, labels, timing_table(monthly)),
+        "by_type": type_figure(type_differences(runs, baseline), labels),
+        "outcomes": outcomes_figure(runs, labels=labels),
+        "incidents": comparison_figure(ts, baseline, labels),
+        "phase_share": phase_share_figure(ts, labels),
+    }
+
+
+def test_no_figure_text_is_cut_for_three_scenarios(tables):
+    ts, runs = tables
+    three = pd.concat([runs, runs[runs["scenario"] == "roadmap"].assign(scenario="security_only")])
+    three_ts = pd.concat([ts, ts[ts["scenario"] == "roadmap"].assign(scenario="security_only")])
+    for name, fig in _all_figures(three, three_ts.assign(seed=three_ts["replication"])).items():
+        assert outside_canvas(fig) == [], name
+
+
+def test_no_figure_text_is_cut_for_a_15_variant_grid_and_labels_are_short_with_a_key(grid):
+    runs, ts = grid
+    figures = _all_figures(runs, ts)
+    for name, fig in figures.items():
+        assert outside_canvas(fig) == [], name
+    ticks = [t.get_text() for t in figures["difference"].axes[0].get_yticklabels()]
+    assert sorted(ticks, key=lambda t: int(t[1:])) == [f"V{i}" for i in range(2, 16)]
+    key = " ".join(t.get_text() for leg in figures["difference"].legends for t in leg.get_texts())
+    assert "V3: baseline measures.joint_patrols.intensity=0.0 patrol.units_per_side=90" in key
+    outcome_ticks = [t.get_text() for t in figures["outcomes"].axes[0].get_yticklabels()]
+    assert outcome_ticks == [f"V{i}" for i in range(1, 16)]
+
+
+def test_outcomes_skip_a_panel_no_run_has_values_for_and_say_so(grid):
+    runs, _ = grid
+    fig = outcomes_figure(runs)  # no run reached phase 3
+    titles = [ax.get_xlabel() for ax in fig.axes]
+    assert not any("phase 3" in t for t in titles) and all(ax.has_data() for ax in fig.axes)
+    notes = " ".join(t.get_text() for leg in fig.legends for t in leg.get_texts())
+    assert "Not drawn" in notes and "Day phase 3 reached" in notes
+
+
+def test_difference_by_month_has_a_zero_line_units_and_one_band_per_variant(tables):
+    ts, runs = tables
+    monthly = monthly_differences(ts.assign(seed=ts["replication"]), "baseline")
+    fig = timing_figure(monthly, timing=timing_table(monthly))
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Month since start of simulation"
+    assert "border incidents per month" in ax.get_ylabel()
+    assert any(list(line.get_ydata()) == [0, 0] for line in ax.lines)  # the zero line
+    assert len(ax.collections) == 1  # one band: one variant
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "roadmap" in legend and "95% CI of the mean (bootstrap)" in legend
+
+
+def test_difference_by_type_has_one_panel_per_type_and_marks_border_types(grid):
+    runs, _ = grid
+    fig = type_figure(type_differences(runs, runs["scenario"].iloc[0]))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "Border incidents (all four types)"
+    assert any(
+        t.startswith("Interdictions") and "(border incident)" in t.replace("\n", " ")
+        for t in titles
+    )
+    assert any("Smuggling seized (not a border incident)" in t for t in titles)
+    assert any(t.startswith("Victims") for t in titles) and len(titles) == 10
+
+
+def test_a_heatmap_never_pools_scenarios(grid):
+    runs, _ = grid
+    runs = runs.assign(
+        scenario=runs["scenario"].str.split().str[0],
+        x=runs["overrides"].str.extract(r"intensity=([\d.]+)")[0].astype(float),
+        y=runs["overrides"].str.extract(r"side=(\d+)")[0].astype(int),
+    )
+    fig = heatmap_figure(runs, "x", "y", "border_incidents_per_month", by=["scenario"])
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["baseline", "roadmap"]
+    assert outside_canvas(fig) == []

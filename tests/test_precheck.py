@@ -103,7 +103,7 @@ def test_whole_floats_in_single_runs_multiruns_and_designs(tmp_path):
         "-m",
         "armed_groups.recruit_every_days=7.0,14.0",
         *quiet,
-        "~hydra.callbacks.sweep",
+        "compare.aggregate=false",
         "hydra.sweep.dir=many",
         cwd=tmp_path,
     )

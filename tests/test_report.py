@@ -19,7 +19,18 @@ from sim.report.runs import caveats, difference_caveats, difference_sentence, ru
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "report.png"
 SWEEP = ["scenario=baseline,roadmap", "replications=5", "days=365", "workers=1"]
-SECTIONS = ["run", "shows", "caveats", "summary", "differences", "figures", "jobs"]
+SECTIONS = [
+    "run",
+    "shows",
+    "caveats",
+    "summary",
+    "fast",
+    "differences",
+    "types",
+    "phases",
+    "figures",
+    "jobs",
+]
 
 
 def _diff(mean: float, low: float, high: float) -> pd.Series:
@@ -44,7 +55,7 @@ def _runs(n: int) -> pd.DataFrame:
             "seed": list(range(n)) * 2,
             "phase3_day": [np.nan] * n + [400.0] * n,
         }
-    )
+    ).assign(variant=lambda r: r["scenario"])
 
 
 def test_a_difference_is_called_a_difference_only_when_its_interval_excludes_zero():
@@ -65,7 +76,9 @@ def test_caveats_name_few_replications_a_short_horizon_and_unreached_phases():
     few = caveats(_runs(3), "scenario", days=200)
     assert any("Only 3 replication(s)" in c for c in few)
     assert any("200 days" in c for c in few)
-    assert any("Phase 3 was reached in 50% of all runs" in c for c in few)
+    phase3 = next(c for c in few if c.startswith("Phase 3"))
+    assert "baseline 0% (0 of 3 runs); roadmap 100% (3 of 3 runs)" in phase3  # never pooled
+    assert "of all runs" not in phase3
     enough = caveats(_runs(40).assign(phase3_day=300.0), "scenario", days=1095)
     assert not any(c.startswith(("Only", "The horizon", "Phase 3")) for c in enough)
     assert any("do not cover uncertainty about the parameters" in c for c in enough)
@@ -233,7 +246,7 @@ def test_a_design_writes_a_report_with_its_sensitivity_table(tmp_path):
         "+explore.factors.patrol.sweep_rate=[0.2,1.0]",
         "+explore.factors.armed_groups.attempt_rate=[0.06,0.24]",
         "explore.design=morris",
-        "explore.points=2",
+        "explore.points=4",  # morris needs at least 4 trajectories
         "replications=2",
         "days=60",
         "workers=1",

@@ -61,7 +61,7 @@ def test_failure_leaves_no_half_written_table(tmp_path, monkeypatch):
     cfg = config("replications=3", "days=50", "workers=1")
     with pytest.raises(RuntimeError):
         run_replications(cfg, tmp_path / "out")
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [".lock"]  # no table, no staging
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no table, no staging
 
 
 def test_chunks_cover_every_replication_once_and_shrink_to_single_runs():
@@ -92,7 +92,7 @@ def test_a_failing_worker_stops_the_pool_and_the_next_sweep_starts_a_new_one(tmp
         with pytest.raises(OSError):
             run_replications(cfg, out)
         assert pool._pool is None
-        assert sorted(p.name for p in out.iterdir()) == [".lock", staging.name]  # no table
+        assert sorted(p.name for p in out.iterdir()) == [staging.name]  # no table
         staging.unlink()
         assert len(run_replications(cfg, out)) == 4
         kept = pool._pool

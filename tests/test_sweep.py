@@ -61,7 +61,7 @@ def test_launchers_give_the_same_numbers(basic_sweep, tmp_path, launcher):
     extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
     result = multirun(
         "scenario=baseline,roadmap",
-        *SMALL,
+        *(a for a in SMALL if not a.startswith("workers=")),  # a setting is given once
         "workers=2",  # nested in the launcher's workers: runs in process or nests, never fails
         f"hydra/launcher={launcher}",
         *extra,
@@ -80,9 +80,9 @@ def test_numeric_grid_gets_columns_and_a_heatmap(tmp_path):
     result = multirun(
         "measures.joint_patrols.intensity=0,1",
         "patrol.units_per_side=30,60",
-        "scenario=all_at_once",
+        "scenario=baseline,all_at_once",
         "replications=2",
-        "days=200",
+        "days=120",
         "workers=1",
         cwd=tmp_path,
         sweep_dir=tmp_path / "sw",
@@ -91,9 +91,18 @@ def test_numeric_grid_gets_columns_and_a_heatmap(tmp_path):
     runs = sweep_runs(tmp_path / "sw")
     assert runs["measures.joint_patrols.intensity"].dtype.kind in "if"
     assert sorted(runs["patrol.units_per_side"].unique()) == [30, 60]
-    assert (
-        tmp_path / "sw" / "sweep" / "figures" / "heatmap_border_incidents_per_month.png"
-    ).exists()
+    figures = tmp_path / "sw" / "sweep" / "figures"
+    for name in ("heatmap_border_incidents_per_month", "difference_by_month", "difference_by_type"):
+        assert (figures / f"{name}.png").exists(), name
+    # eight long variant names: V1..V8 with a key, never cut into look-alike rows
+    table = result.stdout.split("Paired difference from V1")[1].splitlines()[2:9]
+    assert [row.split()[0] for row in table] == [f"V{i}" for i in range(2, 9)]
+    assert "V8: all_at_once measures.joint_patrols.intensity=1 patrol.units_per_side=60" in (
+        result.stdout
+    )
+    assert max(map(len, result.stdout.split("Variants:")[1].splitlines())) <= 100
+    page = (tmp_path / "sw" / "sweep" / "report.html").read_text()
+    assert "Written by python -m sim (" in page and "Horizon</th><td>120 days" in page
 
 
 @pytest.mark.slow

@@ -60,6 +60,32 @@ BAD_INPUTS = [
     ("-m scenario=baseline,roadmap compare.metric=nope", "compare.metric"),
     ("-m scenario=baseline,roadmap compare.baseline=nope", "compare.baseline"),
     ("-m scenario=baseline,roadmap compare.heatmaps=[nope]", "compare.heatmaps"),
+    # interpolations would copy the environment into results; group options are files
+    ("description=${oc.env:HOME}", "description"),
+    ("-m description=a,${oc.env:HOME}", "description"),
+    ("phases.min_trust=[${oc.env:X},0.5]", "phases.min_trust"),
+    ("hydra.run.dir=${oc.env:HOME}/x", "hydra.run.dir"),
+    ("scenario=../../../../tmp/x/evil", "scenario"),
+    ("calibration=../scenario/baseline", "calibration"),
+    ("+experiment=../scenario/baseline", "experiment"),
+    ("-m scenario=baseline,../scenario/roadmap", "scenario"),
+    ("-m scenario=glob(nothing*)", "scenario"),
+    # the directory lock and Hydra's record stay where they belong
+    ("~hydra.callbacks.run_lock", "hydra.callbacks"),
+    ("hydra.callbacks=null", "hydra.callbacks"),
+    ("hydra.output_subdir=../escape", "hydra.output_subdir"),
+    ("hydra.output_subdir=/tmp/escape", "hydra.output_subdir"),
+    # sweeps Hydra's sweeper would fail on with a traceback, or expand without end
+    ("-m patrol.redeploy_days=range(1,10,0)", "patrol.redeploy_days"),
+    ("-m patrol.redeploy_days=range(5,1)", "patrol.redeploy_days"),
+    ("-m patrol.redeploy_days=glob(*)", "patrol.redeploy_days"),
+    ("-m seed=range(0,200000)", "jobs"),
+    ("-m seed=range(0,1000000000)", "jobs"),
+    ("-m hydra/launcher=joblib hydra.launcher.n_jobs=0", "hydra.launcher.n_jobs"),
+    ("-m days=-5,200 days=50", "days"),
+    ("days=10 days=20", "days"),
+    ("-m scenario=baseline,roadmap hydra.sweep.subdir=same", "hydra.sweep.subdir"),
+    ("--config-dir=/nonexistent days=5", "--config-dir"),
 ]
 GOOD_INPUTS = [
     "+experiment=measure_ablation",
@@ -68,6 +94,10 @@ GOOD_INPUTS = [
     "-m scenario=baseline,roadmap geography=stylised,tr_sy",
     "--config-dir conf --config-name config days=30",
     "-m hydra/sweeper=optuna measures.drones.intensity=interval(0,1)",
+    "-m scenario=glob(base*,roadmap)",
+    "-m seed=range(0,40) scenario=baseline,roadmap",
+    "-m scenario=baseline,roadmap hydra.sweep.subdir=${hydra.job.override_dirname}",
+    "hydra.run.dir=outputs/${now:%Y-%m-%d}/${hydra:job.name}",
 ]
 
 

@@ -2,10 +2,16 @@
 
 No function reads files or touches pyplot's global state: figures are built
 with ``matplotlib.figure.Figure`` so they can be drawn in worker processes and
-tested through their Axes.
+tested through their Axes. Every text stays inside the canvas: figures use the
+constrained layout, legends and notes sit "outside" the panels where the layout
+makes room for them, and long variant names become V1, V2, ... with a key.
+
+The paired-difference figures are in ``sim.analysis.effect_plots``.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -14,7 +20,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.stats import band, format_p, mean_ci, paired_difference
+from sim.analysis.labels import METRIC_LABELS, SUMMARY_METRICS, key_lines, variant_labels, wrap
+from sim.analysis.labels import label as label  # re-exported: sim.explore.plots imports it here
+from sim.analysis.stats import band, mean_ci
 
 PHASE_LABELS = {
     0: "No agreement",
@@ -22,33 +30,16 @@ PHASE_LABELS = {
     2: "Phase 2: security integration",
     3: "Phase 3: long-term cooperation",
 }
-PHASE_NAMES = {0: "No agreement", 1: "Phase 1", 2: "Phase 2", 3: "Phase 3"}
+PHASE_NAMES = {0: "pre-agreement", 1: "phase 1", 2: "phase 2", 3: "phase 3"}
 PHASE_COLORS = {0: "#eeeeee", 1: "#dbe9f6", 2: "#dff0d8", 3: "#fbe3c8"}
-SHADE_LABELS = {p: f"Phase {p} (most common phase of the runs that month)" for p in (1, 2, 3)}
-"""Shading shows the phase machine's modal phase: a scenario's phase 1 need not hold
-confidence-building measures, so the shading names the phase by number only."""
+SHADE_TITLE = "Shading: roadmap phase\n(gate machine), the most\ncommon one that month"
+"""Shading shows the gate machine's modal phase, not which measures are active: a
+scenario such as security_only runs phase-2 measures while the machine is in phase 1."""
+SHARE_TITLE = "Roadmap phase (gate machine)"
 DAYS_PER_MONTH = 30.4375
-DZ_NOTE = (
-    "d_z: mean paired difference / SD of the paired differences (Cohen's d_z); p: paired t-test"
-)
-OUTCOMES = {
-    "border_incidents_per_month": "Border incidents per month",
-    "final_monthly_incidents": "Border incidents per month, last 6 months",
-    "detection_rate": "Detection rate (share of hostile attempts)",
-    "final_trust": "Final trust (0-1)",
-    "phase3_day": "Day phase 3 reached",
-    "relapses": "Relapses per run",
-}
-METRIC_LABELS = {
-    **OUTCOMES,
-    "border_incidents": "Border incidents over the horizon",
-    "casualties": "Victims of attacks, clashes and violations over the horizon",
-    "reduction_vs_start": "Reduction vs pre-agreement rate",
-}
-
-
-def label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+MONTH_AXIS = "Month since start of simulation"
+OUTCOMES = {k: METRIC_LABELS[k] for k in SUMMARY_METRICS}
+NOTE_SIZE = 7
 
 
 def parameter_label(key: str) -> str:
@@ -58,19 +49,31 @@ def parameter_label(key: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def compact_labels(names: list[str]) -> dict[str, str]:
-    """Short names for variants: drop what all share; if one key varies, keep its values.
+def footnote(fig: Figure, lines: list[str], loc: str = "outside lower left") -> None:
+    """Notes (and a key to short labels) below the panels, wrapped to the figure's width,
+    drawn as a legend without handles so that the layout keeps them inside the canvas."""
+    if not lines:
+        return
+    chars = max(40, int(fig.get_figwidth() * 72 / (NOTE_SIZE * 0.62)))
+    wrapped = [w for line in lines for w in textwrap.wrap(line, chars, subsequent_indent="    ")]
+    fig.legend(
+        [Line2D([], [], lw=0) for _ in wrapped],
+        wrapped,
+        loc=loc,
+        fontsize=NOTE_SIZE,
+        frameon=False,
+        handlelength=0,
+        handletextpad=0,
+        labelspacing=0.15,
+        alignment="left",
+        labelcolor="0.25",
+    )
 
-    ``["roadmap ablation=none", "roadmap ablation=without_hotline"]`` ->
-    ``none``, ``without_hotline``.
-    """
-    tokens = [name.split() for name in names]
-    common = set.intersection(*(set(t) for t in tokens)) if tokens else set()
-    kept = [[t for t in ts if t not in common] for ts in tokens]
-    keys = {t.split("=", 1)[0] for ts in kept for t in ts if "=" in t}
-    if len(keys) == 1 and all(len(ts) == 1 and "=" in ts[0] for ts in kept):
-        kept = [[ts[0].split("=", 1)[1]] for ts in kept]
-    return {n: " ".join(k) or n for n, k in zip(names, kept, strict=True)}
+
+def panel_title(name: str, labels: dict[str, str], width: int) -> str:
+    """A panel's title: the variant's full name, after its short label when it has one."""
+    short = labels.get(name, name)
+    return wrap(name if short == name else f"{short}: {name}", width)
 
 
 def monthly_matrix(ts: pd.DataFrame, metric: str = "border_incidents") -> pd.DataFrame:
@@ -86,19 +89,24 @@ def modal_phase_by_month(ts: pd.DataFrame) -> pd.Series:
     return ts.groupby("month")["phase"].agg(lambda s: int(s.mode().iloc[0]))
 
 
-def shade_phases(ax: Axes, ts: pd.DataFrame) -> list[int]:
-    """Shade each run of months by its modal phase; return the phases shown."""
+def shade_phases(ax: Axes, ts: pd.DataFrame, months: np.ndarray | None = None) -> list[int]:
+    """Shade each run of months by its modal phase (pre-agreement too); return the phases.
+
+    ``months`` limits the shading to the months drawn (the complete ones).
+    """
     modal = modal_phase_by_month(ts)
+    if months is not None:
+        modal = modal[modal.index.isin(months)]
     shown = []
     months, phases = modal.index.to_numpy(), modal.to_numpy()
     start = 0
     for i in range(1, len(months) + 1):
         if i == len(months) or phases[i] != phases[start]:
             phase = int(phases[start])
-            if phase:
-                ax.axvspan(
-                    months[start] - 0.5, months[i - 1] + 0.5, color=PHASE_COLORS[phase], zorder=0
-                )
+            ax.axvspan(
+                months[start] - 0.5, months[i - 1] + 0.5, color=PHASE_COLORS[phase], zorder=0
+            )
+            if start:
                 ax.axvline(months[start] - 0.5, color="0.5", lw=0.8, ls=":", zorder=1)
             shown.append(phase)
             start = i
@@ -106,11 +114,19 @@ def shade_phases(ax: Axes, ts: pd.DataFrame) -> list[int]:
 
 
 def phase_legend_handles(phases: list[int]) -> list[Patch]:
-    return [
-        Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=SHADE_LABELS[p])
-        for p in phases
-        if p
-    ]
+    """One patch per phase shown, pre-agreement included, named as the gate machine's."""
+    return [Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=PHASE_NAMES[p]) for p in phases]
+
+
+def phase_legend(fig: Figure, phases: list[int], loc: str = "outside right upper") -> None:
+    """The shading's legend, at the right (the bottom is for the lines and notes)."""
+    fig.legend(
+        handles=phase_legend_handles(phases),
+        loc=loc,
+        fontsize=8,
+        title=SHADE_TITLE,
+        title_fontsize=8,
+    )
 
 
 def draw_monthly_band(ax: Axes, ts: pd.DataFrame, color: str, name: str) -> float:
@@ -123,29 +139,37 @@ def draw_monthly_band(ax: Axes, ts: pd.DataFrame, color: str, name: str) -> floa
     return float(np.nanmax(high)) if len(high) else 0.0
 
 
+def _full_months(ts: pd.DataFrame) -> np.ndarray:
+    return monthly_matrix(ts).columns.to_numpy()
+
+
 def incidents_figure(ts: pd.DataFrame, scenario: str) -> Figure:
     """Monthly border incidents of one scenario, phases shaded."""
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
-    phases = shade_phases(ax, ts)
+    phases = shade_phases(ax, ts, _full_months(ts))
     draw_monthly_band(ax, ts, "C0", scenario)
-    ax.set_xlabel("Month since start of simulation")
+    ax.set_xlabel(MONTH_AXIS)
     ax.set_ylabel("Border incidents per month")
-    ax.set_title(f"Border incidents: {scenario}")
+    ax.set_title(wrap(f"Border incidents: {scenario}", 90))
     ax.set_ylim(bottom=0)
     handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=handles + phase_legend_handles(phases), loc="upper right", fontsize=8)
+    fig.legend(handles=handles, loc="outside lower left", fontsize=8)
+    phase_legend(fig, phases)
     return fig
 
 
-def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
+def comparison_figure(
+    ts: pd.DataFrame, baseline: str | None = None, labels: dict[str, str] | None = None
+) -> Figure:
     """One panel per scenario: monthly border incidents with 95% band, its phases shaded,
     and the baseline's mean as a dashed reference. One legend for all panels."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
-    names = compact_labels(scenarios)
-    cols = min(2, len(scenarios))
+    labels = labels or variant_labels(scenarios)
+    cols = min(2 if len(scenarios) <= 6 else 3, len(scenarios))
     rows = int(np.ceil(len(scenarios) / cols))
-    fig = Figure(figsize=(6 * cols, 3 * rows + 1.4), layout="constrained")
+    width = 6 if cols < 3 else 5
+    fig = Figure(figsize=(width * cols, 3 * rows + 1.6), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax in axes[len(scenarios) :]:
         ax.remove()
@@ -157,39 +181,52 @@ def comparison_figure(ts: pd.DataFrame, baseline: str | None = None) -> Figure:
     top = 0.0
     for ax, name in zip(axes, scenarios, strict=False):
         sub = ts[ts["scenario"] == name]
-        shown.update(shade_phases(ax, sub))
+        shown.update(shade_phases(ax, sub, _full_months(sub)))
         top = max(top, draw_monthly_band(ax, sub, "C0", "scenario"))
         if reference is not None and name != baseline:
             ax.plot(*reference, color="0.3", lw=1.2, ls="--")
             top = max(top, float(np.nanmax(reference[1])))
-        ax.set_title(names[name], fontsize=10)
+        ax.set_title(panel_title(name, labels, int(width * 12)), fontsize=9)
     axes[0].set_ylim(0, 1.08 * top if top > 0 else 1)
     for i, ax in enumerate(axes[: len(scenarios)]):
         if i + cols >= len(scenarios):  # no panel below: this one carries the month axis
             ax.xaxis.set_tick_params(labelbottom=True)
-            ax.set_xlabel("Month since start of simulation")
+            ax.set_xlabel(MONTH_AXIS)
     fig.supylabel("Border incidents per month")
     handles = [
         Line2D([], [], color="C0", lw=2, label="mean across replications"),
         Patch(facecolor="C0", alpha=0.25, label="95% CI of the mean (bootstrap)"),
     ]
     if reference is not None:
-        handles.append(Line2D([], [], color="0.3", ls="--", label=f"{names[baseline]} (mean)"))
-    handles += phase_legend_handles(sorted(shown))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8)
+        name = labels.get(baseline, baseline)
+        handles.append(Line2D([], [], color="0.3", ls="--", label=f"{name} (mean)"))
+    fig.legend(handles=handles, loc="outside lower left", fontsize=8)
+    phase_legend(fig, sorted(shown))
     fig.suptitle("Monthly border incidents by scenario")
     return fig
 
 
-def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -> Figure:
-    """Final outcomes per scenario: mean and 95% CI of each metric."""
+def outcomes_figure(
+    runs: pd.DataFrame,
+    metrics: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> Figure:
+    """Final outcomes per scenario: mean and 95% CI of each metric.
+
+    An outcome no run has a value for (the day of a phase no run reached) gets no
+    empty panel: a note below the panels names it.
+    """
     metrics = metrics or {k: v for k, v in OUTCOMES.items() if k in runs}
+    empty = [t for m, t in metrics.items() if runs[m].notna().sum() == 0]
+    metrics = {m: t for m, t in metrics.items() if runs[m].notna().any()}
     scenarios = list(dict.fromkeys(runs["scenario"]))
-    names = compact_labels(scenarios)
-    cols = min(3, len(metrics))
-    rows = int(np.ceil(len(metrics) / cols))
+    labels = labels or variant_labels(scenarios)
+    cols = max(1, min(3, len(metrics)))
+    rows = max(1, int(np.ceil(len(metrics) / cols)))
+    keyed = key_lines(labels)
     fig = Figure(
-        figsize=(4.2 * cols, 0.35 * len(scenarios) * rows + 1.6 * rows), layout="constrained"
+        figsize=(4.2 * cols + 1.2, 0.35 * len(scenarios) * rows + 1.7 * rows + 0.12 * len(keyed)),
+        layout="constrained",
     )
     axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
     y = np.arange(len(scenarios))
@@ -198,8 +235,8 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
         m = np.array([s[0] for s in stats_])
         err = np.array([[s[0] - s[1], s[2] - s[0]] for s in stats_]).T
         ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="o", color="C0", capsize=3)
-        ax.set_yticks(y, [names[s] for s in scenarios])
-        ax.set_xlabel(title, fontsize=9)
+        ax.set_yticks(y, [labels.get(s, s) for s in scenarios])
+        ax.set_xlabel(wrap(title, 34), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         reached = [runs.loc[runs["scenario"] == s, metric].notna().mean() for s in scenarios]
         if metric.endswith("_day") and min(reached) < 1:
@@ -210,75 +247,27 @@ def outcomes_figure(runs: pd.DataFrame, metrics: dict[str, str] | None = None) -
     for ax in axes[len(metrics) :]:
         ax.remove()
     axes[0].invert_yaxis()
+    notes = (
+        [f"Not drawn, as no run has a value (a phase no run reached): {', '.join(empty)}."]
+        if empty
+        else []
+    )
+    footnote(fig, notes + (["Variants:", *keyed] if keyed else []))
     fig.suptitle("Outcomes per scenario (mean and 95% bootstrap CI across replications)")
     return fig
 
 
-def difference_table(runs: pd.DataFrame, baseline: str, metric: str) -> pd.DataFrame:
-    """Paired difference of each scenario from ``baseline`` on ``metric``, paired by seed."""
-    ref = runs[runs["scenario"] == baseline].set_index("seed")[metric]
-    rows = []
-    for name in dict.fromkeys(runs["scenario"]):
-        if name == baseline:
-            continue
-        sub = runs[runs["scenario"] == name].set_index("seed")[metric]
-        pair = pd.concat([sub, ref], axis=1, join="inner").to_numpy()
-        d = paired_difference(pair[:, 0], pair[:, 1])
-        rows.append({"scenario": name, "baseline": baseline, "metric": metric, **vars(d)})
-    return pd.DataFrame(rows)
-
-
-def difference_figure(diffs: pd.DataFrame) -> Figure:
-    """Paired differences from the baseline with bootstrap 95% intervals and effect sizes."""
-    metric, baseline = diffs["metric"].iloc[0], diffs["baseline"].iloc[0]
-    names = compact_labels([baseline, *diffs["scenario"]])
-    diffs = diffs.sort_values("mean", ascending=False)
-    fig = Figure(figsize=(9, 0.45 * len(diffs) + 2), layout="constrained")
-    ax = fig.add_subplot()
-    y = np.arange(len(diffs))
-    err = np.vstack([diffs["mean"] - diffs["low"], diffs["high"] - diffs["mean"]])
-    ax.errorbar(
-        diffs["mean"],
-        y,
-        xerr=err,
-        fmt="o",
-        color="C3",
-        capsize=3,
-        label="mean difference, bootstrap 95% CI",
-    )
-    ax.axvline(0, color="0.3", lw=1)
-    for yi, (_, r) in zip(y, diffs.iterrows(), strict=True):
-        text = (
-            f" d_z={r['effect_size']:.2f}, {format_p(r['p_value'])}"
-            if np.isfinite(r["effect_size"])
-            else " identical in every pair"
-        )
-        ax.annotate(text, (r["high"], yi), va="center", fontsize=8)
-    ax.set_yticks(y, [names[s] for s in diffs["scenario"]])
-    ax.invert_yaxis()
-    ax.set_xlabel(f"{label(metric)}: difference from {names[baseline]}")
-    pairs = diffs["n"].max()
-    ax.set_title(
-        f"Paired difference from {names[baseline]}\n(common random numbers, {pairs} pairs)"
-    )
-    ax.legend(loc="lower right", fontsize=8)
-    ax.margins(x=0.35)
-    fig.text(0.01, 0.005, DZ_NOTE, fontsize=7, color="0.3", va="bottom")
-    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-    return fig
-
-
-def phase_share_figure(ts: pd.DataFrame) -> Figure:
+def phase_share_figure(ts: pd.DataFrame, labels: dict[str, str] | None = None) -> Figure:
     """Share of replications in each phase over time, one panel per scenario."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
-    names = compact_labels(scenarios)
-    fig = Figure(figsize=(9, 1.6 * len(scenarios) + 1.4), layout="constrained")
+    labels = labels or variant_labels(scenarios)
+    fig = Figure(figsize=(9, 1.6 * len(scenarios) + 1.6), layout="constrained")
     axes = fig.subplots(len(scenarios), 1, sharex=True, squeeze=False).ravel()
     seen: set[int] = set()
     for ax, name in zip(axes, scenarios, strict=False):
         sub = ts[ts["scenario"] == name]
         share = pd.crosstab(sub["day"], sub["phase"], normalize="index")
-        phases = [p for p in PHASE_LABELS if p in share.columns]
+        phases = [p for p in PHASE_NAMES if p in share.columns]
         seen.update(phases)
         ax.stackplot(
             share.index / DAYS_PER_MONTH,
@@ -289,42 +278,66 @@ def phase_share_figure(ts: pd.DataFrame) -> Figure:
         )
         ax.set_ylim(0, 1)
         ax.set_xlim(0, share.index.max() / DAYS_PER_MONTH)
-        ax.set_title(names[name], fontsize=9)
+        ax.set_title(panel_title(name, labels, 110), fontsize=9)
     fig.supylabel("Share of runs in each phase")
-    axes[-1].set_xlabel("Month since start of simulation")
+    axes[-1].set_xlabel(MONTH_AXIS)
     fig.legend(
-        handles=[
-            Patch(facecolor=PHASE_COLORS[p], edgecolor="0.6", label=PHASE_NAMES[p])
-            for p in sorted(seen)
-        ],
+        handles=phase_legend_handles(sorted(seen)),
         loc="outside lower center",
         ncols=4,
         fontsize=8,
+        title=SHARE_TITLE,
+        title_fontsize=8,
     )
-    fig.suptitle("Share of replications in each phase")
+    fig.suptitle("Share of replications in each roadmap phase (gate machine)")
     return fig
 
 
-def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
-    """Mean of ``metric`` over a grid of two swept parameters, each cell with its 95% CI."""
-    cells = runs.groupby([y, x])[metric].agg(lambda v: mean_ci(v.to_numpy()))
-    mean = cells.map(lambda c: c[0]).unstack(x)
-    half = cells.map(lambda c: (c[2] - c[1]) / 2).unstack(x)
-    n = int(runs.groupby([y, x]).size().min())
-    fig = Figure(figsize=(6.5, 5), layout="constrained")
-    ax = fig.add_subplot()
-    image = ax.imshow(mean.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(mean.columns)), [f"{v:g}" for v in mean.columns])
-    ax.set_yticks(range(len(mean.index)), [f"{v:g}" for v in mean.index])
-    middle = np.nanmean(mean.to_numpy())
-    for (i, j), value in np.ndenumerate(mean.to_numpy()):
-        text = (
-            f"{value:.3g}\n±{half.iat[i, j]:.2g}" if np.isfinite(half.iat[i, j]) else f"{value:.3g}"
+def heatmap_figure(
+    runs: pd.DataFrame, x: str, y: str, metric: str, by: list[str] | None = None
+) -> Figure:
+    """Mean of ``metric`` over a grid of two swept parameters, each cell with its 95% CI.
+
+    ``by`` (e.g. the scenario) gives one panel per value: configurations that differ
+    in anything but ``x`` and ``y`` are never pooled into one cell.
+    """
+    by = [c for c in (by or []) if c in runs and runs[c].nunique() > 1]
+    groups = list(runs.groupby(by, sort=False)) if by else [((), runs)]
+    cols = min(3, len(groups))
+    rows = int(np.ceil(len(groups) / cols))
+    fig = Figure(figsize=(5.2 * cols + 1.3, 4.3 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(groups) :]:
+        ax.remove()
+    means = runs.groupby([*by, y, x])[metric].mean()
+    vmin, vmax = float(means.min()), float(means.max())
+    n = int(runs.groupby([*by, y, x]).size().min())
+    image = None
+    for ax, (key, sub) in zip(axes, groups, strict=False):
+        cells = sub.groupby([y, x])[metric].agg(lambda v: mean_ci(v.to_numpy()))
+        mean = cells.map(lambda c: c[0]).unstack(x)
+        half = cells.map(lambda c: (c[2] - c[1]) / 2).unstack(x)
+        image = ax.imshow(
+            mean.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax
         )
-        color = "white" if value < middle else "black"
-        ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
-    ax.set_xlabel(parameter_label(x))
-    ax.set_ylabel(parameter_label(y))
-    fig.colorbar(image, ax=ax, label=f"{label(metric)} (mean)")
-    ax.set_title(f"{label(metric)}\nmean ± 95% CI half-width, {n}+ runs per cell", fontsize=10)
+        ax.set_xticks(range(len(mean.columns)), [f"{v:g}" for v in mean.columns])
+        ax.set_yticks(range(len(mean.index)), [f"{v:g}" for v in mean.index])
+        middle = (vmin + vmax) / 2
+        for (i, j), value in np.ndenumerate(mean.to_numpy()):
+            h = half.iat[i, j]
+            text = f"{value:.3g}\n±{h:.2g}" if np.isfinite(h) else f"{value:.3g}"
+            color = "white" if value < middle else "black"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
+        ax.set_xlabel(parameter_label(x))
+        ax.set_ylabel(parameter_label(y))
+        if by:
+            values = key if isinstance(key, tuple) else (key,)
+            pairs = zip(by, values, strict=True)
+            name = " ".join(f"{v}" if c == "scenario" else f"{c}={v}" for c, v in pairs)
+            ax.set_title(wrap(name, 50), fontsize=9)
+    fig.colorbar(image, ax=axes[: len(groups)].tolist(), label=f"{label(metric)} (mean)")
+    fig.suptitle(
+        wrap(f"{label(metric)}: mean ± 95% CI half-width, {n}+ runs per cell", 60 * cols),
+        fontsize=10,
+    )
     return fig

@@ -63,7 +63,7 @@ from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.report.command import write_report
 from sim.runs.files import save_figure, write_atomic
-from sim.runs.runner import LOCK, Busy, locked
+from sim.runs.runner import Busy, locked
 
 DB_NAME = "abc.db"
 log = logging.getLogger(__name__)
@@ -316,7 +316,7 @@ def check(line: CommandLine) -> None:
     run_dir = [o.split("=", 1)[1] for o in line.overrides if o.startswith("hydra.run.dir=")]
     if run_dir:
         out = Path(run_dir[-1])
-        if (out / LOCK).exists():  # probe without creating anything; RunDirLock then holds it
+        if out.is_dir():  # probe without creating anything; RunDirLock then holds it
             try:
                 with locked(out):
                     pass

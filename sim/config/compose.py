@@ -9,14 +9,18 @@ naming the bad key.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import ChoiceSweep, Glob, Override
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -65,6 +69,100 @@ def _structured[T](cfg: DictConfig, schema: type[T]) -> T:
     return obj
 
 
+INTERPOLATION = re.compile(r"(?<!\\)\$\{")
+RESOLVER = re.compile(r"\$\{\s*([\w.]+)\s*:")
+HYDRA_RESOLVERS = ("now", "hydra")
+"""Resolvers a value of Hydra's own settings may use (``hydra.run.dir=out/${now:%H}``)."""
+
+
+def config_groups(roots: Sequence[Path]) -> set[str]:
+    """The config groups of these config directories (their sub-directories)."""
+    return {p.name for root in roots for p in root.iterdir() if p.is_dir()}
+
+
+def group_options(group: str, roots: Sequence[Path]) -> list[str]:
+    """The options of a config group: the names of its own YAML files, nothing else."""
+    return sorted({p.stem for root in roots for p in (root / group).glob("*.yaml")})
+
+
+def check_overrides(overrides: Sequence[str], roots: Sequence[Path]) -> None:
+    """Refuse what no override may do, before anything composes or resolves it.
+
+    - a value with an interpolation (``description=${oc.env:SECRET}`` would copy
+      the environment into the results); Hydra's own settings may use
+      ``${now:...}``, ``${hydra:...}`` and references to other keys;
+    - a group option that is not one of the group's own files
+      (``scenario=../../elsewhere/x`` would load any YAML file on disk);
+    - a change to the commands' callbacks (``~hydra.callbacks.run_lock`` would
+      lift the directory lock) or a ``hydra.output_subdir`` outside the run.
+
+    An override that does not parse is left for composition to name.
+    """
+    groups = config_groups(roots)
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            (o,) = parser.parse_overrides([text])
+        except OverrideParseException:
+            continue
+        key = o.key_or_group
+        check_interpolation(text, key, o.value())
+        if key == "hydra.callbacks" or key.startswith("hydra.callbacks."):
+            raise ConfigError(
+                f"{text}: the commands' own callbacks (the directory lock, the sweep's "
+                "aggregation) cannot be changed or removed"
+            )
+        if key == "hydra.output_subdir" and isinstance(o.value(), str):
+            sub = Path(o.value())
+            if sub.is_absolute() or ".." in sub.parts:
+                raise ConfigError(
+                    f"{text}: must be a folder inside the run directory (a relative path "
+                    "without '..')"
+                )
+        if key in groups and not o.is_delete():
+            _check_group_choice(text, key, o, group_options(key, roots))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in (*value.keys(), *value.values()):
+            yield from _strings(item)
+    elif isinstance(value, ChoiceSweep):
+        yield from _strings(value.list)
+
+
+def check_interpolation(text: str, key: str, value: Any) -> None:
+    """Refuse ``${...}`` anywhere in ``value`` (written ``text``), but for the resolvers
+    Hydra's own ``hydra.*`` settings may use."""
+    for s in _strings(value):
+        if not INTERPOLATION.search(s):
+            continue
+        if key.startswith("hydra.") and all(r in HYDRA_RESOLVERS for r in RESOLVER.findall(s)):
+            continue
+        raise ConfigError(
+            f"{text}: interpolations (${{...}}) are not allowed in values; write the value "
+            "itself (Hydra's own hydra.* settings may use ${now:...} and ${hydra:...})"
+        )
+
+
+def _check_group_choice(text: str, group: str, o: Override, options: list[str]) -> None:
+    value = o.value()
+    if isinstance(value, Glob):
+        names = value.filter(options)
+        if not names:
+            raise ConfigError(f"{text}: matches no {group}; allowed: {', '.join(options)}")
+        return
+    names = value.list if isinstance(value, ChoiceSweep) else [value]
+    for name in names:
+        if not isinstance(name, str) or name not in options:
+            raise ConfigError(f"{group}={name}: no such {group}; allowed: {', '.join(options)}")
+
+
 def load_config(overrides: Sequence[str] = ()) -> Config:
     """Compose the config exactly as ``python -m sim`` would, without running anything.
 
@@ -84,6 +182,7 @@ def compose_checked(
     app too (then with the app's compose context).
     """
     own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    check_overrides(own, [root or config_dir()])
     with _compose_context(root or config_dir()):
         try:
             return compose(name, overrides=own)

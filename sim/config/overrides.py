@@ -25,7 +25,7 @@ import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
-from sim.config.compose import load_config
+from sim.config.compose import check_interpolation, load_config
 from sim.config.params import Config, ConfigError, ModelParams, validate
 
 GROUPS = ("scenario", "geography", "calibration", "ablation", "gates")
@@ -48,7 +48,10 @@ def parse(overrides: Overrides) -> dict[str, Any]:
     if isinstance(overrides, str):
         overrides = [overrides]
     if isinstance(overrides, Mapping):
-        return flatten(overrides, "")
+        parsed = flatten(overrides, "")
+        for key, value in parsed.items():
+            check_interpolation(f"{key}={_text(value)}", key, value)
+        return parsed
     if not isinstance(overrides, Iterable):
         raise ConfigError(
             f"overrides={overrides!r}: expected a mapping or a list of 'key=value' strings"
@@ -65,7 +68,11 @@ def parse(overrides: Overrides) -> dict[str, Any]:
             raise ConfigError(f"{text}: a sweep; give one value per key")
         if override.is_delete():
             raise ConfigError(f"{text}: deleting a parameter is not allowed")
-        parsed[override.key_or_group.lstrip("+")] = override.value()
+        key = override.key_or_group.lstrip("+")
+        check_interpolation(text, key, override.value())
+        if key in parsed:
+            raise ConfigError(f"{key}: given twice; give it once")
+        parsed[key] = override.value()
     return parsed
 
 
@@ -74,10 +81,14 @@ def flatten(mapping: Mapping, prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         name = f"{prefix}{str(key).lstrip('+')}"
-        if isinstance(value, Mapping):
-            flat |= flatten(value, name + ".")
-        else:
-            flat[name] = value
+        inner = flatten(value, name + ".") if isinstance(value, Mapping) else {name: value}
+        twice = sorted(flat.keys() & inner.keys())
+        if twice:
+            raise ConfigError(
+                f"{twice[0]}: given twice (as a nested and as a dotted key, or as +key and "
+                "key); give it once"
+            )
+        flat |= inner
     return flat
 
 
@@ -99,6 +110,8 @@ def configure(scenario: str = "roadmap", overrides: Overrides = None, **settings
     top-level fields such as ``days``, ``seed``, ``replications``, ``workers``.
     Raises ConfigError with one line naming the key, the value and what is allowed.
     """
+    if not isinstance(scenario, str):
+        raise ConfigError(f"scenario={scenario!r}: one scenario's name (a string)")
     values = parse(overrides)
     twice = sorted(values.keys() & settings.keys())
     if twice:

@@ -137,12 +137,18 @@ class CompareParams:
 
     ``metric`` is the outcome of the paired-difference figure; ``baseline`` the
     variant differences are taken from (default: ``baseline`` if swept, else the
-    first); ``heatmaps`` the outcomes drawn when two numeric parameters are swept.
+    first); ``heatmaps`` the outcomes drawn when two numeric parameters are swept;
+    ``threshold`` the monthly difference from the baseline a variant must stay below
+    to count as a lasting improvement; ``aggregate=false`` leaves the jobs' tables
+    as they are (no ``sweep/``, no report), e.g. to time Hydra's own per-job cost or
+    to compare later with ``python -m sim.compare``.
     """
 
     metric: str = "border_incidents_per_month"
     baseline: str | None = None
     heatmaps: list[str] = field(default_factory=lambda: ["border_incidents_per_month"])
+    threshold: float = 0.0
+    aggregate: bool = True
 
 
 @dataclass

@@ -23,14 +23,34 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
+from hydra.core.override_parser.types import (
+    ChoiceSweep,
+    Override,
+    RangeSweep,
+)
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.compose import config_dir, explain, to_config
+from sim.config.compose import (
+    check_overrides,
+    config_dir,
+    config_groups,
+    explain,
+    to_config,
+)
 from sim.config.overrides import coerce
 from sim.config.params import Config, ConfigError
+from sim.config.sweeps import (
+    check_job_dirs,
+    check_launcher,
+    check_size,
+    check_sweeps,
+    job_configs,
+    own_overrides,
+    refuse_repeats,
+    sweep_values,
+)
 
 VALUE_FLAGS = {
     "--config-dir": "config_dir",
@@ -142,17 +162,22 @@ def checked_main(
     check: Callable[[CommandLine], object],
     line: CommandLine,
     schema: type = Config,
+    root: Path | None = None,
 ) -> None:
     """A Hydra app's console entry point: ``check`` the command line, then run ``app``.
 
-    ``schema`` is the app's structured config (for :func:`whole_numbers`).
-    A ConfigError from ``check`` (or from :func:`whole_numbers`) ends with one
-    line on stderr, exit code 2, before Hydra writes anything; Hydra then reads
-    the command line with whole floats written as integers. Help and
-    information flags go to Hydra unchecked. Ctrl-C ends with one line, exit 130.
+    ``schema`` is the app's structured config (for :func:`whole_numbers`), ``root``
+    its config directory (default ``conf/``). Every override is first held to
+    :func:`~sim.config.compose.check_overrides` (no interpolation, group options
+    from the group's own files, the callbacks kept). A ConfigError from these
+    checks ends with one line on stderr, exit code 2, before Hydra writes
+    anything; Hydra then reads the command line with whole floats written as
+    integers. Help and information flags go to Hydra unchecked. Ctrl-C ends with
+    one line, exit 130.
     """
     if not line.informational:
         try:
+            check_overrides(line.overrides, roots(line, root))
             whole_numbers(line, schema)
             check(line)
         except ConfigError as e:
@@ -169,6 +194,17 @@ def checked_main(
         sys.exit(130)
 
 
+def roots(line: CommandLine, root: Path | None = None) -> list[Path]:
+    """The config directories of a command line: the app's and ``--config-dir``'s."""
+    found = [Path(line.config_path).resolve() if line.config_path else root or config_dir()]
+    if line.config_dir:
+        extra = Path(line.config_dir)
+        if not extra.is_dir():
+            raise ConfigError(f"--config-dir={line.config_dir}: no such directory")
+        found.append(extra.resolve())
+    return found
+
+
 def parse(overrides: Sequence[str]) -> list[Override]:
     """Hydra's parse of each override, or one line naming the one that does not parse."""
     parser = OverridesParser.create()
@@ -183,10 +219,6 @@ def parse(overrides: Sequence[str]) -> list[Override]:
                 hint = "; list items cannot be set by index, set the whole list"
             raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
     return parsed
-
-
-def config_groups(root: Path) -> set[str]:
-    return {p.name for p in root.iterdir() if p.is_dir()}
 
 
 def _field_types(cls: type) -> dict[str, typing.Any]:
@@ -232,35 +264,6 @@ def check_override(o: Override, groups: set[str]) -> None:
         raise ConfigError(f"{text}: allowed values are true or false")
 
 
-def check_sweeps(swept: list[Override], trials: int | None) -> None:
-    """Refuse sweeps the sweeper would reject with a traceback: an ``interval()``
-    without an optimising sweeper, an empty interval, fewer than one trial."""
-    if trials is not None and int(trials) < 1:
-        raise ConfigError(f"hydra.sweeper.n_trials={trials}: at least 1 trial")
-    for o in swept:
-        if not isinstance(o.value(), IntervalSweep):
-            continue
-        text, sweep = o.input_line or o.key_or_group, o.value()
-        if trials is None:
-            raise ConfigError(
-                f"{text}: interval() needs an optimising sweeper (hydra/sweeper=optuna); "
-                "the basic sweeper takes lists, e.g. key=0,0.5,1, or range()"
-            )
-        if not sweep.start < sweep.end:
-            raise ConfigError(f"{text}: the interval's low end must be below its high end")
-
-
-def _values(o: Override) -> list[str]:
-    """The values a sweep override takes (an interval's two ends), each as override text."""
-    key = o.get_key_element()
-    if not o.is_sweep_override():
-        return [f"{key}={o.get_value_element_as_str()}"]
-    if isinstance(o.value(), IntervalSweep):
-        sweep = o.value()
-        return [f"{key}={sweep.start}", f"{key}={sweep.end}"]
-    return [f"{key}={v}" for v in o.sweep_string_iterator()]
-
-
 def _sweeper_params(hydra_cfg: DictConfig) -> list[str]:
     params = OmegaConf.select(hydra_cfg, "hydra.sweeper.params") or {}
     return [f"{k}={v}" for k, v in params.items()]
@@ -275,43 +278,51 @@ def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> Di
         raise ConfigError(str(e).strip().splitlines()[0]) from None
 
 
-def _own(overrides: list[str]) -> list[str]:
-    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-
-
 def plan(line: CommandLine) -> Plan:
-    """Compose and validate every job the command line will run; raise ConfigError if any fails."""
+    """Compose and validate every job the command line will run; raise ConfigError if any fails.
+
+    A multirun's jobs are checked in time that grows little with their number:
+    each distinct choice of config groups is composed once, and each job's swept
+    parameters are set on a copy of it, as the Python API sets them.
+    """
     from sim.config.params import inert_overrides, warnings_for
 
-    root = Path(line.config_path).resolve() if line.config_path else config_dir()
-    groups = config_groups(root) | (
-        config_groups(Path(line.config_dir)) if line.config_dir else set()
-    )
+    paths = roots(line)
+    groups = config_groups(paths)
     extra = []
     if line.config_dir:
-        extra = [f"hydra.searchpath=[file://{Path(line.config_dir).resolve()}]"]
+        extra = [f"hydra.searchpath=[file://{paths[-1]}]"]
+    check_overrides(line.overrides, paths)
     parsed = parse(line.overrides)
+    refuse_repeats(parsed)
     for o in parsed:
         check_override(o, groups)
-    with initialize_config_dir(str(root), version_base="1.3"):
+    with initialize_config_dir(str(paths[0]), version_base="1.3"):
         fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
         base = _compose(line, extra + fixed, hydra=True)
         total = None
         if line.multirun:
-            swept = parse(_sweeper_params(base)) + parsed
+            check_launcher(base)
+            from_config = _sweeper_params(base)
+            check_overrides(from_config, paths)
+            swept = parse(from_config) + parsed
             for o in swept:
                 check_override(o, groups)
             trials = OmegaConf.select(base, "hydra.sweeper.n_trials")
             check_sweeps(swept, trials)
-            jobs = [list(j) for j in itertools.product(*[_values(o) for o in swept])]
+            values = [sweep_values(o, groups, paths) for o in swept]
+            check_size(values)
+            jobs = [list(j) for j in itertools.product(*values)]
             total = int(trials) if trials is not None else len(jobs)
+            check_job_dirs(base, len(jobs))
+            configs = job_configs(
+                jobs, groups, lambda overrides: to_config(_compose(line, extra + overrides))
+            )
         else:
             jobs = [[o.input_line for o in parsed]]
-        configs = []
-        for job in jobs:
-            configs.append(to_config(_compose(line, extra + _own(job))))
+            configs = [to_config(_compose(line, extra + own_overrides(jobs[0])))]
     warnings = [w for c in configs for w in warnings_for(c)]
     for job, c in zip(jobs, configs, strict=True):
-        warnings += inert_overrides(c, (o.split("=", 1)[0] for o in _own(job)))
+        warnings += inert_overrides(c, (o.split("=", 1)[0] for o in own_overrides(job)))
     warnings = list(dict.fromkeys(warnings))
     return Plan(jobs, configs, total or len(jobs), warnings)

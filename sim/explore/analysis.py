@@ -17,7 +17,8 @@ from sim.explore.designs import Factor
 from sim.explore.discovery import prim, robustness
 from sim.explore.plots import morris_figure, prim_figure, sobol_figure
 from sim.explore.sensitivity import morris, sobol
-from sim.runs.files import save_figure
+from sim.explore.tasks import writing
+from sim.runs.files import atomic_path, save_figure
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,22 @@ def failures(runs: pd.DataFrame, cfg) -> pd.Series:
     return failed
 
 
+def save_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table atomically (:class:`~sim.explore.tasks.NotWritten` if it cannot be)."""
+    with writing(path), atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def _save_figure(figure, path: Path) -> None:
+    with writing(path):
+        save_figure(figure, path)
+
+
 def analyse(
     cfg, factor_list: Sequence[Factor], design: pd.DataFrame, runs: pd.DataFrame, out: Path
 ) -> None:
-    """Write the analysis tables (and figures) that the design supports."""
+    """Write the analysis tables (and figures) that the design supports, each atomically
+    (:class:`~sim.explore.tasks.NotWritten` if one cannot be written)."""
     ex = cfg.explore
     names = [f.key for f in factor_list]
     figures = out / "figures"
@@ -59,19 +72,19 @@ def analyse(
         table = morris(design, outcomes, factor_list, seed=cfg.seed)
         figure = morris_figure(table)
     if table is not None:
-        table.to_parquet(out / "sensitivity.parquet", index=False)
+        save_table(table, out / "sensitivity.parquet")
         if ex.figures:
-            save_figure(figure, figures / "sensitivity.png")
+            _save_figure(figure, figures / "sensitivity.png")
         _log_top(table)
     if ex.prim:
         main = runs[runs["scenario"] == cfg.scenario]
         failed = failures(main, cfg)
         if 0 < failed.sum() < len(failed):
             steps, box = prim(main[names], failed.to_numpy())
-            steps.to_parquet(out / "prim_trajectory.parquet", index=False)
-            box.to_parquet(out / "prim_box.parquet", index=False)
+            save_table(steps, out / "prim_trajectory.parquet")
+            save_table(box, out / "prim_box.parquet")
             if ex.figures:
-                save_figure(prim_figure(steps, box, failed.mean()), figures / "prim.png")
+                _save_figure(prim_figure(steps, box, failed.mean()), figures / "prim.png")
             log.info("PRIM box (%.0f%% of runs fail):\n%s", 100 * failed.mean(), box.to_string())
         else:
             log.info("PRIM skipped: %d of %d runs fail", failed.sum(), len(failed))
@@ -81,8 +94,8 @@ def analyse(
             summary, factors_table = robustness(runs, names, outcome, cfg.scenario, cfg.versus)
             rows.append(summary)
             deciders.append(factors_table.assign(outcome=outcome))
-        pd.DataFrame(rows).to_parquet(out / "robustness.parquet", index=False)
-        pd.concat(deciders).to_parquet(out / "robustness_factors.parquet", index=False)
+        save_table(pd.DataFrame(rows), out / "robustness.parquet")
+        save_table(pd.concat(deciders), out / "robustness_factors.parquet")
         log.info("robustness:\n%s", pd.DataFrame(rows).to_string())
 
 

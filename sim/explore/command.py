@@ -12,7 +12,12 @@ scenarios, replications, seeds, factor values, config and design identity); an
 unreadable, duplicated or foreign part is run again, and files that are not a
 part of this design are moved aside. The run directory is locked while a
 design runs, and a directory holding another design is refused before Hydra
-writes into it. Settings and named explorations are in ``conf/explore/``. When all
+writes into it. A design too small to analyse or too large to run (runs and
+memory), a factor given as one number, or a Ray address where no cluster
+answers is refused in one line before anything is written; a file that cannot
+be written (a full disk) stops the design in one line, leaving no partial file,
+and the same command resumes it. Settings and named explorations are in
+``conf/explore/``. When all
 chunks are in, the analysis writes ``sensitivity.parquet`` (Sobol or Morris
 indices), PRIM's ``prim_trajectory.parquet`` and ``prim_box.parquet`` (when
 runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
@@ -25,7 +30,7 @@ import copy
 import hashlib
 import json
 import logging
-import os
+import socket
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -44,10 +49,11 @@ from sim.config.overrides import configure, flatten
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.explore.analysis import analyse
-from sim.explore.designs import Factor, factors, sample
+from sim.explore.designs import Factor, check_size, factors, sample
 from sim.explore.params import ExploreConfig
 from sim.explore.tasks import (
     RUNS,
+    NotWritten,
     Task,
     part_name,
     part_problem,
@@ -55,9 +61,10 @@ from sim.explore.tasks import (
     run_task,
     set_aside_strays,
     write_part,
+    writing,
 )
 from sim.report.command import write_report
-from sim.runs.files import write_atomic
+from sim.runs.files import atomic_path, write_atomic
 from sim.runs.lock import RunDirLock, refuse
 from sim.runs.pool import shutdown_pool, worker_pool
 from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
@@ -85,6 +92,7 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
                 raise ConfigError("versus=" + text.removeprefix("scenario=")) from None
             raise
     factor_list, design = make_design(cfg)
+    check_address(ex.backend, ex.address)
     probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
     for name in [*ex.outcomes, ex.failure.outcome]:
         if name not in probe:
@@ -111,7 +119,56 @@ def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
     """The factors and the design's points (raises ConfigError)."""
     ex = cfg.explore
     factor_list = factors(flatten(ex.factors), cfg.scenario)
+    per_point = (1 if cfg.versus is None else 2) * cfg.replications
+    check_size(ex.design, len(factor_list), ex.points, per_point)  # before building it
     return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
+
+
+CONNECT_SECONDS = 5.0
+"""How long :func:`check_address` waits for a Ray cluster to answer."""
+ADDRESS_FORMS = "host:port (a cluster's head), ray://host:port (Ray Client), auto or local"
+
+
+def check_address(backend: str, address: str | None) -> None:
+    """Refuse an ``explore.address`` that is no Ray address, or where nothing answers.
+
+    A ``host:port`` or ``ray://host:port`` address is tried with a connection of
+    at most :data:`CONNECT_SECONDS` that must answer as a gRPC server does
+    (``ray.init`` would wait minutes for a cluster that is not there); ``auto``
+    and ``local`` are left to ``ray.init``.
+    Raises ConfigError before anything is written.
+    """
+    if address is None:
+        return
+    if backend != "ray":
+        raise ConfigError(
+            f"explore.address={address}: a Ray cluster's address, used only with "
+            f"explore.backend=ray (not {backend}); set explore.backend=ray or leave it null"
+        )
+    if address in ("auto", "local"):
+        return
+    scheme, sep, rest = address.rpartition("://")
+    host, colon, port = rest.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")  # [::1]:6379
+    if (sep and scheme != "ray") or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"explore.address={address}: not a Ray address; use {ADDRESS_FORMS}")
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS) as sock:
+            sock.sendall(HTTP2_PREFACE)
+            answer = sock.recv(9)
+        reason = None if len(answer) >= 4 and answer[3] == 4 else "it does not speak gRPC"
+    except OSError as e:
+        reason = e.strerror or str(e) or type(e).__name__
+    if reason is not None:
+        raise ConfigError(
+            f"explore.address={address}: no Ray cluster answers at {host}:{port} ({reason}); "
+            "start it, fix the address, or leave explore.address=null for a local Ray"
+        )
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+"""An HTTP/2 client's opening (an empty SETTINGS frame): a gRPC server, such as Ray's head
+or its client server, answers with its own SETTINGS frame (type 4), anything else not."""
 
 
 CHUNKS = 100
@@ -147,7 +204,8 @@ def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> Non
     :func:`part_problem`); any other is run again, with a log line saying why.
     """
     parts = out / RUNS
-    parts.mkdir(parents=True, exist_ok=True)
+    with writing(parts):
+        parts.mkdir(parents=True, exist_ok=True)
     set_aside_strays(parts, tasks)
     todo = []
     for task in tasks:
@@ -198,13 +256,20 @@ def _ray(cfg: ExploreConfig, tasks: list[Task]):
     import ray
 
     if not ray.is_initialized():
-        local = cfg.explore.address is None
-        ray.init(
-            address=cfg.explore.address,
-            num_cpus=cfg.workers if local else None,
-            include_dashboard=False,
-            log_to_driver=False,
-        )
+        address = cfg.explore.address
+        try:
+            ray.init(
+                address=address,
+                num_cpus=cfg.workers if address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+        except Exception as e:  # ConnectionError, RuntimeError, ValueError...: one line
+            text = str(e).strip().splitlines()
+            raise ConfigError(
+                f"explore.address={address}: Ray could not start or connect "
+                f"({text[0] if text else type(e).__name__})"
+            ) from None
     remote = ray.remote(run_task)
     pending = {remote.remote(task): task.index for task in tasks}
     while pending:
@@ -263,26 +328,28 @@ def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
     """Validate, write the design, run what is missing, analyse, report.
 
     Holds the directory's lock throughout (:class:`sim.runs.runner.Busy` if another
-    process holds it). ``explore.json`` records the design's id, the command
-    that ran it, the package version and when it finished; ``report.html`` is
-    its HTML report.
+    process holds it). A file that cannot be written (a full disk) raises
+    :class:`~sim.explore.tasks.NotWritten`: every file is written atomically, so
+    nothing half-written is left and the same command resumes from the chunks done.
+    ``explore.json`` records the design's id, the command that ran it, the package
+    version and when it finished; ``report.html`` is its HTML report.
     """
     factor_list, design, tasks = prepare(cfg)
     ident = design_id(cfg, design)
     check_directory(out, ident)  # before locked() creates the directory or its lock file
     with locked(out):
         check_directory(out, ident)
-        tmp = out / f".{DESIGN}.tmp"
-        design.rename_axis("point").reset_index().assign(design_id=ident).to_parquet(
-            tmp, index=False
-        )
-        os.replace(tmp, out / DESIGN)
+        with writing(out / DESIGN), atomic_path(out / DESIGN) as tmp:
+            table = design.rename_axis("point").reset_index().assign(design_id=ident)
+            table.to_parquet(tmp, index=False)
         execute(cfg, tasks, out, ident)
         runs = read_runs(out, tasks)
         analyse(cfg, factor_list, design, runs, out)
         receipt = {"design_id": ident, "command": command, "version": __version__}
-        write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
-        log.info("report: %s", write_report(out))
+        with writing(out / RECEIPT):
+            write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
+        with writing(out / "report.html"):
+            log.info("report: %s", write_report(out))
 
 
 class ExploreRunDir(RunDirLock):
@@ -309,6 +376,8 @@ def hydra_entry(dcfg: DictConfig) -> None:
         explore(to_settings(dcfg, ExploreConfig), Path(hc.runtime.output_dir), command)
     except (ConfigError, Busy) as e:
         refuse(str(e))
+    except NotWritten as e:
+        refuse(f"{e}; the chunks done are kept: make room and run the same command to resume")
 
 
 def check(line: CommandLine) -> None:
@@ -352,4 +421,4 @@ def main() -> None:
                 text = text.replace(rewritten, original)
             raise ConfigError(text) from None
 
-    checked_main(hydra_entry, check_as_typed, line, ExploreConfig)
+    checked_main(hydra_entry, check_as_typed, line, ExploreConfig, config_dir() / "explore")

@@ -26,7 +26,14 @@ class FailureParams:
 
 @dataclass
 class DesignParams:
-    """The design, where it runs and what is analysed (see :mod:`sim.explore`)."""
+    """The design, where it runs and what is analysed (see :mod:`sim.explore`).
+
+    ``points`` is also checked against the design's minimum and :data:`MAX_RUNS
+    <sim.explore.designs.MAX_RUNS>` before the design is built
+    (:func:`sim.explore.designs.check_size`); ``address`` is a Ray cluster's
+    (``host:port``, ``ray://host:port``, ``auto``, ``local``), tried before anything
+    is written (:func:`sim.explore.command.check_address`).
+    """
 
     design: str = choice("lhs", DESIGNS)
     points: int = bounded(64, 1, 10_000_000)

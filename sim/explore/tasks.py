@@ -3,13 +3,18 @@
 A task is a chunk of design points run under every scenario with the same
 seeds; it writes its summary rows to its own part of ``runs.parquet/``. A
 resume keeps a part only when it holds exactly its task's rows
-(:func:`part_problem`): a copied, truncated or foreign part is run again.
+(:func:`part_problem`): a copied, truncated or foreign part is run again. A
+part that cannot be written (a full disk) raises :class:`NotWritten` and leaves
+nothing behind, so running the same design again resumes from the parts written.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.config.overrides import configure
+from sim.runs.files import atomic_path
 from sim.runs.runner import config_id, model_params, runs_frame, simulate
 
 log = logging.getLogger("sim.explore")
@@ -58,6 +64,36 @@ def run_task(task: Task) -> list[dict]:
     return rows
 
 
+class NotWritten(Exception):
+    """A file of the design could not be written (a full disk, a quota, a read-only
+    directory); nothing half-written is left, and the files written before are kept."""
+
+
+WRITE_ERRORS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+}
+"""The errors that say a file cannot be written, as opposed to a bug."""
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a write error (:data:`WRITE_ERRORS`) in the block into a one-line
+    :class:`NotWritten` naming ``path``; wrap it around the atomic write so that
+    the temporary file is gone first."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in WRITE_ERRORS:
+            raise
+        raise NotWritten(f"{path}: cannot be written ({os.strerror(e.errno)})") from e
+
+
 def part_name(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
@@ -65,11 +101,12 @@ def part_name(index: int) -> str:
 def write_part(parts: Path, index: int, rows: list[dict], ident: str) -> None:
     """Write a chunk's rows as its part, atomically, with the runner's schema
     (:func:`~sim.runs.runner.runs_frame`), so that every part of every design
-    has the same column types and readers such as polars can scan them as one."""
+    has the same column types and readers such as polars can scan them as one.
+    Raises :class:`NotWritten` if it cannot be written (nothing is left behind)."""
     frame = runs_frame(rows).assign(design_id=ident, version=__version__)
-    tmp = parts / f".part-{index:05d}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, parts / part_name(index))
+    path = parts / part_name(index)
+    with writing(path), atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def expected_rows(task: Task) -> pd.DataFrame:

@@ -91,6 +91,7 @@ class RoadmapModel(mesa.Model):
             from sim.config.overrides import configure  # the runner's path never needs it
 
             params = configure(scenario, {**(point or {}), **overrides}, days=days)
+            days = params.days  # checked: a whole float or a numeric string is fine
         elif overrides or point:
             raise TypeError("RoadmapModel: give params or overrides, not both")
         super().__init__(rng=seed)

@@ -19,13 +19,15 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.report.calibration import calibration_report
 from sim.report.design import design_report
-from sim.report.html import page
+from sim.report.html import page, writer
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import write_atomic
+from sim.runs.jobs import RECEIPT, read_receipt
 from sim.runs.sweep import AGGREGATE_MARK
 
 REPORT = "report.html"
@@ -37,6 +39,10 @@ EXPECTED = (
 
 class NotAResult(ValueError):
     """The directory holds none of the outputs a report can be made of."""
+
+
+class OutRefused(ValueError):
+    """``--out`` names something a report must not overwrite."""
 
 
 def locate(directory: Path) -> tuple[str, Path]:
@@ -59,9 +65,29 @@ def locate(directory: Path) -> tuple[str, Path]:
     )
 
 
+def check_run(folder: Path) -> None:
+    """A single run's tables are reported only as the run that wrote them: not when the
+    last run into the directory did not finish (its record would be mixed with the
+    tables of an earlier one), and not when they hold no run."""
+    receipt = read_receipt(folder)
+    status = receipt.get("status", "done" if not (folder / RECEIPT).exists() else "unreadable")
+    if status not in ("done", "skipped"):
+        command = receipt.get("command", "")
+        raise NotAResult(
+            f"{folder}: the last run here did not finish (status {status}: killed, failed or "
+            f"still running{'; ' + command if command else ''}); its tables may be an "
+            "earlier run's; run it again"
+        )
+    runs = pq.read_metadata(folder / "runs.parquet").num_rows
+    if runs == 0:
+        raise NotAResult(f"{folder}: runs.parquet holds no run")
+
+
 def build(directory: Path) -> tuple[str, Path]:
     """The report's HTML and where it belongs."""
     kind, folder = locate(directory)
+    if kind == "run":
+        check_run(folder)
     makers = {
         "run": run_report,
         "sweep": sweep_report,
@@ -69,7 +95,7 @@ def build(directory: Path) -> tuple[str, Path]:
         "calibration": calibration_report,
     }
     title, lead, sections = makers[kind](folder)
-    footer = f"Written by python -m sim.report (border-roadmap {__version__}) from {folder}."
+    footer = f"Written by {writer()} (border-roadmap {__version__}) from {folder}."
     return page(title, lead, sections, footer), folder / REPORT
 
 
@@ -78,11 +104,37 @@ def write_report(directory: Path, out: Path | None = None) -> Path:
 
     ``out`` is the file to write, or a directory to write ``report.html`` in.
     """
+    target = out / REPORT if out is not None and out.is_dir() else out
+    if target is not None:
+        check_out(target)
     text, default = build(directory)
-    target = out / REPORT if out is not None and out.is_dir() else out or default
+    target = target or default
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return target
+
+
+def check_out(target: Path) -> None:
+    """Refuse an ``--out`` that would overwrite anything but an earlier report: a table,
+    a receipt or an unrelated file stays as it is (OutRefused naming it)."""
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise OutRefused(f"--out {target}: name an .html file or a directory")
+    if target.is_symlink() or (target.exists() and not is_report(target)):
+        raise OutRefused(
+            f"--out {target}: exists and is not a report of python -m sim.report; "
+            "choose another file"
+        )
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is a page this package wrote (its doctype first, its name last)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        head = f.read(15)
+        f.seek(max(0, path.stat().st_size - 4096))
+        tail = f.read()
+    return head == b"<!DOCTYPE html>" and b"border-roadmap" in tail
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         print(write_report(args.dir, args.out))
-    except NotAResult as e:
+    except (NotAResult, OutRefused) as e:
         _refuse(str(e))
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:  # unreadable tables, --out
         _refuse(f"{args.dir}: cannot be reported ({type(e).__name__}: {e})".splitlines()[0])

@@ -3,7 +3,9 @@
 The factors and their ranges, the sensitivity indices with their intervals,
 PRIM's box and peeling trajectory, the robustness of ``versus`` and the
 figures, and what the numbers cannot support (wide intervals, noisy points,
-in-sample PRIM boxes, a short horizon).
+in-sample PRIM boxes, a short horizon). A design that has not finished (chunks
+missing, or the analysis not written) is reported as such, first: how many of
+its runs are there, and that its analysis is missing or partial.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sim.report.html import (
     esc,
     facts,
     figures,
+    paragraph,
     section,
     table,
     unknown_caption,
@@ -62,6 +65,86 @@ def _yaml(path: Path) -> dict:
 
 
 # ---- design ----------------------------------------------------------------------------------
+
+KEYS = ["point", "scenario", "replication"]
+ANALYSIS = ("sensitivity", "prim_box", "prim_trajectory", "robustness", "robustness_factors")
+"""The analysis tables ``python -m sim.explore`` writes once all of a design's runs are in."""
+
+
+def read_design_runs(folder: Path, design: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The runs of this design in ``folder/runs.parquet`` (none yet: an empty table), and
+    how many of its part files could not be read. Parts of another design are left out."""
+    rows, unreadable = [], 0
+    for path in sorted((folder / "runs.parquet").glob("part-*.parquet")):
+        try:
+            rows.append(pd.read_parquet(path))
+        except Exception:  # truncated or not Parquet: pyarrow raises several kinds
+            unreadable += 1
+    if (folder / "runs.parquet").is_file():  # a single table, not parts
+        rows.append(pd.read_parquet(folder / "runs.parquet"))
+    runs = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=KEYS)
+    if "design_id" in design.columns and "design_id" in runs.columns and len(design):
+        runs = runs[runs["design_id"] == design["design_id"].iloc[0]]
+    return runs.drop_duplicates(KEYS).reset_index(drop=True), unreadable
+
+
+def completeness(cfg: dict, receipt: dict, design: pd.DataFrame, runs: pd.DataFrame) -> dict:
+    """How much of the design is there: ``runs`` present and ``expected`` (None: unknown,
+    without the recorded config), ``points`` with all their runs, and whether the design
+    ``finished`` (all runs in and the analysis written: ``explore.json`` of this design)."""
+    reps = cfg.get("replications")
+    per_point = (2 if cfg.get("versus") else 1) * reps if isinstance(reps, int) else None
+    expected = None if per_point is None else per_point * len(design)
+    done = runs.groupby("point").size() if len(runs) else pd.Series(dtype=int)
+    points = int((done >= per_point).sum()) if per_point is not None else None
+    ident = design["design_id"].iloc[0] if "design_id" in design.columns and len(design) else None
+    analysed = "finished" in receipt and receipt.get("design_id") == ident
+    all_in = len(runs) >= expected if expected is not None else analysed
+    finished = all_in and analysed
+    return {
+        "runs": len(runs),
+        "expected": expected,
+        "points": points,
+        "all_in": all_in,
+        "finished": finished,
+    }
+
+
+def status_lines(state: dict, unreadable: int, stale: list[str], total_points: int) -> list[str]:
+    """What a design that has not finished lacks, plainly (no lines: it finished)."""
+    if state["finished"]:
+        return []
+    runs, expected = state["runs"], state["expected"]
+    if expected is None:
+        have = f"{runs} runs are in runs.parquet; how many the design has is unknown (no .hydra/"
+        have += "config.yaml)."
+    else:
+        have = (
+            f"{runs} of the design's {expected} runs ({runs / expected:.0%}) are in "
+            f"runs.parquet: {state['points']} of its {total_points} points have all their runs."
+        )
+    lines = [have]
+    if not state["all_in"]:
+        lines.append(
+            "The design is incomplete, so its analysis is missing: no sensitivity indices, "
+            "PRIM box or robustness; python -m sim.explore analyses a design only when all "
+            "its runs are in. Run the same command in this directory to finish it (the runs "
+            "already here are kept)."
+        )
+        if stale:
+            lines.append(
+                f"Tables of an earlier analysis are in the directory ({', '.join(stale)}); they "
+                "are not shown, since they do not come from the runs here."
+            )
+    else:
+        lines.append(
+            "All runs are in, but the analysis did not finish (no explore.json for this "
+            "design): the tables and figures below may be partial. Run the same command in "
+            "this directory to finish it."
+        )
+    if unreadable:
+        lines.append(f"{unreadable} part(s) of runs.parquet could not be read and are not counted.")
+    return lines
 
 
 def _interval(frame: pd.DataFrame) -> pd.Series:
@@ -150,7 +233,8 @@ def design_report(folder: Path) -> Report:
     cfg = _yaml(folder / ".hydra" / "config.yaml")
     receipt = read_json(folder / "explore.json")
     design = pd.read_parquet(folder / "design.parquet")
-    runs = pd.read_parquet(folder / "runs.parquet")
+    runs, unreadable = read_design_runs(folder, design)
+    state = completeness(cfg, receipt, design, runs)
     ex = cfg.get("explore", {})
     names = [c for c in design.columns if c not in ("point", "design_id")]
     ranges = pd.DataFrame(
@@ -163,9 +247,14 @@ def design_report(folder: Path) -> Report:
     )
     read = {n: folder / f"{n}.parquet" for n in ("sensitivity", "prim_box", "prim_trajectory")}
     read |= {"robustness": folder / "robustness.parquet"}
-    tables = {k: pd.read_parquet(p) if p.exists() else None for k, p in read.items()}
+    stale = [f"{n}.parquet" for n in ANALYSIS if (folder / f"{n}.parquet").exists()]
+    if state["all_in"]:
+        tables = {k: pd.read_parquet(p) if p.exists() else None for k, p in read.items()}
+    else:  # an analysis left here is not of these runs
+        tables = dict.fromkeys(read)
     sens, box, steps, robust = (tables[k] for k in read)
-    scenario = cfg.get("scenario", str(runs["scenario"].iloc[0]))
+    status = status_lines(state, unreadable, stale, len(design))
+    scenario = cfg.get("scenario") or (str(runs["scenario"].iloc[0]) if len(runs) else "unknown")
     main = runs[runs["scenario"] == scenario]
     failed_share = _failed_share(main, ex.get("failure", {}))
     what = facts(
@@ -187,18 +276,25 @@ def design_report(folder: Path) -> Report:
                 "Replications",
                 esc(
                     f"{cfg.get('replications')} per point and scenario, the same "
-                    f"seeds at every point ({len(runs)} runs)"
+                    f"seeds at every point ({_runs_text(state)})"
                 ),
             ),
             ("Horizon", esc(f"{cfg.get('days')} days")),
             ("Seed", esc(cfg.get("seed"))),
             ("Outcomes", esc(", ".join(ex.get("outcomes", [])))),
-            ("Package version", esc(", ".join(sorted(runs["version"].astype(str).unique())))),
-            ("Finished", esc(when(receipt.get("finished")))),
+            ("Package version", esc(_versions(runs))),
+            (
+                "Finished",
+                esc(when(receipt.get("finished")) if state["finished"] else "not finished"),
+            ),
             ("Directory", code(str(folder))),
         ]
     )
-    sections = [
+    sections = []
+    if status:
+        title = "Incomplete design" if not state["all_in"] else "Unfinished analysis"
+        sections.append(("status", title, section(title, "status", bullets(status), cls="caveats")))
+    sections += [
         ("run", "What was run", section("What was run", "run", what, table(ranges))),
         (
             "shows",
@@ -206,7 +302,11 @@ def design_report(folder: Path) -> Report:
             section(
                 "What it shows",
                 "shows",
-                bullets(_design_findings(sens, box, steps, robust, failed_share, cfg)),
+                bullets(
+                    _design_findings(sens, box, steps, robust, failed_share, cfg)
+                    if state["all_in"]
+                    else ["None yet: the design is incomplete and has not been analysed."]
+                ),
             ),
         ),
         caveat_section(_design_caveats(sens, box, cfg, len(design))),
@@ -239,23 +339,31 @@ def design_report(folder: Path) -> Report:
             body += table(pd.read_parquet(factors_path))
         sections.append(("robustness", "Robustness", section("Robustness", "robustness", body)))
     captions = {"sensitivity": METHOD_CAPTIONS.get(method, ""), "prim": PRIM_CAPTION}
-    sections.append(
-        (
-            "figures",
-            "Figures",
-            section(
-                "Figures",
-                "figures",
-                figures(
-                    folder / "figures",
-                    lambda stem: captions.get(stem, unknown_caption(stem)),
-                    tuple(captions),
-                ),
-            ),
+    if state["all_in"]:
+        shown = figures(
+            folder / "figures",
+            lambda stem: captions.get(stem, unknown_caption(stem)),
+            tuple(captions),
         )
-    )
+    else:  # figures left here are not of these runs
+        shown = paragraph("None: the design is incomplete and has not been analysed.")
+    sections.append(("figures", "Figures", section("Figures", "figures", shown)))
     lead = f"{ex.get('design')} design of {len(design)} points over {len(names)} factors."
+    if status:
+        lead = f"{'INCOMPLETE' if not state['all_in'] else 'UNFINISHED'}: {status[0]} {lead}"
     return f"Design report: {scenario} ({ex.get('design')})", lead, sections
+
+
+def _runs_text(state: dict) -> str:
+    if state["expected"] is None or state["runs"] == state["expected"]:
+        return f"{state['runs']} runs"
+    return f"{state['runs']} of the design's {state['expected']} runs"
+
+
+def _versions(runs: pd.DataFrame) -> str:
+    if "version" not in runs.columns or runs.empty:
+        return "unknown (no runs)"
+    return ", ".join(sorted(runs["version"].astype(str).unique()))
 
 
 def _failed_share(runs: pd.DataFrame, rule: dict) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,13 @@ import pandas as pd
 
 from sim.runs.terminal import number
 
+SCRIPTS = {
+    "sim": "python -m sim",
+    "sim-compare": "python -m sim.compare",
+    "sim-explore": "python -m sim.explore",
+    "sim-calibrate": "python -m sim.calibrate",
+}
+"""The console scripts (pyproject) and the commands they stand for."""
 Report = tuple[str, str, list[tuple[str, str, str]]]
 """A report's title, lead sentence and sections (anchor, title, HTML), in reading order."""
 CSS = """
@@ -148,6 +156,17 @@ def caveat_section(notes: list[str]) -> tuple[str, str, str]:
 def section(title: str, anchor: str, *parts: str, cls: str = "") -> str:
     klass = f' class="{cls}"' if cls else ""
     return f'<section id="{anchor}"{klass}><h2>{esc(title)}</h2>{"".join(parts)}</section>'
+
+
+def writer() -> str:
+    """The command writing the page now, from the program's main module: ``python -m sim``
+    (a run, or a sweep when it ends), ``python -m sim.compare``, ``python -m sim.report``..."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = spec.name.removesuffix(".__main__") if spec is not None else ""
+    if name == "sim" or name.startswith("sim."):
+        return f"python -m {name}"
+    script = SCRIPTS.get(sys.argv[0].rsplit("/", 1)[-1] if sys.argv else "")
+    return script or "the Python API (sim.report.command.write_report)"
 
 
 def page(title: str, lead: str, sections: list[tuple[str, str, str]], footer: str) -> str:

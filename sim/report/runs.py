@@ -12,12 +12,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import yaml
 
-from sim.analysis.plots import compact_labels, label
-from sim.analysis.stats import format_p
+from sim.analysis.labels import label, variant_labels
+from sim.analysis.stats import disagreement, format_p, numbers, percent
 from sim.config.params import Config
+from sim.report.effects import phase3_note, phases_html, reliability_html, timing_html, types_html
 from sim.report.html import (
     Report,
     bullets,
@@ -27,51 +28,29 @@ from sim.report.html import (
     esc,
     facts,
     figures,
-    paragraph,
     section,
     table,
     unknown_caption,
     when,
 )
-from sim.runs.jobs import RECEIPT, read_receipt
-from sim.runs.sweep import AGGREGATE_MARK, grid_order
-from sim.runs.terminal import number, summary_table
+from sim.report.provenance import (
+    draws,
+    horizon,
+    job_table,
+    run_overrides,
+    seeds,
+    variants_table,
+    versions,
+)
+from sim.runs.jobs import read_receipt
+from sim.runs.sweep import AGGREGATE_MARK
+from sim.runs.terminal import summary_table
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
 FIGURE_ORDER = ("incidents", "difference", "outcomes", "phase_share", "heatmap")
 """The headline picture first, then the comparison, then the detail."""
 FEW_REPLICATIONS = 10
 """Below this many runs a bootstrap percentile interval covers the mean clearly less than 95%."""
-
-
-# ---- what was run ---------------------------------------------------------------------------
-
-
-def _seeds(runs: pd.DataFrame, by: str) -> str:
-    """How the replications were seeded, and whether variants share their seeds (pairing)."""
-    per = runs.groupby(by, sort=False)["seed"].agg(lambda s: tuple(sorted(set(s))))
-    shared = per.nunique() == 1
-    first = ", ".join(str(s) for s in runs["seed"].drop_duplicates().head(3))
-    text = f"{runs['seed'].nunique()} distinct replication seeds (first: {first}, ...)"
-    if len(per) > 1:
-        text += (
-            "; every variant runs the same seeds (common random numbers: differences are paired)"
-            if shared
-            else "; variants do NOT share their seeds, so differences are not paired"
-        )
-    return text
-
-
-def _versions(runs: pd.DataFrame) -> str:
-    found = sorted(runs["version"].astype(str).unique()) if "version" in runs else []
-    return esc(", ".join(found) or "not recorded")
-
-
-def _draws(runs: pd.DataFrame) -> list[tuple[str, str]]:
-    if "draw" in runs and (runs["draw"] >= 0).any():
-        share = (runs["draw"] >= 0).mean()
-        return [("Parameters", esc(f"drawn from a calibration posterior in {share:.0%} of runs"))]
-    return []
 
 
 # ---- what it shows and does not show -------------------------------------------------------
@@ -94,10 +73,19 @@ def difference_sentence(row: pd.Series, names: dict[str, str]) -> str:
     if clear and row["n"] < FEW_REPLICATIONS:
         verdict += f", but an interval from {row['n']} pairs is not reliable"
     direction = "lower" if mean < 0 else "higher"
-    return (
-        f"{who} {number(abs(mean))} {direction} than {base} over {pairs} "
-        f"(95% CI {number(low)} to {number(high)}, {format_p(row['p_value'])}); {verdict}."
+    size, lo, hi = numbers(abs(mean), low, high)
+    pct = row.get("pct", np.nan)
+    share = f" ({percent(abs(pct))} of its mean)" if pd.notna(pct) else ""
+    text = (
+        f"{who} {size} {direction} than {base}{share} over {pairs} "
+        f"(95% CI {lo} to {hi}, {format_p(row['p_value'])}); {verdict}."
     )
+    if disagreement(low, high, row["p_value"], int(row["n"])):
+        text += (
+            " The bootstrap interval and the t-test disagree here: they are different "
+            "procedures, which can disagree near the boundary (see 'How reliably')."
+        )
+    return text
 
 
 def caveats(runs: pd.DataFrame, by: str, days: int | None) -> list[str]:
@@ -127,14 +115,9 @@ def caveats(runs: pd.DataFrame, by: str, days: int | None) -> list[str]:
             f"The horizon is {days} days, shorter than the default {DEFAULTS['days']} (three "
             "years): later phases, relapses and slow measures (projects, ties) may not show."
         )
-    if "phase3_day" in runs and runs["phase3_day"].isna().any():
-        share = runs["phase3_day"].notna().mean()
-        notes.append(
-            "No run reached phase 3, so nothing here speaks of long-term cooperation."
-            if share == 0
-            else f"Phase 3 was reached in {share:.0%} of all runs; the day it was reached is "
-            "averaged over the runs that reached it only (the share is given beside it)."
-        )
+    phase3 = phase3_note(runs, by)
+    if phase3:
+        notes.append(phase3)
     return notes
 
 
@@ -169,23 +152,38 @@ def run_caption(stem: str, context: dict) -> str:
     scenario = context.get("scenario", "the scenario")
     band = f"band: 95% bootstrap CI of the mean over {n} replications, not the spread of runs"
     metric = stem.split("_", 1)[-1]
+    shading = (
+        "shading: the roadmap phase of the gate machine (pre-agreement, phase 1, 2, 3) most "
+        "runs were in that month, which is not the same as the measures a scenario runs"
+    )
     captions = {
-        "incidents": f"Monthly border incidents of {scenario} (line: mean; {band}; "
-        "shading: the phase most runs were in that month).",
+        "incidents": f"Monthly border incidents of {scenario} (line: mean; {band}; {shading}).",
         "incidents_by_scenario": f"Monthly border incidents of each variant (line: mean; {band}; "
-        f"shading: the phase most of its runs were in; dashed: the mean of {baseline}).",
+        f"{shading}; dashed: the mean of {baseline}).",
         "outcomes": "Each outcome's mean per variant with its 95% bootstrap CI across "
         "replications (the day a phase was reached: over the runs that reached it, their share "
-        "at the right); the intervals are unpaired, so two variants are better compared "
+        "at the right; an outcome no run has a value for is named below the panels instead of "
+        "drawn empty); the intervals are unpaired, so two variants are better compared "
         "through the paired differences.",
-        "phase_share": "Share of each variant's replications in each phase, day by day: how far "
-        "the agreement got and how much its runs disagree about it.",
+        "phase_share": "Share of each variant's replications in each roadmap phase of the gate "
+        "machine, day by day: how far the agreement got and how much its runs disagree about it.",
         "difference": f"Paired difference of each variant from {baseline} in {label(metric)} "
-        f"(dot: mean over seed-matched pairs; bar: bootstrap 95% CI); a bar crossing the zero "
-        "line means no detectable difference.",
-        "heatmap": f"Mean {label(metric)} over the grid of the two swept parameters, each cell's "
-        "95% CI half-width under its mean; the colours show means only, so cells closer than "
-        "their half-widths are not distinguishable.",
+        "(dot: mean over seed-matched pairs; bar: bootstrap 95% CI of that mean; grey: 10th to "
+        "90th percentile of single pairs; right: d_z and paired t-test p); a bar crossing the "
+        "zero line means no detectable difference.",
+        "difference_by_month": f"How fast: each variant's monthly border incidents minus "
+        f"{baseline}'s in runs with the same seed, month by month (line: mean over pairs; band: "
+        "bootstrap 95% CI of the mean; dotted: the month from which the whole interval stays "
+        "below zero to the end of the horizon).",
+        "difference_by_type": f"What a difference is made of: the paired difference from "
+        f"{baseline} per month for each incident type and for victims (dot and bar: mean and "
+        "bootstrap 95% CI; grey: 10th to 90th percentile of single pairs). Red panels are the "
+        "four types that add up to border incidents; interdictions (infiltrations stopped) "
+        "count among them, so more patrols can raise the count.",
+        "heatmap": f"Mean {label(metric)} over the grid of the two swept parameters (one panel "
+        "per scenario or other swept setting), each cell's 95% CI half-width under its mean; the "
+        "colours show means only, so cells closer than their half-widths are not "
+        "distinguishable.",
     }
     key = stem if stem in captions else stem.split("_", 1)[0]
     return captions.get(key, unknown_caption(stem))
@@ -194,17 +192,12 @@ def run_caption(stem: str, context: dict) -> str:
 # ---- single run ------------------------------------------------------------------------------
 
 
-def _overrides(directory: Path) -> list[str]:
-    path = directory / ".hydra" / "overrides.yaml"
-    return list(yaml.safe_load(path.read_text()) or []) if path.is_file() else []
-
-
 def run_report(directory: Path) -> Report:
     runs = pd.read_parquet(directory / "runs.parquet")
     receipt = read_receipt(directory)
     scenario = str(runs["scenario"].iloc[0])
     days = receipt.get("days")
-    overrides = _overrides(directory) or str(runs["overrides"].iloc[0]).split()
+    overrides = run_overrides(directory) or str(runs["overrides"].iloc[0]).split()
     what = facts(
         [
             ("Command", command_cell(receipt.get("command"))),
@@ -214,10 +207,10 @@ def run_report(directory: Path) -> Report:
             ("Horizon", esc(f"{days} days" if days else "not recorded")),
             (
                 "Seeds",
-                esc(f"seed={receipt.get('seed', 'not recorded')}; " + _seeds(runs, "scenario")),
+                esc(f"seed={receipt.get('seed', 'not recorded')}; " + seeds(runs, "scenario")),
             ),
-            *_draws(runs),
-            ("Package version", _versions(runs)),
+            *draws(runs),
+            ("Package version", versions(runs)),
             ("Status", esc(receipt.get("status", "no job.json (written by the Python API?)"))),
             ("Finished", esc(when(receipt.get("ended")))),
             ("Directory", code(str(directory))),
@@ -250,7 +243,9 @@ def run_report(directory: Path) -> Report:
     return f"Run report: {scenario}", f"{len(runs)} replications of {scenario}.", sections
 
 
-def _summary_html(summary: pd.DataFrame) -> str:
+def _summary_html(summary: pd.DataFrame, names: dict[str, str] | None = None) -> str:
+    if names and any(k != v for k, v in names.items()):
+        summary = summary.rename(index=names).rename_axis(summary.index.name)
     return table(
         summary,
         "Mean [95% bootstrap CI] across replications; n: runs; "
@@ -261,68 +256,18 @@ def _summary_html(summary: pd.DataFrame) -> str:
 # ---- sweep or comparison -------------------------------------------------------------------
 
 
-def _jobs(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
-    """The jobs of the multirun that ``folder`` aggregates: status, variant, time, error."""
-    variants = runs.drop_duplicates("config_id").set_index("config_id")["variant"]
-    rows = []
-    for job in sorted(folder.parent.glob("job*"), key=grid_order):
-        r = read_receipt(job) if (job / RECEIPT).is_file() else {"status": "no job.json"}
-        rows.append(
-            {
-                "job": job.name,
-                "status": r.get("status", "unreadable job.json"),
-                "variant": variants.get(r.get("config_id"), "(none)"),
-                "seconds": r.get("seconds"),
-                "error": r.get("error", ""),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _variants(runs: pd.DataFrame) -> pd.DataFrame:
-    per = runs.groupby("variant", sort=False)
-    return pd.DataFrame(
-        {
-            "runs": per.size(),
-            "overrides": per["overrides"].first(),
-            "config": per["config_id"].first(),
-        }
-    ).rename_axis("variant")
-
-
-def _differences_html(diffs: pd.DataFrame, names: dict[str, str]) -> str:
-    if diffs.empty:
-        return paragraph("Only one variant: there is nothing to compare.")
-    shown = pd.DataFrame(
-        {
-            "variant": diffs["scenario"].map(names),
-            "from": diffs["baseline"].map(names),
-            "pairs": diffs["n"],
-            "mean difference [95% CI]": [
-                f"{number(m)} [{number(lo)}, {number(hi)}]"
-                for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)
-            ],
-            "d_z": diffs["effect_size"].round(2),
-            "p": diffs["p_value"].map(format_p),
-        }
-    )
-    return paragraph(f"Outcome: {label(diffs['metric'].iloc[0])}.") + table(
-        shown,
-        "Pairs: runs matched by seed (common random numbers); CI: bootstrap percentile; "
-        "d_z: mean paired difference / SD of the differences; p: paired t-test.",
-    )
-
-
 def sweep_report(folder: Path) -> Report:
     mark = json.loads((folder / AGGREGATE_MARK).read_text())
     runs = pd.read_parquet(folder / "runs.parquet")
     path = folder / "differences.parquet"
     diffs = pd.read_parquet(path) if path.is_file() else pd.DataFrame()
     variants = list(dict.fromkeys(runs["variant"]))
-    names = compact_labels(variants)
+    names = variant_labels(variants)
     by_variant = runs.assign(scenario=runs["variant"])
-    days = int(runs["days"].max()) if "days" in runs else None
-    jobs = _jobs(folder, runs) if (folder.parent / "multirun.yaml").is_file() else pd.DataFrame()
+    days, horizon_text = horizon(folder, runs, mark)
+    jobs = (
+        job_table(folder, runs) if (folder.parent / "multirun.yaml").is_file() else pd.DataFrame()
+    )
     failed = jobs[~jobs["status"].isin(["done", "skipped"])] if not jobs.empty else jobs
     reps = runs.groupby("variant").size()
     what = facts(
@@ -337,10 +282,10 @@ def sweep_report(folder: Path) -> Report:
                     else f"{reps.min()} to {reps.max()}"
                 ),
             ),
-            ("Horizon", esc(f"{days} days" if days else "not recorded")),
-            ("Seeds", esc(_seeds(runs, "variant"))),
-            *_draws(runs),
-            ("Package version", _versions(runs)),
+            ("Horizon", esc(horizon_text)),
+            ("Seeds", esc(seeds(runs, "variant"))),
+            *draws(runs),
+            ("Package version", versions(runs)),
             ("Aggregated", esc(when(mark.get("created")))),
             ("Sources", code(", ".join(mark.get("sources", [])))),
         ]
@@ -362,8 +307,18 @@ def sweep_report(folder: Path) -> Report:
     figures_html = figures(
         folder / "figures", lambda stem: run_caption(stem, context), FIGURE_ORDER
     )
+    threshold = float(mark.get("threshold") or 0.0)
+    comparisons = [
+        ("fast", "How fast", timing_html(folder, names, threshold)),
+        ("differences", "How reliably", reliability_html(diffs, names)),
+        ("types", "By incident type", types_html(folder, names)),
+    ]
     sections = [
-        ("run", "What was run", section("What was run", "run", what, table(_variants(runs)))),
+        (
+            "run",
+            "What was run",
+            section("What was run", "run", what, table(variants_table(runs, names))),
+        ),
         ("shows", "What it shows", section("What it shows", "shows", bullets(shows))),
         caveat_section(notes),
         (
@@ -372,14 +327,18 @@ def sweep_report(folder: Path) -> Report:
             section(
                 "Summary table",
                 "summary",
-                _summary_html(summary_table(by_variant).rename_axis("variant")),
+                _summary_html(summary_table(by_variant).rename_axis("variant"), names),
             ),
         ),
-        (
-            "differences",
-            "Paired differences",
-            section("Paired differences", "differences", _differences_html(diffs, names)),
+        *(
+            (
+                anchor,
+                title,
+                section(f"{title}: paired differences from {context['baseline']}", anchor, body),
+            )
+            for anchor, title, body in comparisons
         ),
+        ("phases", "Phases reached", section("Phases reached", "phases", phases_html(runs, names))),
         ("figures", "Figures", section("Figures", "figures", figures_html)),
     ]
     if not jobs.empty:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.analysis.ged import data_path
 from sim.config.params import Config, ConfigError, ModelParams, validate
@@ -65,18 +66,44 @@ def apply_parameters(params: ModelParams, values: Mapping[str, float]) -> ModelP
     return validate(params)
 
 
+MAX_POSTERIOR_BYTES = 512 * 2**20
+"""A posterior table larger than this is refused before it is read."""
+POSTERIOR_COLUMNS = ("generation", "particle", "weight")
+
+
 @cache
 def _posterior(path: str) -> pd.DataFrame:
     table = pd.read_parquet(path)
-    return table[table["generation"] == table["generation"].max()].reset_index(drop=True)
+    missing = [c for c in POSTERIOR_COLUMNS if c not in table.columns]
+    if missing or not parameter_columns(table):
+        raise ValueError(
+            f"not a posterior table (it needs columns {', '.join(POSTERIOR_COLUMNS)} and "
+            "one per parameter, as python -m sim.calibrate writes)"
+        )
+    last = table[table["generation"] == table["generation"].max()].reset_index(drop=True)
+    weights = last["weight"].to_numpy(dtype=float)
+    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+        raise ValueError("its last generation's weights are not non-negative numbers")
+    return last
 
 
 def final_generation(path: str) -> pd.DataFrame:
-    """The last generation of a posterior table (one row per particle)."""
+    """The last generation of a posterior table (one row per particle), or a ConfigError
+    naming the file: missing, not a regular file (``/dev/zero``), too large, not Parquet
+    or not a posterior."""
+    where = f"calibration.posterior={path}"
+    file = data_path(path)
+    if not file.exists():
+        raise ConfigError(f"{where}: no such file (a Parquet file, or a name in data/)")
+    if not file.is_file():
+        raise ConfigError(f"{where}: not a regular file (a Parquet file, or a name in data/)")
+    if file.stat().st_size > MAX_POSTERIOR_BYTES:
+        raise ConfigError(f"{where}: larger than {MAX_POSTERIOR_BYTES // 2**20} MB")
     try:
-        return _posterior(str(data_path(path)))
-    except (FileNotFoundError, OSError) as e:
-        raise ConfigError(f"calibration.posterior={path}: cannot read ({e})") from None
+        return _posterior(str(file))
+    except (OSError, ValueError, pa.ArrowException) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"{where}: cannot be read ({reason})") from None
 
 
 def parameter_columns(posterior: pd.DataFrame) -> list[str]:

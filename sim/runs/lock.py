@@ -31,6 +31,8 @@ KINDS = {
     "run": ("job.json", "runs.parquet"),
 }
 """Each kind of output directory, by the files that mark it (checked in this order)."""
+NAME_MAX = 255
+"""The longest file or directory name (bytes) of the usual Linux filesystems."""
 
 
 def held_kind(out: Path) -> str | None:
@@ -45,6 +47,16 @@ def check_destination(out: Path, kind: str) -> None:
     out = Path(os.path.abspath(out))
     if out == Path.cwd():
         raise ConfigError(f"{out}: the working directory; name a directory for the results")
+    if out == Path(out.anchor):
+        raise ConfigError(f"{out}: the filesystem root; name a directory for the results")
+    longest = max(out.parts, key=len)
+    if len(longest.encode()) > NAME_MAX:
+        raise ConfigError(
+            f"{out.parent}/{longest[:20]}...: a name {len(longest.encode())} bytes long; "
+            f"the filesystem allows {NAME_MAX}"
+        )
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a directory")
     for parent in out.parents:
         if (parent / MULTIRUN_MARK).exists():
             raise ConfigError(f"{out}: inside the multirun {parent}; choose a directory outside it")
@@ -53,6 +65,11 @@ def check_destination(out: Path, kind: str) -> None:
     held = held_kind(out)
     if held not in (None, kind):
         raise ConfigError(f"{out}: holds a {held}'s results; choose another directory")
+
+
+def creation_error(out: Path, error: OSError) -> str:
+    """One line for a directory that cannot be created or written (read-only, full, ...)."""
+    return f"{out}: cannot be written ({error.strerror or error})"
 
 
 def refuse(message: str) -> None:
@@ -92,6 +109,8 @@ class RunDirLock(Callback):
             self.check(out, config)  # again: another process may have written there meanwhile
         except (ConfigError, Busy) as e:
             refuse(str(e))
+        except OSError as e:
+            refuse(creation_error(out, e))
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         held, self._held = self._held, None

@@ -118,6 +118,15 @@ def _init_worker(parent: int) -> None:
     forkserver) would otherwise wait for tasks forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with(parent)
+
+
+def end_with(parent: int) -> None:
+    """End this process as soon as process ``parent`` ends (a thread waits on its pidfd).
+
+    For worker processes that outlive a SIGKILLed parent otherwise: this pool's
+    workers, and the joblib launcher's, which would go on running jobs.
+    """
 
     def watch() -> None:
         try:

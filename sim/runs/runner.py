@@ -51,7 +51,6 @@ MAX_CHUNK = 25
 small enough to balance the load."""
 RUN_SETTINGS = ("replications", "workers", "output", "compare", "description")
 """Config fields that do not change any single replication's numbers."""
-LOCK = ".lock"
 
 
 class Busy(RuntimeError):
@@ -63,11 +62,12 @@ _held: dict[Path, int] = {}  # directory -> nesting depth of this process's lock
 
 @contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``directory/.lock`` (re-entrant within a process).
+    """Hold an exclusive ``flock`` on ``directory`` itself (re-entrant within a process).
 
     A second run or sweep into the same directory raises :class:`Busy` at once
     instead of interleaving its files with ours. The kernel drops the lock when
-    the holder dies, so a killed run never leaves the directory locked.
+    the holder dies, so a killed run never leaves the directory locked; the lock
+    is on the directory, not on a file in it, so deleting files cannot lift it.
     """
     directory = directory.resolve()
     if directory in _held:
@@ -78,7 +78,7 @@ def locked(directory: Path) -> Iterator[None]:
             _held[directory] -= 1
         return
     directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -18,32 +18,47 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
-from sim.analysis.plots import (
-    compact_labels,
-    comparison_figure,
-    difference_figure,
+from sim.analysis.effect_plots import difference_figure, timing_figure, type_figure
+from sim.analysis.labels import variant_labels
+from sim.analysis.paired import (
     difference_table,
+    monthly_differences,
+    timing_table,
+    type_differences,
+)
+from sim.analysis.plots import (
+    comparison_figure,
     heatmap_figure,
+    monthly_matrix,
     outcomes_figure,
     phase_share_figure,
 )
-from sim.analysis.stats import format_p
 from sim.runs.files import save_figure, write_atomic
 from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
 from sim.runs.progress import eta
 from sim.runs.runner import RUN_SETTINGS
-from sim.runs.terminal import format_table, number, summary_table
+from sim.runs.terminal import aggregation_text, summary_table
 
 AGGREGATE_MARK = "aggregate.json"
+RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
+"""Columns every runs table has; a job whose runs.parquet lacks one is left out."""
 PROGRESS = ".progress.json"
 IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
-TS_COLUMNS = ["scenario", "replication", "day", "month", "phase", "border_incidents", "variant"]
+TS_COLUMNS = [
+    "scenario",
+    "replication",
+    "seed",
+    "day",
+    "month",
+    "phase",
+    "border_incidents",
+    "variant",
+]
 
 
 def sweep_total(config) -> int:
@@ -102,6 +117,8 @@ class Collected:
     timeseries_files: list[Path]
     failed: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
+    jobs: list[Path] = field(default_factory=list)
+    """The finished jobs' directories; ``runs["job"]`` indexes this list."""
 
 
 def _is_job(d: Path) -> bool:
@@ -171,7 +188,7 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
     ``only`` restricts a sweep to its own jobs. A job counts only if its
     receipt (when it has one) says it finished and its tables are readable.
     """
-    frames, ts_files, failed, skipped = [], [], {}, 0
+    frames, ts_files, failed, skipped, jobs = [], [], {}, 0, []
     dirs = only if only is not None else _result_dirs(roots)
     for job in sorted(dirs, key=grid_order):
         data = read_receipt(job)
@@ -183,9 +200,13 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
             runs = pd.read_parquet(job / "runs.parquet") if finished else None
         except (OSError, pa.ArrowException):
             runs = None
+        foreign = runs is not None and not set(RUN_COLUMNS) <= set(runs.columns)
+        if foreign:
+            changed, runs = f"runs.parquet is not a runs table (no {', '.join(RUN_COLUMNS)})", None
         expected = len(runs) * data["days"] if runs is not None and "days" in data else n_ts
         if runs is not None and n_ts == expected:
             frames.append(runs.assign(job=len(frames)))
+            jobs.append(job)
             if n_ts is not None:
                 ts_files.append(job / "timeseries.parquet")
             skipped += status == "skipped"
@@ -200,7 +221,7 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
                 )
             )
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Collected(runs, ts_files, failed, skipped)
+    return Collected(runs, ts_files, failed, skipped, jobs)
 
 
 def aggregate(
@@ -211,6 +232,7 @@ def aggregate(
     heatmaps: tuple[str, ...] = ("border_incidents_per_month",),
     only: list[Path] | None = None,
     command: str | None = None,
+    threshold: float = 0.0,
 ) -> dict[str, str]:
     """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the jobs left
     out (name: why), for the caller's exit code.
@@ -223,16 +245,19 @@ def aggregate(
 
     Variants are configurations (``config_id``): runs of different configs are
     never pooled, and runs of one config and seed found twice count once.
+    ``threshold``: the monthly difference from the baseline a variant must stay
+    below for good to count as a lasting improvement (default 0).
     """
     found = find_results(roots, only)
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
     runs = found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True)
-    if metric not in runs or not pd.api.types.is_numeric_dtype(runs[metric]):
-        numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
-        raise ValueError(
-            f"--metric {metric}: not a numeric column of runs; one of {', '.join(numeric)}"
-        )
+    numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
+    for flag, name in (("--metric", metric), *(("--heatmaps", h) for h in heatmaps)):
+        if name not in numeric:
+            raise ValueError(
+                f"{flag} {name}: not a numeric column of runs; one of {', '.join(numeric)}"
+            )
     swept = swept_columns(runs["overrides"])
     swept = swept.drop(columns=[c for c in swept if c in runs])
     runs = pd.concat([runs, swept], axis=1)
@@ -246,13 +271,30 @@ def aggregate(
     staging = out.with_name(f".{out.name}.staging-{uuid.uuid4().hex[:8]}")
     try:
         staging.mkdir(parents=True)
-        mark = {"sources": [str(r) for r in roots], "command": command, "created": time.time()}
-        write_atomic(staging / AGGREGATE_MARK, json.dumps(mark | {"version": __version__}))
-        table, diffs = _build(staging, runs, swept, found, baseline, metric, heatmaps)
+        mark = {
+            "sources": [str(r) for r in roots],
+            "command": command,
+            "created": time.time(),
+            "threshold": threshold,
+            "version": __version__,
+        }
+        write_atomic(staging / AGGREGATE_MARK, json.dumps(mark))
+        built = _build(staging, runs, swept, found, baseline, metric, heatmaps, threshold)
         _replace_dir(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _report(table, diffs, found, out)
+    print(aggregation_text(*built))
+    if found.skipped:
+        print(f"{found.skipped} job(s) reused existing results")
+    for name, error in found.failed.items():
+        print(f"FAILED {name}: {error}")
+    print(f"aggregated {len(runs)} runs -> {out}")
+    twice = len(found.runs) - len(runs)
+    if twice:
+        print(
+            f"left out {twice} run(s) found twice: the same config and seed in more than one "
+            "source (e.g. a single run repeated by a sweep); each counts once"
+        )
     return found.failed
 
 
@@ -260,6 +302,8 @@ def check_output(out: Path, sources: list[Path]) -> None:
     """Refuse an ``out`` that would overwrite results: one holding anything but an
     earlier aggregation, or one of the sources or a directory above them."""
     out = out.resolve()
+    if out == Path.cwd():
+        raise ValueError(f"--out {out}: the working directory; name a directory for the results")
     for source in sources:
         source = source.resolve()
         if out == source or out in source.parents:
@@ -290,62 +334,45 @@ def _build(
     baseline: str,
     metric: str,
     heatmaps: tuple[str, ...],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write the merged tables and the figures into ``out``; the table and the differences."""
+    threshold: float = 0.0,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Write the merged tables and the figures into ``out``; the summary table, the
+    differences, the month each variant stays below ``threshold``, and the labels."""
     per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
     _write(runs, out / "runs.parquet")
     ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
     figures = out / "figures"
+    labels = variant_labels(list(runs["variant"]))
     by_variant = runs.assign(scenario=runs["variant"])
     ts_variant = ts.assign(scenario=ts["variant"])
-    save_figure(comparison_figure(ts_variant, baseline), figures / "incidents_by_scenario.png")
-    save_figure(outcomes_figure(by_variant), figures / "outcomes.png")
-    save_figure(phase_share_figure(ts_variant), figures / "phase_share.png")
-    variants = runs["variant"].nunique()
-    diffs = difference_table(by_variant, baseline, metric) if variants > 1 else pd.DataFrame()
-    if not diffs.empty:
-        save_figure(difference_figure(diffs), figures / f"difference_{metric}.png")
+    if not monthly_matrix(ts_variant).empty:  # else no whole month to draw (days < 31)
+        figure = comparison_figure(ts_variant, baseline, labels)
+        save_figure(figure, figures / "incidents_by_scenario.png")
+    save_figure(outcomes_figure(by_variant, labels=labels), figures / "outcomes.png")
+    save_figure(phase_share_figure(ts_variant, labels), figures / "phase_share.png")
+    diffs = timing = pd.DataFrame()
+    if runs["variant"].nunique() > 1:
+        diffs = difference_table(by_variant, baseline, metric)
+        save_figure(difference_figure(diffs, labels), figures / f"difference_{metric}.png")
         _write(diffs, out / "differences.parquet")
-    numeric = [
-        c
-        for c in swept.columns
-        if pd.api.types.is_numeric_dtype(swept[c]) and swept[c].nunique() > 1
-    ]
+        monthly = monthly_differences(ts_variant, baseline)
+        if not monthly.empty:
+            timing = timing_table(monthly, threshold)
+            figure = timing_figure(monthly, labels, timing, threshold)
+            save_figure(figure, figures / "difference_by_month.png")
+            _write(monthly, out / "differences_monthly.parquet")
+        types = type_differences(by_variant, baseline)
+        if not types.empty:
+            save_figure(type_figure(types, labels), figures / "difference_by_type.png")
+            _write(types, out / "differences_by_type.parquet")
+    varying = [c for c in swept.columns if swept[c].astype(str).nunique() > 1]
+    numeric = [c for c in varying if pd.api.types.is_numeric_dtype(swept[c])]
     if len(numeric) >= 2:
+        by = ["scenario", *(c for c in varying if c not in numeric[:2])]
         for name in dict.fromkeys([*heatmaps, metric]):
-            heat = heatmap_figure(runs, numeric[0], numeric[1], name)
+            heat = heatmap_figure(runs, numeric[0], numeric[1], name, by=by)
             save_figure(heat, figures / f"heatmap_{name}.png")
-    return summary_table(by_variant), diffs
-
-
-def _report(table: pd.DataFrame, diffs: pd.DataFrame, found: Collected, out: Path) -> None:
-    print(format_table(table))
-    if not diffs.empty:
-        print(f"\nPaired difference from {diffs['baseline'].iloc[0]} ({diffs['metric'].iloc[0]}):")
-        print(difference_text(diffs))
-    if found.skipped:
-        print(f"{found.skipped} job(s) reused existing results")
-    for name, error in found.failed.items():
-        print(f"FAILED {name}: {error}")
-    print(f"aggregated {len(found.runs)} runs -> {out}")
-
-
-def difference_text(diffs: pd.DataFrame) -> str:
-    """The paired differences as a narrow table (d_z: mean difference / SD of differences)."""
-    short = compact_labels([diffs["baseline"].iloc[0], *diffs["scenario"]])
-    rows = pd.DataFrame(
-        {
-            "variant": diffs["scenario"].map(short).str.slice(0, 40),
-            "difference [95% CI]": [
-                f"{number(m)} [{number(lo)}, {number(hi)}]"
-                for m, lo, hi in diffs[["mean", "low", "high"]].itertuples(index=False)
-            ],
-            "d_z": diffs["effect_size"].map(lambda v: f"{v:.2f}" if np.isfinite(v) else "n/a"),
-            "p": diffs["p_value"].map(format_p),
-        }
-    )
-    note = "d_z: mean paired difference / SD of the differences (Cohen's d_z); p: paired t-test"
-    return f"{rows.to_string(index=False)}\n{note}"
+    return summary_table(by_variant), diffs, timing, labels
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:

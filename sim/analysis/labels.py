@@ -1,0 +1,93 @@
+"""Names of variants and outcomes as tables and figures show them.
+
+A variant's full name (scenario plus the overrides that vary) can be 70
+characters long in a grid sweep. Every table and figure shows it the same way:
+the name with what all variants share left out when that is short, otherwise
+``V1``, ``V2``, ... in the order of the variants, with a key that gives the full
+names. ``variant_labels`` decides once; every output then uses that mapping, so
+``V7`` is the same variant in the terminal, the report and every figure.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+LABEL_WIDTH = 24
+"""Variant names longer than this (after dropping what all share) become V1, V2, ..."""
+
+METRIC_LABELS = {
+    "border_incidents_per_month": "Border incidents per month",
+    "final_monthly_incidents": "Border incidents per month, last 6 months",
+    "detection_rate": "Detection rate (share of hostile attempts)",
+    "final_trust": "Final trust (0-1)",
+    "phase3_day": "Day phase 3 reached",
+    "relapses": "Relapses per run",
+    "border_incidents": "Border incidents over the horizon",
+    "casualties": "Victims of attacks, clashes and violations over the horizon",
+    "reduction_vs_start": "Reduction vs pre-agreement rate",
+}
+SUMMARY_METRICS = (
+    "border_incidents_per_month",
+    "final_monthly_incidents",
+    "detection_rate",
+    "final_trust",
+    "phase3_day",
+    "relapses",
+)
+"""The outcomes of the summary table and the outcomes figure, in their order."""
+HIGHER_IS_BETTER = frozenset({"detection_rate", "final_trust", "reduction_vs_start"})
+"""Outcomes where a variant 'beats' the baseline by being higher; for all others, lower."""
+
+
+def label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def better(metric: str) -> str:
+    """'higher' or 'lower': which direction of ``metric`` counts as beating the baseline."""
+    return "higher" if metric in HIGHER_IS_BETTER else "lower"
+
+
+def compact_labels(names: list[str]) -> dict[str, str]:
+    """Short names for variants: drop what all share; if one key varies, keep its values.
+
+    ``["roadmap ablation=none", "roadmap ablation=without_hotline"]`` ->
+    ``none``, ``without_hotline``.
+    """
+    tokens = [name.split() for name in names]
+    common = set.intersection(*(set(t) for t in tokens)) if tokens else set()
+    kept = [[t for t in ts if t not in common] for ts in tokens]
+    keys = {t.split("=", 1)[0] for ts in kept for t in ts if "=" in t}
+    if len(keys) == 1 and all(len(ts) == 1 and "=" in ts[0] for ts in kept):
+        kept = [[ts[0].split("=", 1)[1]] for ts in kept]
+    return {n: " ".join(k) or n for n, k in zip(names, kept, strict=True)}
+
+
+def variant_labels(names: list[str], width: int = LABEL_WIDTH) -> dict[str, str]:
+    """One label per variant: its compact name when every one fits in ``width`` and they
+    are distinct, else ``V1``, ``V2``, ... in the order given (see ``needs_key``)."""
+    names = [str(n) for n in dict.fromkeys(names)]
+    short = compact_labels(names)
+    values = list(short.values())
+    if values and max(map(len, values)) <= width and len(set(values)) == len(values):
+        return short
+    return {n: f"V{i + 1}" for i, n in enumerate(names)}
+
+
+def needs_key(labels: dict[str, str]) -> bool:
+    """Whether the labels differ from the names, so a key to the full names must be shown."""
+    return any(k != v for k, v in labels.items())
+
+
+def key_lines(labels: dict[str, str], width: int = 100) -> list[str]:
+    """``V1: full name`` lines (wrapped at ``width``), for the labels that are not the name."""
+    lines = []
+    for name, short in labels.items():
+        if short != name:
+            lines += textwrap.wrap(f"{short}: {name}", width, subsequent_indent="    ")
+    return lines
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters (for titles and axes)."""
+    return "\n".join(textwrap.wrap(text, width)) or text

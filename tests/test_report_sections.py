@@ -1,0 +1,159 @@
+"""The report's answers to how fast, how reliably, by type; horizon, phases, footer (fast)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic import grid_jobs, variant_tables, write_job
+
+import sim
+from sim.report.command import build
+from sim.report.effects import drivers_sentence, reliability_html
+from sim.report.html import writer
+from sim.report.provenance import horizon
+from sim.report.runs import caveats, difference_sentence
+from sim.runs.sweep import aggregate
+
+
+def _runs(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "scenario": ["baseline"] * n + ["roadmap"] * n,
+            "seed": list(range(n)) * 2,
+            "phase3_day": [np.nan] * n + [400.0] * n,
+        }
+    ).assign(variant=lambda r: r["scenario"])
+
+
+def _diff(**values) -> pd.Series:
+    row = {
+        "scenario": "roadmap",
+        "baseline": "baseline",
+        "metric": "border_incidents_per_month",
+        "n": 4,
+        "mean": 2.41,
+        "low": 0.0634,
+        "high": 4.76,
+        "effect_size": 0.8,
+        "p_value": 0.208,
+        "p10": -0.42,
+        "p90": 5.19,
+        "wins": 1,
+        "ties": 0,
+        "pct": 8.2,
+        "pct_low": 0.2,
+        "pct_high": 17.6,
+        "better": "lower",
+    }
+    return pd.Series(row | values)
+
+
+def test_phase_3_is_reported_per_scenario_and_pointed_to_per_variant():
+    runs = pd.concat([_runs(4), _runs(4).assign(variant=lambda r: r["scenario"] + " x=1")])
+    note = next(c for c in caveats(runs, "variant", days=1095) if c.startswith("Phase 3"))
+    assert "baseline 0% (0 of 8 runs); roadmap 100% (8 of 8 runs)" in note
+    assert "Per variant: see 'Phases reached'" in note
+
+
+def test_a_sentence_explains_when_the_interval_and_the_test_disagree():
+    row = _diff()
+    text = difference_sentence(row, {"roadmap": "roadmap", "baseline": "baseline"})
+    assert "95% CI 0.06 to 4.76" in text and "e-" not in text  # alike: same decimals
+    assert "different procedures" in text and "disagree" in text
+
+
+def test_the_footer_names_the_command_that_wrote_the_page(monkeypatch, tmp_path):
+    import importlib.machinery
+    import sys
+    import types
+
+    run = tmp_path / "run"
+    sim.run("baseline", replications=2, days=40, out_dir=run)
+    for module, command in (
+        ("sim.compare", "python -m sim.compare"),
+        ("sim.__main__", "python -m sim"),
+        ("sim.report.__main__", "python -m sim.report"),
+    ):
+        main_module = types.ModuleType("__main__")
+        main_module.__spec__ = importlib.machinery.ModuleSpec(module, None)
+        monkeypatch.setitem(sys.modules, "__main__", main_module)
+        assert writer() == command
+        html, _ = build(run)
+        assert f"<footer>Written by {command} (border-roadmap " in html
+
+
+def test_the_horizon_comes_from_the_days_column_else_from_job_json(tmp_path):
+    runs, _ = variant_tables("baseline", reps=2, days=90)
+    assert horizon(tmp_path, runs, {})[1] == "90 days"
+    mixed = pd.concat([runs, runs.assign(days=120)])
+    assert horizon(tmp_path, mixed, {}) == (90, "90 to 120 days (differs between variants)")
+    old = runs.drop(columns="days")
+    assert horizon(tmp_path / "sweep", old, {}) == (None, "not recorded")
+    job = tmp_path / "job0"
+    job.mkdir()
+    receipt = {"status": "done", "days": 90, "config_id": runs["config_id"].iloc[0]}
+    (job / "job.json").write_text(json.dumps(receipt))
+    assert horizon(tmp_path / "sweep", old, {}) == (90, "90 days")  # a sweep's own jobs
+    assert horizon(tmp_path / "elsewhere", old, {"sources": [str(tmp_path)]})[1] == "90 days"
+
+
+@pytest.fixture(scope="module")
+def grid_report(tmp_path_factory) -> str:
+    """A comparison of six made-up grid variants (long names), aggregated and reported."""
+    root = grid_jobs(tmp_path_factory.mktemp("grid"), reps=3, days=150, count=6)
+    aggregate([root], root / "cmp", command="python -m sim.compare grid")
+    html, _ = build(root / "cmp")
+    return html
+
+
+def test_a_comparison_report_answers_how_fast_how_reliably_and_by_type(grid_report):
+    for anchor in ("fast", "differences", "types", "phases"):
+        assert f'<section id="{anchor}">' in grid_report
+    assert "Horizon</th><td>150 days" in grid_report and "not recorded" not in grid_report
+    assert "95% CI stays below from" in grid_report  # how fast
+    assert "single pairs, 10th to 90th percentile" in grid_report  # how reliably
+    assert "lower than baseline in [95% CI]" in grid_report and "% of baseline mean" in grid_report
+    assert "|d_z| &gt;= 0.8 is large" in grid_report
+    assert "Interdictions (infiltrations stopped)" in grid_report  # by type
+    assert "Most of the rise is interdictions" in grid_report
+    assert "difference_by_month.png" in grid_report and "difference_by_type.png" in grid_report
+    assert "<td>V6</td>" in grid_report  # short labels, with the key in the variants table
+    assert "e-0" not in grid_report.split("<figure>")[0]  # no scientific notation in the text
+
+
+def test_the_lasting_improvement_month_of_a_known_effect_is_reported(tmp_path):
+    base, base_ts = variant_tables("baseline", reps=8, days=240)
+    half = dict.fromkeys(("attack", "interdiction", "clash", "ceasefire_violation"), 0.3)
+    better, better_ts = variant_tables("roadmap", factors=half, start_day=92, reps=8, days=240)
+    write_job(tmp_path / "a", base, base_ts)
+    write_job(tmp_path / "b", better, better_ts)
+    aggregate([tmp_path], tmp_path / "cmp")
+    html, _ = build(tmp_path / "cmp")
+    assert "its whole 95% interval is below 0 from month 3 (day 92)" in html
+
+
+def test_the_reliability_table_shows_single_pairs_wins_percent_and_explains_d_z():
+    names = {"roadmap": "roadmap", "baseline": "baseline"}
+    html = reliability_html(pd.DataFrame([_diff()]), names)
+    assert "<td>2.41 [0.06, 4.76]</td>" in html and "<td>8.2% [0.2%, 17.6%]</td>" in html
+    assert "<td>-0.42 to 5.19</td>" in html  # the spread of single pairs, not of the mean
+    assert "<td>1 of 4: 25% [5%, 70%]</td>" in html  # pairs won, Wilson interval
+    assert "in units of its standard deviation across pairs" in html
+    assert "|d_z| &gt;= 0.8 is large" in html
+    assert "one resamples the pairs" in html  # why the interval and the test disagree
+
+
+def test_drivers_name_interdictions_when_they_make_most_of_a_rise():
+    rows = pd.DataFrame(
+        {
+            "scenario": "90 units",
+            "type": ["border_incidents", "attack", "interdiction", "clash", "ceasefire_violation"],
+            "mean": [8.0, -4.0, 12.0, 0.0, 0.0],
+            "low": [6.0, -5.0, 10.0, -1.0, -1.0],
+            "high": [10.0, -3.0, 14.0, 1.0, 1.0],
+        }
+    )
+    text = drivers_sentence(rows, {})
+    assert text.startswith("90 units: border incidents per month +8, of which interdictions +12")
+    assert "attacks that got through -4" in text and "Most of the rise is interdictions" in text
