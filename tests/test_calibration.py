@@ -1,10 +1,17 @@
 """Calibration: priors, identical-twin recovery, resuming, Dask, bad settings, calibrated runs."""
 
 import contextlib
+import errno
+import json
+import os
+import re
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,16 +21,21 @@ import yaml
 from conftest import locked_elsewhere
 
 import sim
+import sim.calibrate.problem as problem_module
 from sim.analysis.events import event_statistics
 from sim.calibrate.command import calibrate
 from sim.calibrate.convergence import SETTLED_RUNS, generation_table, settled
+from sim.calibrate.history import HistoryError, finished_generations
 from sim.calibrate.params import CalibrateSettings, PriorParams
-from sim.calibrate.plots import weighted_quantiles
+from sim.calibrate.plots import ppc_statistics_figure, weighted_quantiles
 from sim.calibrate.problem import Problem, prepare
+from sim.calibrate.resume import check_resumable, fingerprint, read_state
+from sim.calibrate.sampler import check_dask
 from sim.calibrate.simulator import Simulator, check_prior
 from sim.calibrate.transition import DefensiveTransition
-from sim.config.compose import config_dir
+from sim.config.compose import compose_checked, config_dir, to_settings
 from sim.config.params import ConfigError
+from sim.report.command import write_report
 from sim.runs.draws import apply_parameters, replication_draws
 from sim.runs.runner import (
     Busy,
@@ -273,40 +285,232 @@ def calibrate_cli(*args, cwd):
     )
 
 
+QUICK = ["effort=quick", "sampler=single", "generations=3", "days=120"]
+"""A small fit on the shipped data whose every statistic is finite (adaptive epsilons)."""
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The posterior of ``sim.calibrate QUICK`` run in one go (the reference of a resumed one)."""
+    out = tmp_path_factory.mktemp("uninterrupted") / "fit"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", *QUICK, f"hydra.run.dir={out}"],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return pd.read_parquet(out / "posterior.parquet")
+
+
 @pytest.mark.slow
-def test_a_killed_calibration_resumes_after_its_last_finished_generation(tmp_path):
+def test_a_killed_calibration_resumes_to_exactly_the_uninterrupted_posterior(
+    tmp_path, uninterrupted
+):
     out = tmp_path / "fit"
-    args = ["effort=quick", "sampler=single", "generations=3", "days=200", f"hydra.run.dir={out}"]
+    args = [*QUICK, f"hydra.run.dir={out}"]
     proc = calibrate_cli(*args, cwd=tmp_path)
-    db = out / "abc.db"
-    deadline = time.time() + 120
-    finished = []
-    while time.time() < deadline and not finished:
-        time.sleep(0.2)
-        if db.exists():
-            with sqlite3.connect(db) as con, contextlib.suppress(sqlite3.OperationalError):
-                finished = con.execute("select t from populations where t >= 0").fetchall()
-    proc.kill()
+    deadline = time.time() + 300
+    state = None
+    while time.time() < deadline and not (state and state["t"] >= 1):
+        time.sleep(0.1)
+        with contextlib.suppress(HistoryError):  # not there yet
+            state = read_state(out)
+    proc.kill()  # generation 1 is running, or stored without the state of generation 2
     proc.wait()
-    assert finished, "no generation finished in time"
-    with sqlite3.connect(db) as con:
-        first = con.execute("select count(*) from particles").fetchone()[0]
-        done = max(t for (t,) in con.execute("select t from populations"))
-    assert done < 2  # killed before the end
+    assert state and state["t"] >= 1, "no generation finished in time"
+    assert finished_generations(out / "abc.db") < 3  # killed before the end
     result = subprocess.run(
         [sys.executable, "-m", "sim.calibrate", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert f"resuming after {done + 1} finished generation" in result.stdout
+    assert re.search(r"resuming after [12] finished generation\(s\)", result.stdout)
     posterior = pd.read_parquet(out / "posterior.parquet")
-    assert sorted(posterior["generation"].unique()) == [0, 1, 2]
-    with sqlite3.connect(db) as con:
-        assert con.execute("select count(*) from particles").fetchone()[0] > first
+    pd.testing.assert_frame_equal(posterior, uninterrupted, check_exact=True)
+    with sqlite3.connect(out / "abc.db") as con:
         assert con.execute("select count(*) from abc_smc").fetchone()[0] == 1  # one run, continued
+
+
+def interrupt_at(monkeypatch, generation, when):
+    """Ctrl-C in pyabc's loop at ``generation``: before it runs, or once it is stored."""
+    original = pyabc.ABCSMC.run_generation
+
+    def run_generation(self, t):
+        if t == generation and when == "before":
+            raise KeyboardInterrupt
+        ret = original(self, t)
+        if t == generation and when == "stored":
+            raise KeyboardInterrupt
+        return ret
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run_generation", run_generation)
+
+
+RESUMED_TRUTH = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+
+
+def resumable_problem():
+    """Three generations with finite epsilons (days=60 leaves every epsilon infinite, and the
+    adaptive distance would then play no part)."""
+    return twin_problem(RESUMED_TRUTH, days=120, population=8, generations=3, min_acceptance=0.0)
+
+
+@pytest.fixture(scope="module")
+def twin_reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("twin_reference")
+    calibrate(resumable_problem(), out)
+    return out
+
+
+@pytest.mark.parametrize("when", ["before", "stored"])
+def test_a_fit_resumed_after_generation_one_draws_exactly_the_uninterrupted_posterior(
+    tmp_path, monkeypatch, twin_reference, when
+):
+    """Interrupted before generation 1 ran, or after it was stored but before the state its
+    successor needs was (that generation is then run again)."""
+    interrupt_at(monkeypatch, 1, when)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(resumable_problem(), tmp_path)
+    stored = 1 if when == "before" else 2
+    assert finished_generations(tmp_path / "abc.db") == stored
+    assert json.loads((tmp_path / "calibration.json").read_text())["status"] == "interrupted"
+    monkeypatch.undo()
+    calibrate(resumable_problem(), tmp_path)
+    for name in ("posterior", "generations"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / f"{name}.parquet"),
+            pd.read_parquet(twin_reference / f"{name}.parquet"),
+            check_exact=True,
+        )
+    with (
+        sqlite3.connect(tmp_path / "abc.db") as con,
+        sqlite3.connect(twin_reference / "abc.db") as ref,
+    ):
+        query = "select t, epsilon, nr_samples from populations order by t"
+        assert con.execute(query).fetchall() == ref.execute(query).fetchall()
+        assert np.isfinite([e for t, e, _ in ref.execute(query) if t >= 0]).all()
+
+
+def test_a_history_without_the_state_to_resume_it_exactly_is_refused(tmp_path, twin_reference):
+    for name in ("abc.db", "calibration.json"):
+        shutil.copy(twin_reference / name, tmp_path / name)
+    settings = resumable_problem().settings
+    with pytest.raises(ConfigError, match="no abc_state.pkl to resume them exactly"):
+        check_resumable(tmp_path, settings)
+    (tmp_path / "abc_state.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(ConfigError, match="abc_state.pkl: not a readable resume state"):
+        check_resumable(tmp_path, settings)
+
+
+def sqlite_file(path):
+    """A real SQLite file of some size (not a pyabc history)."""
+    with contextlib.closing(sqlite3.connect(path)) as con, con:
+        con.execute("create table t (x blob)")
+        con.executemany("insert into t values (?)", [(bytes(2000),)] * 200)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other_sqlite"])
+def test_a_damaged_history_is_refused_in_one_line(tmp_path, twin_reference, damage):
+    shutil.copy(twin_reference / "calibration.json", tmp_path / "calibration.json")
+    db = tmp_path / "abc.db"
+    if damage == "garbage":
+        db.write_bytes(b"garbage" * 1000)
+    elif damage == "truncated":
+        whole = (twin_reference / "abc.db").read_bytes()
+        db.write_bytes(whole[: len(whole) // 2])
+    elif damage == "empty":
+        db.write_bytes(b"")
+    else:
+        sqlite_file(db)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(ConfigError, match=r"abc\.db: not a readable pyabc history \(") as e:
+        check_resumable(tmp_path, resumable_problem().settings)
+    assert "\n" not in str(e.value) and "move it away or use a new directory" in str(e.value)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["literal", "interpolated"])
+def test_a_garbage_history_is_refused_by_the_command_before_anything_is_written(tmp_path, how):
+    """By the check before Hydra starts (a literal directory) or by the lock callback before
+    Hydra writes ``.hydra/`` (a directory Hydra resolves)."""
+    out = tmp_path / "ucdp_tr_sy"
+    out.mkdir()
+    settings = to_settings(compose_checked("calibrate", QUICK), CalibrateSettings)
+    receipt = {"fingerprint": fingerprint(settings), "settings": {}, "status": "running"}
+    (out / "calibration.json").write_text(json.dumps(receipt))
+    (out / "abc.db").write_bytes(b"SQLite format 3\x00" + bytes(100) + b"garbage" * 500)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    run_dir = out if how == "literal" else f"{tmp_path}/${{name}}"
+    line = refused([*QUICK, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert f"{out}/abc.db: not a readable pyabc history" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ucdp_tr_sy"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_ends_in_one_line_leaves_no_half_written_file_and_resumes(
+    tmp_path, uninterrupted
+):
+    """A 96 KiB tmpfs fills during the fit or its outputs; once it is larger, the same
+    command finishes the fit exactly as an uninterrupted one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    try:
+        out = disk / "fit"
+        args = [sys.executable, "-m", "sim.calibrate", *QUICK, f"hydra.run.dir={out}"]
+        full = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert full.returncode == 1, full.stderr
+        assert "Traceback" not in full.stderr and "Logging error" not in full.stderr
+        lines = full.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), full.stderr
+        assert "No space left on device" in lines[0] or "disk is full" in lines[0]
+        assert "run the same command again to resume" in lines[0]
+        left = [p.name for p in out.rglob(".*") if p.name != ".hydra" and p.parent.name != ".hydra"]
+        assert left == []  # no temporary files (atomic writes) and no SQLite journal
+        assert not list(out.glob("*-journal"))
+        subprocess.run(["mount", "-o", "remount,size=20m", str(disk)], check=True)
+        again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+        posterior = pd.read_parquet(out / "posterior.parquet")
+        pd.testing.assert_frame_equal(posterior, uninterrupted, check_exact=True)
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_table_the_disk_refuses_is_not_left_half_written(tmp_path, monkeypatch):
+    """to_parquet writes part of posterior.parquet, then the disk is full: nothing of it stays,
+    the receipt says why, and the same fit then completes."""
+    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    problem = twin_problem(truth, days=120, population=4, generations=1, min_acceptance=0.0)
+    original = pd.DataFrame.to_parquet
+
+    def full_disk(self, path, *args, **kwargs):
+        if "posterior" in str(path):
+            Path(path).write_bytes(b"PAR1 half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        calibrate(problem, tmp_path)
+    assert not (tmp_path / "posterior.parquet").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    receipt = json.loads((tmp_path / "calibration.json").read_text())
+    assert receipt["status"] == "failed" and "No space left on device" in receipt["error"]
+    monkeypatch.undo()
+    assert calibrate(problem, tmp_path)["status"] == "done"
+    assert len(pd.read_parquet(tmp_path / "posterior.parquet")) == 4
 
 
 @pytest.mark.slow
@@ -440,3 +644,134 @@ def test_the_whole_fit_holds_the_lock_of_its_directory(tmp_path):
     with locked_elsewhere(tmp_path), pytest.raises(Busy, match="another run or sweep"):
         calibrate(problem, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (["data=/dev/zero"], "data=/dev/zero: /dev/zero is not a regular file"),
+        (
+            ["sampler=dask", "dask_address=tcp://127.0.0.1:1"],
+            "dask_address=tcp://127.0.0.1:1: no Dask scheduler answered within 5 s",
+        ),
+        (["sampler=dask", "dask_address=nowhere"], "dask_address=nowhere: not an address"),
+    ],
+)
+def test_a_device_as_data_and_an_unreachable_scheduler_are_refused_before_anything_is_written(
+    tmp_path, bad, message
+):
+    started = time.perf_counter()
+    line = refused(["effort=quick", *bad], cwd=tmp_path)
+    assert message in line
+    assert not list(tmp_path.iterdir())
+    assert time.perf_counter() - started < 120  # /dev/zero is not read
+
+
+def test_data_beyond_the_size_limit_is_refused_unread(monkeypatch):
+    monkeypatch.setattr(problem_module, "MAX_DATA_BYTES", 50_000)  # the shipped file: 99 kB
+    monkeypatch.setattr(problem_module, "load_ged", lambda path: pytest.fail("read"))
+    with pytest.raises(ConfigError, match=r"0 MiB, more than the 0 MiB a calibration reads"):
+        prepare(CalibrateSettings(units=UNITS, parameters=PRIORS))
+
+
+def test_a_running_dask_scheduler_passes_the_check():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=":0") as c:
+        check_dask(c.scheduler_address)
+
+
+@pytest.mark.slow
+def test_ctrl_c_of_a_local_sampler_fit_prints_one_line_and_stops_its_workers(tmp_path):
+    import psutil
+
+    out = tmp_path / "fit"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.calibrate",
+            "effort=quick",
+            "sampler=local",
+            "workers=2",
+            "days=120",
+            f"hydra.run.dir={out}",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.time() + 300
+    workers = []
+    while time.time() < deadline and len(workers) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+    assert len(workers) >= 2, "no workers started"
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err == "interrupted\n"
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
+
+
+def test_a_statistic_no_predictive_draw_could_compute_still_gets_its_panel():
+    ppc = pd.DataFrame(
+        {
+            "statistic": ["monthly_mean", "tail_alpha"],
+            "observed": [3.0, 2.0],
+            "median": [3.1, np.nan],
+            "low": [2.0, np.nan],
+            "high": [4.0, np.nan],
+            "computable": [1.0, 0.0],
+            "inside": [True, False],
+        }
+    )
+    fig = ppc_statistics_figure(ppc)
+    assert "no draw could compute it" in fig.axes[1].get_title()
+
+
+def killed_receipt(folder, source):
+    """What a fit killed during its generations leaves: the settings, status running."""
+    receipt = json.loads((source / "calibration.json").read_text())
+    keep = ("name", "fingerprint", "version", "settings", "seconds", "command")
+    (folder / "calibration.json").write_text(
+        json.dumps({k: receipt[k] for k in keep} | {"status": "running"})
+    )
+
+
+def test_the_report_of_a_killed_calibration_says_plainly_it_did_not_finish(
+    tmp_path, twin_reference
+):
+    killed_receipt(tmp_path, twin_reference)
+    shutil.copy(twin_reference / "abc.db", tmp_path / "abc.db")
+    page = write_report(tmp_path).read_text()
+    assert "None" not in page
+    assert "The fit did not finish: it was killed, or is still running" in page
+    assert "abc.db holds 3 finished generation(s); running the same command again resumes" in page
+    assert "population 8 (up to 3 generations): did not finish" in page
+    (tmp_path / "abc.db").write_bytes(b"garbage" * 100)
+    page = write_report(tmp_path).read_text()
+    assert "Its history cannot be read" in page and "not a readable pyabc history" in page
+    (tmp_path / "abc.db").unlink()
+    assert "No generation was stored." in write_report(tmp_path).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"status": "done"}', "\udcff"])
+def test_a_garbage_receipt_alone_is_refused_by_the_report_in_one_line(tmp_path, text):
+    (tmp_path / "calibration.json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "calibration.json: not a calibration's receipt" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calibration.json"]

@@ -20,19 +20,28 @@ effective sample size, posterior quantiles and how far they moved), the
 posterior predictive check (``ppc_monthly.parquet``,
 ``ppc_statistics.parquet``), ``figures/`` and ``calibration.json``. Running the
 same settings into the same directory (``hydra.run.dir=...``) resumes after the
-last finished generation. Bad settings end with one line, exit code 2, and
-nothing written. The fit holds the directory's lock (:func:`sim.runs.runner.locked`)
-from before Hydra writes ``.hydra/`` until it ends, so a second calibration
-into a directory in use is refused in one line (exit code 2) and touches
-nothing there.
+last finished generation, from what ``abc_state.pkl`` keeps beside ``abc.db``
+(numpy's random state, the adaptive distance and epsilon): with the ``single``
+sampler a resumed fit draws exactly the posterior of an uninterrupted one
+(:func:`run_abc`). Bad settings, and a history that cannot be read or resumed
+exactly, end with one line, exit code 2, and nothing written. A write that fails
+(a full disk) ends with one line and exit code 1; every file is written whole
+or not at all, and the same command then resumes. Ctrl-C ends with one line,
+``interrupted`` (exit code 130); worker processes leave it to this one. The
+fit holds the directory's lock (:func:`sim.runs.runner.locked`) from before
+Hydra writes ``.hydra/`` until it ends, so a second calibration into a
+directory in use is refused in one line (exit code 2) and touches nothing
+there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
-import hashlib
 import json
 import logging
+import os
 import sys
 import time
 from datetime import datetime
@@ -42,8 +51,9 @@ import hydra
 import numpy as np
 import pandas as pd
 import pyabc
+import sqlalchemy.exc
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 
 from sim import __version__
 from sim.analysis.events import tail_fit
@@ -53,28 +63,35 @@ from sim.calibrate.convergence import (
     generation_table,
     settled,
 )
+from sim.calibrate.history import (
+    DB_NAME,
+    finished_generations,
+    remove_history,
+    roll_back,
+)
 from sim.calibrate.params import CalibrateSettings
 from sim.calibrate.plots import marginals_figure, ppc_monthly_figure, ppc_statistics_figure
 from sim.calibrate.ppc import posterior_predictive
 from sim.calibrate.problem import Problem, prepare
+from sim.calibrate.resume import (
+    STATE_NAME,
+    check_resumable,
+    fingerprint,
+    read_state,
+    restore_state,
+    save_state,
+)
+from sim.calibrate.sampler import make_sampler
 from sim.calibrate.transition import DefensiveTransition
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.report.command import write_report
-from sim.runs.files import save_figure, write_atomic
+from sim.runs.files import atomic_path, save_figure, write_atomic
+from sim.runs.lock import RunDirLock
 from sim.runs.runner import Busy, locked
 
-DB_NAME = "abc.db"
 log = logging.getLogger(__name__)
-
-
-def fingerprint(settings: CalibrateSettings) -> str:
-    """Hash of the settings that determine the fit (not how it is spread or how long it may run)."""
-    data = dataclasses.asdict(settings)
-    for key in ("sampler", "workers", "dask_address", "max_minutes", "settled_shift"):
-        data.pop(key)
-    return hashlib.sha1(json.dumps([data, __version__], sort_keys=True).encode()).hexdigest()[:12]
 
 
 class Distance(pyabc.AdaptivePNormDistance):
@@ -85,29 +102,25 @@ class Distance(pyabc.AdaptivePNormDistance):
         return float(d) if np.isfinite(d) else np.inf
 
 
-def make_sampler(settings: CalibrateSettings):
-    """pyabc's sampler (and the Dask client to close afterwards, if any)."""
-    if settings.sampler == "single":
-        return pyabc.SingleCoreSampler(), None
-    if settings.sampler == "local":
-        return pyabc.MulticoreEvalParallelSampler(n_procs=settings.workers), None
-    from distributed import Client, LocalCluster
-
-    if settings.dask_address:
-        client = Client(settings.dask_address)
-    else:
-        cluster = LocalCluster(
-            n_workers=settings.workers, threads_per_worker=1, dashboard_address=None
-        )
-        client = Client(cluster)
-    return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
-
-
 def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str]:
     """Run (or resume) ABC-SMC into ``out_dir/abc.db``; return pyabc's History and why it stopped.
 
     pyabc's own loop (``ABCSMC.run``), one generation at a time, with the
     settled-posterior rule of :mod:`sim.calibrate.convergence` checked after each.
+
+    A resumed fit continues exactly as the uninterrupted one would have (with the
+    ``single`` sampler: the same particles and weights). pyabc's ``ABCSMC.load``
+    restores only what ``abc.db`` holds, and a fit continued from it alone
+    differs from generation ``t0`` on: numpy's global random state (which draws
+    every proposal and simulation seed) would restart from ``seed``, and the
+    adaptive distance would rescale its statistics by the accepted particles of
+    the last generation instead of all its simulations, rejected ones included
+    (which pyabc does not store), and so would the epsilon computed with it.
+    Before each generation ``t`` those are saved to ``abc_state.pkl``
+    (atomically); a resumed fit restores them and refits the proposal from
+    ``abc.db`` as pyabc does after every generation. A generation that was
+    stored but whose successor's state was not (a kill in between) is removed
+    and run again; with nothing to resume the fit starts afresh.
     """
     for handler in list(logging.getLogger("ABC").handlers):  # its records reach Hydra's log
         logging.getLogger("ABC").removeHandler(handler)
@@ -125,30 +138,55 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
         transitions=DefensiveTransition(s.parameters, s.kernel_scaling, s.prior_share),
         sampler=sampler,
     )
-    db = f"sqlite:///{out_dir / DB_NAME}"
+    db_path = out_dir / DB_NAME
+    db = f"sqlite:///{db_path}"
     try:
-        if (out_dir / DB_NAME).exists():
-            history = abc.load(db, 1)
-            done = history.max_t + 1
-            log.info("resuming after %d finished generation(s)", done)
-        else:
-            history = abc.new(db, problem.statistics)
+        state = read_state(out_dir) if db_path.exists() else None
+        if state is None or state["t"] == 0:  # no finished generation to go on from
+            remove_history(db_path)
+            (out_dir / STATE_NAME).unlink(missing_ok=True)
+            state = None
+            _new_history(abc, db_path, problem.statistics)
             done = 0
+        else:
+            done = state["t"]
+            if finished_generations(db_path) > done:
+                log.info("generation %d was stored without its successor's state: again", done)
+                roll_back(db_path, done)
+            abc.load(db, 1)
+            log.info("resuming after %d finished generation(s)", done)
         reason = "generations"
         if done < s.generations:
-            reason = _generations(abc, problem, s.generations - done)
+            reason = _generations(abc, problem, out_dir, s.generations - done, state)
     finally:
         if client is not None:
             client.close()
     return abc.history, reason
 
 
-def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
+def _new_history(abc: pyabc.ABCSMC, db_path: Path, statistics: dict[str, float]) -> None:
+    """Start pyabc's history at ``db_path``: written whole under another name, then renamed,
+    so an ``abc.db`` always holds a run (a full disk or a kill leaves none)."""
+    tmp = db_path.with_name(f".{db_path.name}.new")
+    remove_history(tmp)
+    try:
+        abc.new(f"sqlite:///{tmp}", statistics)  # each access opens and closes its connection
+        tmp.replace(db_path)
+    finally:
+        remove_history(tmp)
+    abc.load(f"sqlite:///{db_path}", 1, observed_sum_stat=statistics)
+
+
+def _generations(
+    abc: pyabc.ABCSMC, problem: Problem, out_dir: Path, left: int, state: dict | None
+) -> str:
     """Run up to ``left`` generations; the name of the criterion that stopped them.
 
     The time limit is a budget: no generation starts that would end after
     ``max_minutes`` if it took as long as the last one (acceptance rates only
-    fall, so the next one usually takes longer).
+    fall, so the next one usually takes longer). ``state``: what a resumed fit
+    restores after pyabc's own preparation (which refits the proposal from
+    ``abc.db``, and the distance and epsilon from its last generation only).
     """
     s = problem.settings
     t = abc.initialize_components_before_run(
@@ -159,6 +197,9 @@ def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
         max_walltime=None,
         min_eps_diff=0.0,
     )
+    if state is not None:
+        restore_state(abc, state)
+    save_state(out_dir, abc, t)
     budget, started = 60.0 * s.max_minutes, time.perf_counter()
     try:
         while True:
@@ -166,6 +207,7 @@ def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
             ret = abc.run_generation(t=t)
             if not ret["successful"]:  # pyabc gave up: population / min_acceptance simulations
                 return "acceptance"
+            save_state(out_dir, abc, t + 1)  # nothing below draws random numbers
             if s.settled_shift > 0 and _settled_now(abc.history, s):
                 return "settled"
             if abc.check_terminate(t=t, acceptance_rate=ret["acceptance_rate"]):
@@ -174,8 +216,9 @@ def _generations(abc: pyabc.ABCSMC, problem: Problem, left: int) -> str:
             if now - started + (now - begun) > budget:
                 return "time"
             t += 1
-    finally:  # as pyabc's run does
-        abc.history.done(end_time=datetime.now())
+    finally:  # as pyabc's run does (a full disk may refuse the end time: it is not needed)
+        with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError):
+            abc.history.done(end_time=datetime.now())
         abc.sampler.stop()
 
 
@@ -199,17 +242,6 @@ def posterior_table(history, names: list[str], first: int = 0) -> pd.DataFrame:
         frame.insert(0, "generation", t)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
-
-
-def check_resumable(out_dir: Path, settings: CalibrateSettings) -> dict:
-    """The receipt of an earlier fit in ``out_dir`` ({} if none); ConfigError if it differs."""
-    path = out_dir / "calibration.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    if (out_dir / DB_NAME).exists() and previous.get("fingerprint") != fingerprint(settings):
-        raise ConfigError(
-            f"hydra.run.dir={out_dir}: holds a calibration with other settings; use a new directory"
-        )
-    return previous
 
 
 def calibrate(problem: Problem, out_dir: Path, command: str | None = None) -> dict:
@@ -237,16 +269,28 @@ def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
     }
     _write_json(receipt_path, receipt)
     started = time.perf_counter()
+    try:
+        return _fit(problem, out_dir, receipt, started)
+    except KeyboardInterrupt:
+        _try_receipt(receipt_path, receipt | {"status": "interrupted"})
+        raise
+    except (OSError, sqlalchemy.exc.SQLAlchemyError) as e:
+        _try_receipt(receipt_path, receipt | {"status": "failed", "error": write_error(out_dir, e)})
+        raise
+
+
+def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict:
+    s = problem.settings
     history, stopped = run_abc(problem, out_dir)
     names = [p.name for p in s.parameters]
     posterior = posterior_table(history, names)
-    posterior.to_parquet(out_dir / "posterior.parquet", index=False)
+    _write_table(posterior, out_dir / "posterior.parquet")
     populations = history.get_all_populations()
     generations = generation_table(posterior, s.parameters, populations)
-    generations.to_parquet(out_dir / "generations.parquet", index=False)
+    _write_table(generations, out_dir / "generations.parquet")
     monthly, ppc = posterior_predictive(problem, posterior)
-    monthly.to_parquet(out_dir / "ppc_monthly.parquet", index=False)
-    ppc.to_parquet(out_dir / "ppc_statistics.parquet", index=False)
+    _write_table(monthly, out_dir / "ppc_monthly.parquet")
+    _write_table(ppc, out_dir / "ppc_statistics.parquet")
     figures = out_dir / "figures"
     save_figure(marginals_figure(posterior, s.parameters), figures / "posterior_marginals.png")
     save_figure(ppc_monthly_figure(monthly, s.start), figures / "ppc_monthly.png")
@@ -271,12 +315,38 @@ def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
         "observed_tail": {"alpha": fit.alpha, "low": fit.low, "high": fit.high, "n": fit.n},
         "statistics_outside_ppi": ppc.loc[~ppc["inside"], "statistic"].tolist(),
     }
-    _write_json(receipt_path, receipt)
+    _write_json(out_dir / "calibration.json", receipt)
     return receipt
 
 
 def _write_json(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, indent=2, default=str))
+
+
+def _try_receipt(path: Path, receipt: dict) -> None:
+    with contextlib.suppress(OSError):  # the disk refuses even this: 'running' stays, truthfully
+        _write_json(path, receipt)
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path, ".parquet") as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_error(out_dir: Path, error: BaseException) -> str:
+    """One line for a write that failed (a full disk, a read-only directory, ...)."""
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "failed"
+        where = out_dir / DB_NAME
+    elif isinstance(error, OSError):
+        reason = error.strerror or str(error)
+        where = Path(error.filename) if error.filename else out_dir
+    else:
+        reason, where = str(error).strip().splitlines()[0], out_dir
+    return (
+        f"{where}: cannot be written ({reason}); the finished generations are kept: "
+        "run the same command again to resume"
+    )
 
 
 @hydra.main(config_path=str(config_dir()), config_name="calibrate", version_base="1.3")
@@ -290,6 +360,9 @@ def hydra_entry(cfg: DictConfig) -> None:
     except (ConfigError, Busy) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except (OSError, sqlalchemy.exc.SQLAlchemyError) as e:  # a full disk, a read-only directory
+        print(f"error: {write_error(out, e)}", file=sys.stderr)
+        sys.exit(1)
     outside, s = receipt["statistics_outside_ppi"], receipt["settings"]
     print(
         f"{receipt['name']}: {receipt['generations']} generations, "
@@ -305,7 +378,31 @@ def hydra_entry(cfg: DictConfig) -> None:
         "statistics outside the 90% posterior predictive interval: "
         + (", ".join(outside) or "none")
     )
-    print(f"report: {write_report(out)}")
+    try:
+        print(f"report: {write_report(out)}")
+    except OSError as e:  # the fit and its tables are whole; only the page is missing
+        reason = e.strerror or e
+        print(f"error: {out / 'report.html'}: cannot be written ({reason})", file=sys.stderr)
+        sys.exit(1)
+
+
+class CalibrationDirLock(RunDirLock):
+    """The run directory's lock (:class:`~sim.runs.lock.RunDirLock`), which also refuses a
+    directory whose calibration this one cannot resume (:func:`check_resumable`) before
+    Hydra writes there: the check of :func:`check` for a directory Hydra resolves
+    (``hydra.run.dir=out/${name}``)."""
+
+    def __init__(self) -> None:
+        super().__init__(kind="calibration")
+
+    def check(self, out: Path, config: DictConfig) -> None:
+        super().check(out, config)
+        if out.is_dir():
+            task = copy.deepcopy(config)
+            with open_dict(task):
+                del task["hydra"]
+            with locked(out):  # held already, or Busy: no other fit is writing what it reads
+                check_resumable(out, to_settings(task, CalibrateSettings))
 
 
 def check(line: CommandLine) -> None:
@@ -318,14 +415,29 @@ def check(line: CommandLine) -> None:
         out = Path(run_dir[-1])
         if out.is_dir():  # probe without creating anything; RunDirLock then holds it
             try:
-                with locked(out):
-                    pass
+                with locked(out):  # no other fit is writing what this one reads
+                    check_resumable(out, settings)
             except Busy as e:
                 raise ConfigError(str(e)) from None
-        check_resumable(out, settings)
+
+
+def _hydra_app() -> None:
+    """Hydra's app, its errors raised rather than printed as tracebacks: a full disk while
+    Hydra writes ``.hydra/`` (before the fit starts) ends in one line too."""
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    try:
+        hydra_entry()
+    except OSError as e:
+        where = e.filename
+        if not where:
+            with contextlib.suppress(Exception):  # Hydra's config, if it got that far
+                where = str(HydraConfig.get().run.dir)
+        print(f"error: {where or 'output'}: cannot be written ({e.strerror or e})", file=sys.stderr)
+        sys.exit(1)
 
 
 def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
+    logging.raiseExceptions = False  # a log file on a full disk: no traceback per record
     line = split_command_line(sys.argv[1:], "calibrate")
-    checked_main(hydra_entry, check, line, CalibrateSettings)
+    checked_main(_hydra_app, check, line, CalibrateSettings)

@@ -36,7 +36,8 @@ class CalibrateSettings:
 
     ``model`` are overrides of ``python -m sim`` that make the model compared
     with the data (scenario, geography, observation); ``data`` is a GED CSV (a
-    bare name: the shipped ``data/``); the data's events of the observation's
+    bare name: the shipped ``data/``), a regular file of at most 64 MiB
+    (:data:`sim.calibrate.problem.MAX_DATA_BYTES`); the data's events of the observation's
     ``ged_types`` from ``start`` over ``days`` days are compared with as many
     simulated days. ``units`` are the administrative units whose shares of the
     events are statistics; ``tail_min`` the deaths above which the tail exponent
@@ -51,8 +52,11 @@ class CalibrateSettings:
     times ``kernel_scaling``, or with probability ``prior_share`` come from the
     prior (:mod:`sim.calibrate.transition`).
     Samplers: ``local`` (``workers`` processes), ``dask`` (a cluster at
-    ``dask_address``, or a local one of ``workers`` processes), ``single`` (this
-    process; exactly reproducible from ``seed``).
+    ``dask_address``, whose scheduler must answer within 5 s, or a local one of
+    ``workers`` processes), ``single`` (this process; exactly reproducible from
+    ``seed``, also when resumed). ``local`` and ``dask`` are not reproducible:
+    pyabc seeds their workers from the operating system, and which simulations
+    are accepted depends on which worker finishes first.
     """
 
     name: str = "ucdp_tr_sy"

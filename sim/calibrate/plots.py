@@ -121,11 +121,19 @@ def ppc_statistics_figure(ppc: pd.DataFrame) -> Figure:
         )
         ax.plot(row.median, 0, "|", color="#4c78a8", ms=16, mew=2, label="predictive median")
         ax.plot(row.observed, 0, "D", color=color, ms=8, label="observed")
-        span = max(row.high, row.observed) - min(row.low, row.observed)
+        shown = [v for v in (row.low, row.high, row.observed) if np.isfinite(v)] or [0.0]
+        span = max(shown) - min(shown)
         pad = 0.15 * span if span > 0 else 0.1
-        ax.set_xlim(min(row.low, row.observed) - pad, max(row.high, row.observed) + pad)
+        ax.set_xlim(min(shown) - pad, max(shown) + pad)
         ax.set_yticks([])
-        verdict = "inside" if row.inside else "OUTSIDE: not reproduced"
+        computable = np.isfinite(row.low) and np.isfinite(row.high)
+        verdict = (
+            "inside"
+            if row.inside
+            else "OUTSIDE: not reproduced"
+            if computable
+            else "no draw could compute it"
+        )
         ax.set_title(
             f"{stat_label(row.statistic)}\n(observed {row.observed:.3g}, {verdict})",
             fontsize=8,

@@ -8,9 +8,6 @@ predictive interval.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pandas as pd
 
@@ -18,6 +15,7 @@ from sim.analysis.events import event_statistics, monthly_counts
 from sim.calibrate.params import PPC_LEVEL
 from sim.calibrate.problem import Problem
 from sim.calibrate.simulator import Simulator
+from sim.runs.pool import pool_kept, shutdown_pool, stop_pool_now, worker_pool
 from sim.runs.runner import replication_seeds
 
 
@@ -26,6 +24,25 @@ def _ppc_run(job: tuple[Simulator, dict, int]) -> tuple[dict[str, float], np.nda
     events = simulator.events(values, seed)
     stats = event_statistics(events, simulator.units, simulator.tail_min)
     return stats, monthly_counts(events)
+
+
+def _run_all(jobs: list, workers: int) -> list:
+    """Every job's result, in order: in ``workers`` processes of the runner's pool (they leave
+    Ctrl-C to this process, which stops them) or in this one."""
+    pool = worker_pool(workers)
+    if pool is None:
+        return list(map(_ppc_run, jobs))
+    try:
+        results = list(pool.map(_ppc_run, jobs))
+    except KeyboardInterrupt:
+        stop_pool_now()
+        raise
+    except BaseException:
+        shutdown_pool()
+        raise
+    if not pool_kept():
+        shutdown_pool()
+    return results
 
 
 def posterior_predictive(
@@ -49,12 +66,7 @@ def posterior_predictive(
         (simulator, {n: float(final[n].iloc[r]) for n in names}, seed)
         for r, seed in zip(rows, seeds, strict=True)
     ]
-    if s.workers > 1:
-        context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
-        with ProcessPoolExecutor(s.workers, mp_context=context) as pool:
-            results = list(pool.map(_ppc_run, jobs))
-    else:
-        results = list(map(_ppc_run, jobs))
+    results = _run_all(jobs, s.workers)
     observed = monthly_counts(problem.observed)
     monthly = [
         pd.DataFrame(

@@ -7,14 +7,15 @@ this model cannot say.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.history import DB_NAME, HistoryError, finished_generations
 from sim.calibrate.params import PPC_LEVEL
 from sim.calibrate.plots import stat_label, weighted_quantiles
-from sim.report.design import read_json
 from sim.report.html import (
     Report,
     bullets,
@@ -84,9 +85,59 @@ def _calibration_findings(summary: pd.DataFrame, ppc: pd.DataFrame | None) -> li
     return shows
 
 
+def read_receipt(folder: Path) -> dict:
+    """``calibration.json``: a dict with the fit's settings, else a one-line ValueError."""
+    from sim.report.command import NotAResult  # that module imports this one
+
+    path = folder / "calibration.json"
+    try:
+        receipt = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        receipt = None
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("settings"), dict):
+        raise NotAResult(
+            f"{path}: not a calibration's receipt (JSON with the fit's settings, as "
+            "python -m sim.calibrate writes it)"
+        )
+    return receipt
+
+
+def unfinished(folder: Path, receipt: dict) -> str | None:
+    """None for a finished fit; else one plain sentence: how it ended and what is kept."""
+    status = receipt.get("status")
+    if status == "done":
+        return None
+    how = {
+        "running": "The fit did not finish: it was killed, or is still running",
+        "interrupted": "The fit did not finish: it was interrupted",
+        "failed": f"The fit did not finish: it failed ({receipt.get('error') or 'no reason'})",
+    }.get(status, f"The fit did not finish (status {status})")
+    db = folder / DB_NAME
+    if not db.exists():
+        return f"{how}. No generation was stored."
+    try:
+        stored = finished_generations(db)
+    except HistoryError as e:
+        return f"{how}. Its history cannot be read: {e}."
+    return (
+        f"{how}. {DB_NAME} holds {stored} finished generation(s); running the same command "
+        "again resumes after them."
+    )
+
+
 def calibration_report(folder: Path) -> Report:
-    receipt = read_json(folder / "calibration.json")
-    s = receipt.get("settings", {})
+    receipt = read_receipt(folder)
+    s = receipt["settings"]
+    not_done = unfinished(folder, receipt)
+    events = receipt.get("observed_events")
+    abc = f"population {s.get('population')}"
+    if not_done is None:
+        abc += (
+            f", {receipt.get('generations')} generation(s), {receipt.get('simulations')} "
+            f"simulations, final epsilon {number((receipt.get('epsilons') or [np.nan])[-1])}"
+        )
+    else:
+        abc += f" (up to {s.get('generations')} generations): did not finish"
     what = facts(
         [
             ("Command", command_cell(receipt.get("command"))),
@@ -95,19 +146,13 @@ def calibration_report(folder: Path) -> Report:
             (
                 "Data",
                 esc(
-                    f"{s.get('data')}: {receipt.get('observed_events')} events from "
-                    f"{s.get('start')} over {s.get('days')} days"
+                    f"{s.get('data')}: "
+                    + (f"{events} events " if events is not None else "events ")
+                    + f"from {s.get('start')} over {s.get('days')} days"
                 ),
             ),
-            (
-                "ABC-SMC",
-                esc(
-                    f"population {s.get('population')}, {receipt.get('generations')} "
-                    f"generation(s), {receipt.get('simulations')} simulations, final "
-                    f"epsilon {number((receipt.get('epsilons') or [np.nan])[-1])}"
-                ),
-            ),
-            ("Stopped by", esc(_stopped(receipt))),
+            ("ABC-SMC", esc(abc)),
+            ("Stopped by", esc("did not finish" if not_done else _stopped(receipt))),
             ("Status", esc(receipt.get("status"))),
             ("Package version", esc(receipt.get("version"))),
             ("Directory", code(str(folder))),
@@ -118,10 +163,20 @@ def calibration_report(folder: Path) -> Report:
         "The posterior is conditional on the model and its observation model: it says which "
         "parameter values make this model resemble the data, not that the model's mechanisms "
         "are those that produced the data.",
-        f"The intervals below are from the final generation ({receipt.get('generations')} "
-        f"generations of {s.get('population')} particles).",
     ]
-    if not receipt.get("settled"):
+    if not_done is not None:
+        notes.insert(0, not_done)
+        if (folder / "posterior.parquet").exists():
+            notes.append(
+                "The tables below were written when this fit last finished; abc.db may hold "
+                "more generations than they show."
+            )
+    else:
+        notes.append(
+            f"The intervals below are from the final generation ({receipt.get('generations')} "
+            f"generations of {s.get('population')} particles)."
+        )
+    if not_done is None and not receipt.get("settled"):
         notes.append(
             "The fit had not settled when it stopped: the posterior was still moving by up to "
             f"{number(receipt.get('last_shift', np.nan))} of a prior's width per generation, so "
@@ -203,6 +258,8 @@ def calibration_report(folder: Path) -> Report:
         )
     )
     lead = f"ABC-SMC calibration {receipt.get('name')} against {s.get('data')}."
+    if not_done is not None:
+        lead += " " + not_done
     return f"Calibration report: {receipt.get('name')}", lead, sections
 
 
