@@ -6,6 +6,8 @@ import contextlib
 import hashlib
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +104,28 @@ def locked_elsewhere(directory):
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+def wait_served(proc: subprocess.Popen, url: str) -> None:
+    """Wait until a server started as ``proc`` answers ``url`` (60 s at most)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with opener.open(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the explorer did not start") from None
+            time.sleep(0.5)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server process however a test ends: terminate, then kill."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

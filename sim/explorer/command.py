@@ -1,11 +1,12 @@
 """The interactive explorer: watch one run of the roadmap model in the browser (Mesa's SolaraViz).
 
 ``make explore`` serves it on http://localhost:8765; ``python -m sim.explorer
---port N`` on another port. The sidebar is SolaraViz's: play, pause, step and
-reset (play stops by itself at the horizon, where the model's ``running``
-turns False), its play and render intervals, and the model's controls
-(scenario, geography, the scenario the baseline band shows, horizon, seed,
-patrol units, armed-group strength, each measure's intensity and start).
+--port N`` on another port. The sidebar is laid out as SolaraViz lays it out,
+with Mesa's controller: play, pause, step and reset (play stops by itself at
+the horizon, where the model's ``running`` turns False), the play and render
+intervals, and the model's controls (scenario, geography, the scenario the
+baseline band shows, horizon, seed, patrol units, armed-group strength, each
+measure's intensity and start).
 
 The page is one component (the map needs the page's width, so SolaraViz's
 draggable grid cell is stretched to it): the day and phase, the border map
@@ -14,6 +15,12 @@ cheap by design (:mod:`sim.explorer.figures`): artists are updated, not
 re-created, and only the moving ones are redrawn. The band is computed in a
 background thread the first time a scenario, geography and horizon are
 shown, and appears when it is ready.
+
+Anything a page sends is checked on the server against what its controls
+offer (:func:`sim.explorer.page.check`), and only the page's own origin may
+open its websocket (:mod:`sim.explorer.guard`). ``--host`` other than a
+loopback address serves beyond this machine: allowed, with a one-line
+warning; ``--host ""`` (every interface, by accident) is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+
+from sim.explorer.guard import is_loopback
 
 DEFAULT_PORT = 8765
 PLAY_INTERVAL_MS = 100
@@ -46,8 +55,44 @@ def _port(text: str) -> int | None:
     return int(text) if text.isdigit() and 1 <= int(text) <= 65535 else None
 
 
+def _bindable(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served (one phrase), None when it can (bound as uvicorn
+    binds it: IPv6 when the host has a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((host, port))
+        except (OSError, UnicodeError) as e:
+            return getattr(e, "strerror", None) or str(e)
+    return None
+
+
+def serve(host: str, port: int) -> None:
+    """Run solara's server on ``host:port``, its app wrapped in :class:`OriginGuard`.
+
+    Solara's ``run`` serves the app object of ``solara.server.starlette``; the
+    guard is added to it here, in this process, before the server starts.
+    ``SOLARA_APP`` (which ``run`` also sets) must be set before that import,
+    which registers the page.
+    """
+    os.environ["SOLARA_APP"] = PAGE
+    import solara.server.starlette as served
+    from solara.__main__ import cli
+
+    from sim.explorer.guard import OriginGuard
+
+    served.app.add_middleware(OriginGuard, host=host, port=port)
+    args = ["run", PAGE, "--port", str(port), "--host", host, "--production", "--no-open"]
+    cli(args + ["--no-check-version"], prog_name="solara")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m sim.explorer [--port N] [--host H]``: serve the explorer (solara's server)."""
+    """``python -m sim.explorer [--port N] [--host H]``: serve the explorer (solara's server).
+
+    ``--host ""`` is refused: an empty host binds every interface (0.0.0.0 and
+    [::]), which is never what an empty value (an unset variable) meant; serving
+    beyond this machine is asked for by name (``--host 0.0.0.0``), with a warning.
+    """
     parser = _Parser(prog="python -m sim.explorer", description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=str(DEFAULT_PORT))
     parser.add_argument("--host", default="localhost")
@@ -55,11 +100,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = _port(args.port)
     if port is None:
         parser.error(f"--port={args.port}: not a port, allowed 1 to 65535")
-    with socket.socket() as probe:
-        try:
-            probe.bind((args.host, port))
-        except OSError as e:
-            parser.error(f"--port={port}: cannot serve on {args.host} ({e.strerror})")
-    command = [sys.executable, "-m", "solara", "run", PAGE]
-    command += ["--port", str(port), "--host", args.host, "--production", "--no-open"]
-    os.execv(sys.executable, command)
+    host = args.host
+    if not host.strip():
+        parser.error(
+            f"--host={host!r}: empty, which would serve on every interface; allowed: a "
+            "host name or address (localhost, the default; 0.0.0.0 to serve every interface)"
+        )
+    reason = _bindable(host, port)
+    if reason is not None:
+        parser.error(f"--port={port}: cannot serve on {host} ({reason})")
+    if not is_loopback(host):
+        print(
+            f"warning: --host={host} serves the explorer beyond this machine: anyone who can "
+            f"reach port {port} can run models on it (localhost keeps it local)",
+            file=sys.stderr,
+            flush=True,
+        )
+    serve(host, port)
