@@ -29,7 +29,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis.plots import incidents_figure
+from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
 from sim.config.compose import command_line, config_dir, to_config
 from sim.config.params import Config, ConfigError
 from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
@@ -60,7 +60,7 @@ def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.Data
     if config.output.figures:
         ts = pd.read_parquet(
             out_dir / "timeseries.parquet",
-            columns=["scenario", "replication", "day", "month", "phase", "border_incidents"],
+            columns=SERIES_COLUMNS,
         )
         save_figure(
             incidents_figure(ts, config.scenario_name), out_dir / "figures" / "incidents.png"

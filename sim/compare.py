@@ -3,6 +3,13 @@
 Rebuilds the merged tables and comparison figures from saved runs or sweeps
 (any mix of single-run output directories and multirun directories), prints
 the comparison table and writes its HTML report (``report.html``).
+
+The table leads with the headline, five metrics side by side (hostile
+attempts, successful attacks, interdictions, state-on-state incidents,
+casualties, per month) and the roadmap spend; then each variant's paired
+difference from the baseline in each of them and its change per M$ of roadmap
+spending (``differences_headline.parquet``, see :mod:`sim.analysis.headline`).
+``--metric`` names one more outcome for a detailed paired difference and the heatmaps.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--metric",
         default="border_incidents_per_month",
-        help="outcome for the paired difference and heatmap (a column of runs.parquet)",
+        help="outcome for the detailed paired difference and heatmap, beside the headline's "
+        "five (a column of runs.parquet)",
     )
     parser.add_argument(
         "--baseline",

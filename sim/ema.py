@@ -6,12 +6,15 @@ Example::
     from sim.ema import model
     m = model(uncertainties={"armed_groups.attempt_rate": (0.06, 0.24)},
               levers={"measures.joint_patrols.intensity": (0.0, 1.0)},
-              outcomes=["border_incidents_per_month", "final_trust"])
+              outcomes=["attacks_per_month", "state_incidents_per_month", "spend_roadmap"])
     with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
         experiments, outcomes = evaluator.perform_experiments(scenarios=100, policies=4)
 
 Each experiment runs ``replications`` paired replications (the same seeds for
-every experiment: common random numbers) and returns their mean per outcome.
+every experiment: common random numbers) and returns their mean per outcome:
+any numeric column of ``runs.parquet``, by default the five headline metrics
+(:data:`sim.analysis.labels.HEADLINE_METRICS`); add ``spend_roadmap`` to weigh
+an effect against its cost.
 
 An integer parameter on ``[low, high]`` is an EMA ``RealParameter`` on
 ``[low - 0.5, high + 0.5]`` that the experiment rounds to the nearest whole
@@ -28,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.analysis.labels import HEADLINE_METRICS
 from sim.api import run
 from sim.config.overrides import configure
 from sim.config.params import ConfigError
@@ -56,7 +60,7 @@ class Experiment:
 def model(
     uncertainties: Mapping[str, tuple[float, float]],
     levers: Mapping[str, tuple[float, float]] | None = None,
-    outcomes: Sequence[str] = ("border_incidents_per_month",),
+    outcomes: Sequence[str] = HEADLINE_METRICS,
     scenario: str = "roadmap",
     days: int = 1095,
     replications: int = 5,

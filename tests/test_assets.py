@@ -67,7 +67,7 @@ def test_drones_add_effort_only_where_they_fly_and_the_fleet_follows_the_ramp():
 
 def test_early_warning_gain_needs_a_free_unit_in_reach():
     common = ["scenario=baseline", *COOPERATE, FLAT, "armed_groups.learning_rate=0"]
-    common += ["patrol.threat_focus=0"]
+    common += ["patrol.threat_focus=0", "patrol.pursuit=0"]
     common += ["smuggling.learning_rate=0", "days=365", "sensors.sectors=20"]
     off = summaries(config(*common), 8)
     far = summaries(config(*common, *now("early_warning"), "patrol.response_reach=0"), 8)
@@ -106,9 +106,9 @@ def test_a_tip_off_moves_a_real_unit_from_elsewhere():
 def test_customs_push_smuggling_off_the_gates_and_delay_trade():
     common = ["scenario=baseline", *now("customs_inspections"), "days=730"]
 
-    def gate_share(capacity: float) -> tuple[float, float]:
+    def gate_share(inspectors: int) -> tuple[float, float]:
         shares, delay = [], []
-        for t in runs(config(*common, f"customs.capacity_per_day={capacity}"), 4):
+        for t in runs(config(*common, f"customs.inspectors={inspectors}"), 4):
             inc = t.incidents
             at_gate = inc[inc["type"].str.startswith("smuggling") & inc["day"].ge(180)]
             gates = at_gate.groupby("sector")["via_gate"].mean()
@@ -116,48 +116,35 @@ def test_customs_push_smuggling_off_the_gates_and_delay_trade():
             delay.append(t.timeseries["trade_delay_hours"].mean())
         return float(np.mean(shares)), float(np.mean(delay))
 
-    open_share, open_delay = gate_share(0.0)
-    checked_share, checked_delay = gate_share(400.0)
-    assert open_share > 0.7 and checked_share < open_share - 0.25
+    open_share, open_delay = gate_share(0)
+    checked_share, checked_delay = gate_share(100)
+    assert open_share > 0.7 and checked_share < open_share - 0.15
     assert open_delay == 0 and checked_delay > 1.0
 
 
-def test_untrained_joint_units_work_worse_and_trained_better_than_national():
-    common = ["scenario=baseline", *COOPERATE, "patrol.joint_share=1", "days=540"]
-    common += ["patrol.joint_friction=0"]
-    national = summaries(config(*common), 8)["detection_rate"]
-    joint = [*common, *now("joint_patrols")]
-    untrained = summaries(config(*joint), 8)["detection_rate"]
-    trained = summaries(config(*joint, *now("task_force_training")), 8)["detection_rate"]
-    assert (untrained < national).mean() >= 0.75 and untrained.mean() < national.mean() - 0.03
-    assert (trained > national).all() and trained.mean() > national.mean() + 0.05
-
-
-def test_joint_patrols_without_trust_rub():
+def test_joint_contingents_rub_over_the_crossers_they_stop():
+    """A joint unit's contingents dispute a crosser they stopped unless both follow the
+    procedure they trained in, and strangers come to blows more often than contingents
+    that have served together. No crossers, no stops: no friction at all, whatever
+    the trust (a daily chance of friction at joint posts would rub anyway)."""
     common = ["scenario=baseline", *COOPERATE, *now("joint_patrols"), "days=365"]
-    common += ["governments.friction_rate=0", "governments.violation_rate=0"]
-    low = summaries(config(*common, "governments.initial_trust=0"), 4)
-    high = summaries(
-        config(*common, "governments.initial_trust=1", "governments.trust_erosion=0"), 4
-    )
-    assert low["clash"].min() > 10 and high["clash"].max() == 0
 
+    def friction(*extra: str) -> np.ndarray:
+        """Per run: crossers stopped by joint units, disputes, clashes."""
+        cfg = config(*common, *extra)
+        out = []
+        for seed in replication_seeds(cfg.seed, 4):
+            posts = RoadmapModel(model_params(cfg), cfg.days, seed).run().joint_posts
+            out.append((posts.stops, posts.disputes, posts.clashes))
+        return np.array(out)
 
-@pytest.mark.parametrize(
-    ("measure", "outcome", "sign"),
-    [
-        ("drones", "detection_rate", -1),
-        ("early_warning", "detection_rate", -1),
-        ("intel_sharing", "attack", 1),
-        ("task_force_training", "detection_rate", -1),
-        ("joint_patrols", "detection_rate", -1),
-        ("customs_inspections", "smuggling_seized", -1),
-    ],
-)
-def test_leaving_a_detection_measure_out_changes_outcomes(measure, outcome, sign):
-    common = ["scenario=all_at_once", "measures.mediation.enabled=true"]
-    full = summaries(config(*common), 12)
-    without = summaries(config(*common, f"measures.{measure}.enabled=false"), 12)
-    diff = without[outcome] - full[outcome]
-    assert np.sign(diff.mean()) == sign
-    assert stats.ttest_1samp(diff, 0).pvalue < 0.05, (measure, diff.mean())
+    quiet = ["armed_groups.attempt_rate=0", "smuggling.shipments_per_day=0"]
+    quiet += ["communities.crossing_rate=0", "governments.initial_trust=0"]
+    assert (friction(*quiet) == 0).all()
+    strangers = friction()
+    assert (strangers[:, 0] > 30).all() and (strangers[:, 1] == strangers[:, 0]).all()
+    assert (strangers[:, 2] > 0).all() and strangers[:, 2].sum() >= 20
+    trained = friction(*now("task_force_training"), "training.trainers=20")
+    assert (trained[:, 1] < 0.5 * trained[:, 0]).all()  # trained contingents mostly agree
+    familiar = friction("patrol.joint_familiarity_days=1")
+    assert familiar[:, 2].sum() <= 0.1 * strangers[:, 2].sum()

@@ -56,13 +56,19 @@ UNITS = [
 ]
 PRIORS = [
     PriorParams("armed_groups.attempt_rate", 0.02, 0.5, "test: a narrow box"),
-    PriorParams("incidents.casualty_tail", 1.05, 4.0, "test: a narrow box"),
+    PriorParams("communities.crowd_spread", 0.5, 3.0, "test: a narrow box"),
 ]
 
 
-TWIN_MODEL = ["scenario=baseline", "geography=tr_sy", "observation.types=[attack,clash]"]
-"""Attacks and clashes only: their victims follow the Lomax tail that casualty_tail shapes
-(interdictions' Poisson losses would blur it)."""
+TWIN_MODEL = [
+    "scenario=baseline",
+    "geography=tr_sy",
+    "observation.types=[attack,clash]",
+    "background.governorates=[]",
+]
+"""Attacks and clashes only: their victims have the tail that crowd_spread shapes
+(interdictions' Poisson losses would blur it). Without the background violence, which
+these types do not record: its hardship would only add noise to the actors' signal."""
 
 
 def twin_problem(truth, days=365, units=UNITS[-1:], **settings):
@@ -81,7 +87,7 @@ def twin_problem(truth, days=365, units=UNITS[-1:], **settings):
 
 
 def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.3}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     # Two years of one governorate's events: one year holds too few large events to
     # pin the tail (its posterior then centres on that year's chance estimate).
     problem = twin_problem(
@@ -108,7 +114,7 @@ def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
 
 
 def test_dask_sampler_on_a_local_cluster_of_two_workers(tmp_path):
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(
         truth, days=120, population=6, generations=2, sampler="dask", workers=2, min_acceptance=0.0
     )
@@ -139,7 +145,7 @@ def test_the_generation_table_measures_how_far_the_posterior_moved():
 
 
 def test_a_fit_that_has_settled_stops_before_its_generations_run_out(tmp_path):
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(
         truth, days=120, population=8, generations=10, min_acceptance=0.0, settled_shift=1.0
     )
@@ -150,7 +156,7 @@ def test_a_fit_that_has_settled_stops_before_its_generations_run_out(tmp_path):
 
 def test_the_time_limit_is_a_budget_no_generation_starts_that_would_overrun_it(tmp_path):
     """A generation here takes seconds; ten would take far more than the 6 s budget."""
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(
         truth, days=365, population=20, generations=10, min_acceptance=0.0, max_minutes=0.1
     )
@@ -214,7 +220,7 @@ def posterior_file(tmp_path):
             "particle": [0, 0, 1, 2],
             "weight": [1.0, 0.2, 0.3, 0.5],
             "armed_groups.attempt_rate": [0.9, 0.05, 0.2, 0.4],
-            "incidents.casualty_tail": [9.0, 1.5, 2.0, 3.0],
+            "communities.crowd_spread": [4.5, 1.5, 2.0, 2.5],
         }
     )
     path = tmp_path / "posterior.parquet"
@@ -249,7 +255,7 @@ def test_calibrated_replications_draw_particles_paired_across_scenarios(tmp_path
     cfg = config("scenario=baseline", *cal)
     final = table[table["generation"] == 1].set_index("particle")
     for row in runs["baseline"].itertuples():
-        values = final.loc[row.draw, ["armed_groups.attempt_rate", "incidents.casualty_tail"]]
+        values = final.loc[row.draw, ["armed_groups.attempt_rate", "communities.crowd_spread"]]
         again = simulate(apply_parameters(model_params(cfg), values.to_dict()), cfg.days, row.seed)
         assert again.summary["border_incidents"] == row.border_incidents
 
@@ -263,9 +269,28 @@ def test_fixed_parameters_are_draw_minus_one_and_draws_do_not_depend_on_how_many
     assert {d.id for d in replication_draws(config(), replication_seeds(1, 3))} == {-1}
 
 
+def test_a_posterior_of_another_model_version_is_refused_naming_its_parameter(tmp_path):
+    path, table = posterior_file(tmp_path)
+    table.rename(columns={"communities.crowd_spread": "incidents.casualty_tail"}).to_parquet(path)
+    cfg = config("calibration=ucdp_tr_sy", f"calibration.posterior={path}", "geography=tr_sy")
+    with pytest.raises(ConfigError, match="parameter incidents.casualty_tail is no parameter"):
+        replication_draws(cfg, replication_seeds(cfg.seed, 2))
+
+
 def test_calibration_for_another_geography_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="fitted for geography=tr_sy, not geography=stylised"):
         config("calibration=ucdp_tr_sy")
+
+
+def test_the_calibration_compares_all_recorded_violence_with_all_of_ged():
+    """The shipped settings: the model records its actors' deadly incidents and its
+    background violence; the data side is every GED type with at least one death."""
+    one = "parameters=[{name: armed_groups.attempt_rate, low: 0.02, high: 0.5, reason: test}]"
+    problem = prepare(to_settings(compose_checked("calibrate", [one]), CalibrateSettings))
+    obs = problem.model.observation
+    assert obs.ged_types == [1, 2, 3] and "background" in obs.types
+    assert problem.model.background.governorates
+    assert len(problem.observed.day) == 697  # of the 743 events, 46 have no death
 
 
 def test_the_calibrated_scenarios_observe_what_the_calibration_observed():
@@ -351,7 +376,7 @@ def interrupt_at(monkeypatch, generation, when):
     monkeypatch.setattr(pyabc.ABCSMC, "run_generation", run_generation)
 
 
-RESUMED_TRUTH = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+RESUMED_TRUTH = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
 
 
 def resumable_problem():
@@ -491,7 +516,7 @@ def test_a_full_disk_ends_in_one_line_leaves_no_half_written_file_and_resumes(
 def test_a_table_the_disk_refuses_is_not_left_half_written(tmp_path, monkeypatch):
     """to_parquet writes part of posterior.parquet, then the disk is full: nothing of it stays,
     the receipt says why, and the same fit then completes."""
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(truth, days=120, population=4, generations=1, min_acceptance=0.0)
     original = pd.DataFrame.to_parquet
 
@@ -543,7 +568,7 @@ def test_bad_settings_one_line_exit_2_nothing_written(tmp_path, bad, message):
 
 
 def test_statistics_of_model_and_data_are_computed_by_the_same_function():
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(truth, days=120)
     again = Simulator(model_params(problem.model), 120, problem.settings.units, 6).statistics(
         truth, seed=99
@@ -639,7 +664,7 @@ def test_a_calibration_into_a_directory_in_use_is_refused_and_touches_nothing(tm
 
 
 def test_the_whole_fit_holds_the_lock_of_its_directory(tmp_path):
-    truth = {"armed_groups.attempt_rate": 0.3, "incidents.casualty_tail": 1.4}
+    truth = {"armed_groups.attempt_rate": 0.3, "communities.crowd_spread": 1.8}
     problem = twin_problem(truth, days=60)
     with locked_elsewhere(tmp_path), pytest.raises(Busy, match="another run or sweep"):
         calibrate(problem, tmp_path)

@@ -78,9 +78,11 @@ def test_map_units_are_the_units_where_they_patrol_today():
     for side, gov in enumerate(model.governments):
         force = gov.patrols
         where = force.where[force.row(model.day)]
-        national = np.bincount(where[~force.joint], minlength=model.border.n)
+        n = model.border.n
+        national = np.bincount(where[~force.joint], minlength=n + 1)[:n]  # n: off duty
         assert np.array_equal(state.units[side], national)
-    assert state.units.sum() + state.joint_units.sum() == 2 * model.params.patrol.units_per_side
+    on_duty = sum(int((~g.patrols.off[g.patrols.row(model.day)]).sum()) for g in model.governments)
+    assert state.units.sum() + state.joint_units.sum() == on_duty
 
 
 def test_map_drones_mark_only_the_sectors_flown_today():

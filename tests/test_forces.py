@@ -1,8 +1,6 @@
 """State forces, verification, the hotline, mediation, corridors and community ties:
 each measure through what it deploys (fixed seeds, paired runs)."""
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,16 +67,52 @@ def test_shared_schedules_keep_units_apart_only_where_slots_are_free():
     assert hotline.overlap(dense).mean() > 0.2 * random_dense  # crowded: only partly apart
 
 
-def test_hotline_calls_get_through_as_it_ramps():
-    model = _model("scenario=baseline")
-    h = model.params.hotline
+def test_hotline_desk_gets_calls_through_only_with_an_officer_free_in_time():
+    """The desk answers a call only if an officer is on shift and free within the window.
+
+    A multiplier of the level (a chance of getting through) would treat a burst like
+    the same calls spread out, a call at night like one at noon, and an office-hours
+    desk like a round-the-clock one at the same level: each assert below would fail.
+    """
+    model = _model("scenario=baseline", "hotline.relay_hours=0.01")  # the word is relayed at once
     hotline = model.forces.hotline
+    model.measures.effect[Measure.HOTLINE] = 1.0  # six officers, two on each 8-hour watch
+    hotline.roster()
+    spread = sum(hotline.call(at=2.0 * i) for i in range(12))  # one call every two hours
+    hotline.roster()
+    burst = sum(hotline.call(at=10.0) for _ in range(12))  # twelve calls at 10:00
+    assert spread == 12
+    assert burst == 6  # two officers, 20 minutes a call: three calls each within the hour
+
+    model.measures.effect[Measure.HOTLINE] = 1 / 6  # one officer: the day watch, 08:00-16:00
+    through = {}
+    for hour in (2.0, 7.5, 12.0, 17.0):
+        hotline.roster()
+        through[hour] = hotline.call(at=hour)
+    assert through == {2.0: False, 7.5: True, 12.0: True, 17.0: False}
     model.measures.effect[Measure.HOTLINE] = 0.0
-    assert not any(hotline.call() for _ in range(200))
-    model.measures.effect[Measure.HOTLINE] = 1.0
-    expected = h.availability * (1 - np.exp(-h.window_hours / h.delay_hours[1]))
-    got = np.mean([hotline.call() for _ in range(4000)])
-    assert got == pytest.approx(expected, abs=0.03)
+    hotline.roster()
+    assert not any(hotline.call(at=12.0) for _ in range(50))
+
+    def clashes(officers: int) -> np.ndarray:
+        cfg = config(
+            "scenario=baseline",
+            "days=730",
+            "measures.hotline.start=0",
+            "governments.friction_rate=0.03",  # more encounters, more calls
+            f"hotline.operators={officers}",
+        )
+        params = model_params(cfg)
+        return np.array(
+            [
+                simulate(params, cfg.days, seed).summary["clash"]
+                for seed in replication_seeds(cfg.seed, 12)
+            ]
+        )
+
+    office, round_the_clock = clashes(1), clashes(3)  # both at full level
+    assert round_the_clock.sum() < 0.8 * office.sum()
+    assert stats.ttest_rel(round_the_clock, office).pvalue < 0.01
 
 
 def test_hotline_lowers_clashes_between_state_forces():
@@ -102,19 +136,6 @@ def test_corridors_move_crossings_into_corridors_at_their_sites():
     assert (rows["t"] == 4).sum() < irregular - 0.5 * len(corridor)
 
 
-def test_safe_zones_spare_civilians_only_where_they_shelter():
-    model = _model("scenario=all_at_once", "measures.humanitarian_corridors.start=0")
-    model.run_for(200)
-    sheltered = model.communities.corridors.sheltered
-    assert sheltered.max() > 0.2 and (sheltered == 0).any()
-    rng = np.random.default_rng(3)
-    side, sector = np.unravel_index(np.argmax(sheltered), sheltered.shape)
-    far = np.argwhere(sheltered == 0)[0]
-    near = np.mean([model.communities.victims(rng, side, sector, 5.0) for _ in range(4000)])
-    away = np.mean([model.communities.victims(rng, *far, 5.0) for _ in range(4000)])
-    assert near < (1 - 0.8 * sheltered[side, sector]) * away
-
-
 def test_cultural_ties_grow_in_the_most_populous_sectors_hosting_exchanges_only():
     """Ties are a community's state: they build up over months where exchanges are held
     (the most populous sectors) and nowhere else. What ties then do to recruitment is
@@ -126,9 +147,10 @@ def test_cultural_ties_grow_in_the_most_populous_sectors_hosting_exchanges_only(
     ties = model.run().communities.ties.max(axis=0)  # per sector, at day 900
     hosted = ties > 0.5
     assert 0 < hosted.sum() < len(ties)  # exchanges are held in some sectors only
-    assert ties[~hosted].max() < 0.05
+    touched = ties > 0.01  # hosted at some time (the number of hosts follows the level)
+    assert not touched.all()
     population = model.communities.population.sum(axis=0)
-    assert population[hosted].min() >= population[~hosted].max()
+    assert population[touched].min() >= population[~touched].max()  # the most populous
     assert early < ties.max()  # still growing after 400 days
 
 
@@ -136,26 +158,29 @@ def test_mediator_with_capacity_declines_cases_beyond_it():
     model = _model("scenario=roadmap", "mediator.capacity=2")
     model.measures.effect[Measure.MEDIATION] = 1.0
     severe = model.params.incidents.severe_casualties
-    taken = [model.mediator.intervene(10, severe) for _ in range(5)]
+    taken = [model.mediator.consider(10, 3, severe) for _ in range(5)]
     assert taken == [True, True, False, False, False]
     assert model.mediator.declined == 3
-    assert model.mediator.intervene(10 + model.params.mediator.case_days, severe)  # a case closed
+    later = 10 + model.params.mediator.case_days
+    model.mediator.step(later)  # its cases close: their findings are in
+    assert model.mediator.consider(later, 3, severe)
 
 
 def test_mediator_keeps_its_last_team_for_severe_incidents():
     model = _model("scenario=roadmap", "mediator.capacity=2")
     model.measures.effect[Measure.MEDIATION] = 1.0
-    assert model.mediator.intervene(5, 1)
-    assert not model.mediator.intervene(5, 1)  # minor: the last team waits
-    assert model.mediator.intervene(5, model.params.incidents.severe_casualties)
+    assert model.mediator.consider(5, 3, 1)
+    assert not model.mediator.consider(5, 4, 1)  # minor: the last team waits
+    assert model.mediator.consider(5, 4, model.params.incidents.severe_casualties)
 
 
 EXTREME = [
     "governments.tension_decay=1.0",
-    "governments.dialogue_decay_gain=100",
-    "governments.trust_gain_dialogue=1",
-    "governments.trust_gain_cultural=1",
-    "governments.trust_gain_economic=1",
+    "dialogue.meeting_every_days=1",
+    "dialogue.trust_gain_settled=1",
+    "dialogue.trust_gain_kept=1",
+    "governments.trust_gain_project=1",
+    "governments.trust_gain_exchange=1",
     "governments.trust_erosion=1",
     "governments.attack_shock=1",
     "governments.clash_shock=1",
@@ -180,49 +205,28 @@ def test_trust_floor_holds_and_values_stay_in_range_at_extreme_parameters(scenar
     assert final >= base.governments.trust_floor
 
 
-def test_victims_are_heavy_tailed_and_an_exponential_law_is_not():
-    runs = replicate(config("scenario=baseline"), 6)
-    victims = np.concatenate(
-        [r.incidents.query("type in ['attack', 'clash']")["casualties"].to_numpy() for r in runs]
-    )
+def test_victims_are_heavy_tailed_because_crowds_are_and_an_exponential_law_is_not():
+    """Victims are those harmed among the people within reach where a strike lands
+    (``Communities.victims``): heavy-tailed because the crowds at a cell's spots are.
+    The same runs with every spot holding the mean crowd (same exposure on average,
+    no spread) have no tail left, thinner even than an exponential law's: a typed-in
+    heavy-tailed law, or a thinned count drawn from one, would keep its tail."""
+
+    def victims(*extra: str) -> np.ndarray:
+        runs = replicate(config("scenario=baseline", *extra), 6)
+        violent = [r.incidents.query("type in ['attack', 'clash']") for r in runs]
+        return np.concatenate([v["casualties"].to_numpy() for v in violent])
+
+    heavy = victims()
     x_min = 6
-    fit = tail_exponent(victims, x_min)
+    fit = tail_exponent(heavy, x_min)
     assert fit.n >= 50 and fit.high < 3.5
     rng = np.random.default_rng(0)
-    exponential = np.floor(rng.exponential(victims.mean(), size=len(victims)))
-    assert tail_exponent(exponential, x_min).low > fit.high  # the test that fails for it
-
-
-@cache
-def _ablation(measure: str | None) -> pd.DataFrame:
-    overrides = ["scenario=all_at_once"]
-    if measure:
-        overrides.append(f"measures.{measure}.enabled=false")
-    cfg = config(*overrides)
-    params = model_params(cfg)
-    runs = [simulate(params, cfg.days, s).summary for s in replication_seeds(cfg.seed, 40)]
-    frame = pd.DataFrame(runs)
-    frame["state_incidents"] = frame["clash"] + frame["ceasefire_violation"]
-    return frame
-
-
-@pytest.mark.parametrize(
-    ("measure", "outcome", "sign"),
-    [
-        ("ceasefire_verification", "ceasefire_violation", 1),
-        ("hotline", "clash", 1),
-        ("military_dialogue", "border_incidents", 1),
-        ("mediation", "state_incidents", 1),
-        ("humanitarian_corridors", "irregular_crossing", 1),
-        ("humanitarian_corridors", "casualties", 1),
-        ("economic_projects", "final_fighters", 1),
-        ("cultural_programs", "final_fighters", 1),
-    ],
-)
-def test_leaving_a_measure_out_of_all_at_once_changes_what_it_acts_on(measure, outcome, sign):
-    """Each measure's direction is stated beforehand, so the paired test is one-sided."""
-    full, without = _ablation(None)[outcome], _ablation(measure)[outcome]
-    diff = without - full
-    assert sign * diff.mean() > 0
-    side = "greater" if sign > 0 else "less"
-    assert stats.ttest_rel(without, full, alternative=side).pvalue < 0.05
+    exponential = tail_exponent(np.floor(rng.exponential(heavy.mean(), size=len(heavy))), x_min)
+    assert exponential.low > fit.high  # the test that fails for it
+    c = config("scenario=baseline").communities
+    mean_crowd = c.crowd_median * np.exp(c.crowd_spread**2 / 2)
+    even = victims("communities.crowd_spread=0", f"communities.crowd_median={mean_crowd}")
+    assert abs(even.mean() / heavy.mean() - 1) < 0.25  # as many victims on average
+    assert tail_exponent(even, x_min).low > exponential.high
+    assert even.max() < heavy.max() / 4

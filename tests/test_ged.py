@@ -37,6 +37,8 @@ def test_shipped_data_load_with_their_documented_counts():
     assert events["type_of_violence"].value_counts().to_dict() == {2: 398, 1: 313, 3: 32}
     assert events["adm_1"].isna().sum() == 2
     assert events["date_start"].min() == pd.Timestamp("2016-01-01")
+    # What a calibration compares: every type of violence, at least one death.
+    assert len(observed_events(events, "2016-01-01", 731, [1, 2, 3], min_deaths=1).day) == 697
 
 
 def test_any_ged_csv_loads_and_its_events_are_placed_by_start_day(tmp_path):
@@ -53,6 +55,7 @@ def test_any_ged_csv_loads_and_its_events_are_placed_by_start_day(tmp_path):
     assert list(chosen.day) == [1, 1] and list(chosen.deaths) == [3, 0]
     assert list(observed_events(events, "2017-03-01", 10, [2]).day) == [4]
     assert len(observed_events(events, "2017-03-03", 2, [1, 2, 3]).day) == 0  # outside the window
+    assert list(observed_events(events, "2017-03-01", 10, [1, 2, 3], min_deaths=1).day) == [1, 4]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from tests.conftest import config, replicate
 
 
 def test_flags_follow_the_documented_rule_type_deaths_and_side():
-    obs = ObservationParams(types=["attack", "clash"], min_deaths=2, sides=[1])
+    obs = ObservationParams(types=["attack", "clash", "background"], min_deaths=2, sides=[1])
     types = np.array(
         [
             IncidentType.ATTACK,
@@ -20,11 +20,24 @@ def test_flags_follow_the_documented_rule_type_deaths_and_side():
             IncidentType.INTERDICTION,
             IncidentType.CLASH,
             IncidentType.CEASEFIRE_VIOLATION,
+            IncidentType.BACKGROUND,
+            IncidentType.BACKGROUND,
         ]
     )
-    deaths = np.array([2, 1, 5, 9, 3, 4])
-    sides = np.array([1, 1, 0, 1, 1, 1])
-    assert recorded(types, deaths, sides, obs).tolist() == [True, False, False, False, True, False]
+    deaths = np.array([2, 1, 5, 9, 3, 4, 2, 1])
+    sides = np.array([1, 1, 0, 1, 1, 1, 1, 1])
+    assert recorded(types, deaths, sides, obs).tolist() == [
+        *[True, False, False, False, True, False],
+        *[True, False],
+    ]
+
+
+def test_by_default_every_deadly_incident_gets_recorded_and_compared_with_every_ged_code():
+    """The default records the actors' deadly incidents and the background violence, and
+    compares them with the data's events of every type of violence."""
+    obs = ObservationParams()
+    assert obs.types == ["attack", "interdiction", "clash", "background"]
+    assert obs.ged_types == [1, 2, 3]
 
 
 def test_every_recorded_incident_of_a_run_meets_the_rule_and_no_other_does():
@@ -62,6 +75,15 @@ def test_a_province_without_governorates_stands_for_itself():
     cfg = config("geography=stylised")
     border = build_border(cfg.geography)
     assert set(sector_governorates(cfg.geography, border)) == set(border.province_names)
+
+
+def test_tr_sy_records_its_background_violence_where_it_strikes():
+    cfg = config("scenario=baseline", "geography=tr_sy", "days=200", "observation.sides=[1]")
+    inc = replicate(cfg, 1)[0].incidents
+    bg = inc[inc["type"] == "background"]
+    assert (bg["recorded"] == (bg["casualties"] >= 1)).all() and bg["recorded"].sum() > 100
+    assert bg["recorded"].sum() > 0.5 * inc["recorded"].sum()  # most of the recorded violence
+    assert (bg["side"] == "Syria").all()
 
 
 def test_incidents_table_names_each_incident_governorate():

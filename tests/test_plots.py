@@ -10,6 +10,7 @@ from matplotlib.text import Text
 from synthetic import GRID, grid_jobs
 
 from sim.analysis.effect_plots import difference_figure, timing_figure, type_figure
+from sim.analysis.headline_plots import incidents_figure
 from sim.analysis.labels import variant_labels
 from sim.analysis.paired import (
     difference_table,
@@ -20,7 +21,6 @@ from sim.analysis.paired import (
 from sim.analysis.plots import (
     comparison_figure,
     heatmap_figure,
-    incidents_figure,
     outcomes_figure,
     phase_share_figure,
 )
@@ -41,9 +41,9 @@ def tables():
 def test_incidents_figure_has_band_phases_and_labels(tables):
     ts, _ = tables
     fig = incidents_figure(ts[ts["scenario"] == "roadmap"], "roadmap")
-    ax = fig.axes[0]
+    ax = fig.axes[3]  # bottom left: carries the month axis
     assert ax.get_xlabel() == "Month since start of simulation"
-    assert ax.get_ylabel() == "Border incidents per month"
+    assert ax.get_ylabel() == "incidents per month" and "State-on-state" in ax.get_title()
     assert len(ax.lines) >= 1 and len(ax.collections) >= 1  # mean line and CI band
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert any("95% CI" in s for s in labels)
@@ -96,7 +96,7 @@ def test_outcomes_and_difference_figures(tables):
     )
     fig = difference_figure(diffs)
     ax = fig.axes[0]
-    assert ax.get_xlabel().startswith("Border incidents per month: difference from baseline")
+    assert ax.get_xlabel().startswith("Border incidents per month (the phase gates' count): diff")
     stats_axis = ax.child_axes[0]  # d_z and p on a right-hand axis, inside the layout
     assert [t.get_text() for t in stats_axis.get_yticklabels()][0].startswith("d_z ")
     notes = " ".join(t.get_text() for legend in fig.legends for t in legend.get_texts())

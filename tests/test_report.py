@@ -20,6 +20,8 @@ from sim.report.runs import caveats, difference_caveats, difference_sentence, ru
 SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "report.png"
 SWEEP = ["scenario=baseline,roadmap", "replications=5", "days=365", "workers=1"]
 SECTIONS = [
+    "headline",
+    "spend",
     "run",
     "shows",
     "caveats",
@@ -99,6 +101,10 @@ def test_difference_caveats_warn_of_multiple_comparisons_and_open_intervals():
     [
         "incidents",
         "incidents_by_scenario",
+        "headline",
+        "headline_by_month",
+        "headline_difference",
+        "spend",
         "outcomes",
         "phase_share",
         "difference_border_incidents_per_month",

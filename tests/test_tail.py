@@ -18,9 +18,9 @@ def test_recovers_the_exponent_of_a_discretised_power_law():
 
 
 def test_an_exponential_law_of_the_same_mean_is_not_heavy_tailed():
-    """Lomax sizes (the model's casualty law) have density exponent shape + 1 far out;
-    an exponential law of the same mean gives a far steeper 'exponent' above the
-    same threshold."""
+    """Lomax sizes (a heavy-tailed law of known shape) have density exponent shape + 1
+    far out; an exponential law of the same mean gives a far steeper 'exponent' above
+    the same threshold. The model's victims are tested alike in test_forces.py."""
     rng = np.random.default_rng(4)
     heavy = np.floor(2 * rng.pareto(1.6, 50_000))
     light = np.floor(rng.exponential(heavy.mean(), 50_000))

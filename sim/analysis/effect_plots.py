@@ -46,7 +46,7 @@ def _stat(row: pd.Series) -> str:
     return f"d_z {row['effect_size']:.2f}, {format_p(row['p_value'])}"
 
 
-def _intervals(ax: Axes, rows: pd.DataFrame, y: np.ndarray, color: str = "C3") -> None:
+def intervals(ax: Axes, rows: pd.DataFrame, y: np.ndarray, color: str = "C3") -> None:
     """Mean with its 95% CI, over a grey bar from the 10th to the 90th percentile of pairs."""
     if {"p10", "p90"} <= set(rows):
         ax.hlines(y, rows["p10"], rows["p90"], color="0.75", lw=5, zorder=1)
@@ -65,7 +65,7 @@ def difference_figure(diffs: pd.DataFrame, labels: dict[str, str] | None = None)
     fig = Figure(figsize=(9, 0.42 * len(diffs) + 2.6 + 0.13 * len(key)), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(diffs))
-    _intervals(ax, diffs, y)
+    intervals(ax, diffs, y)
     ax.set_yticks(y, [labels.get(s, s) for s in diffs["scenario"]])
     ax.set_ylim(len(diffs) - 0.5, -0.5)
     right = ax.secondary_yaxis("right")
@@ -191,7 +191,7 @@ def type_figure(types: pd.DataFrame, labels: dict[str, str] | None = None) -> Fi
     for ax, kind in zip(axes, kinds, strict=False):
         rows_ = types[types["type"] == kind].set_index("scenario").loc[variants].reset_index()
         border = bool(rows_["border_type"].iloc[0]) or kind == "border_incidents"
-        _intervals(ax, rows_, y, color="C3" if border else "C0")
+        intervals(ax, rows_, y, color="C3" if border else "C0")
         ax.set_yticks(y, [labels.get(s, s) for s in variants])
         note = (
             ""

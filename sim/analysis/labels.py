@@ -15,18 +15,63 @@ import textwrap
 LABEL_WIDTH = 24
 """Variant names longer than this (after dropping what all share) become V1, V2, ..."""
 
+HEADLINE_METRICS = (
+    "hostile_attempts_per_month",
+    "attacks_per_month",
+    "interdictions_per_month",
+    "state_incidents_per_month",
+    "casualties_per_month",
+)
+"""The headline, five metrics always shown side by side (defined in ``sim.runs.tables``)."""
+HEADLINE_UNITS = {
+    "hostile_attempts_per_month": "attempts per month",
+    "attacks_per_month": "attacks per month",
+    "interdictions_per_month": "interdictions per month",
+    "state_incidents_per_month": "incidents per month",
+    "casualties_per_month": "victims per month",
+}
+"""Each headline metric's unit, for the value axis of its panel."""
+HEADLINE_TITLES = {
+    "hostile_attempts_per_month": "Hostile attempts (infiltrations and arms shipments, "
+    "stopped or not)",
+    "attacks_per_month": "Successful attacks (infiltrations that got through)",
+    "interdictions_per_month": "Interdictions (infiltrations stopped)",
+    "state_incidents_per_month": "State-on-state incidents (clashes and ceasefire violations)",
+    "casualties_per_month": "Casualties (victims of attacks, clashes and violations)",
+}
+"""Each headline metric's panel title: what it counts."""
 METRIC_LABELS = {
-    "border_incidents_per_month": "Border incidents per month",
+    "hostile_attempts_per_month": "Hostile attempts per month",
+    "attacks_per_month": "Successful attacks per month",
+    "interdictions_per_month": "Interdictions per month",
+    "state_incidents_per_month": "State-on-state incidents per month",
+    "casualties_per_month": "Casualties per month",
+    "spend_roadmap": "Roadmap spend over the run (k$)",
+    "spend_total": "Total spend over the run (k$)",
+    "border_incidents_per_month": "Border incidents per month (the phase gates' count)",
     "final_monthly_incidents": "Border incidents per month, last 6 months",
     "detection_rate": "Detection rate (share of hostile attempts)",
     "final_trust": "Final trust (0-1)",
     "phase3_day": "Day phase 3 reached",
     "relapses": "Relapses per run",
     "border_incidents": "Border incidents over the horizon",
+    "hostile_attempts": "Hostile attempts over the horizon",
+    "state_incidents": "State-on-state incidents over the horizon",
     "casualties": "Victims of attacks, clashes and violations over the horizon",
+    "background": "Background violence events (no actor's: sim.model.background)",
     "reduction_vs_start": "Reduction vs pre-agreement rate",
 }
 SUMMARY_METRICS = (
+    *HEADLINE_METRICS,
+    "spend_roadmap",
+    "border_incidents_per_month",
+    "detection_rate",
+    "final_trust",
+    "phase3_day",
+    "relapses",
+)
+"""The outcomes of the summary table, in their order: the headline first, then its cost."""
+OTHER_OUTCOMES = (
     "border_incidents_per_month",
     "final_monthly_incidents",
     "detection_rate",
@@ -34,7 +79,7 @@ SUMMARY_METRICS = (
     "phase3_day",
     "relapses",
 )
-"""The outcomes of the summary table and the outcomes figure, in their order."""
+"""The outcomes figure's: what the headline figure does not show."""
 HIGHER_IS_BETTER = frozenset({"detection_rate", "final_trust", "reduction_vs_start"})
 """Outcomes where a variant 'beats' the baseline by being higher; for all others, lower."""
 

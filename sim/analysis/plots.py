@@ -6,7 +6,9 @@ tested through their Axes. Every text stays inside the canvas: figures use the
 constrained layout, legends and notes sit "outside" the panels where the layout
 makes room for them, and long variant names become V1, V2, ... with a key.
 
-The paired-difference figures are in ``sim.analysis.effect_plots``.
+The headline's figures (five metrics side by side, and spend) are in
+``sim.analysis.headline_plots``, the paired-difference figures in
+``sim.analysis.effect_plots``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.labels import METRIC_LABELS, SUMMARY_METRICS, key_lines, variant_labels, wrap
+from sim.analysis.labels import METRIC_LABELS, OTHER_OUTCOMES, key_lines, variant_labels, wrap
 from sim.analysis.labels import label as label  # re-exported: sim.explore.plots imports it here
 from sim.analysis.stats import band, mean_ci
 
@@ -38,7 +40,7 @@ scenario such as security_only runs phase-2 measures while the machine is in pha
 SHARE_TITLE = "Roadmap phase (gate machine)"
 DAYS_PER_MONTH = 30.4375
 MONTH_AXIS = "Month since start of simulation"
-OUTCOMES = {k: METRIC_LABELS[k] for k in SUMMARY_METRICS}
+OUTCOMES = {k: METRIC_LABELS[k] for k in OTHER_OUTCOMES}
 NOTE_SIZE = 7
 
 
@@ -143,22 +145,6 @@ def _full_months(ts: pd.DataFrame) -> np.ndarray:
     return monthly_matrix(ts).columns.to_numpy()
 
 
-def incidents_figure(ts: pd.DataFrame, scenario: str) -> Figure:
-    """Monthly border incidents of one scenario, phases shaded."""
-    fig = Figure(figsize=(9, 5), layout="constrained")
-    ax = fig.add_subplot()
-    phases = shade_phases(ax, ts, _full_months(ts))
-    draw_monthly_band(ax, ts, "C0", scenario)
-    ax.set_xlabel(MONTH_AXIS)
-    ax.set_ylabel("Border incidents per month")
-    ax.set_title(wrap(f"Border incidents: {scenario}", 90))
-    ax.set_ylim(bottom=0)
-    handles, _ = ax.get_legend_handles_labels()
-    fig.legend(handles=handles, loc="outside lower left", fontsize=8)
-    phase_legend(fig, phases)
-    return fig
-
-
 def comparison_figure(
     ts: pd.DataFrame, baseline: str | None = None, labels: dict[str, str] | None = None
 ) -> Figure:
@@ -192,7 +178,7 @@ def comparison_figure(
         if i + cols >= len(scenarios):  # no panel below: this one carries the month axis
             ax.xaxis.set_tick_params(labelbottom=True)
             ax.set_xlabel(MONTH_AXIS)
-    fig.supylabel("Border incidents per month")
+    fig.supylabel("Border incidents per month (the phase gates' count)")
     handles = [
         Line2D([], [], color="C0", lw=2, label="mean across replications"),
         Patch(facecolor="C0", alpha=0.25, label="95% CI of the mean (bootstrap)"),
@@ -202,7 +188,13 @@ def comparison_figure(
         handles.append(Line2D([], [], color="0.3", ls="--", label=f"{name} (mean)"))
     fig.legend(handles=handles, loc="outside lower left", fontsize=8)
     phase_legend(fig, sorted(shown))
-    fig.suptitle("Monthly border incidents by scenario")
+    fig.suptitle(
+        wrap(
+            "Monthly border incidents by scenario: what the phase gates count (attacks, "
+            "interdictions, state-on-state), not the headline",
+            9 * width * cols // 3 * 2,
+        )
+    )
     return fig
 
 

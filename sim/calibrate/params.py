@@ -38,11 +38,12 @@ class CalibrateSettings:
     with the data (scenario, geography, observation); ``data`` is a GED CSV (a
     bare name: the shipped ``data/``), a regular file of at most 64 MiB
     (:data:`sim.calibrate.problem.MAX_DATA_BYTES`); the data's events of the observation's
-    ``ged_types`` from ``start`` over ``days`` days are compared with as many
-    simulated days. ``units`` are the administrative units whose shares of the
-    events are statistics; ``tail_min`` the deaths above which the tail exponent
-    is fitted. The fit stops after ``generations`` populations, when the
-    acceptance rate falls below ``min_acceptance``, before a generation that
+    ``ged_types`` (every code by default) with at least its ``min_deaths`` dead, from
+    ``start`` over ``days`` days, are compared with as many simulated days. ``units``
+    are the administrative units whose shares of the events are statistics;
+    ``tail_min`` the deaths above which the tail exponent is fitted. The fit stops
+    after ``generations`` populations, when the acceptance rate falls below
+    ``min_acceptance``, before a generation that
     would end after ``max_minutes`` if it took as long as the last one, or once
     it has settled: the weighted 5%,
     50% and 95% quantiles of every parameter moved by less than

@@ -70,7 +70,8 @@ def prepare(settings: CalibrateSettings) -> Problem:
             f"days={settings.days}: the data end on {last.date()}, "
             f"{settings.days} days from {settings.start} go beyond them"
         )
-    observed = observed_events(events, settings.start, settings.days, model.observation.ged_types)
+    obs = model.observation
+    observed = observed_events(events, settings.start, settings.days, obs.ged_types, obs.min_deaths)
     stats = event_statistics(observed, settings.units, settings.tail_min)
     bad = [k for k, v in stats.items() if not np.isfinite(v)]
     if bad:

@@ -144,38 +144,87 @@ class IntelParams:
 
 @dataclass
 class CustomsParams:
-    """Customs at the official gates (measure ``customs_inspections``).
+    """Customs posts at the official gates (measure ``customs_inspections``).
 
-    Each gate carries ``traffic_per_day`` vehicles; at full ramp its inspectors
-    can search ``capacity_per_day`` of them; a shipment hidden in an inspected
-    vehicle is found with ``find_chance``. An inspection holds a vehicle
-    ``hours_per_inspection``.
+    Each side staffs a post at each of its gates; ``inspectors * level``
+    (rounded) inspectors work there, hired as the measure ramps (the most
+    recently hired leave first when it winds down). ``traffic_per_day`` vehicles
+    enter a side through a gate a day (Poisson), 200 by default: an
+    order of magnitude for a busy land crossing's lorries and cars one way.
+    Inspectors pick ``search_share`` of the vehicles at random for a search;
+    a search takes ``hours_per_inspection`` of an inspector's ``shift_hours``,
+    so 32 inspectors can search 128 vehicles a day against the 120 picked: a
+    post at full strength keeps up, barely. Picked vehicles that cannot be
+    searched today wait; once the wait would pass ``max_wait_hours`` new ones
+    are waved through. An inspector finds a shipment hidden in a searched
+    vehicle with a chance rising from ``find_novice`` to ``find_expert``
+    with time constant ``skill_days`` of days on the job. Each day of mean
+    delay per vehicle raises the hardship the gate's communities (its sector on
+    both sides) relax to by ``delay_hardship``: trade through a gate is what
+    the gate town lives on (an assumption; sweep it).
     """
 
-    traffic_per_day: float = bounded(400.0, 1.0, 1e7)
-    capacity_per_day: float = bounded(240.0, 0.0, 1e7)
-    find_chance: float = bounded(0.8, 0.0, 1.0)
-    hours_per_inspection: float = bounded(2.0, 0.0, 1000.0)
+    traffic_per_day: float = bounded(200.0, 0.0, 1e7)
+    inspectors: int = bounded(32, 0, 100000)
+    search_share: float = bounded(0.6, 0.0, 1.0)
+    shift_hours: float = bounded(8.0, 0.1, 24.0)
+    hours_per_inspection: float = bounded(2.0, 0.01, 1000.0)
+    max_wait_hours: float = bounded(24.0, 0.0, 10000.0)
+    find_novice: float = bounded(0.4, 0.0, 1.0)
+    find_expert: float = bounded(0.85, 0.0, 1.0)
+    skill_days: float = bounded(120.0, 1.0, 3650.0)
+    delay_hardship: float = bounded(0.5, 0.0, 10.0)
 
 
 @dataclass
 class MediatorParams:
-    """A third party that takes up severe incidents (measure ``mediation``).
+    """A third party that takes up incidents (measure ``mediation``).
 
-    At full level it runs ``capacity`` cases at once, each for ``case_days``.
-    It considers every incident with at least ``min_casualties`` victims; its
-    last free team is kept for severe incidents (``incidents.severe_casualties``)
-    or those while the roadmap is at risk (phase 2 or later with mean trust below
-    ``phases.relapse_trust``). A case lowers both states' tension by the share
-    ``tension_relief``, averts the relapse a severe incident would cause, and
-    holds back the share ``restraint`` of retaliation while open.
+    At full level it fields ``capacity`` teams, each holding one case for
+    ``case_days``. It considers every incident with at least ``min_casualties``
+    victims; its last free team is kept for severe incidents
+    (``incidents.severe_casualties``) or those while the roadmap is at risk
+    (phase 2 or later with mean trust below ``phases.relapse_trust``). A case
+    brokers a hold-back arrangement in the incident's sector at once, and at
+    its close settles each open grievance there with chance ``settle``: a third
+    party's investigation finds more than the two commands would
+    (``dialogue.settle_*``). While a case is open in a sector, the government
+    attacked there awaits the findings instead of striking back.
     """
 
     capacity: int = bounded(2, 0, 1000)
     min_casualties: int = bounded(1, 1, 100000)
     case_days: int = bounded(30, 1, 3650)
-    tension_relief: float = bounded(0.4, 0.0, 1.0)
-    restraint: float = bounded(0.6, 0.0, 1.0)
+    settle: float = bounded(0.7, 0.0, 1.0)
+
+
+@dataclass
+class DialogueParams:
+    """Meetings of the two commands (measure ``military_dialogue``; see
+    :class:`sim.model.agents.dialogue.MilitaryDialogue`).
+
+    At full effect the commands meet every ``meeting_every_days`` (monthly, as
+    border commanders' flag meetings typically are), less often while it ramps.
+    A meeting takes up ``agenda_size`` grievances; one a monitor verified is
+    settled with ``settle_with_evidence``, others with ``settle_without``
+    (a he-said-she-said incident rarely is). Up to ``arrangements`` hold-back
+    zones stand at once; unreviewed ones lapse after ``arrangement_days``.
+    Trust and tension amounts are in the same units as the governments'
+    shocks: a settled grievance is worth about a third of a clash's trust loss,
+    a kept arrangement a sixth, a broken one one and a half clashes.
+    """
+
+    meeting_every_days: float = bounded(30.0, 1.0, 3650.0)
+    agenda_size: int = bounded(6, 0, 1000)
+    grievance_days: int = bounded(120, 1, 36500)
+    settle_with_evidence: float = bounded(0.8, 0.0, 1.0)
+    settle_without: float = bounded(0.3, 0.0, 1.0)
+    arrangements: int = bounded(6, 0, 100000)
+    arrangement_days: int = bounded(90, 1, 36500)
+    trust_gain_settled: float = bounded(0.006, 0.0, 1.0)
+    trust_gain_kept: float = bounded(0.003, 0.0, 1.0)
+    trust_loss_broken: float = bounded(0.03, 0.0, 1.0)
+    tension_broken: float = bounded(0.03, 0.0, 1.0)
 
 
 @dataclass
@@ -204,16 +253,26 @@ class HotlineParams:
 
     Patrols in a sector go out in one of ``slots`` time slots a day; with shared
     schedules (a share ``level`` of units) a unit takes the slot the other
-    side's units use least, so fewer units of both sides are out at once. A
-    call after an encounter or an attack finds the line staffed with chance
-    ``level * availability`` and gets through after an exponential delay of
-    mean ``delay_hours[0]`` (level 0) falling to ``delay_hours[1]`` (level 1);
-    it defuses only within ``window_hours``.
+    side's units use least, so fewer units of both sides are out at once.
+
+    The desk (:class:`~sim.model.agents.hotline.Hotline`): ``operators * level``
+    duty officers (rounded) on the roster, assigned in turn to ``shifts`` shifts
+    of ``24 / shifts`` hours, office hours first. Six officers, two on each
+    8-hour watch, answer a second call while the first is handled; with fewer
+    the night goes unstaffed first. An officer takes ``handling_minutes`` per
+    call (reaching the other command's duty officer, naming the sector and
+    units, agreeing to hold fire). The other command then needs an exponential
+    time of mean ``relay_hours`` to get the word to its units: 1.5 h, the
+    previous full-level delay, with which about half of the calls answered at
+    once arrive in time; a call defuses only if the word is there within
+    ``window_hours`` of the call (a firefight stops or escalates within the hour).
     """
 
     slots: int = bounded(4, 1, 96)
-    availability: float = bounded(0.95, 0.0, 1.0)
-    delay_hours: list[float] = bounded([24.0, 1.5], 0.01, 1000.0)
+    operators: int = bounded(6, 0, 1000)
+    shifts: int = bounded(3, 1, 24)
+    handling_minutes: float = bounded(20.0, 1.0, 1440.0)
+    relay_hours: float = bounded(1.5, 0.01, 1000.0)
     window_hours: float = bounded(1.0, 0.0, 1000.0)
 
 
@@ -225,15 +284,27 @@ class CorridorParams:
     evenly spaced sectors. A crossing group uses the nearest open corridor
     within ``reach_sectors`` while it has capacity left today
     (``capacity_per_day``); otherwise it crosses irregularly. Each corridor has a
-    safe zone that shelters up to ``shelter`` (thousands of residents) of the
-    sectors within reach, filling the ramp over; sheltered people are out of
-    the way of attacks and clashes in their sector.
+    safe zone on each side, a camp that holds up to ``shelter * level``
+    thousand people. Residents of the sectors within reach want shelter there:
+    a share ``base_share`` (aid and services draw some), plus ``flight_share``
+    per violent incident in their cell over the last ``fear_days`` (decayed);
+    they move in over ``move_days`` while the camp has room and go home over
+    ``return_days`` once fewer want shelter (calm). A strike on a full camp
+    finds ``camp_crowd`` people within its reach (a full camp packs about one
+    person per 5 m², and a strike's reach of about 40 m covers some 5,000 m²),
+    fewer in proportion as it is emptier.
     """
 
     sites: int = bounded(6, 0, 100000)
     reach_sectors: int = bounded(3, 0, 100000)
     capacity_per_day: int = bounded(3, 0, 100000)
     shelter: float = bounded(150.0, 0.0, 1e6)
+    base_share: float = bounded(0.05, 0.0, 1.0)
+    flight_share: float = bounded(0.05, 0.0, 1.0)
+    fear_days: float = bounded(60.0, 1.0, 3650.0)
+    move_days: float = bounded(10.0, 1.0, 3650.0)
+    return_days: float = bounded(60.0, 1.0, 3650.0)
+    camp_crowd: float = bounded(1000.0, 0.0, 1e6)
 
 
 @dataclass
@@ -241,15 +312,28 @@ class ProjectParams:
     """Economic projects and cultural exchanges, placed in sectors.
 
     Economic projects: ``project_share * level`` of the cells (rounded; both
-    sides) get a project, the hardest-hit cells first; a project lowers the
-    hardship its cell relaxes to by ``economic_relief``. Cultural exchanges:
-    held in the ``exchange_share * level`` most populous sectors (both sides);
-    ties there grow toward 1 with time constant ``tie_days`` and fade elsewhere;
-    ties lower support for recruitment in a cell by ``tie_recruit_cut * ties``.
+    sides) get a project, the hardest-hit cells first; each is built over
+    ``build_days`` and only then lowers the hardship its cell relaxes to by
+    ``economic_relief``. Half a year by default: the works a border programme
+    funds first are small (a clinic, a well, a market hall), of the kind the
+    UN's quick-impact projects plan and deliver within a short timeframe; sweep
+    it up to years for large works. Work halts while the programme is stopped
+    (suspended cooperation, a relapse), and for ``setback_days`` after violence
+    in the project's cell, which also puts a built project out of service for
+    as long (repairs); a built project stays when the programme stops.
+    Cultural exchanges: held in the ``exchange_share * level`` most populous
+    sectors (both sides), one every ``exchange_days`` in each (a monthly event);
+    ties there grow toward 1 with time constant ``tie_days`` and fade
+    elsewhere; ties lower support for recruitment in a cell by
+    ``tie_recruit_cut * ties``. Governments see projects completed and
+    exchanges held (``governments.trust_gain_project``, ``trust_gain_exchange``).
     """
 
     project_share: float = bounded(0.5, 0.0, 1.0)
     economic_relief: float = bounded(0.6, 0.0, 1.0)
+    build_days: float = bounded(180.0, 0.0, 3650.0)
+    setback_days: float = bounded(14.0, 0.0, 3650.0)
     exchange_share: float = bounded(0.5, 0.0, 1.0)
+    exchange_days: float = bounded(30.0, 1.0, 3650.0)
     tie_days: float = bounded(180.0, 1.0, 36500.0)
     tie_recruit_cut: float = bounded(0.6, 0.0, 1.0)

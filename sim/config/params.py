@@ -24,12 +24,15 @@ from sim.config.actors import (
     PatrolParams,
     ProvinceParams,
     SmugglingParams,
+    TrainingParams,
 )
+from sim.config.costs import CostParams
 from sim.config.measures import (
     PHASE_MODES,
     START_PATTERN,
     CorridorParams,
     CustomsParams,
+    DialogueParams,
     DroneParams,
     HotlineParams,
     IntelParams,
@@ -46,15 +49,19 @@ from sim.model.incidents import TYPE_LABELS
 
 __all__ = [
     "ArmedGroupParams",
+    "BackgroundParams",
     "CalibrationParams",
     "CommunityParams",
     "CompareParams",
     "Config",
     "ConfigError",
+    "CostParams",
     "CorridorParams",
     "CustomsParams",
+    "DialogueParams",
     "DroneParams",
     "GeographyParams",
+    "GovernorateProcess",
     "GovernmentParams",
     "HotlineParams",
     "IncidentParams",
@@ -75,6 +82,7 @@ __all__ = [
     "START_PATTERN",
     "SensorParams",
     "SmugglingParams",
+    "TrainingParams",
     "bounded",
     "check_ranges",
     "choice",
@@ -95,16 +103,60 @@ class ObservationParams:
     least ``min_deaths`` dead (victims and militants alike, as GED counts them)
     and it happened on one of ``sides`` (the source's coverage: the shipped GED
     extract holds Syria-side events only). ``ged_types`` are the GED
-    ``type_of_violence`` codes those incidents correspond to (1 state-based,
-    3 one-sided); a calibration compares recorded incidents with data events of
-    these codes only, since the model has no fighting between non-state groups
-    (code 2).
+    ``type_of_violence`` codes of the data a calibration compares the recorded
+    incidents with (1 state-based, 2 non-state, 3 one-sided): all three by
+    default, because the recorded types include ``background``, the violence no
+    actor of the model makes (:mod:`sim.model.background`), which stands for
+    every GED code; the data's events are held to the same ``min_deaths``.
     """
 
-    types: list[str] = field(default_factory=lambda: ["attack", "interdiction", "clash"])
+    types: list[str] = field(
+        default_factory=lambda: ["attack", "interdiction", "clash", "background"]
+    )
     min_deaths: int = bounded(1, 1, 1000000)
     sides: list[int] = bounded([0, 1], 0, 1)
-    ged_types: list[int] = bounded([1, 3], 1, 3)
+    ged_types: list[int] = bounded([1, 2, 3], 1, 3)
+
+
+@dataclass
+class GovernorateProcess:
+    """One governorate's background violence: a Hawkes process with an exponential kernel.
+
+    Intensity (events a day) ``baseline + sum over past events of branching *
+    decay * exp(-decay * age)``: ``baseline`` events a day arrive on their own
+    (unit: events/day), each event brings on average ``branching`` more
+    (below 1: the process stays finite; its long-run rate is ``baseline / (1 -
+    branching)``), ``decay`` a day after it (unit: 1/day; the mean lag is
+    ``1 / decay`` days). ``name`` is a governorate of the geography (GED's
+    ``adm_1``, as in its provinces' ``governorates``). Defaults are inert
+    (no events); real values are fitted by ``python -m sim.analysis.background_fit``.
+    """
+
+    name: str = ""
+    baseline: float = bounded(0.0, 0.0, 100.0)
+    branching: float = bounded(0.0, 0.0, 0.99)
+    decay: float = bounded(1.0, 0.0001, 1000.0)
+
+
+@dataclass
+class BackgroundParams:
+    """Armed violence of the border region that no actor of the model makes (exogenous).
+
+    One Hawkes process per entry of ``governorates``; none (the default, as in
+    the ``stylised`` geography): no background violence. Events happen on
+    ``side`` (0 or 1; on ``tr_sy`` the Syrian side, 1). Each kills
+    ``0`` people with probability ``deaths_zero_share`` (GED keeps events whose
+    best estimate is 0), else ``1 + floor(deaths_scale * X)`` with X Lomax of
+    shape ``deaths_tail`` (people; a discretised heavy tail like the actors'
+    casualties). Fitted to the GED extract by ``python -m sim.analysis.background_fit``;
+    the defaults are placeholders that act only once a governorate is listed.
+    """
+
+    side: int = bounded(1, 0, 1)
+    governorates: list[GovernorateProcess] = field(default_factory=list)
+    deaths_zero_share: float = bounded(0.0, 0.0, 1.0)
+    deaths_scale: float = bounded(1.0, 0.0, 1000000.0)
+    deaths_tail: float = bounded(2.0, 1.01, 10.0)
 
 
 @dataclass
@@ -159,6 +211,7 @@ class ModelParams:
     phases: PhaseParams = field(default_factory=PhaseParams)
     measures: MeasuresParams = field(default_factory=MeasuresParams)
     patrol: PatrolParams = field(default_factory=PatrolParams)
+    training: TrainingParams = field(default_factory=TrainingParams)
     drones: DroneParams = field(default_factory=DroneParams)
     sensors: SensorParams = field(default_factory=SensorParams)
     intel: IntelParams = field(default_factory=IntelParams)
@@ -169,11 +222,14 @@ class ModelParams:
     communities: CommunityParams = field(default_factory=CommunityParams)
     incidents: IncidentParams = field(default_factory=IncidentParams)
     mediator: MediatorParams = field(default_factory=MediatorParams)
+    dialogue: DialogueParams = field(default_factory=DialogueParams)
     monitors: MonitorParams = field(default_factory=MonitorParams)
     hotline: HotlineParams = field(default_factory=HotlineParams)
     corridors: CorridorParams = field(default_factory=CorridorParams)
     projects: ProjectParams = field(default_factory=ProjectParams)
     observation: ObservationParams = field(default_factory=ObservationParams)
+    background: BackgroundParams = field(default_factory=BackgroundParams)
+    costs: CostParams = field(default_factory=CostParams)
 
 
 @dataclass
@@ -203,15 +259,16 @@ def validate(params: ModelParams) -> ModelParams:
             f"({len(groups.home_sides)} in armed_groups.home_sides)"
         )
     _check_observation(params.observation)
+    _check_background(params)
     ph = params.phases
     for key in ("schedule_days", "min_days", "max_incidents_per_month", "min_trust"):
         if len(getattr(ph, key)) != 2:
             raise ConfigError(
                 f"phases.{key}={getattr(ph, key)}: needs 2 entries (phase 2, phase 3)"
             )
-    if len(params.hotline.delay_hours) != 2:
+    if len(params.costs.money_per_year) != 2:
         raise ConfigError(
-            f"hotline.delay_hours={params.hotline.delay_hours}: needs 2 entries (level 0, level 1)"
+            f"costs.money_per_year={params.costs.money_per_year}: needs 2 entries (one per side)"
         )
     if ph.schedule_days[1] < ph.schedule_days[0]:
         raise ConfigError(
@@ -311,6 +368,27 @@ def _check_observation(obs: ObservationParams) -> None:
             f"observation.types={obs.types}: no incident type {unknown[0]}; "
             f"allowed: {', '.join(TYPE_LABELS)}"
         )
+
+
+def _check_background(params: ModelParams) -> None:
+    """Each background process lies opposite sectors of the geography, once."""
+    from sim.model.geography import build_border  # the model's layer imports this module
+    from sim.model.observation import sector_governorates
+
+    names = [g.name for g in params.background.governorates]
+    if not names:
+        return
+    known = set(sector_governorates(params.geography, build_border(params.geography)))
+    for i, name in enumerate(names):
+        if name not in known:
+            raise ConfigError(
+                f"background.governorates[{i}].name={name!r}: no sector of geography "
+                f"{params.geography.name} lies opposite it; allowed: {', '.join(sorted(known))}"
+            )
+        if name in names[:i]:
+            raise ConfigError(
+                f"background.governorates[{i}].name={name!r}: listed twice; one process each"
+            )
 
 
 def _check_calibration(config: Config) -> None:

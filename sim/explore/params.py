@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.analysis.labels import HEADLINE_METRICS
 from sim.config.schema import bounded, choice
 
 DESIGNS = ("lhs", "sobol", "halton", "saltelli", "morris", "factorial")
@@ -41,9 +42,8 @@ class DesignParams:
     backend: str = choice("processes", BACKENDS)
     address: str | None = None
     chunk_points: int | None = bounded(None, 1, 1_000_000)
-    outcomes: list[str] = field(
-        default_factory=lambda: ["border_incidents_per_month", "final_monthly_incidents"]
-    )
+    outcomes: list[str] = field(default_factory=lambda: list(HEADLINE_METRICS))
+    """Columns of runs analysed; by default the five headline metrics, side by side."""
     second_order: bool = False
     prim: bool = True
     failure: FailureParams = field(default_factory=FailureParams)

@@ -5,12 +5,19 @@ per-household agents: their decisions (to cross, to join an armed group) are
 drawn as counts from their hardship.
 
 - Hardship relaxes over ``relax_days`` toward a target: ``base_hardship``,
-  lowered where an economic project stands, raised by the displaced share.
-  Violence adds hardship and displaces people where it strikes, except for
-  residents sheltered in a safe zone (:mod:`sim.model.agents.corridors`).
-- Rates are per cell of average population: a cell's weight is its population
-  over the mean cell's, so a geography changes levels only through how its
-  population is spread, its hardship and its sectors, not its absolute size.
+  lowered where a built economic project works, raised by the displaced share
+  and by trade held up at a gate (:mod:`sim.model.agents.customs`). Violence
+  adds hardship (to those at home) and displaces people where it strikes.
+- Where people are: residents move into safe zones and back
+  (:mod:`sim.model.agents.corridors`). The victims of a violent incident are
+  the people in harm's way at the spot it strikes (:meth:`Communities.victims`):
+  a cell's spots hold crowds of very different sizes, so victims are
+  heavy-tailed because exposure is; fewer are found where people left, many
+  where a strike lands on a camp.
+- Rates are per cell of average population: a cell's weight is the people in
+  it (at home or in its camp) over the mean cell's residents, so a geography
+  changes levels only through how its population is spread, its hardship and
+  its sectors, not its absolute size.
 - Crossings: each cell sends ``Poisson(crossing_rate * weight *
   hardship**2)`` groups across per day (one Poisson total split over cells by
   their pressure); a group takes a humanitarian corridor if one is open within
@@ -25,17 +32,24 @@ drawn as counts from their hardship.
   the armed groups whose home-side reach covers it, in equal shares, so
   overlapping groups compete for one pool instead of each drawing the whole of
   it. Groups lose ``attrition`` of their fighters a day. Tallied every
-  ``armed_groups.recruit_every_days``. Ties grow where cultural exchanges are
-  held.
+  ``armed_groups.recruit_every_days``.
+- Economic projects are built, over ``projects.build_days``, in the
+  hardest-hit cells; violence there sets them back. Governments see a
+  project completed (``RoadmapModel.delivered``), and so do the people: only a
+  working project lowers hardship. Cultural exchanges are held in the most
+  populous sectors, one every ``projects.exchange_days`` in each; ties grow
+  there, and governments see each exchange held. Both cost the two
+  governments alike.
 
-Economic projects lower relapse risk only through this route (less hardship,
-fewer recruits, fewer attacks, fewer severe incidents); they do not act on the
-phase machine directly.
+Economic projects lower relapse risk only through these routes (less hardship,
+fewer recruits, fewer attacks, fewer severe incidents; trust from projects
+delivered); they do not act on the phase machine directly.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +73,20 @@ def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 class Communities:
-    """Hardship, displacement, crossings and ties of the border population on both sides."""
+    """Hardship, displacement, crossings and ties of the border population on both sides,
+    and what the roadmap builds among them.
+
+    Rules (the module docstring has the rates): people cross and join armed groups
+    as counts drawn from their hardship; they move into and out of safe zones by
+    the rule of :class:`~sim.model.agents.corridors.Corridors`. A strike lands on
+    one of a cell's spots at random and harms those within reach there
+    (:meth:`victims`). The projects programme starts projects in the hardest-hit
+    cells without one as its level rises, pays for each when started and for
+    its upkeep every day from then on, and builds it over ``projects.build_days`` (no work
+    while the programme is stopped, none for ``setback_days`` after violence in
+    the cell); exchanges are held in the host sectors one every
+    ``projects.exchange_days``, each paid for when held.
+    """
 
     MEASURES = (Measure.HUMANITARIAN_CORRIDORS, Measure.ECONOMIC_PROJECTS)
     """The effects :meth:`refresh` reads."""
@@ -77,13 +104,25 @@ class Communities:
         self.ties = model.space.layer("ties")  # cross-border community ties, 0-1
         self.hardship[:] = c.base_hardship
         self.corridors = Corridors(model)
-        self._shelter_stream = model.spawn_rng()  # who is sheltered, apart from the violence
-        self.project = np.zeros(self.hardship.shape, dtype=bool)
+        levels = ((k + 0.5) / c.spots for k in range(c.spots))
+        self.crowd = c.crowd_median * np.exp(
+            c.crowd_spread * np.array([NormalDist().inv_cdf(q) for q in levels])
+        )  # people within a strike's reach at each spot of a cell, all at home
+        shape = self.hardship.shape
+        self.project = np.zeros(shape, dtype=bool)  # started (under construction or built)
+        self.working = np.zeros(shape, dtype=bool)  # built and in service
+        self._ready = np.full(shape, np.inf)  # day each project is (again) in service
+        self._delivered = np.zeros(shape, dtype=bool)  # completed once: seen by governments
+        self._next_ready = math.inf
         self._built = 0
-        self._target = np.full(self.hardship.shape, c.base_hardship)
+        self._exchanges = 0.0  # exchanges due, carried between tallies
+        self._target = np.full(shape, c.base_hardship)
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         mean = self.population.mean()
-        self.weight = self.population / mean if mean > 0 else np.zeros_like(self.population)
+        self._per_cell = 1.0 / mean if mean > 0 else 0.0  # weight per thousand people
+        self.home_weight = self.population * self._per_cell
+        self.weight = self.home_weight.copy()  # where people are today
+        self._moved = False  # whether anyone is (or was yesterday) away from home
         # Recruitment, set up on the first tally (the groups do not exist yet): the
         # cells some group recruits in, each group's share there, the pool's size
         # and what is left of it per such cell.
@@ -103,31 +142,69 @@ class Communities:
         return float(np.add.reduce(self.hardship, axis=None)) / self.hardship.size
 
     def refresh(self, changed: tuple[int, ...]) -> None:
-        """Corridors open and projects are built as their measures ramp."""
+        """Corridors open and projects are started as their measures ramp. A programme
+        that stops starts no more projects and halts work on those being built
+        (:meth:`step`); those built stay."""
         if Measure.HUMANITARIAN_CORRIDORS in changed:
             self.corridors.refresh()
         if Measure.ECONOMIC_PROJECTS in changed:
             level = self.model.measures.effect[Measure.ECONOMIC_PROJECTS]
             wanted = round(self.projects_p.project_share * level * self.project.size)
-            if wanted != self._built:
-                flat = self.project.ravel()
-                if wanted > self._built:  # new projects go to the hardest-hit cells without one
-                    hardest = np.argsort(
-                        -np.where(flat, -np.inf, self.hardship.ravel()), kind="stable"
-                    )
-                    flat[hardest[: wanted - self._built]] = True
-                else:  # a winding-down programme closes projects, last cells first
-                    flat[np.flatnonzero(flat)[wanted:]] = False
-                self._built = wanted
-                relief = self.projects_p.economic_relief
-                self._target = self.p.base_hardship * (1.0 - relief * self.project)
+            if wanted > self._built:
+                self._start(wanted - self._built)
+
+    def _start(self, k: int) -> None:
+        """Start ``k`` projects in the hardest-hit cells without one; each is paid for now."""
+        model, flat = self.model, self.project.ravel()
+        hardest = np.argsort(-np.where(flat, -np.inf, self.hardship.ravel()), kind="stable")[:k]
+        flat[hardest] = True
+        ready = model.day + self.projects_p.build_days
+        self._ready.ravel()[hardest] = ready
+        self._next_ready = min(self._next_ready, ready)
+        self._built += k
+        costs = model.params.costs
+        model.budget.charge(None, "projects", costs.project * k)
+        model.budget.book(None, "projects", model.days, costs.project_per_day * k)  # upkeep
+
+    def _complete(self, day: int) -> None:
+        """Projects whose building (or repair) is done go into service; governments see
+        those completed for the first time."""
+        done = self.project & ~self.working & (self._ready <= day)
+        self.working |= done
+        first = int(np.add.reduce(done & ~self._delivered, axis=None))
+        self._delivered |= done
+        pending = self._ready[self.project & ~self.working]
+        self._next_ready = float(pending.min()) if len(pending) else math.inf
+        self._relieve()
+        if first:
+            self.model.delivered("project", first)
+
+    def _relieve(self) -> None:
+        """The hardship each cell relaxes to: lower where a project works."""
+        self._target = self.p.base_hardship * (1.0 - self.projects_p.economic_relief * self.working)
 
     def step(self, day: int) -> None:
-        """Relax hardship and displacement; draw today's crossings."""
+        """Projects come into service; people move; relax hardship and displacement;
+        draw today's crossings."""
         c, tmp = self.p, self._scratch
+        if (
+            self._next_ready < math.inf
+            and not self.model.measures.active[Measure.ECONOMIC_PROJECTS]
+        ):
+            self._ready[self._ready > day] += 1.0  # the programme stopped: no work today
+            self._next_ready += 1.0
+        if day >= self._next_ready:
+            self._complete(day)
+        corridors = self.corridors
+        if corridors.open:
+            corridors.step(day)
+            self._where_people_are()
+        elif self._moved:
+            self._where_people_are()
         # In place, into one scratch array: on ~80 cells a temporary costs more than the sum.
         np.multiply(self.displaced, c.displacement_hardship, out=tmp)
         np.add(self._target, tmp, out=tmp)
+        tmp += self.model.customs.burden
         np.minimum(tmp, 1.0, out=tmp)  # the target hardship
         tmp -= self.hardship
         tmp /= c.relax_days
@@ -156,6 +233,13 @@ class Communities:
             log.add(
                 day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
             )
+
+    def _where_people_are(self) -> None:
+        """Each cell's weight counts its residents at home and the people in its camp."""
+        z = self.corridors
+        np.multiply(self.home_weight, 1.0 - z.sheltered, out=self.weight)
+        self.weight += z.occupants * self._per_cell
+        self._moved = bool(z.open)
 
     def recruit(self, groups: list, days: int) -> None:
         """The last ``days`` of hardship in the groups' catchments bring recruits out of
@@ -195,7 +279,9 @@ class Communities:
             covers[[g.home * n + s for s in g.sectors], i] = 1.0
         cells = np.flatnonzero(covers.any(axis=1))
         covers = covers[cells]
-        self.pool_size = np.rint(self.p.recruit_pool * self.weight.ravel()[cells]).astype(np.int64)
+        self.pool_size = np.rint(self.p.recruit_pool * self.home_weight.ravel()[cells]).astype(
+            np.int64
+        )
         self.pool = self.pool_size.copy()
         return cells, covers / covers.sum(axis=1, keepdims=True)
 
@@ -204,32 +290,63 @@ class Communities:
         return self._pool_share
 
     def _grow_ties(self, days: int) -> None:
-        """Ties move toward 1 in sectors hosting cultural exchanges and fade elsewhere."""
+        """Exchanges are held in the host sectors (one every ``exchange_days`` in each);
+        ties move toward 1 there and fade elsewhere."""
         level = self.model.measures.effect[Measure.CULTURAL_PROGRAMS]
         if level <= 0 and not self.ties.any():
             return
-        order = self._exchange_order
-        hosts = order[: round(self.projects_p.exchange_share * level * len(order))]
+        order, pp = self._exchange_order, self.projects_p
+        hosts = order[: round(pp.exchange_share * level * len(order))]
+        if len(hosts):
+            self._exchanges += len(hosts) * days / pp.exchange_days
+            held = int(self._exchanges)
+            if held:
+                self._exchanges -= held
+                model = self.model
+                model.budget.charge(None, "exchanges", model.params.costs.exchange * held)
+                model.delivered("exchange", held)
         target = np.zeros(self.ties.shape[1])
         target[hosts] = 1.0
-        self.ties += (target - self.ties) * (1.0 - math.exp(-days / self.projects_p.tie_days))
+        self.ties += (target - self.ties) * (1.0 - math.exp(-days / pp.tie_days))
 
     def victims(self, rng: np.random.Generator, side: int, sector: int, scale: float) -> int:
-        """Victims of a violent incident at ``(side, sector)``: a heavy-tailed number of
-        people in harm's way, of whom those sheltered in a safe zone are spared."""
-        exposed = self.model.draw_casualties(rng, scale)
-        sheltered = self.corridors.sheltered[side, sector]
-        if exposed and sheltered > 0:
-            return int(self._shelter_stream.binomial(exposed, 1.0 - sheltered))
-        return exposed
+        """Victims of a violent incident at ``(side, sector)``: the people in harm's way
+        where it strikes.
+
+        The strike lands on one of the cell's spots at random, its camp (if a safe
+        zone there holds anyone) being one more spot. At a home spot the people
+        within reach are its crowd times the share of the cell's residents at
+        home; at the camp, ``corridors.camp_crowd`` times how full the camp is.
+        Each of them is harmed with chance ``harm_share * scale`` (at most 1).
+        """
+        z = self.corridors
+        camp = z.occupants[side, sector]
+        spots = len(self.crowd) + (camp > 0)
+        spot = int(rng.random() * spots)
+        if spot == len(self.crowd):
+            people = z.p.camp_crowd * min(1.0, camp / z.capacity) if z.capacity > 0 else 0.0
+        else:
+            people = self.crowd[spot] * (1.0 - z.sheltered[side, sector])
+        harm = min(1.0, self.p.harm_share * scale)
+        return int(rng.binomial(int(people + 0.5), harm))
 
     def on_violence(self, side: int, sector: int, casualties: int) -> None:
-        """Violence where people live: hardship rises and some flee (not the sheltered)."""
+        """Violence where people live: hardship rises for those at home, some flee, fear
+        grows (toward a safe zone), and a project there is set back."""
         c = self.p
-        exposure = 1.0 - self.corridors.sheltered[side, sector]
+        home = 1.0 - self.corridors.sheltered[side, sector]
         self.hardship[side, sector] = min(
-            1.0, self.hardship[side, sector] + c.violence_shock * exposure
+            1.0, self.hardship[side, sector] + c.violence_shock * home
         )
         self.displaced[side, sector] = min(
             1.0, self.displaced[side, sector] + c.displacement_per_casualty * casualties
         )
+        self.corridors.on_violence(side, sector)
+        setback = self.projects_p.setback_days
+        if self.project[side, sector] and setback > 0:
+            ready = max(self._ready[side, sector], self.model.day) + setback
+            self._ready[side, sector] = ready
+            self._next_ready = min(self._next_ready, ready)
+            if self.working[side, sector]:  # out of service until repaired
+                self.working[side, sector] = False
+                self._relieve()

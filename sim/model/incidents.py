@@ -11,7 +11,10 @@ headline metric of every table and figure — is defined here and nowhere else:
 Smuggling, irregular crossings and crossings through humanitarian corridors
 are logged too but are not border incidents:
 they are mostly unseen and non-violent, and counting them would reward a
-scenario for watching less.
+scenario for watching less. Background violence (the region's armed violence
+that no actor of the model makes, :mod:`sim.model.background`) is logged with
+its deaths but is neither a border incident nor a hostile crossing attempt: no
+state records it as an event at its line, and no measure acts on it.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class IncidentType(IntEnum):
     CLASH = 5
     CEASEFIRE_VIOLATION = 6
     CORRIDOR_CROSSING = 7
+    BACKGROUND = 8
 
     @property
     def label(self) -> str:
@@ -96,7 +100,8 @@ class IncidentLog:
     to record them; :meth:`columns` turns them into typed arrays once, at the
     end. ``side`` is the side of the line where the event happened; ``actor``
     is an index into the model's actor names; ``casualties`` counts victims
-    (of attacks, clashes and violations), ``militant_losses`` the fighters an
+    (of attacks, clashes and violations; the dead of a background event),
+    ``militant_losses`` the fighters an
     interdiction cost its group; ``effort`` is the effective search effort the
     attempt met (NaN where no search was involved); ``via_gate`` whether it
     went through an official crossing gate.

@@ -2,7 +2,8 @@
 
 One step is one day. The order within a day is fixed and reads like the story:
 the phase machine looks at yesterday, measures ramp, governments relax,
-communities move, smugglers and armed groups act, and the two states' forces
+communities move, the region's background violence strikes (an exogenous
+process, :mod:`sim.model.background`), smugglers and armed groups act, and the two states' forces
 meet at the line. Weekly routines (patrol redeployment, the recruitment tally)
 are events on Mesa's event list at the end of their day.
 """
@@ -29,10 +30,14 @@ from sim.model.agents import (
     StateForces,
 )
 from sim.model.agents.customs import Customs
+from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
 from sim.model.agents.intelligence import Intelligence
 from sim.model.agents.patrol import JointPosts
 from sim.model.agents.sensors import SensorNetwork
+from sim.model.agents.training import Training
+from sim.model.background import BackgroundViolence
+from sim.model.budget import Budget
 from sim.model.communities import Communities
 from sim.model.geography import BorderSpace, build_border
 from sim.model.incidents import IncidentLog
@@ -104,7 +109,9 @@ class RoadmapModel(mesa.Model):
         self.log = IncidentLog(days)
         self.phases = PhaseMachine(params.phases, self.log.border_per_day)
         self.measures = Measures(params.measures)
+        self.budget = Budget(self, days)
         self.search = Search(self)
+        self.training = Training(self)
         for side in (0, 1):
             self.register_actor(f"state_{params.geography.side_names[side]}_forces")
         self.governments = [Government(self, side) for side in (0, 1)]
@@ -132,6 +139,7 @@ class RoadmapModel(mesa.Model):
             network.clients = [g for g in self.armed_groups if g.home == network.target]
         self.intel.crossers = self.armed_groups
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
+        self.dialogue = MilitaryDialogue(self)
         self.series = DailySeries(days)
         self.datacollector = None
         if native:  # the client's form: daily series, and the runs table's outcomes at the end
@@ -140,6 +148,7 @@ class RoadmapModel(mesa.Model):
             reporters = REPORTERS | outcome_reporters(daily=REPORTERS)
             self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self._collects = native  # a subclass's own collector (the benchmark's) is its to call
+        self.background = BackgroundViolence(self)  # last: exogenous, its own keyed stream
         self._schedule_routines()
 
     @property
@@ -150,6 +159,11 @@ class RoadmapModel(mesa.Model):
     def spawn_rng(self) -> np.random.Generator:
         """A fresh independent random stream for one agent or mechanism."""
         return np.random.default_rng(self._seeds.spawn(1)[0])
+
+    def keyed_rng(self, key: int) -> np.random.Generator:
+        """A stream fixed by the seed and ``key`` alone, whatever was spawned before it: an
+        exogenous process draws the same in every scenario run with the seed."""
+        return np.random.default_rng(np.random.SeedSequence(self._seeds.entropy, spawn_key=(key,)))
 
     def register_actor(self, name: str) -> int:
         """Give an actor a code for the incident log."""
@@ -179,6 +193,7 @@ class RoadmapModel(mesa.Model):
         self.sensors.install()
         self.search.plan()
         self.forces.on_redeploy()
+        self.forces.hotline.roster()
 
     def _deploy_monitors(self) -> None:
         self.monitors.redeploy()
@@ -192,15 +207,8 @@ class RoadmapModel(mesa.Model):
             gov.station(list(PatrolUnit.create_agents(self, units, side=gov.side)))
 
     # --- what agents call -------------------------------------------------
-    def draw_casualties(self, rng: np.random.Generator, scale: float) -> int:
-        """Heavy-tailed casualties of one violent incident (see IncidentParams)."""
-        return int(scale * rng.pareto(self.params.incidents.casualty_tail))
-
     def mean_trust(self) -> float:
         return 0.5 * (self.governments[0].trust + self.governments[1].trust)
-
-    def mediator_restraint(self) -> float:
-        return self.mediator.restraint(self.day) if self.mediator else 0.0
 
     def on_interdiction(self, side: int, sector: int) -> None:
         """Both states see an interdiction; a joint one builds trust."""
@@ -212,18 +220,20 @@ class RoadmapModel(mesa.Model):
                 gov.build_trust(gain)
 
     def report_casualties(self, side: int, sector: int, casualties: int) -> None:
-        """Violence hits communities; the mediator may take the incident up, else a
-        severe one may set the roadmap back."""
+        """Violence hits communities; the mediator may take the incident up; a severe one
+        may set the roadmap back (the phase machine decides, by trust)."""
         self.communities.on_violence(side, sector, casualties)
-        mediator = self.mediator
-        if (
-            mediator is not None
-            and casualties >= self.params.mediator.min_casualties
-            and mediator.intervene(self.day, casualties)
-        ):
-            return  # the mediator took the case up: no relapse
+        if self.mediator is not None:
+            self.mediator.consider(self.day, sector, casualties)
         if casualties >= self.params.incidents.severe_casualties:
             self.phases.on_severe_incident(self.day, self.mean_trust(), casualties)
+
+    def delivered(self, kind: str, count: int = 1) -> None:
+        """Both governments see ``count`` joint deliveries of ``kind`` ("project" built,
+        "exchange" held): trust grows by what they observe, not by a measure's level."""
+        gain = getattr(self.params.governments, f"trust_gain_{kind}") * count
+        for gov in self.governments:
+            gov.build_trust(gain)
 
     def record_arms_delivered(self, amount: float) -> None:
         self.series.arms_delivered[self.day] += amount
@@ -234,24 +244,27 @@ class RoadmapModel(mesa.Model):
         if day >= self.days:  # past the horizon: nothing left to simulate
             self.running = False
             return
-        if self.phases.update(day, self.mean_trust()):
-            for group in self.armed_groups:
-                group.on_roadmap_advance()
+        self.phases.update(day, self.mean_trust())
         a, b = self.governments
         cooperating = a.cooperating() and b.cooperating()
-        changed = self.measures.update(day, self.phases.phase, cooperating)
+        changed = self.measures.update(day, self.phases.phase, cooperating, self.budget.broke)
         for gov in self.governments:
             gov.relax()
+        self.dialogue.step(day)
+        if self.mediator is not None:
+            self.mediator.step(day)
         if changed:
             self.communities.refresh(changed)
         self.search.new_day(day)
         self.intel.step(day)
-        self.joint_posts.step()
+        self.customs.step(day)
         self.communities.step(day)
+        self.background.step(day)
         for network in self.networks:
             network.step()
         self.agents_by_type[ArmedGroup].shuffle_do("step")
         self.forces.step(day)
+        self.budget.close_day(day)
         self.series.record(self)
         if self._collects:
             self.datacollector.collect(self)

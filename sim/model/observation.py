@@ -7,18 +7,27 @@ event counts measure different things. This module states, in one place, which
 of the model's incidents such a source would have recorded
 (:class:`~sim.config.params.ObservationParams`):
 
-    recorded = type in observation.types             (default: attack, interdiction, clash)
+    recorded = type in observation.types             (default: attack, interdiction,
+                                                       clash, background)
                and deaths >= observation.min_deaths  (default 1; victims and militants)
                and side in observation.sides         (the source's coverage)
 
 and where: each sector lies opposite one administrative unit (GED's ``adm_1``),
 declared per province in the geography (``governorates``). Recorded incidents
-correspond to GED's ``type_of_violence`` codes ``observation.ged_types``:
-attacks by an armed group and interdictions that kill are state-based (1) or,
-when the dead are civilians, one-sided (3); clashes between the two states'
-forces are state-based (1). The model contains no fighting between non-state
-groups (code 2) and no civil war inside either state, so a calibration compares
-recorded incidents with data events of the codes in ``ged_types`` only.
+correspond to GED's ``type_of_violence`` codes thus:
+
+    attack, interdiction   1 (an armed group against a state's forces) or, when
+                           the dead are civilians, 3 (one-sided)
+    clash                  1 (the two states' forces)
+    background             1, 2 or 3: the region's violence that no actor of the
+                           model makes (:mod:`sim.model.background`): the civil
+                           war inside a state, non-state groups fighting each
+                           other, one-sided violence by either; a GED event by
+                           construction, fitted to those events
+
+so a calibration compares every recorded incident with the data's events of
+every code (``observation.ged_types``: 1, 2, 3), each held to the same
+``min_deaths`` (:func:`sim.analysis.ged.observed_events`).
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; padding-bottom: .2rem;
 h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 p.lead { color: #57606a; margin: 0 0 1rem; }
 nav { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem 1rem; }
-nav a { margin-right: 1.2rem; color: #0550ae; text-decoration: none; white-space: nowrap; }
+nav a { display: inline-block; margin-right: 1.2rem; color: #0550ae; text-decoration: none;
+        white-space: nowrap; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: 13.5px; }
 th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 thead th { background: #eaeef2; }
@@ -120,20 +121,29 @@ def figure(path: Path, caption: str) -> str:
     )
 
 
-def figures(folder: Path, caption: Callable[[str], str], first: tuple[str, ...] = ()) -> str:
-    """Every PNG in ``folder``, each with ``caption(stem)``; a sentence when there are none.
+def figures(
+    folder: Path,
+    caption: Callable[[str], str],
+    first: tuple[str, ...] = (),
+    shown: tuple[Path | None, ...] = (),
+) -> str:
+    """Every PNG in ``folder`` but those ``shown`` elsewhere in the page, each with
+    ``caption(stem)``; a sentence when there are none.
 
     Figures whose names start with one of ``first`` come first, in that order.
     """
     rank = {stem: i for i, stem in enumerate(first)}
+    elsewhere = {p for p in shown if p is not None}
     pngs = sorted(
-        folder.glob("*.png"),
+        (p for p in folder.glob("*.png") if p not in elsewhere),
         key=lambda p: (
             min((rank[f] for f in first if p.stem.startswith(f)), default=len(first)),
             p.name,
         ),
     )
     if not pngs:
+        if elsewhere:
+            return paragraph("No other figures: the headline's and the spend's are above.")
         return paragraph("No figures were written (output.figures=false, or none apply).")
     return "".join(figure(p, caption(p.stem)) for p in pngs)
 

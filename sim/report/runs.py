@@ -19,6 +19,14 @@ from sim.analysis.labels import label, variant_labels
 from sim.analysis.stats import disagreement, format_p, numbers, percent
 from sim.config.params import Config
 from sim.report.effects import phase3_note, phases_html, reliability_html, timing_html, types_html
+from sim.report.headline import (
+    headline_figure_path,
+    headline_html,
+    headline_sentence,
+    shows_headline,
+    spend_figure_path,
+    spend_html,
+)
 from sim.report.html import (
     Report,
     bullets,
@@ -47,8 +55,16 @@ from sim.runs.sweep import AGGREGATE_MARK
 from sim.runs.terminal import summary_table
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
-FIGURE_ORDER = ("incidents", "difference", "outcomes", "phase_share", "heatmap")
-"""The headline picture first, then the comparison, then the detail."""
+FIGURE_ORDER = (
+    "headline",
+    "spend",
+    "incidents",
+    "difference",
+    "outcomes",
+    "phase_share",
+    "heatmap",
+)
+"""The headline pictures first, then what it cost, then the comparison, then the detail."""
 FEW_REPLICATIONS = 10
 """Below this many runs a bootstrap percentile interval covers the mean clearly less than 95%."""
 
@@ -94,8 +110,13 @@ def caveats(runs: pd.DataFrame, by: str, days: int | None) -> list[str]:
         "The intervals cover chance: the variation between replications of this model with these "
         "parameter values. They do not cover uncertainty about the parameters or about the "
         "model's mechanisms, and no number here is a forecast for a real border.",
-        "Border incidents are everything the model's actors do at the border, not what an event "
-        "dataset would record of them (for that, see recorded_events_per_month).",
+        "The headline counts everything the model's actors do at the border, not what an event "
+        "dataset would record of them (for that, see recorded_events_per_month). Border "
+        "incidents, the phase gates' count, add interdictions to attacks and state-on-state "
+        "incidents, so better detection raises them: read them with the headline, not alone.",
+        "Spend is what the model's ledger books at its unit prices (orders of magnitude, "
+        "sim/config/costs.py); an item shows no spend where its assets do not charge it, so "
+        "an effect per M$ compares scenarios priced alike, not real budgets.",
     ]
     n = int(runs.groupby(by).size().min())
     if n < FEW_REPLICATIONS:
@@ -127,8 +148,9 @@ def difference_caveats(diffs: pd.DataFrame) -> list[str]:
     metric = label(diffs["metric"].iloc[0])
     open_ = int(((diffs["low"] <= 0) & (diffs["high"] >= 0)).sum())
     notes = [
-        f"Paired differences are computed for one outcome ({metric}); the other outcomes are "
-        "compared only through their separate intervals, which are wider than paired ones."
+        f"Paired differences are computed for the five headline metrics and for {metric}; the "
+        "other outcomes are compared only through their separate intervals, which are wider "
+        "than paired ones."
     ]
     if open_:
         notes.append(
@@ -156,10 +178,31 @@ def run_caption(stem: str, context: dict) -> str:
         "shading: the roadmap phase of the gate machine (pre-agreement, phase 1, 2, 3) most "
         "runs were in that month, which is not the same as the measures a scenario runs"
     )
+    months = (
+        "one panel per metric, each in its own unit per month; the last panel is border "
+        "incidents, what the phase gates count, for reference"
+    )
     captions = {
-        "incidents": f"Monthly border incidents of {scenario} (line: mean; {band}; {shading}).",
-        "incidents_by_scenario": f"Monthly border incidents of each variant (line: mean; {band}; "
-        f"{shading}; dashed: the mean of {baseline}).",
+        "headline": "The headline per variant: the mean per month of hostile attempts, "
+        "successful attacks, interdictions, state-on-state incidents and casualties, and the "
+        "roadmap spend (M$ over the run), each with its 95% bootstrap CI across "
+        f"{n} replications; the intervals are unpaired (see the paired differences).",
+        "headline_by_month": f"The headline month by month, {months} (line: each variant's "
+        f"mean, dashed: {baseline}; {band}; dotted lines P1-P3: the month most of a variant's "
+        "runs had entered that phase).",
+        "headline_difference": f"Paired difference of each variant from {baseline} in the five "
+        "headline metrics per month (dot: mean over seed-matched pairs; bar: bootstrap 95% "
+        "CI; grey: 10th to 90th percentile of single pairs); at the right of each panel the "
+        "change per M$ of roadmap spending with its 95% Fieller interval (n/a: the spend does "
+        "not differ).",
+        "spend": "Mean spend of each variant over the run by item, both governments (M$): the "
+        "roadmap's items stacked, the whisker the 95% bootstrap CI of their total; regular "
+        "patrols apart, at the right.",
+        "incidents": f"The headline month by month for {scenario}, {months} (line: mean; "
+        f"{band}; {shading}).",
+        "incidents_by_scenario": f"Monthly border incidents, the phase gates' count (attacks, "
+        f"interdictions and state-on-state incidents), of each variant (line: mean; {band}; "
+        f"{shading}; dashed: the mean of {baseline}); more interdictions raise it.",
         "outcomes": "Each outcome's mean per variant with its 95% bootstrap CI across "
         "replications (the day a phase was reached: over the runs that reached it, their share "
         "at the right; an outcome no run has a value for is named below the panels instead of "
@@ -217,13 +260,20 @@ def run_report(directory: Path) -> Report:
         ]
     )
     summary = summary_table(runs)
-    shows = [
+    shows = shows_headline(runs) + [
         f"{label(m)}: {summary[label(m)].iloc[0]} (mean [95% CI] over {len(runs)} replications)."
-        for m in ("border_incidents_per_month", "final_monthly_incidents", "detection_rate")
+        for m in ("border_incidents_per_month", "detection_rate")
         if label(m) in summary
     ]
     context = {"n": len(runs), "scenario": scenario}
+
+    def caption(stem: str) -> str:
+        return run_caption(stem, context)
+
+    shown = (headline_figure_path(directory), spend_figure_path(directory))
     sections = [
+        ("headline", "Headline", headline_html(directory, runs, {}, caption, pd.DataFrame())),
+        ("spend", "Spend", spend_html(directory, runs, {}, caption)),
         ("run", "What was run", section("What was run", "run", what)),
         ("shows", "What it shows", section("What it shows", "shows", bullets(shows))),
         caveat_section(caveats(runs, "scenario", days) + difference_caveats(pd.DataFrame())),
@@ -234,9 +284,7 @@ def run_report(directory: Path) -> Report:
             section(
                 "Figures",
                 "figures",
-                figures(
-                    directory / "figures", lambda stem: run_caption(stem, context), FIGURE_ORDER
-                ),
+                figures(directory / "figures", caption, FIGURE_ORDER, shown),
             ),
         ),
     ]
@@ -291,7 +339,13 @@ def sweep_report(folder: Path) -> Report:
         ]
     )
     baseline = str(diffs["baseline"].iloc[0]) if not diffs.empty else variants[0]
-    shows = [difference_sentence(r, names) for _, r in diffs.iterrows()]
+    path = folder / "differences_headline.parquet"
+    headline = pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+    shows = [
+        headline_sentence(g, names)
+        for _, g in (headline.groupby("scenario", sort=False) if not headline.empty else ())
+    ]
+    shows += [difference_sentence(r, names) for _, r in diffs.iterrows()]
     metric = str(diffs["metric"].iloc[0]) if not diffs.empty else "border_incidents_per_month"
     best = by_variant.groupby("variant", sort=False)[metric].mean().idxmin()
     shows.append(f"Lowest mean {label(metric).lower()}: {names[best]}.")
@@ -304,9 +358,12 @@ def sweep_report(folder: Path) -> Report:
             + ".",
         )
     context = {"n": int(reps.min()), "baseline": names.get(baseline, baseline)}
-    figures_html = figures(
-        folder / "figures", lambda stem: run_caption(stem, context), FIGURE_ORDER
-    )
+
+    def caption(stem: str) -> str:
+        return run_caption(stem, context)
+
+    shown = (headline_figure_path(folder), spend_figure_path(folder))
+    figures_html = figures(folder / "figures", caption, FIGURE_ORDER, shown)
     threshold = float(mark.get("threshold") or 0.0)
     comparisons = [
         ("fast", "How fast", timing_html(folder, names, threshold)),
@@ -314,6 +371,12 @@ def sweep_report(folder: Path) -> Report:
         ("types", "By incident type", types_html(folder, names)),
     ]
     sections = [
+        (
+            "headline",
+            "Headline",
+            headline_html(folder, by_variant, names, caption, headline),
+        ),
+        ("spend", "Spend", spend_html(folder, by_variant, names, caption)),
         (
             "run",
             "What was run",

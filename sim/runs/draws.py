@@ -121,6 +121,15 @@ def replication_draws(config: Config, seeds: Sequence[int]) -> list[Draw]:
         return [Draw() for _ in seeds]
     posterior = final_generation(config.calibration.posterior)
     names = parameter_columns(posterior)
+    for name in names:
+        try:
+            parameter_field(config, name)
+        except ConfigError:
+            raise ConfigError(
+                f"calibration.posterior={config.calibration.posterior}: its parameter {name} "
+                "is no parameter of this model (the posterior was fitted to another version "
+                "of it): refit it with python -m sim.calibrate, or use calibration=none"
+            ) from None
     weights = posterior["weight"].to_numpy(dtype=float)
     weights = weights / weights.sum()
     draws = []

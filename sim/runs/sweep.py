@@ -24,6 +24,20 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.analysis.effect_plots import difference_figure, timing_figure, type_figure
+from sim.analysis.headline import (
+    headline_differences,
+    headline_text,
+    with_headline,
+    with_series,
+)
+from sim.analysis.headline_plots import (
+    MAX_LINES,
+    SERIES_COLUMNS,
+    headline_difference_figure,
+    headline_figure,
+    incidents_figure,
+    spend_figure,
+)
 from sim.analysis.labels import variant_labels
 from sim.analysis.paired import (
     difference_table,
@@ -49,16 +63,8 @@ RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
 """Columns every runs table has; a job whose runs.parquet lacks one is left out."""
 PROGRESS = ".progress.json"
 IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
-TS_COLUMNS = [
-    "scenario",
-    "replication",
-    "seed",
-    "day",
-    "month",
-    "phase",
-    "border_incidents",
-    "variant",
-]
+TS_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "seed", "variant"]))
+"""The timeseries columns the figures read (the headline's daily series among them)."""
 
 
 def sweep_total(config) -> int:
@@ -251,7 +257,7 @@ def aggregate(
     found = find_results(roots, only)
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
-    runs = found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True)
+    runs = with_headline(found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True))
     numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
     for flag, name in (("--metric", metric), *(("--heatmaps", h) for h in heatmaps)):
         if name not in numeric:
@@ -279,11 +285,15 @@ def aggregate(
             "version": __version__,
         }
         write_atomic(staging / AGGREGATE_MARK, json.dumps(mark))
-        built = _build(staging, runs, swept, found, baseline, metric, heatmaps, threshold)
+        *built, headline = _build(
+            staging, runs, swept, found, baseline, metric, heatmaps, threshold
+        )
         _replace_dir(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(aggregation_text(*built))
+    if not headline.empty:
+        print(f"\n{headline_text(headline, built[-1])}")
     if found.skipped:
         print(f"{found.skipped} job(s) reused existing results")
     for name, error in found.failed.items():
@@ -335,9 +345,10 @@ def _build(
     metric: str,
     heatmaps: tuple[str, ...],
     threshold: float = 0.0,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str], pd.DataFrame]:
     """Write the merged tables and the figures into ``out``; the summary table, the
-    differences, the month each variant stays below ``threshold``, and the labels."""
+    differences, the month each variant stays below ``threshold``, the labels and the
+    headline's differences (with the change per M$ of roadmap spending)."""
     per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
     _write(runs, out / "runs.parquet")
     ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
@@ -345,13 +356,25 @@ def _build(
     labels = variant_labels(list(runs["variant"]))
     by_variant = runs.assign(scenario=runs["variant"])
     ts_variant = ts.assign(scenario=ts["variant"])
+    save_figure(headline_figure(by_variant, labels), figures / "headline.png")
+    spend = spend_figure(by_variant, labels)
+    if spend is not None:
+        save_figure(spend, figures / "spend.png")
     if not monthly_matrix(ts_variant).empty:  # else no whole month to draw (days < 31)
+        if runs["variant"].nunique() <= MAX_LINES:
+            figure = incidents_figure(ts_variant, baseline=baseline, labels=labels)
+            save_figure(figure, figures / "headline_by_month.png")
         figure = comparison_figure(ts_variant, baseline, labels)
         save_figure(figure, figures / "incidents_by_scenario.png")
     save_figure(outcomes_figure(by_variant, labels=labels), figures / "outcomes.png")
     save_figure(phase_share_figure(ts_variant, labels), figures / "phase_share.png")
-    diffs = timing = pd.DataFrame()
+    diffs = timing = headline = pd.DataFrame()
     if runs["variant"].nunique() > 1:
+        headline = headline_differences(by_variant, baseline)
+        save_figure(
+            headline_difference_figure(headline, labels), figures / "headline_difference.png"
+        )
+        _write(headline, out / "differences_headline.parquet")
         diffs = difference_table(by_variant, baseline, metric)
         save_figure(difference_figure(diffs, labels), figures / f"difference_{metric}.png")
         _write(diffs, out / "differences.parquet")
@@ -372,13 +395,24 @@ def _build(
         for name in dict.fromkeys([*heatmaps, metric]):
             heat = heatmap_figure(runs, numeric[0], numeric[1], name, by=by)
             save_figure(heat, figures / f"heatmap_{name}.png")
-    return summary_table(by_variant), diffs, timing, labels
+    return summary_table(by_variant), diffs, timing, labels, headline
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     frame.to_parquet(tmp, index=False)
     os.replace(tmp, path)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with the columns of ``schema``, in its order and types: a job written
+    before a column existed gets it empty, a column the first job lacked is left out (so
+    that runs saved by older versions can be compared with new ones)."""
+    columns = [
+        table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _merge_timeseries(files: list[Path], path: Path, swept: pd.DataFrame) -> pd.DataFrame:
@@ -395,8 +429,8 @@ def _merge_timeseries(files: list[Path], path: Path, swept: pd.DataFrame) -> pd.
             table = pa.Table.from_pandas(part, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table.cast(writer.schema))
-            slim.append(part[TS_COLUMNS])
+            writer.write_table(_conform(table, writer.schema))
+            slim.append(with_series(part)[TS_COLUMNS])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

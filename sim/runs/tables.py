@@ -2,6 +2,28 @@
 
 The summary metrics are defined here, once. Identity columns (scenario,
 replication, seed, version, overrides) are added by the runner.
+
+The headline is five counts per month, read side by side, because no one of them
+answers alone (better detection turns attacks into interdictions; less friction
+between the states says nothing of infiltration):
+
+- hostile attempts: every crossing with hostile intent, stopped or not: armed
+  infiltrations (attacks that got through and interdictions) and arms shipments
+  for the armed groups (delivered and seized), the population whose detected
+  share is the detection rate; more detection leaves it as it is, unless the
+  groups are deterred;
+- successful attacks: infiltrations that got through (interdictions are not in it);
+- interdictions: infiltrations stopped at the line;
+- state-on-state incidents: clashes between the two states' forces and ceasefire
+  violations;
+- casualties: victims of border incidents (attacks, clashes, violations);
+  victims of violence that is not a border incident (background violence) are
+  not counted.
+
+``border_incidents`` (attacks + interdictions + state-on-state incidents) stays a
+column, as the phase gates count it, but it is not the answer on its own. Spend
+columns (k$ over the run, both governments) come from the model's ledger
+(:mod:`sim.model.budget`): one per item, the total and the roadmap's part.
 """
 
 from __future__ import annotations
@@ -13,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim.model.budget import ITEMS
 from sim.model.incidents import (
     DAYS_PER_MONTH,
     HOSTILE_ATTEMPT_TYPES,
@@ -28,8 +51,27 @@ from sim.model.phases import FINAL_PHASE
 END_WINDOW_DAYS = 180
 """The summary's "final" incident rate is measured over the last 180 days."""
 
+STATE_INCIDENT_TYPES = (IncidentType.CLASH, IncidentType.CEASEFIRE_VIOLATION)
+"""Incidents between the two states' forces: clashes (retaliatory strikes too) and
+ceasefire violations."""
+HEADLINE = {
+    "hostile_attempts_per_month": "hostile_attempts",
+    "attacks_per_month": "attack",
+    "interdictions_per_month": "interdiction",
+    "state_incidents_per_month": "state_incidents",
+    "casualties_per_month": "casualties",
+}
+"""The five headline metrics (see the module docstring): each runs column is the run's
+total of a daily series of ``timeseries.parquet`` per month (30.44 days)."""
+SPEND_COLUMNS = (*(f"spend_{item}" for item in ITEMS), "spend_total", "spend_roadmap")
+"""Money spent over the run (k$, both governments): per item of the ledger, in total, and
+on the roadmap's items (all but the regular patrols)."""
+
 SUMMARY_COLUMNS = (
     "days",
+    *HEADLINE,
+    "hostile_attempts",
+    "state_incidents",
     "border_incidents",
     "border_incidents_per_month",
     "start_monthly_incidents",
@@ -47,6 +89,7 @@ SUMMARY_COLUMNS = (
     "final_fighters",
     "mediator_interventions",
     "mediator_declined",
+    *SPEND_COLUMNS,
     *(f"phase{phase}_day" for phase in range(1, FINAL_PHASE + 1)),
     *(t.label for t in IncidentType),
 )
@@ -130,7 +173,8 @@ def collect(model: RoadmapModel) -> RunTables:
     n_types = len(IncidentType)
     counts = np.bincount(day * n_types + types, minlength=days * n_types).reshape(days, n_types)
     border = counts[:, IS_BORDER_INCIDENT].sum(axis=1)
-    casualties = np.bincount(day, weights=cols["casualties"], minlength=days)
+    at_border = IS_BORDER_INCIDENT[types]  # background violence has victims too: not these
+    casualties = np.bincount(day, weights=cols["casualties"] * at_border, minlength=days)
     losses = np.bincount(day, weights=cols["militant_losses"], minlength=days)
     hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
     attempts = np.bincount(day[hostile], minlength=days)
@@ -146,6 +190,8 @@ def collect(model: RoadmapModel) -> RunTables:
         "month": (np.arange(days) // DAYS_PER_MONTH).astype(np.int32),
         "phase": state.pop("phase").astype(np.int8),
         "border_incidents": border,
+        "hostile_attempts": attempts,
+        "state_incidents": counts[:, list(STATE_INCIDENT_TYPES)].sum(axis=1),
         **{t.label: counts[:, t] for t in IncidentType},
         "casualties": casualties.astype(np.int64),
         "militant_losses": losses.astype(np.int64),
@@ -155,6 +201,7 @@ def collect(model: RoadmapModel) -> RunTables:
         "tension": 0.5 * (state["tension_a"] + state["tension_b"]),
         **state,
         "arms_delivered": model.series.arms_delivered,
+        "spend_roadmap": np.asarray(model.budget.roadmap_per_day(), dtype=np.float64),
         **{f"level_{name}": levels[:, i] for i, name in enumerate(MEASURE_NAMES)},
     }
     border_info = model.border
@@ -204,6 +251,12 @@ def summarise(
     end_rate = border[-end:].sum() / end * DAYS_PER_MONTH
     row = {
         "days": int(days),
+        **{
+            name: float(series[daily].sum() / days * DAYS_PER_MONTH)
+            for name, daily in HEADLINE.items()
+        },
+        "hostile_attempts": int(series["hostile_attempts"].sum()),
+        "state_incidents": int(series["state_incidents"].sum()),
         "border_incidents": int(border.sum()),
         "border_incidents_per_month": float(border.sum() / days * DAYS_PER_MONTH),
         "start_monthly_incidents": float(start_rate),
@@ -221,6 +274,7 @@ def summarise(
         "final_fighters": float(series["fighters"][-1]),
         "mediator_interventions": model.mediator.interventions if model.mediator else 0,
         "mediator_declined": model.mediator.declined if model.mediator else 0,
+        **model.budget.spend(),
     }
     for phase, day in model.phases.first_day.items():
         row[f"phase{phase}_day"] = day

@@ -1,7 +1,9 @@
-"""Armed groups: they plan cross-border attacks where they have learned attempts succeed."""
+"""Armed groups: they plan cross-border attacks where they have learned attempts succeed;
+spoilers among them also answer, and strike at, what threatens their base."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from sim.model.agents.crosser import BorderCrosser
@@ -14,19 +16,39 @@ if TYPE_CHECKING:
 class ArmedGroup(BorderCrosser):
     """A non-state armed group based on one side, striking across the line.
 
-    Rule: each day, if it has arms, attempt an attack with probability
-    ``attempt_rate * (fighters / reference) * (1 + urge) * best_expected_success
-    ** deterrence_exponent`` (more for a spoiler as the roadmap advances), at
-    the sector it staged for (chosen as a ``BorderCrosser``, where it has
-    learned attempts succeed, when its previous attempt went); if detected the
-    attempt is interdicted (fighters lost), otherwise it is an attack with
-    heavy-tailed casualties. Success and being struck raise ``urge``, which
-    decays with a half-life: violence excites more violence.
+    Rule (every group): each day, if it has arms, attempt an attack with
+    probability ``attempt_rate * (fighters / reference) * (1 + urge + threat_response *
+    menace) * best_expected_success ** deterrence_exponent`` at the sector it
+    staged for (chosen as a ``BorderCrosser``, where it has learned attempts
+    succeed, when its previous attempt went); if detected the attempt is
+    interdicted (fighters lost), otherwise it is an attack with heavy-tailed
+    casualties. Success and being struck raise ``urge``, which decays with a
+    half-life: violence excites more violence. ``menace`` is 0 for a group that
+    is not a spoiler.
+
+    Rule (spoilers): every ``threat_review_days`` a spoiler looks at the sectors of
+    its reach for the assets that erode its base: a joint post (both sides' joint units hold the
+    sector: its crossings are watched by both), a ceasefire-monitor team (its
+    attacks are seen and attributed: it loses cover), customs inspectors at a
+    gate (they cut the smuggling route that arms it; counted as the share of the
+    gate's traffic they search) and an economic project in its recruitment cell
+    (its home side of the sector: less hardship, fewer recruits). Each counts 1.
+    Its perceived ``threat`` in a sector moves toward what it sees there with a
+    memory of ``threat_memory_days``, so it rises as assets arrive and decays
+    after they leave; ``menace`` is its mean over the reach. The spoiler steps up
+    attempts with ``menace`` (above), and targets the assets: a sector's pull is
+    ``exp((learned success + target_value * threat) / temperature)``.
+    It strikes across the line, where joint posts, gates and monitors stand on
+    both sides; where a project in its own recruitment cell is the only asset
+    it sees in the sector, it strikes the project there, on its home side,
+    meeting that side's forces. The roadmap's phase number plays no part.
 
     Attributes (besides ``BorderCrosser``'s; ``rate`` is today's attempt probability):
         fighters, arms: strength and arms stock (one attempt uses ``arms_per_attempt``).
         urge: self-exciting revenge/momentum term.
-        spoiler: whether it steps up violence as the roadmap advances.
+        spoiler: whether it perceives and answers threats to its base.
+        threat: per sector of its reach, its perceived threat there (spoilers; zeros).
+        menace: mean perceived threat over its reach.
         staging: index into ``sectors`` of its next attempt (what informants may hear of).
     """
 
@@ -48,16 +70,24 @@ class ArmedGroup(BorderCrosser):
         self.urge = 0.0
         self.spoiler = spoiler
         self._urge_decay = 0.5 ** (1.0 / a.urge_half_life)
+        # Lists, not arrays, as for the learned values: a dozen sectors.
+        self.threat = [0.0] * len(self.sectors)
+        self.menace = 0.0
+        self._pull = [0.0] * len(self.sectors)  # target_value * threat, for weights()
+        self._home_strike = [False] * len(self.sectors)  # a project is all it saw there
+        self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
+        self._gates = model.border.gate[self.reach].tolist()
         self.staging = self.choose(self.stream.random())
 
     def step(self) -> None:
         """Maybe attempt an attack today (the rule is in the class docstring)."""
         a = self.p
         self.urge *= self._urge_decay
+        if self.spoiler and self.model.day % a.threat_review_days == 0:
+            self._perceive()
         deterrence = self.best**a.deterrence_exponent
-        p = a.attempt_rate * self.fighters / a.reference_fighters * (1.0 + self.urge) * deterrence
-        if self.spoiler:
-            p *= 1.0 + a.spoiler_strength * self.model.phases.phase / 3
+        motive = 1.0 + self.urge + a.threat_response * self.menace
+        p = a.attempt_rate * self.fighters / a.reference_fighters * motive * deterrence
         self.rate = min(p, 1.0)
         if self.arms < a.arms_per_attempt or self.stream.random() >= self.rate:
             return
@@ -65,11 +95,45 @@ class ArmedGroup(BorderCrosser):
         i, self.staging = self.staging, self.choose(self.stream.random())
         self._attempt(i)
 
+    def assets(self) -> tuple[list[float], list[bool]]:
+        """What it sees today over its reach: (assets at the line, project in its
+        recruitment cell), per sector. The one place that reads other actors' assets."""
+        model, reach = self.model, self.reach
+        watch = model.customs.inspected_share()
+        monitors = model.monitors.present[reach].tolist()
+        line = [m + g * watch for m, g in zip(monitors, self._gates, strict=True)]
+        for sector in model.search.joint_posts:
+            if reach.start <= sector < reach.stop:
+                line[sector - reach.start] += 1.0
+        return line, model.communities.project[self.home, reach].tolist()
+
+    def _perceive(self) -> None:
+        """Move its perceived threat toward today's assets; refresh its targeting."""
+        line, project = self.assets()
+        if not (self.menace or any(line) or any(project)):
+            return
+        k, value = self._threat_step, self.p.target_value
+        self.threat = [
+            t + (x + p - t) * k for t, x, p in zip(self.threat, line, project, strict=True)
+        ]
+        self.menace = sum(self.threat) / len(self.threat)
+        self._pull = [value * t for t in self.threat]
+        self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
+        self._cdf = None
+
+    def weights(self) -> list[float]:
+        """Softmax weights of its sectors: learned success, plus the pull of the
+        assets it targets (a spoiler's; zero otherwise)."""
+        utility = [v + b for v, b in zip(self.value, self._pull, strict=True)]
+        top, t = max(utility), self.temperature
+        return [math.exp((u - top) / t) for u in utility]
+
     def _attempt(self, i: int) -> None:
         model, a = self.model, self.p
         sector = self.sectors[i]
+        side = self.home if self._home_strike[i] else self.target
         tip_u, detect_u = self.stream.random(), self.stream.random()
-        detected, effort = model.search.attempt(self.target, sector, tip_u, detect_u)
+        detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
         self.learn([(i, not detected)])
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
@@ -77,7 +141,7 @@ class ArmedGroup(BorderCrosser):
             model.log.add(
                 model.day,
                 sector,
-                self.target,
+                side,
                 IncidentType.INTERDICTION,
                 self.actor,
                 True,
@@ -85,26 +149,16 @@ class ArmedGroup(BorderCrosser):
                 effort,
                 lost,
             )
-            model.on_interdiction(self.target, sector)
+            model.on_interdiction(side, sector)
             return
-        scale = a.casualty_scale
-        if self.spoiler:
-            scale *= 1.0 + a.spoiler_strength * model.phases.phase / 3
-        casualties = model.communities.victims(self.stream, self.target, sector, scale)
+        casualties = model.communities.victims(self.stream, side, sector, a.casualty_scale)
         model.log.add(
-            model.day,
-            sector,
-            self.target,
-            IncidentType.ATTACK,
-            self.actor,
-            False,
-            casualties,
-            effort,
+            model.day, sector, side, IncidentType.ATTACK, self.actor, False, casualties, effort
         )
         self.urge += a.urge_jump_success
-        model.governments[self.target].respond_to_attack(sector, casualties)
+        model.governments[side].respond_to_attack(sector, casualties)
         self._maybe_struck()
-        model.report_casualties(self.target, sector, casualties)
+        model.report_casualties(side, sector, casualties)
 
     def _maybe_struck(self) -> None:
         """The attacked state hits back at the group itself: losses, and revenge urge."""
@@ -112,11 +166,6 @@ class ArmedGroup(BorderCrosser):
         if self.stream.random() < g.counterstrike:
             self.fighters -= min(self.fighters, int(self.stream.poisson(a.losses_counterstrike)))
             self.urge += a.urge_jump_struck
-
-    def on_roadmap_advance(self) -> None:
-        """Spoilers answer each step forward of the roadmap with a surge of violence."""
-        if self.spoiler:
-            self.urge += self.model.params.armed_groups.spoiler_jump
 
     def ready(self) -> bool:
         """Preparing attacks: willing, and armed for one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,15 +14,33 @@ if TYPE_CHECKING:
 
 
 class Corridors:
-    """Corridor sites on the line, each with a daily capacity and a safe zone.
+    """Corridor sites on the line, each with a daily capacity and a safe zone on each side.
 
     Sites open at the gates first, then at evenly spaced sectors, ``round(sites *
     level)`` of them. A group that has decided to cross uses the nearest open
     corridor within ``reach_sectors`` of where it lives while that corridor has
-    capacity left today; otherwise it crosses irregularly. Each open corridor's
-    safe zone (on both sides) shelters up to ``shelter * level`` thousand
-    residents of the sectors within reach, in proportion to their population;
-    ``sheltered`` is the share of each cell's residents who are there.
+    capacity left today; otherwise it crosses irregularly.
+
+    Safe zones are camps at the open sites, one on each side, holding up to
+    ``shelter * level`` thousand people. Rule (the residents of each cell within
+    reach of a zone, its nearest): the share of them who want shelter is
+    ``base_share + flight_share * fear`` (at most 1), ``fear`` being the violent
+    incidents in their cell, decayed over ``fear_days``; the number in the camp
+    moves toward that wish over ``move_days`` while the camp has room (the
+    camp's room is shared among its cells in proportion to what they ask) and
+    back over ``return_days`` when fewer want it (calm). A camp that shrinks
+    below its occupants (the programme winding down) sends the surplus home.
+    Those in a camp are not at home: a strike in their home sector finds fewer
+    people, one on the camp many (:meth:`Communities.victims
+    <sim.model.communities.Communities.victims>`).
+
+    Attributes:
+        open: sectors of the open corridors.
+        nearest: per sector, the corridor its residents use (-1: none in reach).
+        away: ``(2, n)`` thousands of each cell's residents now in a camp.
+        sheltered: ``(2, n)`` the share of each cell's residents now in a camp.
+        occupants: ``(2, n)`` thousands in the camp at each cell (only at open sites).
+        capacity: thousands a camp holds at today's level.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
@@ -35,27 +54,94 @@ class Corridors:
         self.nearest = [-1] * n  # per sector: the corridor its residents would use
         self.left: dict[int, int] = {}  # capacity left today per open corridor
         self._day = -1
+        self.away = np.zeros((2, n))
         self.sheltered = np.zeros((2, n))
-        self._population = model.space.layer("population")
+        self.occupants = np.zeros((2, n))
+        self.capacity = 0.0
+        self.fear = np.zeros((2, n))  # decayed count of violent incidents per cell
+        self._fear_day = 0
+        self._fear_decay = math.exp(-1.0 / self.p.fear_days)
+        # Flat (side * n + sector) views and, for the cells within reach of a camp
+        # (``_cells``), the camp cell each uses and its residents (thousands).
+        self._away, self._fear_flat = self.away.ravel(), self.fear.ravel()
+        self._home = model.space.layer("population").ravel()  # a copy: residents do not change
+        self._cells = self._camps = np.zeros(0, dtype=np.int64)
+        self._home_cells = np.zeros(0)
+        self._move_in = -math.expm1(-1.0 / self.p.move_days)
+        self._move_out = -math.expm1(-1.0 / self.p.return_days)
 
     def refresh(self) -> None:
-        """The programme ramped: open sites and fill safe zones to today's level."""
+        """The programme ramped: open sites and size the camps to today's level."""
         n, reach = self.model.border.n, self.p.reach_sectors
         level = self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
+        self.capacity = self.p.shelter * level
         open_now = sorted(self.order[: round(len(self.order) * level)])
         if open_now != self.open:  # who uses which corridor changes only when sites open
+            model = self.model  # each open corridor's running cost, from today on
+            more = len(open_now) - len(self.open)
+            model.budget.book(
+                None, "corridors", model.days, model.params.costs.corridor_per_day * more
+            )
             self.open = open_now
             self.nearest = [-1] * n
             for s in range(n):
                 near = [c for c in self.open if abs(c - s) <= reach]
                 if near:
                     self.nearest[s] = min(near, key=lambda c: (abs(c - s), c))
-        self.sheltered[:] = 0.0
-        for c in self.open:
-            zone = slice(max(0, c - reach), c + reach + 1)
-            residents = self._population[:, zone].sum(axis=1, keepdims=True)
-            share = np.minimum(1.0, self.p.shelter * level / np.maximum(residents, 1e-9))
-            self.sheltered[:, zone] = np.maximum(self.sheltered[:, zone], share)
+            into = np.array(self.nearest)
+            into = np.concatenate([into, np.where(into >= 0, into + n, -1)])
+            self._away[into < 0] = 0.0  # a closed camp's people go home
+            self.sheltered.ravel()[into < 0] = 0.0
+            self._cells = np.flatnonzero(into >= 0)
+            self._camps = into[self._cells]
+            self._home_cells = np.maximum(self._home[self._cells], 1e-12)
+        # A camp smaller than its occupants (the programme winding down) sends the surplus home.
+        held = np.bincount(self._camps, self._away[self._cells], 2 * n)
+        if (held > self.capacity).any():
+            keep = np.minimum(1.0, self.capacity / np.maximum(held, 1e-12))
+            self._away[self._cells] *= keep[self._camps]
+        self._count(self._away[self._cells])
+
+    def on_violence(self, side: int, sector: int) -> None:
+        """A violent incident in a cell: its residents' fear rises."""
+        self._decay_fear(self.model.day)
+        self.fear[side, sector] += 1.0
+
+    def _decay_fear(self, day: int) -> None:
+        if day != self._fear_day:
+            self.fear *= self._fear_decay ** (day - self._fear_day)
+            self._fear_day = day
+
+    def step(self, day: int) -> None:
+        """Residents move into the camps or go home (the rule is in the class docstring)."""
+        if not self.open:
+            return
+        p, cells, camps, size = self.p, self._cells, self._camps, len(self._away)
+        self._decay_fear(day)
+        wish = self._fear_flat[cells]
+        wish *= p.flight_share
+        wish += p.base_share
+        np.minimum(wish, 1.0, out=wish)
+        wish *= self._home_cells
+        wish -= self._away[cells]  # now: how many more (or fewer) want to be in a camp
+        coming = np.maximum(wish, 0.0)
+        coming *= self._move_in
+        np.minimum(wish, 0.0, out=wish)
+        wish *= self._move_out  # calmer: some go home
+        wish += self._away[cells]
+        held = np.bincount(camps, wish, size)
+        asked = np.bincount(camps, coming, size)
+        admit = np.minimum((self.capacity - held) / np.maximum(asked, 1e-12), 1.0)
+        coming *= admit[camps]
+        wish += coming
+        self._away[cells] = wish
+        self._count(wish)
+
+    def _count(self, away: np.ndarray) -> None:
+        """Each camp's occupants, and the share of each cell's residents away in one
+        (``away``: those of the cells within reach)."""
+        self.occupants.ravel()[:] = np.bincount(self._camps, away, len(self._away))
+        self.sheltered.ravel()[self._cells] = away / self._home_cells
 
     def route(self, day: int, sector: int) -> int:
         """The corridor a group crossing from ``sector`` takes today, or -1 (irregular)."""

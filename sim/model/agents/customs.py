@@ -1,8 +1,11 @@
-"""Customs at the official gates: trade traffic, inspectors' capacity, and trade delay."""
+"""Customs posts at the gates: inspectors, the vehicles they search, queues, trade delay."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from sim.model.measures import Measure
 
@@ -11,32 +14,151 @@ if TYPE_CHECKING:
 
 
 class Customs:
-    """Inspectors at every gate (measure ``customs_inspections``).
+    """Each side's customs posts at its gates (measure ``customs_inspections``).
 
-    Rule: each gate carries ``traffic_per_day`` vehicles of legitimate trade;
-    inspectors, recruited and trained over the ramp, search up to
-    ``capacity_per_day * level`` of them, so a vehicle is inspected with chance
-    ``min(1, capacity / traffic)``; a shipment hidden in an inspected vehicle is
-    found with ``find_chance``. Every inspection holds a vehicle
-    ``hours_per_inspection``: the trade delay a user sees in the daily series.
-    Smugglers learn which route gets through (``SmugglingNetwork``), so
-    inspections push them off the gates onto the green border.
+    Each side staffs a post at every gate for the traffic entering it; the post
+    has ``round(inspectors * level)`` inspectors (the level of that side's
+    part, if each side pays its own: :meth:`Measures.effect_of
+    <sim.model.measures.Measures.effect_of>`), hired as the measure ramps and
+    let go last-hired first. An inspector searches ``shift_hours /
+    hours_per_inspection`` vehicles a day, and finds a shipment hidden in one
+    with a skill that grows with days on the job, from ``find_novice`` toward
+    ``find_expert``.
+
+    Rule (a post's inspectors, each day): of the vehicles that arrive (Poisson,
+    ``traffic_per_day``), pick ``search_share`` at random for a search; searched
+    vehicles are taken in arrival order, as many as the inspectors can search
+    today; the others wait in the queue; once the queue would hold more than
+    ``max_wait_hours`` of searching, newly picked vehicles are waved through.
+    A post without inspectors searches nothing. A shipment hidden in trade
+    (``SmugglingNetwork``) is one of the day's vehicles: picked, queued (or
+    waved through) and searched by one of the post's inspectors like any
+    other, so smugglers learn that gates with inspectors do not get them through.
+
+    Costs: a queue delays legitimate trade (the wait plus the search), and the
+    mean delay per vehicle through a gate raises the hardship of the gate's
+    communities, its sector on both sides, by ``delay_hardship`` per day of
+    delay (``burden``). Each inspector costs its side ``costs.inspector_per_day``
+    and is one person on duty.
+
+    Attributes:
+        gates: the gate sectors; posts are indexed ``side * len(gates) + i``.
+        staff: per post, the hiring days of its inspectors.
+        queue: vehicles waiting for a search at each post (end of the day).
+        burden: per sector, hardship added to its cells (both sides) by today's trade delay.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
-        self.p = model.params.customs
+        self.p = p = model.params.customs
+        self.stream = model.spawn_rng()
+        self.gates: list[int] = np.flatnonzero(model.border.gate).tolist()
+        self.post = {s: i for i, s in enumerate(self.gates)}  # gate sector -> post index
+        m = len(self.gates)
+        self.staff: list[list[int]] = [[] for _ in range(2 * m)]
+        self.queue = [0] * (2 * m)
+        self.burden = np.zeros(model.border.n)
+        self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
+        self._hired = [0, 0]  # inspectors per post, by side
+        self._on_duty = False
+        # Per post, set when staffing changes: searches a day, most vehicles it holds
+        # (searched today or queued), whether anyone searches there.
+        self._capacity = self._room = [0] * (2 * m)
+        self._staffed = [False] * (2 * m)
+        self._picked = self._taken = [0] * (2 * m)  # today, per post: picked, taken in
+        self._searched_share = 0.0
+        self._delay_hours = 0.0
 
     def inspected_share(self) -> float:
-        """Share of today's gate traffic the inspectors can search."""
-        p = self.p
-        level = self.model.measures.effect[Measure.CUSTOMS_INSPECTIONS]
-        return min(1.0, p.capacity_per_day * level / p.traffic_per_day)
+        """Share of today's gate traffic (all posts) that was searched."""
+        return self._searched_share
 
     def trade_delay_hours(self) -> float:
-        """Mean hours a vehicle is held at a gate today."""
-        return self.inspected_share() * self.p.hours_per_inspection
+        """Mean hours a vehicle was held at a gate today (queue and search; all posts)."""
+        return self._delay_hours
 
-    def seizes(self, u: float) -> bool:
-        """Whether a shipment hidden in gate traffic is found (``u``: one uniform draw)."""
-        return u < self.inspected_share() * self.p.find_chance
+    def inspectors(self, side: int) -> int:
+        """Inspectors on duty at each of ``side``'s posts."""
+        return self._hired[side]
+
+    def step(self, day: int) -> None:
+        """Staff the posts, run today's queues, book the delay and the wages.
+
+        A handful of posts: Python scalars cost less than numpy calls on arrays this small.
+        """
+        self._staff(day)
+        if not self._on_duty and not any(self.queue):
+            if self._delay_hours:
+                self.burden[:] = 0.0
+                self._searched_share = self._delay_hours = 0.0
+            return
+        p, m = self.p, len(self.gates)
+        # Vehicles picked for a search, and the others: a Poisson stream thinned at random.
+        picked = self.stream.poisson(p.traffic_per_day * p.search_share, 2 * m).tolist()
+        others = self.stream.poisson(p.traffic_per_day * (1.0 - p.search_share), 2 * m).tolist()
+        searched, held, taken, queue = 0, [], [], []
+        for k, before, capacity, room, staffed in zip(
+            picked, self.queue, self._capacity, self._room, self._staffed, strict=True
+        ):
+            k = min(k if staffed else 0, max(room - before, 0))  # the rest are waved through
+            done = min(before + k, capacity)
+            after = before + k - done
+            wait = 12.0 * (before + after) / capacity if capacity else 0.0  # mean queue, hours
+            held.append(k * (wait + p.hours_per_inspection))  # vehicle-hours
+            taken.append(k)
+            queue.append(after)
+            searched += done
+        self.queue, self._taken = queue, taken
+        self._picked = [k if s else 0 for k, s in zip(picked, self._staffed, strict=True)]
+        arrivals = [a + b for a, b in zip(picked, others, strict=True)]
+        total = sum(arrivals) or 1
+        self._searched_share = searched / total
+        self._delay_hours = sum(held) / total
+        per_hour = p.delay_hardship / 24.0
+        burden = self.burden
+        for i, sector in enumerate(self.gates):
+            through = arrivals[i] + arrivals[m + i]  # both directions
+            burden[sector] = (held[i] + held[m + i]) * per_hour / through if through else 0.0
+
+    def _staff(self, day: int) -> None:
+        """Hire toward today's level or let the last hired go; their wages run from today."""
+        model, effort, m = self.model, self.p.inspectors, len(self.gates)
+        changed = False
+        for side in (0, 1):
+            wanted = round(effort * model.measures.effect_of(Measure.CUSTOMS_INSPECTIONS, side))
+            have = self._hired[side]
+            if wanted != have:
+                for staff in self.staff[side * m : (side + 1) * m]:
+                    del staff[wanted:]
+                    staff += [day] * (wanted - len(staff))
+                self._hired[side] = wanted
+                changed = True
+                more = (wanted - have) * m  # inspectors on duty from today to the horizon
+                wage = model.params.costs.inspector_per_day * more
+                model.budget.book(side, "inspectors", model.days, wage, personnel=more)
+        if changed:
+            staff = [have for have in self._hired for _ in range(m)]
+            self._capacity = [n * self.searches_per_inspector for n in staff]
+            self._room = [int(c * (1.0 + self.p.max_wait_hours / 24.0)) for c in self._capacity]
+            self._staffed = [n > 0 for n in staff]  # where nobody searches, none are picked
+            self._on_duty = any(staff)
+            self.queue = [q if n else 0 for q, n in zip(self.queue, staff, strict=True)]
+
+    def seizes(self, side: int, sector: int, u: float) -> bool:
+        """Whether a shipment hidden in a vehicle entering ``side`` through the gate at
+        ``sector`` is found (``u``: one uniform draw, spent on each step in turn)."""
+        post = side * len(self.gates) + self.post[sector]
+        staff = self.staff[post]
+        if not staff:
+            return False
+        picked = self._picked[post]  # it was picked, and not waved through
+        chance = self.p.search_share * (self._taken[post] / picked if picked else 1.0)
+        if u >= chance:
+            return False
+        u = u / chance * len(staff)  # which inspector searches it
+        hired = staff[int(u)]
+        p = self.p
+        skill = p.find_expert - (p.find_expert - p.find_novice) * math.exp(
+            (hired - self.model.day) / p.skill_days
+        )
+        return u - int(u) < skill

@@ -1,13 +1,16 @@
-"""What happens between the two states' forces at the line.
+"""What happens between the two states' forces at the line: orders, local commanders, fire.
 
-``StateForces`` holds the daily interactions of the two states' forces: chance
-encounters that escalate into clashes, and ceasefire violations decided by
-local commanders.
+``StateForces`` holds the daily interactions of the two states' national units:
+chance encounters at the line, and the decisions of the local commanders (one
+per side and sector) to open fire, at an encounter or unprovoked. No chance
+here is a function of tension alone: tension sets a government's orders
+(:meth:`Government.orders <sim.model.agents.government.Government.orders>`),
+and what happens depends on where units are, who commands them, what they
+suffered lately, who watches and what the two commands agreed.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,33 +20,52 @@ from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
 
 if TYPE_CHECKING:
-    from sim.model.agents.government import Government
     from sim.model.model import RoadmapModel
 
 
 class StateForces:
     """Daily interactions of the two states' forces along the line.
 
-    Encounters: national units of both sides out in a sector in the same time
-    slot (see :class:`sim.model.agents.hotline.Hotline`) meet with chance ``1 -
-    exp(-friction_rate * overlap)``. An encounter would become a clash with a
-    logistic chance in mean tension; a hotline call that gets through in time
-    defuses it. Joint units cause no friction.
+    Rules:
 
-    Ceasefire violations: each state's local commanders feel the urge to fire
-    across the line at a rate ``violation_rate * tension**2``, in sectors in
-    proportion to their units there; a commander holds fire with chance
-    ``monitors.caution`` times the chance that a monitor there sees it. A seen
-    (verified) violation is attributed to the commander who fired and shakes
-    the other side by ``monitors.verified_weight`` of an unverified one.
+    - *Who is at the line.* At each redeployment every national unit decides
+      whether its patrols go up to the line (chance ``forward_share`` of its
+      government's current orders), as far as the sector has positions facing
+      the line (``line_posts`` per side: the others patrol in depth); in a
+      sector under a hold-back arrangement
+      (:class:`~sim.model.agents.dialogue.MilitaryDialogue`) none do.
+    - *Encounters.* Forward units of the two sides out in a sector in the same
+      time slot (shared schedules: :class:`~sim.model.agents.hotline.Hotline`)
+      meet with chance ``1 - exp(-friction_rate * overlap)`` a day.
+    - *Local commanders.* One per side and sector, with a fixed temper (Gamma,
+      mean 1) and a grievance (times fired upon there, decaying). At an
+      encounter each opens fire with chance ``open_fire[orders] * temper +
+      grievance_response * grievance``; unprovoked, each with units in the
+      sector fires across the line with chance ``violation_urge[orders] *
+      temper + grievance_response * grievance`` a day. Before firing, a
+      commander thinks twice where a monitor may see him (holds with chance
+      ``monitors.caution`` times the chance of being seen) and, where an
+      arrangement binds him, holds with chance ``discipline`` (else he breaks it).
+    - *Consequences.* Fire at an encounter is a clash unless a hotline call gets
+      through in time; fire across the line is a ceasefire violation, verified
+      if a monitor saw it. Either is a grievance of the side fired upon, for the
+      commands' meetings or a mediator to settle, and raises the grievance of
+      its commander in that sector.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
+        self.g = model.params.governments
         self.stream = model.spawn_rng()
         self.national = model.space.layer("patrol_effort")
         self.hotline = Hotline(model)
-        self.meet = np.zeros(model.border.n)
+        n = model.border.n
+        self.meet = np.zeros(n)
+        shape = self.g.temper_shape
+        self.temper = self.stream.gamma(shape, 1.0 / shape, size=(2, n))
+        self.grievance = np.zeros((2, n))
+        self._grievance_keep = 0.5 ** (1.0 / self.g.grievance_half_life)
+        self.forward = np.zeros((2, n), dtype=np.int64)
 
     def units(self) -> np.ndarray:
         """National units of each side per sector, ``(2, n)`` whole counts."""
@@ -53,34 +75,57 @@ class StateForces:
         return np.rint(self.national / per_unit).astype(np.int64)
 
     def on_redeploy(self) -> None:
-        """Units moved and picked their slots: recompute today's encounter chances."""
-        friction = self.model.params.governments.friction_rate
-        self.meet = detection_probability(self.hotline.overlap(self.units()), friction)
+        """Units moved: each decides whether it goes up to the line under its orders."""
+        model = self.model
+        share = np.array([self.g.forward_share[gov.orders()] for gov in model.governments])
+        forward = np.minimum(self.stream.binomial(self.units(), share[:, None]), self.g.line_posts)
+        forward[:, model.dialogue.bound] = 0
+        self.forward = forward
+        self.meet = detection_probability(self.hotline.overlap(forward), self.g.friction_rate)
 
     def step(self, day: int) -> None:
-        """Run today's encounters and violations."""
-        self._encounters()
-        for gov in self.model.governments:
-            self._violations(day, gov)
+        """Run today's encounters and unprovoked fire."""
+        self.grievance *= self._grievance_keep
+        orders = [gov.orders() for gov in self.model.governments]
+        self._encounters(orders)
+        self._violations(day, orders)
 
-    def _encounters(self) -> None:
+    def _restrained(self, side: int, sector: int, u_watch: float, u_bound: float) -> bool:
+        """Whether side ``side``'s commander at ``sector``, about to fire, holds:
+        for fear of being seen, or bound by an arrangement (else he breaks it)."""
         model = self.model
-        g = model.params.governments
-        encounters = (self.stream.random(len(self.meet)) < self.meet).nonzero()[0]
-        if len(encounters) == 0:
+        if u_watch < model.params.monitors.caution * model.monitors.chance_seen(sector):
+            return True
+        if model.dialogue.bound[sector]:
+            if u_bound < self.g.discipline:
+                return True
+            model.dialogue.breach(sector, side)
+        return False
+
+    def _encounters(self, orders: list[int]) -> None:
+        meets = (self.stream.random(len(self.meet)) < self.meet).nonzero()[0]
+        if len(meets) == 0:
             return
-        tension = 0.5 * (model.governments[0].tension + model.governments[1].tension)
-        escalate = 1.0 / (1.0 + math.exp(-g.clash_steepness * (tension - g.clash_midpoint)))
-        for sector in encounters[self.stream.random(len(encounters)) < escalate]:
-            if self.hotline.call():
+        g = self.g
+        for sector in meets.tolist():
+            fire_u, watch_u, bound_u = self.stream.random((3, 2)).tolist()
+            firing = [
+                side
+                for side in (0, 1)
+                if fire_u[side]
+                < g.open_fire[orders[side]] * self.temper[side, sector]
+                + g.grievance_response * self.grievance[side, sector]
+                and not self._restrained(side, sector, watch_u[side], bound_u[side])
+            ]
+            if not firing or self.hotline.call():
                 continue
-            first = int(self.stream.integers(2))
-            self.clash(int(sector), 1 - first, actor_side=first, rng=self.stream)
+            first = firing[0] if len(firing) == 1 else int(self.stream.integers(2))
+            self.clash(sector, 1 - first, actor_side=first, rng=self.stream)
 
     def clash(self, sector: int, side: int, actor_side: int, rng: np.random.Generator) -> None:
         """Forces of ``actor_side`` fire on the other state at ``sector``, on ``side``."""
         model = self.model
-        g = model.params.governments
+        g = self.g
         casualties = model.communities.victims(rng, side, sector, g.casualty_scale)
         model.log.add(
             model.day,
@@ -94,28 +139,35 @@ class StateForces:
         for gov in model.governments:
             gov.shock(tension=g.clash_shock, trust=g.trust_loss_clash)
             gov.reconsider_cooperation()
+        victim = 1 - actor_side
+        self.grievance[victim, sector] += 1.0
+        model.dialogue.grievance(
+            model.day, sector, victim, g.clash_shock, g.trust_loss_clash, False
+        )
         model.report_casualties(side, sector, casualties)
 
-    def _violations(self, day: int, gov: Government) -> None:
-        model = self.model
-        g = model.params.governments
-        k = self.stream.poisson(g.violation_rate * gov.tension**2)
-        if k == 0:
+    def _violations(self, day: int, orders: list[int]) -> None:
+        model, g = self.model, self.g
+        present = self.units() > 0
+        urge = np.array([g.violation_urge[o] for o in orders])[:, None] * self.temper
+        urge += g.grievance_response * self.grievance
+        fire = present & (self.stream.random(urge.shape) < urge)
+        if not fire.any():
             return
-        effort = self.national[gov.side]
-        total = effort.sum()
-        n = model.border.n
-        sectors = self.stream.choice(n, size=k, p=effort / total if total > 0 else None)
-        hold_u, seen_u = self.stream.random((2, k)).tolist()
-        monitors, caution = model.monitors, model.params.monitors.caution
-        victim, actor = gov.other, model.state_actor(gov.side)
-        weight = 0.0
-        for sector, hold, look in zip(sectors.tolist(), hold_u, seen_u, strict=True):
-            if hold < caution * monitors.chance_seen(sector):
-                continue  # the local commander thinks twice
-            seen = monitors.sees(sector, look)
-            model.log.add(day, sector, victim.side, IncidentType.CEASEFIRE_VIOLATION, actor, seen)
+        monitors = model.monitors
+        for side, sector in zip(*fire.nonzero(), strict=True):
+            side, sector = int(side), int(sector)
+            watch_u, bound_u, look_u = self.stream.random(3).tolist()
+            if self._restrained(side, sector, watch_u, bound_u):
+                continue
+            victim = 1 - side
+            seen = monitors.sees(sector, look_u)
+            model.log.add(
+                day, sector, victim, IncidentType.CEASEFIRE_VIOLATION, model.state_actor(side), seen
+            )
             monitors.report(sector)
-            weight += model.params.monitors.verified_weight if seen else 1.0
-        if weight:
-            victim.shock(tension=g.violation_shock * weight, trust=g.trust_loss_violation * weight)
+            weight = model.params.monitors.verified_weight if seen else 1.0
+            tension, trust = g.violation_shock * weight, g.trust_loss_violation * weight
+            model.governments[victim].shock(tension=tension, trust=trust)
+            self.grievance[victim, sector] += 1.0
+            model.dialogue.grievance(day, sector, victim, tension, trust, seen)

@@ -22,14 +22,15 @@ if TYPE_CHECKING:
 
 
 def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
-    """Split each of ``totals`` whole units by ``share``: one row of counts per total.
+    """Split each of ``totals`` whole units by ``share`` (one for all, or a row per
+    total): one row of counts per total.
 
     Largest remainder: each row gets the floor of its exact share, and the
     units left go to the sectors with the largest remainders (ties to the
     lower index), so the split is deterministic.
     """
     totals = np.array(totals)  # (array methods and ufuncs: cheaper than np.* wrappers here)
-    exact = totals[:, None] * share / np.add.reduce(share)
+    exact = totals[:, None] * share / np.add.reduce(share, axis=-1, keepdims=True)
     counts = np.floor(exact).astype(np.int64)
     rest = totals - np.add.reduce(counts, axis=1)
     order = (counts - exact).argsort(axis=1, kind="stable")
@@ -44,9 +45,11 @@ class Government(Agent):
     patrol units where its threat picture (recent hostile events its own
     collection saw, and intelligence reports it received) points and the rest
     evenly;
+    sets its forces' rules of engagement from its tension (:meth:`orders`);
     after an attack on its side nobody explained (a monitor or the hotline), blame
     the other state with a chance that falls with trust, and if it blames,
-    retaliate with a chance that rises with tension and falls with mediation. After an
+    retaliate with a chance that rises with tension, unless a mediator is
+    investigating there. After an
     attack or a clash, suspend joint measures for ``suspension_days`` with
     chance ``suspension_chance * tension * (1 - trust)**2``: without trust,
     cooperation does not survive incidents.
@@ -78,6 +81,8 @@ class Government(Agent):
         self.picture = self._even.copy()
         p = model.params.patrol
         self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
+        self._tension_keep = math.exp(-g.tension_decay)
+        self._trust_keep = math.exp(-g.trust_erosion)
 
     @property
     def other(self) -> Government:
@@ -90,31 +95,34 @@ class Government(Agent):
     def relax(self) -> None:
         """Daily drift, as exact exponential steps so any rates in range keep values in range.
 
-        Tension decays toward ``tension_floor`` at daily rate ``tension_decay * (1 +
-        dialogue_decay_gain * dialogue)``: ``T <- floor + (T - floor) * exp(-rate)``.
-        Trust follows ``dT/dt = growth * (1 - T) - trust_erosion * (T - trust_floor)``
-        (growth from dialogue, cultural and economic ties), solved over the day:
-        it moves toward the equilibrium ``(growth + erosion * floor) / (growth +
-        erosion)``, a convex combination of 1 and the floor, so it never leaves
-        ``[trust_floor, 1]``.
+        Tension decays toward ``tension_floor`` at ``tension_decay`` a day; trust
+        erodes toward ``trust_floor`` at ``trust_erosion`` a day (memory fades).
+        Nothing else moves them but events: incidents, grievances settled,
+        arrangements kept or broken, deliveries seen (:meth:`shock`,
+        :meth:`relieve`, :meth:`build_trust`).
         """
-        g, e = self.model.params.governments, self.model.measures.effect
-        rate = g.tension_decay * (1.0 + g.dialogue_decay_gain * e[Measure.MILITARY_DIALOGUE])
-        self.tension = g.tension_floor + (self.tension - g.tension_floor) * math.exp(-rate)
-        growth = (
-            g.trust_gain_dialogue * e[Measure.MILITARY_DIALOGUE]
-            + g.trust_gain_cultural * e[Measure.CULTURAL_PROGRAMS]
-            + g.trust_gain_economic * e[Measure.ECONOMIC_PROJECTS]
-        )
-        pull = growth + g.trust_erosion
-        if pull > 0:
-            target = (growth + g.trust_erosion * g.trust_floor) / pull
-            self.trust = target + (self.trust - target) * math.exp(-pull)
+        g = self.model.params.governments
+        self.tension = g.tension_floor + (self.tension - g.tension_floor) * self._tension_keep
+        self.trust = g.trust_floor + (self.trust - g.trust_floor) * self._trust_keep
 
     def shock(self, tension: float = 0.0, trust: float = 0.0) -> None:
         """An event raises tension (at most 1) and/or lowers trust (never below its floor)."""
         self.tension = min(1.0, self.tension + tension)
         self.trust = max(self.model.params.governments.trust_floor, self.trust - trust)
+
+    def relieve(self, tension: float) -> None:
+        """A grievance settled takes back tension it still carries (never below the floor)."""
+        floor = self.model.params.governments.tension_floor
+        self.tension = max(min(self.tension, floor), self.tension - tension)
+
+    def orders(self) -> int:
+        """Today's rules of engagement for its forces: 0 restrained, 1 standard, 2 permissive.
+
+        The government sets them from its tension (``orders_tension``): what its
+        local commanders then do under them is theirs to decide.
+        """
+        low, high = self.model.params.governments.orders_tension
+        return 0 if self.tension < low else 2 if self.tension >= high else 1
 
     def reconsider_cooperation(self) -> None:
         """After a serious incident, maybe suspend joint measures for a while."""
@@ -139,24 +147,44 @@ class Government(Agent):
         self._unposted = list(units)
         self._posts: list[list[PatrolUnit]] = [[] for _ in range(2 * n)]
         self._held = np.zeros(2 * n, dtype=np.int64)
+        self._reviewed = -1  # the step of its last review of the threat picture
 
-    def redeploy(self) -> None:
-        """Post patrol units to match the threat picture; they plan their patrols."""
-        model, p = self.model, self.model.params.patrol
+    def review(self) -> None:
+        """Fold the hostile events seen since its last review into its threat picture
+        (once a redeployment: the joint posts need both governments' pictures)."""
+        if self._reviewed == self.model.steps:
+            return
+        self._reviewed = self.model.steps
         self.threat = self.threat * self._threat_decay + self._seen
         self._seen[:] = 0.0
         seen = self.threat.sum()
         self.picture = self.threat / seen if seen > 0 else self._even
-        share = (1 - p.threat_focus) * self._even + p.threat_focus * self.picture
-        n_joint = round(
-            len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
-        )
-        counts = apportion([len(self.units) - n_joint, n_joint], share)  # national, joint
+
+    def redeploy(self) -> None:
+        """Post patrol units to match the threat picture; they plan their patrols.
+
+        Its contingents of joint units go to joint posts where both governments'
+        pictures point (the two commands post their contingents alike, so they
+        pair up); the instructor teams joint training needs get no post.
+        """
+        model, p = self.model, self.model.params.patrol
+        self.review()
+        self.other.review()
+        units = len(self.units)
+        n_joint = round(units * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS])
+        n_train = model.training.trainers(self.patrols, n_joint)
+        n_joint = min(n_joint, units - n_train)
+        picture = self.picture
+        if n_joint:
+            picture = np.stack((picture, 0.5 * (picture + self.other.picture)))
+        share = (1 - p.threat_focus) * self._even + p.threat_focus * picture
+        counts = apportion([units - n_joint - n_train, n_joint], share)  # national, joint
         self._move_units(counts.ravel())
         self.patrols.plan()
 
     def _move_units(self, wanted: np.ndarray) -> None:
-        """Move as few units as possible so that each post holds ``wanted`` units.
+        """Move as few units as possible so that each post holds ``wanted`` units;
+        units left over have no post (instructors).
 
         Posts are the national posts of sectors ``0..n-1``, then the joint posts.
         """
@@ -177,8 +205,9 @@ class Government(Agent):
         for p, c in zip(posts, change, strict=True):
             for _ in range(c):
                 unit = spare.pop()
-                self.patrols.assign(unit, p % n, p >= n)
+                self.patrols.assign(unit, p % n, p >= n, len(self._posts[p]))
                 self._posts[p].append(unit)
+        self.patrols.settle(spare)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
         """An attack got through on this side: tension rises; blame and maybe retaliate.
@@ -186,7 +215,10 @@ class Government(Agent):
         The attack is explained, and nobody is blamed, if a monitor in the sector
         saw who did it, or else if the hotline call gets through in time and the
         other state explains. Otherwise the state blames the other with chance
-        ``blame * (1 - trust)`` and may strike back at it.
+        ``blame * (1 - trust)``; the blame is a grievance the commands' meetings
+        or a mediator may settle. It strikes back with chance ``retaliation *
+        tension``, unless a mediator holds a case in the sector: then it awaits
+        the findings.
         """
         model = self.model
         g = model.params.governments
@@ -200,5 +232,8 @@ class Government(Agent):
         if model.forces.hotline.call():
             return
         self.shock(trust=g.trust_loss_blame)
-        if strike_u < g.retaliation * self.tension * (1.0 - model.mediator_restraint()):
+        model.dialogue.grievance(model.day, sector, self.side, 0.0, g.trust_loss_blame, False)
+        if model.mediator is not None and model.mediator.handling(sector, model.day):
+            return
+        if strike_u < g.retaliation * self.tension:
             model.forces.clash(sector, 1 - self.side, actor_side=self.side, rng=self.stream)

@@ -1,4 +1,4 @@
-"""The hotline between the two commands (measure ``hotline``): shared schedules and calls."""
+"""The hotline between the two commands (measure ``hotline``): shared schedules and a duty desk."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from sim.model.measures import Measure
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
+FIRST_SHIFT_HOUR = 8.0
+"""The first shift staffed starts at 08:00: office hours are covered first, the night last."""
+
 
 class Hotline:
-    """A channel between the commands, and the patrol schedules shared over it.
+    """A channel between the commands, the patrol schedules shared over it, and its desk.
 
     Schedules: in each sector, each national unit patrols in one of ``slots``
     daily time slots. Side A's units pick slots at random; each of side B's units
@@ -23,17 +26,33 @@ class Hotline:
     shared schedules cut chance encounters where free slots exist, and not where
     patrols are too dense to keep apart.
 
-    Calls: after an encounter or an attack a commander calls; the line is staffed
-    with chance ``availability * level`` and the call gets through after an
-    exponential delay whose mean falls from ``delay_hours[0]`` to
-    ``delay_hours[1]`` as the hotline ramps; it defuses the incident only if it
-    gets through within ``window_hours``.
+    Desk: at each redeployment the roster puts ``round(operators * level)`` duty
+    officers on the desk until the next one, assigned in turn to the day's
+    ``shifts`` (the first from 08:00, then the evening, then the night), and the
+    two states pay them (half each). A commander calls after an encounter or an
+    attack, at the incident's time of day; the call is answered by the officer
+    on shift who is free first, and occupies him ``handling_minutes`` (a call
+    that finds no officer free within ``window_hours`` is given up). Once it is
+    answered the other command gets the word to its units (an exponential time
+    of mean ``relay_hours``). The call defuses the incident only if the word is
+    there within ``window_hours`` of the call. So what the hotline buys depends
+    on whether someone is on duty when incidents happen and how many happen at
+    once, not on the measure's level as such.
+
+    Attributes:
+        shift_start: the shift start hour of each officer on the roster.
+        answered: calls answered so far; through: calls that defused in time.
     """
 
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
         self.p = model.params.hotline
         self.stream = model.spawn_rng()
+        self.calls = self.stream.spawn(1)[0]  # calls draw apart: schedules keep their draws
+        self.shift_start: list[float] = []
+        self._busy: list[list[tuple[float, float]]] = []  # per officer: (from, to) hours
+        self.answered = 0
+        self.through = 0
 
     def overlap(self, units: np.ndarray) -> np.ndarray:
         """Per sector, pairs of units of the two sides out in the same slot, times ``slots``.
@@ -56,11 +75,56 @@ class Hotline:
         slot_b = np.bincount(sector_b * k + slot, minlength=n * k).reshape(n, k)
         return k * np.add.reduce(slot_a * slot_b, axis=1)
 
-    def call(self) -> bool:
-        """Whether a call gets through in time to defuse an incident."""
-        level = self.model.measures.effect[Measure.HOTLINE]
-        if level <= 0.0 or self.stream.random() >= self.p.availability * level:
+    def roster(self) -> None:
+        """Put officers on the desk until the next redeployment, from the measure's level."""
+        model, p = self.model, self.p
+        staff = round(p.operators * model.measures.effect[Measure.HOTLINE])
+        length = 24.0 / p.shifts
+        self.shift_start = [
+            (FIRST_SHIFT_HOUR + (j % p.shifts) * length) % 24.0 for j in range(staff)
+        ]
+        self._busy = [[] for _ in range(staff)]
+        if staff:
+            price = model.params.costs.hotline_operator_per_day
+            model.budget.book(
+                None, "hotline", model.params.patrol.redeploy_days, staff * price, staff
+            )
+
+    def call(self, at: float | None = None) -> bool:
+        """Whether a call about an incident today (``at`` hours after midnight; None: at a
+        time of day drawn uniformly) gets the word to the units in time to defuse it."""
+        p = self.p
+        u_time, u_relay = self.calls.random(2).tolist()  # always two: paired runs stay paired
+        made = 24.0 * self.model.day + (24.0 * u_time if at is None else at)
+        answered = self._answer(made)
+        if answered is None:
             return False
-        slow, fast = self.p.delay_hours
-        mean_delay = slow + (fast - slow) * level
-        return self.stream.random() < 1.0 - math.exp(-self.p.window_hours / mean_delay)
+        self.answered += 1
+        relay = -p.relay_hours * math.log1p(-u_relay)
+        if answered - made + relay > p.window_hours:
+            return False
+        self.through += 1
+        return True
+
+    def _answer(self, made: float) -> float | None:
+        """When the first officer on shift and free takes a call made at hour ``made`` (None:
+        nobody within the window); he is then busy for the handling time."""
+        handling, give_up = self.p.handling_minutes / 60.0, made + self.p.window_hours
+        length = 24.0 / self.p.shifts
+        best, who = math.inf, -1
+        for j, start in enumerate(self.shift_start):
+            t, busy = made, self._busy[j]
+            while t <= give_up and t < best:
+                off = (t - start) % 24.0
+                if off >= length:  # off duty: wait for his shift
+                    t += 24.0 - off
+                    continue
+                ends = [b for a, b in busy if a < t + handling and t < b]
+                if not ends:
+                    best, who = t, j
+                    break
+                t = max(ends)  # busy with another call: free when it is done
+        if who < 0:
+            return None
+        self._busy[who].append((best, best + handling))
+        return best

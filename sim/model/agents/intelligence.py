@@ -36,6 +36,8 @@ class Intelligence:
       informants in communities with cross-border ties (chance
       ``informant_rate * ties``), after ``informant_delay_days``; it reaches
       the target state only through intelligence sharing.
+    - The two states pay the hub together (half each) for every day sharing
+      runs, at any level: the link and the joint cell exist or they do not.
     - A report names a sector up to ``report_error_sectors`` off. When it
       arrives, the government adds it to its threat picture and sends up to
       ``tip_units`` free units within ``tip_reach`` there for ``tip_days`` (a
@@ -61,6 +63,10 @@ class Intelligence:
     def step(self, day: int) -> None:
         """Deliver today's reports; informants report preparations they hear of."""
         if self.model.measures.effect[Measure.INTEL_SHARING] > 0:
+            costs = self.model.params.costs
+            self.model.budget.charge(
+                None, "intel", costs.intel_hub_per_day, costs.intel_hub_personnel
+            )
             self._listen()
         queue = self._queue
         while queue and queue[0][0] <= day:

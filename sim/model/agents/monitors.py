@@ -21,7 +21,9 @@ class MonitorMission(Agent):
     one per sector, in the sectors with the most reported violations (a decayed
     count; ties, and the start, go to the lower sectors of an even spread). A team
     watches both sides of its sector: what happens there is seen with chance
-    ``observe``, and what is seen is attributed to whoever did it.
+    ``observe``, and what is seen is attributed to whoever did it. The two states
+    fund the mission together (half each): each team fielded, every day until the
+    next redeployment.
 
     Attributes:
         present: per sector, whether a team is there (bool array).
@@ -48,6 +50,12 @@ class MonitorMission(Agent):
         if teams:
             order = np.argsort(-(self.reports + self._spread), kind="stable")
             self.present[order[:teams]] = True
+            self.model.budget.book(
+                None,
+                "monitors",
+                self.p.redeploy_days,
+                teams * self.model.params.costs.monitor_team_per_day,
+            )
         self.reports *= self._decay
 
     def report(self, sector: int) -> None:

@@ -24,6 +24,11 @@ class SensorNetwork:
     day. No free unit in reach, no gain: what early warning buys depends on
     where sensors and patrols are.
 
+    Cost: the two states pay the network together (half each): each sector's
+    hardware once, the first time it is covered (hardware switched off stays
+    and is switched on again for free), and each covered sector's running cost
+    and crew for every day of the plan.
+
     Attributes:
         covered: per sector, whether a sensor watches it (a list: read per attempt).
         installed: covered sectors in the order they were installed.
@@ -35,10 +40,12 @@ class SensorNetwork:
         self.p = model.params.sensors
         self.covered = [False] * model.border.n
         self.installed: list[int] = []
+        self.built = [False] * model.border.n
         self.alerts = 0
 
     def install(self) -> None:
-        """Install or switch off sensors to match the measure's level."""
+        """Install or switch off sensors to match the measure's level, for the plan
+        until the next redeployment (whose days it pays)."""
         model = self.model
         n = model.border.n
         wanted = min(n, round(self.p.sectors * model.measures.effect[Measure.EARLY_WARNING]))
@@ -50,9 +57,29 @@ class SensorNetwork:
             threat = model.governments[0].picture + model.governments[1].picture
             threat[self.installed] = -np.inf
             order = np.argsort(-threat, kind="stable")
-            for sector in order[: wanted - len(self.installed)].tolist():
+            new = order[: wanted - len(self.installed)].tolist()
+            for sector in new:
                 self.covered[sector] = True
                 self.installed.append(sector)
+            self._build(new)
+        if self.installed:
+            costs, k = model.params.costs, len(self.installed)
+            model.budget.book(
+                None,
+                "sensors",
+                model.params.patrol.redeploy_days,
+                k * costs.sensor_sector_per_day,
+                k * costs.sensor_sector_personnel,
+            )
+
+    def _build(self, sectors: list[int]) -> None:
+        """Pay for the hardware of the sectors never covered before."""
+        fresh = [s for s in sectors if not self.built[s]]
+        for sector in fresh:
+            self.built[sector] = True
+        if fresh:
+            price = self.model.params.costs.sensor_sector_install
+            self.model.budget.charge(None, "sensors", len(fresh) * price)
 
     def warn(self, side: int, sector: int, u: float) -> None:
         """A crossing into ``side`` passes covered ``sector``: an alert with ``alert_chance``."""

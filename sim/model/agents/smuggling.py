@@ -20,9 +20,10 @@ class SmugglingNetwork(BorderCrosser):
     Rule: each day send a Poisson number of shipments (more while the groups it
     supplies are short of arms) along sectors chosen as a ``BorderCrosser``; at
     a sector with a gate, a shipment hides in trade through the gate (and faces
-    customs) or crosses the green border (and faces patrols), chosen by a
-    logistic rule on what it learned of each route there. Seized shipments are
-    lost; delivered arms go to the groups across the line.
+    the target side's customs post there) or crosses the green border (and
+    faces patrols), chosen by a logistic rule on what it learned of each route
+    there. Seized shipments are lost; delivered arms go to the groups across the
+    line.
 
     Attributes (besides ``BorderCrosser``'s; ``rate`` is expected shipments a day):
         gate: which sectors of its reach hold an official crossing gate.
@@ -75,7 +76,7 @@ class SmugglingNetwork(BorderCrosser):
                 and u[k + j] * (1.0 + math.exp((route[1] - route[0]) / self.temperature)) < 1.0
             )
             if via_gate:  # hidden in trade at the gate
-                seized, effort = customs.seizes(u[4 * k + j]), np.nan
+                seized, effort = customs.seizes(target, sector, u[4 * k + j]), np.nan
             else:
                 seized, effort = search.attempt(target, sector, u[2 * k + j], u[3 * k + j])
             if route is not None:

@@ -1,0 +1,123 @@
+"""Background violence: the armed violence of the border region that no actor of the model makes.
+
+On the Syrian side of the Türkiye–Syria border in 2016–2017 nearly every GED
+event is the Syrian civil war (the Government of Syria against insurgents),
+non-state groups fighting each other (the SDF, IS, opposition groups) or
+one-sided violence by them; the model's actors (two states' border forces,
+cross-border armed groups, smugglers) make none of it. That violence still
+kills, displaces and impoverishes the people who live along the line, and a
+GED-like source records it. It enters as an exogenous process:
+
+- **Per governorate** (GED's ``adm_1``; each sector lies opposite one,
+  :func:`sim.model.observation.sector_governorates`), a self-exciting (Hawkes)
+  point process with an exponential kernel, intensity ``baseline + sum over
+  past events of branching * decay * exp(-decay * age)`` events a day, with the
+  parameters :class:`~sim.config.params.BackgroundParams` holds (fitted to the
+  GED extract by :mod:`sim.analysis.background_fit`). The process starts with
+  no history on day 0, the condition its likelihood was fitted under.
+- **Rule of an event**: it strikes one sector opposite its governorate on
+  ``background.side``, drawn in proportion to the people living there; it
+  kills 0 people with probability ``deaths_zero_share``, else ``1 +
+  floor(deaths_scale * X)``, X Lomax of shape ``deaths_tail``. It is logged as
+  a ``background`` incident (not a border incident, not a crossing attempt)
+  and hits the communities of its sector
+  (:meth:`~sim.model.communities.Communities.on_violence`): hardship rises and
+  people flee there, which is how it drives crossings and, through hardship,
+  recruitment on that side. Nothing in the model acts back on it: no measure
+  reaches a war the roadmap's parties do not fight.
+
+Being exogenous, the whole horizon is drawn when the model is built, by the
+cluster representation of the Hawkes process (immigrants at rate ``baseline``,
+each event's offspring Poisson(``branching``) at Exp(``decay``) lags: exact,
+one vectorised draw per generation), and each day replays its events. Its
+random stream is keyed by the run's seed alone (:meth:`RoadmapModel.keyed_rng`),
+not spawned in turn: it shifts no other agent's stream, and every scenario run
+with a seed sees the same background events (common random numbers). Without a
+process (``stylised``: the default) it draws nothing and each day costs two
+list look-ups.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.communities import pick
+from sim.model.incidents import IncidentType
+from sim.model.observation import sector_governorates
+
+if TYPE_CHECKING:
+    from sim.model.model import RoadmapModel
+
+STREAM_KEY = 2**31
+"""The background's stream key: far beyond the few hundred streams a run spawns in turn."""
+
+
+def simulate_hawkes(
+    rng: np.random.Generator, baseline: float, branching: float, decay: float, horizon: float
+) -> np.ndarray:
+    """Event times in ``[0, horizon)`` of a Hawkes process with an exponential kernel and
+    no history before 0, sorted; drawn generation by generation (cluster representation)."""
+    generation = rng.uniform(0.0, horizon, rng.poisson(baseline * horizon))
+    times = [generation]
+    while generation.size:
+        offspring = rng.poisson(branching, generation.size)
+        generation = np.repeat(generation, offspring)
+        generation = generation + rng.exponential(1.0 / decay, generation.size)
+        generation = generation[generation < horizon]
+        times.append(generation)
+    return np.sort(np.concatenate(times))
+
+
+def draw_deaths(
+    rng: np.random.Generator, size: int, zero_share: float, scale: float, tail: float
+) -> np.ndarray:
+    """Deaths of ``size`` events: 0 with probability ``zero_share``, else ``1 + floor(scale *
+    X)``, X Lomax of shape ``tail``."""
+    killed = 1 + np.floor(scale * rng.pareto(tail, size)).astype(np.int64)
+    killed[rng.random(size) < zero_share] = 0
+    return killed
+
+
+class BackgroundViolence:
+    """The exogenous background violence of one run (module docstring: the process and
+    the rule of an event). ``events`` is how many the horizon holds."""
+
+    def __init__(self, model: RoadmapModel) -> None:
+        self.model = model
+        p = model.params.background
+        self.side = p.side
+        self.events = 0
+        self._bounds = [0] * (model.days + 1)  # today's events: [bounds[day], bounds[day + 1])
+        self._sectors: list[int] = []
+        self._deaths: list[int] = []
+        if not p.governorates:
+            return
+        self.actor = model.register_actor("background_violence")
+        rng = model.keyed_rng(STREAM_KEY)
+        opposite = np.asarray(sector_governorates(model.params.geography, model.border))
+        people = model.border.population[p.side]
+        days, sectors = [], []
+        for g in p.governorates:
+            times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days)
+            where = np.flatnonzero(opposite == g.name)
+            days.append(times.astype(np.int64))
+            sectors.append(where[pick(people[where], rng.random(times.size))])
+        day = np.concatenate(days)
+        order = np.argsort(day, kind="stable")
+        killed = draw_deaths(rng, day.size, p.deaths_zero_share, p.deaths_scale, p.deaths_tail)
+        self.events = int(day.size)
+        self._bounds = day[order].searchsorted(np.arange(model.days + 1)).tolist()
+        self._sectors = np.concatenate(sectors)[order].tolist()
+        self._deaths = killed[order].tolist()
+
+    def step(self, day: int) -> None:
+        """Today's background events: logged, and felt by the communities where they strike."""
+        lo, hi = self._bounds[day], self._bounds[day + 1]
+        if lo == hi:
+            return
+        model, side = self.model, self.side
+        for sector, deaths in zip(self._sectors[lo:hi], self._deaths[lo:hi], strict=True):
+            model.log.add(day, sector, side, IncidentType.BACKGROUND, self.actor, False, deaths)
+            model.communities.on_violence(side, sector, deaths)

@@ -1,0 +1,228 @@
+"""Background violence: the Hawkes fitter, the process in the model, its reach and its absence."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.model.model as model_module
+from sim.analysis.background_fit import (
+    background_events,
+    fit_background,
+    fit_deaths,
+    fit_hawkes,
+)
+from sim.analysis.ged import data_path, load_ged
+from sim.config.params import ConfigError, GovernorateProcess, validate
+from sim.model.background import draw_deaths, simulate_hawkes
+from sim.model.geography import build_border
+from sim.model.incidents import DAYS_PER_MONTH, IncidentType
+from sim.model.model import RoadmapModel
+from sim.model.observation import sector_governorates
+from sim.runs.runner import model_params, replication_seeds, simulate
+from tests.conftest import config
+
+DATA = "ucdp_ged191_tr_sy_border25km_2016_2017.csv"
+DAYS = 731  # 2016-2017, as the data
+
+
+def test_the_fitter_recovers_a_simulated_hawkes_process_within_its_standard_errors():
+    """Sequences drawn by the model's own simulator (the cluster representation) are
+    fitted on the intensity's likelihood (another construction): estimates lie within
+    their standard errors as often as they should, and the standard errors are the
+    estimates' real spread."""
+    truth = np.array([0.15, 0.6, 0.2])  # baseline /day, branching, decay /day
+    rng = np.random.default_rng(7)
+    fits = [fit_hawkes(simulate_hawkes(rng, *truth, 1500.0), 1500.0) for _ in range(12)]
+    est = np.array([[f.baseline, f.branching, f.decay] for f in fits])
+    se = np.array([f.se for f in fits])
+    z = (est - truth) / se
+    assert np.isfinite(z).all()
+    assert (np.abs(z) < 3.5).all()
+    assert (np.abs(z) < 2).mean() >= 0.85  # about 95% expected
+    spread = est.std(axis=0, ddof=1) / se.mean(axis=0)
+    assert ((spread > 0.5) & (spread < 1.6)).all(), spread
+    # The time-rescaling check passes the right model and rejects a Poisson process.
+    assert min(f.ks_p for f in fits) > 0.05
+    assert max(f.poisson_ks_p for f in fits) < 0.01
+
+
+def test_the_death_law_fit_recovers_known_parameters():
+    truth = np.array([0.06, 5.0, 2.0])  # zero share, scale, tail
+    fit = fit_deaths(draw_deaths(np.random.default_rng(3), 3000, *truth))
+    z = (np.array([fit.zero_share, fit.scale, fit.tail]) - truth) / np.array(fit.se)
+    assert (np.abs(z) < 3).all(), z
+
+
+def test_the_shipped_background_section_is_the_fit_of_the_shipped_data():
+    """`python -m sim.analysis.background_fit` reproduces what conf/geography/tr_sy.yaml ships."""
+    events = load_ged(data_path(DATA))
+    chosen = background_events(events)
+    assert len(chosen) == 717 and not (chosen["side_a"] == "Government of Turkey").any()
+    fits, deaths = fit_background(events)
+    shipped = config("geography=tr_sy").background
+    for g in shipped.governorates:
+        f = fits[g.name]
+        assert (round(f.baseline, 4), round(f.branching, 3), round(f.decay, 3)) == (
+            g.baseline,
+            g.branching,
+            g.decay,
+        )
+        assert f.ks_p > 0.1  # the fitted process passes the time-rescaling test
+    assert round(deaths.scale, 3) == shipped.deaths_scale
+    assert round(deaths.tail, 3) == shipped.deaths_tail
+    assert config("geography=stylised").background.governorates == []
+
+
+@pytest.fixture(scope="module")
+def tr_sy_runs():
+    """16 replications of two years of the tr_sy baseline: their incident tables."""
+    cfg = config("scenario=baseline", "geography=tr_sy", f"days={DAYS}")
+    params = model_params(cfg)
+    return [simulate(params, DAYS, s).incidents for s in replication_seeds(cfg.seed, 16)]
+
+
+def data_background():
+    events = background_events(load_ged(data_path(DATA)))
+    day = (events["date_start"] - pd.Timestamp("2016-01-01")).dt.days
+    return events.assign(day=day)
+
+
+def monthly_dispersion(days: np.ndarray) -> float:
+    months = int(DAYS // DAYS_PER_MONTH)
+    counts = np.bincount((np.asarray(days) // DAYS_PER_MONTH).astype(int), minlength=months)
+    counts = counts[:months]
+    return counts.var(ddof=1) / counts.mean()
+
+
+def test_background_events_per_governorate_match_the_data_within_sampling_error(tr_sy_runs):
+    data = data_background()
+    runs = pd.DataFrame(
+        [inc[inc["type"] == "background"].groupby("governorate").size() for inc in tr_sy_runs]
+    ).fillna(0)
+    observed = data.groupby("adm_1").size()
+    assert set(runs.columns) == set(observed.index)
+    for unit, count in observed.items():
+        mean, sd = runs[unit].mean(), runs[unit].std(ddof=1)
+        assert abs(count - mean) < 3 * sd, (unit, count, mean, sd)
+    # Clustered like the data, as a Poisson process of the same rate is not: the monthly
+    # counts' variance-to-mean ratio is well above 1, in the data and in the runs.
+    for unit in ("Aleppo Governorate", "Latakia Governorate", None):
+        rows = data if unit is None else data[data["adm_1"] == unit]
+        in_data = monthly_dispersion(rows["day"])
+        simulated = [
+            monthly_dispersion(
+                inc.loc[
+                    (inc["type"] == "background")
+                    & ((inc["governorate"] == unit) if unit else True),
+                    "day",
+                ]
+            )
+            for inc in tr_sy_runs
+        ]
+        assert in_data > 3 and np.median(simulated) > 3, (unit, in_data, simulated)
+        low, high = np.percentile(simulated, [2.5, 97.5])
+        assert low / 2 < in_data < 2 * high, (unit, in_data, low, high)
+
+
+def test_background_events_happen_on_the_syrian_side_opposite_their_governorate(tr_sy_runs):
+    inc = tr_sy_runs[0]
+    bg = inc[inc["type"] == "background"]
+    assert len(bg) > 500 and (bg["side"] == "Syria").all()
+    assert not bg["border_incident"].any() and not bg["detected"].any()
+    assert bg["casualties"].max() > 20 and (bg["casualties"] == 0).any()
+    assert bg["actor"].unique().tolist() == ["background_violence"]
+
+
+def hardship_over(params, days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Daily mean hardship and displaced share of every (side, sector) over a run."""
+    model = RoadmapModel(params, days, seed)
+    hardship = np.zeros_like(model.communities.hardship)
+    displaced = np.zeros_like(hardship)
+    for _ in range(days):
+        model.step()
+        hardship += model.communities.hardship
+        displaced += model.communities.displaced
+    return hardship / days, displaced / days
+
+
+def test_background_violence_strikes_only_the_cells_opposite_governorates_with_events():
+    """Paired runs (same seed), with and without a background process in Latakia alone:
+    hardship and displacement rise in every Syrian-side sector opposite Latakia, and
+    elsewhere hardly at all (other cells move only through what the extra hardship does
+    later: crossings, recruits, their attacks; noise that averages out over seeds).
+    Spread evenly over the border, the rise would be the same everywhere."""
+    base = model_params(config("scenario=baseline", "geography=tr_sy"))
+    latakia = GovernorateProcess("Latakia Governorate", baseline=0.3, branching=0.5, decay=0.2)
+    only = dataclasses.replace(base.background, governorates=[latakia])
+    with_bg = dataclasses.replace(base, background=only)
+    without = dataclasses.replace(base, background=dataclasses.replace(only, governorates=[]))
+    opposite = np.array(sector_governorates(base.geography, build_border(base.geography)))
+    struck = np.zeros((2, len(opposite)), dtype=bool)
+    struck[1] = opposite == "Latakia Governorate"
+    rises = []
+    for seed in range(1, 5):
+        h1, d1 = hardship_over(with_bg, 120, seed)
+        h0, d0 = hardship_over(without, 120, seed)
+        rises.append((h1 - h0, d1 - d0))
+        assert (h1 - h0)[struck].min() > 0 and (d1 - d0)[struck].min() > 0
+    for rise in np.mean(rises, axis=0):  # hardship, then displaced share
+        here, elsewhere = rise[struck].mean(), np.abs(rise[~struck])
+        assert elsewhere.mean() < 0.05 * here and elsewhere.max() < 0.25 * here, rise
+
+
+def test_without_background_violence_a_run_is_unchanged(monkeypatch):
+    """Stylised (no process): identical summaries with the process object and with none
+    at all, so it draws nothing and shifts no other agent's random stream."""
+    cfg = config("scenario=roadmap", "days=400")
+    params = model_params(cfg)
+    seeds = replication_seeds(cfg.seed, 3)
+    present = [simulate(params, cfg.days, s).summary for s in seeds]
+
+    class Absent:
+        def __init__(self, model):
+            pass
+
+        def step(self, day):
+            pass
+
+    monkeypatch.setattr(model_module, "BackgroundViolence", Absent)
+    absent = [simulate(params, cfg.days, s).summary for s in seeds]
+    for a, b in zip(present, absent, strict=True):
+        assert a["background"] == 0
+        pd.testing.assert_series_equal(pd.Series(a), pd.Series(b))
+
+
+def test_every_scenario_of_a_seed_sees_the_same_background_events():
+    """Its stream is keyed by the seed, not spawned in turn: a scenario with other
+    measures, or another number of patrol units (more streams spawned before it),
+    draws the very same background events."""
+
+    def events(*overrides):
+        cfg = config("geography=tr_sy", "days=200", *overrides)
+        inc = simulate(model_params(cfg), cfg.days, 11).incidents
+        return inc.loc[inc["type"] == "background", ["day", "sector", "casualties"]]
+
+    reference = events("scenario=baseline")
+    assert len(reference) > 50
+    for other in (["scenario=all_at_once"], ["scenario=baseline", "patrol.units_per_side=30"]):
+        pd.testing.assert_frame_equal(
+            events(*other).reset_index(drop=True), reference.reset_index(drop=True)
+        )
+
+
+def test_a_background_process_opposite_no_sector_is_refused():
+    params = model_params(config("geography=tr_sy"))
+    for name, message in [
+        ("Damascus Governorate", "no sector of geography tr_sy lies opposite it"),
+        ("Aleppo Governorate", "listed twice"),
+    ]:
+        bad = [*params.background.governorates, GovernorateProcess(name, 0.1, 0.5, 0.2)]
+        with pytest.raises(ConfigError, match=message):
+            validate(
+                dataclasses.replace(
+                    params, background=dataclasses.replace(params.background, governorates=bad)
+                )
+            )
+    assert IncidentType.BACKGROUND.label == "background"
