@@ -109,12 +109,12 @@ class MilitaryDialogue:
         recent = [g for g in self.grievances if day - g.day <= p.grievance_days]
         recent.sort(key=lambda g: -(g.tension + g.trust))
         agenda, waiting = recent[: p.agenda_size], recent[p.agenda_size :]
-        chances = [p.settle_with_evidence if g.evidence else p.settle_without for g in agenda]
-        draws = self.stream.random(len(agenda)).tolist()
-        unsettled = [g for g, c, u in zip(agenda, chances, draws, strict=True) if u >= c]
-        for g, c, u in zip(agenda, chances, draws, strict=True):
-            if u < c:
+        unsettled = []
+        for g, u in zip(agenda, self.stream.random(len(agenda)).tolist(), strict=True):
+            if u < (p.settle_with_evidence if g.evidence else p.settle_without):
                 self._give_back(day, g)
+            else:
+                unsettled.append(g)
         self.grievances = unsettled + waiting
         kept = int(np.add.reduce(self.bound))
         if kept:
