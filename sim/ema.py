@@ -27,6 +27,7 @@ limit that falls between two integers (``Invalid value '8.5' for dtype
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,11 +70,13 @@ def model(
 ):
     """An ``ema_workbench.Model`` over dotted parameter keys (ranges checked against
     the declared bounds; outcomes checked against the runs table's columns)."""
-    from ema_workbench import Model, RealParameter, ScalarOutcome
+    with warnings.catch_warnings():  # its parallel evaluator this package does not use
+        warnings.filterwarnings("ignore", "ipyparallel not installed", UserWarning)
+        from ema_workbench import Model, RealParameter, ScalarOutcome
 
-    for name, ranges in (("uncertainties", uncertainties), ("levers", levers or {})):
+    for key, ranges in (("uncertainties", uncertainties), ("levers", levers or {})):
         if not isinstance(ranges, Mapping):
-            raise ConfigError(f"{name}={ranges!r}: a mapping {{dotted key: (low, high)}}")
+            raise ConfigError(f"{key}={ranges!r}: a mapping {{dotted key: (low, high)}}")
     levers = dict(levers or {})
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     configure(scenario, days=days, replications=replications, seed=seed)  # the settings, checked

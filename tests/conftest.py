@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import signal
 import subprocess
 import sys
 import time
@@ -83,6 +84,23 @@ def files_of(root: Path) -> dict[str, tuple[str, int]]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+@contextlib.contextmanager
+def within(seconds: int, what: str):
+    """Fail (instead of waiting forever) if the block takes longer: a read of a pipe with no
+    writer blocks until one comes."""
+
+    def late(signum, frame):
+        raise TimeoutError(f"{what}: still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, late)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @contextlib.contextmanager

@@ -13,6 +13,9 @@ from sim.analysis.background_fit import (
     fit_deaths,
     fit_hawkes,
 )
+from sim.analysis.background_fit import (
+    main as background_fit_main,
+)
 from sim.analysis.ged import data_path, load_ged
 from sim.config.params import ConfigError, GovernorateProcess, validate
 from sim.model.background import draw_deaths, simulate_hawkes
@@ -226,3 +229,27 @@ def test_a_background_process_opposite_no_sector_is_refused():
                 )
             )
     assert IncidentType.BACKGROUND.label == "background"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--days", "-5"],
+            "error: --days=-5: allowed 30 to 731 (the data's years end on 2017-12-31)",
+        ),
+        (["--days", "100000000"], "error: --days=100000000: allowed 30 to 731"),
+        (["--days", "abc"], "error: argument --days: invalid int value: 'abc'"),
+        (["--start", "nope"], "error: --start=nope: not a date; expected YYYY-MM-DD"),
+        (["--start", "2015-01-01"], "error: --start=2015-01-01: outside the data's years"),
+        (["--days", "30"], "error: --start=2016-01-01 --days=30: 2 events: too few to fit"),
+        (["--data", "."], "is a directory; expected a GED-format CSV file"),
+        (["--data", "/dev/null"], "is not a regular file (a device, pipe or socket)"),
+    ],
+)
+def test_the_fit_refuses_a_bad_window_or_file_in_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as ended:
+        background_fit_main(args)
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert message in err

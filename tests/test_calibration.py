@@ -4,6 +4,7 @@ import contextlib
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -21,7 +22,7 @@ import yaml
 from conftest import locked_elsewhere
 
 import sim
-import sim.calibrate.problem as problem_module
+import sim.analysis.ged as ged_module
 from sim.analysis.events import event_statistics
 from sim.calibrate.command import calibrate
 from sim.calibrate.convergence import SETTLED_RUNS, generation_table, settled
@@ -35,6 +36,7 @@ from sim.calibrate.simulator import Simulator, check_prior
 from sim.calibrate.transition import DefensiveTransition
 from sim.config.compose import compose_checked, config_dir, to_settings
 from sim.config.params import ConfigError
+from sim.report.command import main as report_main
 from sim.report.command import write_report
 from sim.runs.draws import apply_parameters, replication_draws
 from sim.runs.runner import (
@@ -425,11 +427,44 @@ def test_a_history_without_the_state_to_resume_it_exactly_is_refused(tmp_path, t
     for name in ("abc.db", "calibration.json"):
         shutil.copy(twin_reference / name, tmp_path / name)
     settings = resumable_problem().settings
-    with pytest.raises(ConfigError, match="no abc_state.pkl to resume them exactly"):
+    with pytest.raises(ConfigError, match="no abc_state.json to resume them exactly"):
         check_resumable(tmp_path, settings)
-    (tmp_path / "abc_state.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(ConfigError, match="abc_state.pkl: not a readable resume state"):
+    (tmp_path / "abc_state.json").write_bytes(b"not json")
+    with pytest.raises(ConfigError, match="abc_state.json: not a readable resume state"):
         check_resumable(tmp_path, settings)
+
+
+class Planted:
+    """What a pickle can do when it is loaded: here, leave a file behind."""
+
+    def __init__(self, mark):
+        self.mark = mark
+
+    def __reduce__(self):
+        return (Path.touch, (self.mark,))
+
+
+@pytest.mark.parametrize("plant", ["pickle", "fields", "fifo", "huge"])
+def test_a_planted_resume_state_is_refused_and_never_runs_code(tmp_path, twin_reference, plant):
+    """The state is read as plain JSON, field by field, from a regular file of bounded size."""
+    for name in ("abc.db", "calibration.json", "abc_state.json"):
+        shutil.copy(twin_reference / name, tmp_path / name)
+    state = tmp_path / "abc_state.json"
+    check_resumable(tmp_path, resumable_problem().settings)  # the real one resumes
+    mark = tmp_path / "code_ran"
+    if plant == "pickle":
+        state.write_bytes(pickle.dumps({"format": 1, "t": 2, "numpy": Planted(mark)}))
+    elif plant == "fields":
+        real = json.loads(state.read_text())
+        state.write_text(json.dumps(real | {"numpy": {**real["numpy"], "key": [1, 2]}}))
+    elif plant == "fifo":
+        state.unlink()
+        os.mkfifo(state)  # no writer: a plain read would wait forever
+    else:
+        state.write_text(" " * (2**20 + 1))
+    with pytest.raises(ConfigError, match=r"abc_state.json: not a (readable )?resume state"):
+        check_resumable(tmp_path, resumable_problem().settings)
+    assert not mark.exists()
 
 
 def sqlite_file(path):
@@ -635,6 +670,13 @@ def test_repeated_names_empty_data_and_unknown_units_are_refused_before_the_fit(
     assert not list(tmp_path.iterdir())
 
 
+def test_an_override_that_does_not_parse_is_refused_naming_it():
+    with pytest.raises(ConfigError, match=r"^model=\[days=-5\]: not a valid override \("):
+        compose_checked("calibrate", ["model=[days=-5]"])
+    with pytest.raises(ConfigError, match=r"^days: given twice \(days=60 and days=90\)"):
+        compose_checked("calibrate", ["days=60", "days=90"])
+
+
 def test_prepare_refuses_repeated_parameters_and_units_unknown_to_the_data():
     good = {"units": UNITS, "parameters": PRIORS}
     for settings, message in [
@@ -693,10 +735,10 @@ def test_a_device_as_data_and_an_unreachable_scheduler_are_refused_before_anythi
     assert time.perf_counter() - started < 120  # /dev/zero is not read
 
 
-def test_data_beyond_the_size_limit_is_refused_unread(monkeypatch):
-    monkeypatch.setattr(problem_module, "MAX_DATA_BYTES", 50_000)  # the shipped file: 99 kB
-    monkeypatch.setattr(problem_module, "load_ged", lambda path: pytest.fail("read"))
-    with pytest.raises(ConfigError, match=r"0 MiB, more than the 0 MiB a calibration reads"):
+def test_data_beyond_the_size_limit_is_refused_unparsed(monkeypatch):
+    monkeypatch.setattr(ged_module, "MAX_GED_BYTES", 50_000)  # the shipped file: 99 kB
+    monkeypatch.setattr(ged_module.pd, "read_csv", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(ConfigError, match=r"^data=\S+: \S+ is larger than 0.0477 MiB; expected"):
         prepare(CalibrateSettings(units=UNITS, parameters=PRIORS))
 
 
@@ -708,7 +750,9 @@ def test_a_running_dask_scheduler_passes_the_check():
 
 
 @pytest.mark.slow
-def test_ctrl_c_of_a_local_sampler_fit_prints_one_line_and_stops_its_workers(tmp_path):
+@pytest.mark.parametrize("sampler", ["local", "dask"])
+def test_ctrl_c_of_a_fit_on_workers_prints_one_line_stops_them_and_can_resume(tmp_path, sampler):
+    """Local processes or a local Dask cluster: no worker's traceback or log, exit 130."""
     import psutil
 
     out = tmp_path / "fit"
@@ -718,7 +762,7 @@ def test_ctrl_c_of_a_local_sampler_fit_prints_one_line_and_stops_its_workers(tmp
             "-m",
             "sim.calibrate",
             "effort=quick",
-            "sampler=local",
+            f"sampler={sampler}",
             "workers=2",
             "days=120",
             f"hydra.run.dir={out}",
@@ -728,12 +772,15 @@ def test_ctrl_c_of_a_local_sampler_fit_prints_one_line_and_stops_its_workers(tmp
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
     )
     deadline = time.time() + 300
     workers = []
-    while time.time() < deadline and len(workers) < 2 and proc.poll() is None:
+    while time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
         workers = psutil.Process(proc.pid).children(recursive=True)
+        if len(workers) >= 2 and (out / "abc_state.json").exists():  # sampling under way
+            break
     assert len(workers) >= 2, "no workers started"
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
@@ -742,6 +789,9 @@ def test_ctrl_c_of_a_local_sampler_fit_prints_one_line_and_stops_its_workers(tmp
     assert err == "interrupted\n"
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
+    assert json.loads((out / "calibration.json").read_text())["status"] == "interrupted"
+    args = ["effort=quick", f"sampler={sampler}", "workers=2", "days=120"]
+    check_resumable(out, to_settings(compose_checked("calibrate", args), CalibrateSettings))
 
 
 def test_a_statistic_no_predictive_draw_could_compute_still_gets_its_panel():
@@ -770,12 +820,18 @@ def killed_receipt(folder, source):
 
 
 def test_the_report_of_a_killed_calibration_says_plainly_it_did_not_finish(
-    tmp_path, twin_reference
+    tmp_path, twin_reference, capsys
 ):
     killed_receipt(tmp_path, twin_reference)
     shutil.copy(twin_reference / "abc.db", tmp_path / "abc.db")
     page = write_report(tmp_path).read_text()
     assert "None" not in page
+    report_main([str(tmp_path)])
+    assert capsys.readouterr().err == (
+        f"warning: {tmp_path}: The fit did not finish: it was killed, or is still running. "
+        "abc.db holds 3 finished generation(s); running the same command again resumes "
+        "after them.\n"
+    )
     assert "The fit did not finish: it was killed, or is still running" in page
     assert "abc.db holds 3 finished generation(s); running the same command again resumes" in page
     assert "population 8 (up to 3 generations): did not finish" in page

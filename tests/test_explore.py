@@ -482,6 +482,14 @@ def test_a_single_number_for_a_factor_is_refused_naming_the_factor():
             _check(f"+{key}={value}")
 
 
+def test_a_factor_or_setting_given_twice_is_refused():
+    key = "explore.factors.patrol.sweep_rate"
+    with pytest.raises(ConfigError, match=rf"^{key}: given twice"):
+        _check(f"+{key}=[0.2,1.0]", f"+{key}=[0.3,1.0]")
+    with pytest.raises(ConfigError, match=r"^explore.points: given twice"):
+        _check("explore.points=8", "explore={points:16}")
+
+
 def test_a_design_too_large_is_refused_before_it_is_built(monkeypatch):
     import sim.explore.command as command
     import sim.explore.designs as designs
@@ -662,18 +670,29 @@ def test_a_design_stopped_by_a_full_disk_resumes_to_the_same_numbers(tmp_path, m
 
 
 @pytest.mark.slow
-def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_path):
-    from sim.report.command import build
+def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_path, capsys):
+    """In the page and, as one warning line, on stderr: reported all the same (exit 0)."""
+    from sim.report.command import build, main
 
     out = _copy(clean, tmp_path)
     assert "INCOMPLETE" not in build(out)[0] and "Unfinished" not in build(out)[0]
+    assert build(out)[2] is None
     (out / "explore.json").unlink()  # killed during the analysis: every run is in
     page = build(out)[0]
     assert "UNFINISHED: 8 of the design&#x27;s 8 runs (100%)" in page
     assert "the analysis did not finish" in page
+    assert build(out)[2].startswith("its analysis did not finish: 8 of the design's 8 runs")
     _part(out, 3).unlink()  # killed before the last chunk
     page = build(out)[0]
     assert "INCOMPLETE: 6 of the design&#x27;s 8 runs (75%) are in runs.parquet: 3 of its 4" in page
+    capsys.readouterr()
+    main([str(out)])
+    said = capsys.readouterr()
+    assert said.out == f"{out / 'report.html'}\n"
+    assert said.err == (
+        f"warning: {out}: the design is incomplete: 6 of the design's 8 runs (75%) are in "
+        "runs.parquet: 3 of its 4 points have all their runs.\n"
+    )
     assert "so its analysis is missing" in page and "(6 of the design&#x27;s 8 runs)" in page
     assert 'id="sensitivity"' not in page and 'id="prim"' not in page
     for part in (out / "runs.parquet").glob("part-*"):

@@ -1,8 +1,13 @@
 """The GED-format loader: the shipped data, another GED CSV, and what it refuses."""
 
+import os
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from conftest import within
 
+from sim.analysis import ged
 from sim.analysis.ged import GedFormatError, data_path, load_ged, observed_events
 
 SHIPPED = "ucdp_ged191_tr_sy_border25km_2016_2017.csv"
@@ -89,3 +94,41 @@ def test_malformed_csv_is_refused_in_one_line_naming_row_and_value(
 def test_missing_file_is_refused_in_one_line(tmp_path):
     with pytest.raises(GedFormatError, match="no such file"):
         load_ged(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("directory", "is a directory; expected a GED-format CSV file of at most 64 MiB"),
+        ("device", "is not a regular file (a device, pipe or socket)"),
+        ("fifo", "is not a regular file (a device, pipe or socket)"),
+        ("link_to_device", "is not a regular file (a device, pipe or socket)"),
+    ],
+)
+def test_only_a_regular_file_is_opened_and_a_pipe_does_not_block(tmp_path, kind, message):
+    path = tmp_path / "events.csv"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/null")  # /dev/zero would fill memory if it were read
+    elif kind == "fifo":
+        os.mkfifo(path)  # no writer: opening it for reading the usual way would wait forever
+    else:
+        path.symlink_to("/dev/null")
+
+    with within(10, f"load_ged({kind})"), pytest.raises(GedFormatError) as err:
+        load_ged(path)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_file_beyond_the_limit_is_refused_after_reading_no_more_than_the_limit(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(ged, "MAX_GED_BYTES", 1000)
+    monkeypatch.setattr(ged.pd, "read_csv", lambda *a, **k: pytest.fail("parsed"))
+    path = write(tmp_path, [event(id=i) for i in range(100)])
+    with pytest.raises(
+        GedFormatError,
+        match=r"events.csv is larger than 0.000954 MiB; expected a GED-format CSV file",
+    ):
+        load_ged(path)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import files_of, locked_elsewhere
+from conftest import files_of, locked_elsewhere, within
 from test_sweep import SMALL, multirun, sweep_runs
 
 import sim
@@ -246,6 +246,18 @@ def test_python_api_refuses_bad_arguments_with_a_config_error(call, message):
         call()
 
 
+def test_an_ema_model_keeps_its_name_and_imports_quietly():
+    """The checks of its ranges once renamed every model "levers"; EMA's import warned about
+    an evaluator this package does not use."""
+    code = (
+        "from sim.ema import model\n"
+        "print(model({'patrol.sweep_rate': (0.2, 1.0)}, days=30, name='mine').name)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "mine\n", result.stderr[-2000:]
+    assert result.stderr == ""
+
+
 def test_python_api_refuses_an_out_dir_that_is_a_file(tmp_path):
     path = tmp_path / "afile"
     path.write_text("mine")
@@ -398,6 +410,15 @@ def test_a_report_refuses_tables_that_a_later_run_did_not_finish_or_that_hold_no
     with pytest.raises(SystemExit) as nothing:
         report([str(empty)])
     assert nothing.value.code == 2
+    pipe = tmp_path / "pipe"
+    sim.run("baseline", replications=2, days=40, out_dir=pipe)
+    os.mkfifo(pipe / "job.json")  # with no writer: a plain read would wait forever
+    with (
+        within(10, "a report of a run whose job.json is a pipe"),
+        pytest.raises(SystemExit) as piped,
+    ):
+        report([str(pipe)])
+    assert piped.value.code == 2 and not (pipe / "report.html").exists()
 
 
 def test_atomic_writes_get_the_usual_permissions(tmp_path):

@@ -1,5 +1,8 @@
 """Figures carry the expected axes, series and bands (checked on matplotlib objects)."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from synthetic import GRID, grid_jobs
 
+import sim
 from sim.analysis.effect_plots import difference_figure, timing_figure, type_figure
 from sim.analysis.headline_plots import incidents_figure
 from sim.analysis.labels import variant_labels
@@ -284,3 +288,32 @@ def test_a_heatmap_never_pools_scenarios(grid):
     panels = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in panels] == ["baseline", "roadmap"]
     assert outside_canvas(fig) == []
+
+
+def defined_names(module: Path) -> set[str]:
+    """The names a module defines at its top level (not the ones it imports)."""
+    names = set()
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def test_figure_code_imports_each_name_from_the_module_that_defines_it():
+    """No module of sim.analysis passes on another's names: a reader finds a name where it
+    is imported from."""
+    root = Path(sim.__file__).parent
+    borrowed = []
+    for file in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim.analysis."):
+                owner = defined_names(root.parent / f"{node.module.replace('.', '/')}.py")
+                borrowed += [
+                    f"{file.relative_to(root)}: {a.name} from {node.module}"
+                    for a in node.names
+                    if a.name not in owner
+                ]
+    assert not borrowed, borrowed

@@ -79,7 +79,7 @@ def test_the_footer_names_the_command_that_wrote_the_page(monkeypatch, tmp_path)
         main_module.__spec__ = importlib.machinery.ModuleSpec(module, None)
         monkeypatch.setitem(sys.modules, "__main__", main_module)
         assert writer() == command
-        html, _ = build(run)
+        html = build(run)[0]
         assert f"<footer>Written by {command} (border-roadmap " in html
 
 
@@ -103,7 +103,7 @@ def grid_report(tmp_path_factory) -> str:
     """A comparison of six made-up grid variants (long names), aggregated and reported."""
     root = grid_jobs(tmp_path_factory.mktemp("grid"), reps=3, days=150, count=6)
     aggregate([root], root / "cmp", command="python -m sim.compare grid")
-    html, _ = build(root / "cmp")
+    html = build(root / "cmp")[0]
     return html
 
 
@@ -129,7 +129,7 @@ def test_the_lasting_improvement_month_of_a_known_effect_is_reported(tmp_path):
     write_job(tmp_path / "a", base, base_ts)
     write_job(tmp_path / "b", better, better_ts)
     aggregate([tmp_path], tmp_path / "cmp")
-    html, _ = build(tmp_path / "cmp")
+    html = build(tmp_path / "cmp")[0]
     assert "its whole 95% interval is below 0 from month 3 (day 92)" in html
 
 

@@ -8,12 +8,13 @@ import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import config
+from conftest import config, within
 
 import sim
 from sim.analysis.stats import format_p, mean_ci
@@ -86,8 +87,18 @@ BAD_INPUTS = [
     ("days=10 days=20", "days"),
     ("-m scenario=baseline,roadmap hydra.sweep.subdir=same", "hydra.sweep.subdir"),
     ("--config-dir=/nonexistent days=5", "--config-dir"),
+    ("--config-name=../x days=5", "--config-name=../x"),
+    ("--config-name=nope days=5", "--config-name=nope"),
+    ("--config-name=calibrate days=5", "--config-name"),
+    # a key set twice through a mapping of its parent; a sweep's value listed twice
+    ("patrol.sweep_rate=0.2 patrol={sweep_rate:0.3}", "patrol.sweep_rate"),
+    ("patrol={sweep_rate:0.3} patrol.sweep_rate=0.2", "patrol.sweep_rate"),
+    ("-m scenario=baseline,baseline", "scenario=baseline,baseline"),
+    ("-m seed=1,2,1", "seed=1,2,1"),
 ]
 GOOD_INPUTS = [
+    "patrol={sweep_rate:0.3} patrol.units_per_side=30",
+    "calibration=ucdp_tr_sy geography=tr_sy calibration.posterior=ucdp_tr_sy_posterior.parquet",
     "+experiment=measure_ablation",
     "+gates=strict",
     "-m +ablation=none,without_drones",
@@ -133,6 +144,18 @@ def test_every_probe_is_refused_in_one_line_naming_its_key():
     print(tally)
     assert not problems, problems
     assert tally["refused clearly"] == len(BAD_INPUTS)
+
+
+def test_a_huge_range_is_refused_without_listing_its_values():
+    """Its size is counted, not built: range(0, 10**9) once took 8 GB to refuse."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError, match="the sweep has 10,000,000 jobs"):
+            check("-m seed=range(0,10000000)")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
 
 
 @pytest.mark.parametrize("command", GOOD_INPUTS)
@@ -213,6 +236,12 @@ def test_resume_accepts_only_intact_matching_results(finished_job, tmp_path):
     garbage = copy_job(job, tmp_path / "garbage")
     (garbage / "job.json").write_text("{not json")
     assert "unreadable" in check_done(garbage, cfg)
+
+    pipe = copy_job(job, tmp_path / "pipe")
+    (pipe / "job.json").unlink()
+    os.mkfifo(pipe / "job.json")  # with no writer: a plain read would wait forever
+    with within(10, "check_done of a job.json that is a pipe"):
+        assert "unreadable" in check_done(pipe, cfg)
 
     gone = copy_job(job, tmp_path / "gone")
     for part in (gone / "timeseries.parquet").glob("*.parquet"):

@@ -44,17 +44,18 @@ of ``k >= 1`` deaths.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from sim.analysis.ged import GedFormatError, data_path, load_ged
+from sim.runs.terminal import OneLineParser
 
 REPRESENTED = ("Government of Turkey",)
 """GED actors whose events the model's actors make (module docstring); the rest is background."""
@@ -62,6 +63,8 @@ DATA = "ucdp_ged191_tr_sy_border25km_2016_2017.csv"
 START = "2016-01-01"
 DAYS = 731
 SEED = 20160101
+MIN_DAYS = 30
+"""The shortest window fitted: a Hawkes fit of a few days' events has nothing to estimate."""
 START_DECAYS = (0.03, 0.3, 3.0)
 """Starting decays (a day) of the likelihood's maximisation: mean lags of a month to hours."""
 
@@ -316,7 +319,7 @@ def yaml_section(fits: dict[str, HawkesFit], deaths: DeathsFit, side: int = 1) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m sim.analysis.background_fit",
         description="Fit the background violence process to a GED CSV (module docstring).",
     )
@@ -326,11 +329,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the within-day times")
     args = parser.parse_args(argv)
     try:
+        start = pd.Timestamp(date.fromisoformat(args.start))
+    except ValueError:
+        parser.error(f"--start={args.start}: not a date; expected YYYY-MM-DD")
+    try:
         events = load_ged(data_path(args.data))
     except GedFormatError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    fits, deaths = fit_background(events, args.start, args.days, args.seed)
+        parser.error(f"--data={args.data}: {e}")
+    first = events["date_start"].min()
+    end = pd.Timestamp(year=events["date_start"].max().year, month=12, day=31)  # whole years
+    if not first <= start <= end:
+        parser.error(
+            f"--start={args.start}: outside the data's years ({first:%Y-%m-%d} to {end:%Y-%m-%d})"
+        )
+    most = (end - start).days + 1
+    if not MIN_DAYS <= args.days <= most:
+        parser.error(
+            f"--days={args.days}: allowed {MIN_DAYS} to {most} (the data's years end on "
+            f"{end:%Y-%m-%d})"
+        )
+    try:
+        fits, deaths = fit_background(events, args.start, args.days, args.seed)
+    except ValueError as e:  # a governorate with too few events to fit
+        parser.error(f"--start={args.start} --days={args.days}: {e}")
     print(table(fits, deaths))
     print()
     print(yaml_section(fits, deaths))

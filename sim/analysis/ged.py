@@ -9,18 +9,24 @@ run's recorded incidents are turned into them.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.events import Events
+from sim.runs.files import NotAFile, read_bounded
 
 REQUIRED = ("id", "date_start", "date_end", "type_of_violence", "adm_1", "best")
 """GED columns the loader needs; any others are kept as they are."""
 VIOLENCE_TYPES = (1, 2, 3)
 """GED's ``type_of_violence``: 1 state-based, 2 non-state, 3 one-sided."""
 DEATH_COLUMNS = ("best", "low", "high")
+MAX_GED_BYTES = 64 * 2**20
+"""The largest GED file read (64 MiB). The events of one border region over years take
+well under a megabyte (the shipped file: 0.1 MB); the whole global GED (some 300 MB)
+would take gigabytes of memory as text: cut it to the region and years to fit first."""
 
 
 class GedFormatError(ValueError):
@@ -45,16 +51,15 @@ def data_path(name: str) -> Path:
 def load_ged(path: str | Path) -> pd.DataFrame:
     """Read and check a GED-format CSV: dates parsed, deaths and types validated.
 
-    Raises GedFormatError (one line) for a missing file or column, an
-    unparseable or reversed date, a negative or non-integer death count, or a
-    ``type_of_violence`` other than 1, 2, 3.
+    Raises GedFormatError (one line) for a missing file, one that is not a
+    regular file (a directory, ``/dev/zero``, a pipe) or is larger than
+    :data:`MAX_GED_BYTES`, a missing column, an unparseable or reversed date, a
+    negative or non-integer death count, or a ``type_of_violence`` other than 1, 2, 3.
     """
     path = Path(path)
     name = path.name
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise GedFormatError(f"{path}: no such file") from None
+        raw = pd.read_csv(io.BytesIO(_read(path)), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise GedFormatError(f"{name}: not a readable CSV ({first})") from None
@@ -84,6 +89,22 @@ def load_ged(path: str | Path) -> pd.DataFrame:
         _refuse(name, raw, df[col] < 0, col, "is a negative number of deaths")
     df["adm_1"] = raw["adm_1"].replace("", None)
     return df
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of ``path``, a regular file of at most :data:`MAX_GED_BYTES` (never a device
+    or pipe: see :func:`~sim.runs.files.read_bounded`)."""
+    try:
+        return read_bounded(path, MAX_GED_BYTES)
+    except FileNotFoundError:
+        raise GedFormatError(f"{path}: no such file") from None
+    except OSError as e:
+        raise GedFormatError(f"{path}: {e.strerror or e}") from None
+    except NotAFile as e:
+        raise GedFormatError(
+            f"{path} {e}; expected a GED-format CSV file of at most "
+            f"{MAX_GED_BYTES // 2**20} MiB (keep only the events of the region and years to fit)"
+        ) from None
 
 
 def _refuse(name: str, raw: pd.DataFrame, bad: pd.Series, col: str, what: str) -> None:

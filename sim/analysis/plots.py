@@ -22,8 +22,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.labels import METRIC_LABELS, OTHER_OUTCOMES, key_lines, variant_labels, wrap
-from sim.analysis.labels import label as label  # re-exported: sim.explore.plots imports it here
+from sim.analysis.labels import (
+    METRIC_LABELS,
+    OTHER_OUTCOMES,
+    key_lines,
+    label,
+    variant_labels,
+    wrap,
+)
 from sim.analysis.stats import band, mean_ci
 
 PHASE_LABELS = {

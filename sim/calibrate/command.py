@@ -20,7 +20,7 @@ effective sample size, posterior quantiles and how far they moved), the
 posterior predictive check (``ppc_monthly.parquet``,
 ``ppc_statistics.parquet``), ``figures/`` and ``calibration.json``. Running the
 same settings into the same directory (``hydra.run.dir=...``) resumes after the
-last finished generation, from what ``abc_state.pkl`` keeps beside ``abc.db``
+last finished generation, from what ``abc_state.json`` keeps beside ``abc.db``
 (numpy's random state, the adaptive distance and epsilon): with the ``single``
 sampler a resumed fit draws exactly the posterior of an uninterrupted one
 (:func:`run_abc`). Bad settings, and a history that cannot be read or resumed
@@ -116,7 +116,7 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
     adaptive distance would rescale its statistics by the accepted particles of
     the last generation instead of all its simulations, rejected ones included
     (which pyabc does not store), and so would the epsilon computed with it.
-    Before each generation ``t`` those are saved to ``abc_state.pkl``
+    Before each generation ``t`` those are saved to ``abc_state.json``
     (atomically); a resumed fit restores them and refits the proposal from
     ``abc.db`` as pyabc does after every generation. A generation that was
     stored but whose successor's state was not (a kill in between) is removed

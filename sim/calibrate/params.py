@@ -37,7 +37,7 @@ class CalibrateSettings:
     ``model`` are overrides of ``python -m sim`` that make the model compared
     with the data (scenario, geography, observation); ``data`` is a GED CSV (a
     bare name: the shipped ``data/``), a regular file of at most 64 MiB
-    (:data:`sim.calibrate.problem.MAX_DATA_BYTES`); the data's events of the observation's
+    (:data:`sim.analysis.ged.MAX_GED_BYTES`); the data's events of the observation's
     ``ged_types`` (every code by default) with at least its ``min_deaths`` dead, from
     ``start`` over ``days`` days, are compared with as many simulated days. ``units``
     are the administrative units whose shares of the events are statistics;

@@ -6,7 +6,6 @@ wrong is refused with a :class:`~sim.config.params.ConfigError` naming it.
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +18,6 @@ from sim.calibrate.simulator import Simulator, check_prior
 from sim.config.compose import load_config
 from sim.config.params import Config, ConfigError
 from sim.runs.runner import model_params
-
-MAX_DATA_BYTES = 64 * 2**20
-"""The largest ``data`` file a calibration reads (64 MiB). The events of one border
-region over years take well under a megabyte (the shipped file: 0.1 MB); the whole
-global GED (some 300 MB) would take gigabytes of memory as text: cut it to the
-region and years to fit first."""
 
 
 @dataclass(frozen=True)
@@ -92,38 +85,17 @@ def _refuse_repeats(key: str, names: list[str], what: str) -> None:
 
 
 def _load_data(name: str) -> pd.DataFrame:
-    """The GED events of ``data`` (a CSV file), or a ConfigError naming it and what is expected.
-
-    Only a regular file (or a link to one) of at most :data:`MAX_DATA_BYTES` is read.
-    """
-    expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
-        sorted(p.name for p in data_dir().glob("*.csv"))
-    )
+    """The GED events of ``data`` (a CSV file), or a ConfigError naming it and what is expected
+    (:func:`~sim.analysis.ged.load_ged` reads only a regular file of bounded size)."""
     if not name.strip():
+        expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
+            sorted(p.name for p in data_dir().glob("*.csv"))
+        )
         raise ConfigError(f"data={name}: empty; expected {expected})")
     path = data_path(name)
-    if path.is_dir():
-        raise ConfigError(f"data={name}: {path} is a directory; expected {expected})")
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        info = None  # load_ged names it
-    except OSError as e:
-        raise ConfigError(f"data={name}: {e.strerror or e}; expected {expected})") from None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        raise ConfigError(
-            f"data={name}: {path} is not a regular file (a device, pipe or socket); "
-            f"expected {expected})"
-        )
-    if info is not None and info.st_size > MAX_DATA_BYTES:
-        raise ConfigError(
-            f"data={name}: {info.st_size / 2**20:.0f} MiB, more than the "
-            f"{MAX_DATA_BYTES // 2**20} MiB a calibration reads; keep only the events of "
-            "the region and years to fit"
-        )
     try:
         return load_ged(path)
     except GedFormatError as e:
         raise ConfigError(f"data={name}: {e}") from None
-    except OSError as e:
-        raise ConfigError(f"data={name}: {e.strerror or e}; expected {expected})") from None
+    except OSError as e:  # a read that fails midway
+        raise ConfigError(f"data={name}: {e.strerror or e}") from None

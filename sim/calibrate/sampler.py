@@ -8,6 +8,7 @@ accepted depends on which worker finishes first.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import Iterator
@@ -32,15 +33,22 @@ def make_sampler(settings: CalibrateSettings):
         return pyabc.SingleCoreSampler(), None
     if settings.sampler == "local":
         return QuietMulticoreSampler(n_procs=settings.workers), None
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if settings.dask_address:
         client = dask_client(settings.dask_address)
-    else:
-        cluster = LocalCluster(
-            n_workers=settings.workers, threads_per_worker=1, dashboard_address=None
-        )
-        client = Client(cluster)
+    else:  # a cluster of the client's own: closed with it; its workers log errors only
+        # A Ctrl-C that lands while the client waits on its event loop makes tornado
+        # log the cancelled wait as an error with a traceback; the interruption itself
+        # is reported in one line, and real failures reach us as exceptions.
+        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+        with _sigint_left_to_this_process():
+            client = Client(
+                n_workers=settings.workers,
+                threads_per_worker=1,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
     return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
 
 
@@ -94,6 +102,19 @@ def _sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _sigint_left_to_this_process() -> Iterator[None]:
+    """Start processes that ignore Ctrl-C: they inherit the ignored disposition across
+    ``exec`` (Dask's spawned workers), this process gets a Ctrl-C sent meanwhile once it is
+    over (a blocked signal stays pending even while ignored)."""
+    with _sigint_blocked():
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, old)
 
 
 def _quiet_work(parent: int, *args) -> None:

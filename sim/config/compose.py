@@ -65,10 +65,15 @@ def _structured[T](cfg: DictConfig, schema: type[T]) -> T:
         obj = OmegaConf.to_object(cfg)
     except OmegaConfBaseException as e:
         raise ConfigError(_first_line(e)) from None
-    assert isinstance(obj, schema)
+    if not isinstance(obj, schema):  # another command's primary config (--config-name)
+        raise ConfigError(
+            f"--config-name: the config composed is not a {schema.__name__}; name this "
+            "command's own config"
+        )
     return obj
 
 
+INDEX = re.compile(r"\[\d+\]")
 INTERPOLATION = re.compile(r"(?<!\\)\$\{")
 RESOLVER = re.compile(r"\$\{\s*([\w.]+)\s*:")
 HYDRA_RESOLVERS = ("now", "hydra")
@@ -94,17 +99,14 @@ def check_overrides(overrides: Sequence[str], roots: Sequence[Path]) -> None:
     - a group option that is not one of the group's own files
       (``scenario=../../elsewhere/x`` would load any YAML file on disk);
     - a change to the commands' callbacks (``~hydra.callbacks.run_lock`` would
-      lift the directory lock) or a ``hydra.output_subdir`` outside the run.
+      lift the directory lock) or a ``hydra.output_subdir`` outside the run;
+    - a key given twice (:func:`refuse_repeats`).
 
-    An override that does not parse is left for composition to name.
+    An override that does not parse is refused naming it (:func:`parse`).
     """
     groups = config_groups(roots)
-    parser = OverridesParser.create()
-    for text in overrides:
-        try:
-            (o,) = parser.parse_overrides([text])
-        except OverrideParseException:
-            continue
+    parsed = parse(overrides)
+    for text, o in zip(overrides, parsed, strict=True):
         key = o.key_or_group
         check_interpolation(text, key, o.value())
         if key == "hydra.callbacks" or key.startswith("hydra.callbacks."):
@@ -121,6 +123,53 @@ def check_overrides(overrides: Sequence[str], roots: Sequence[Path]) -> None:
                 )
         if key in groups and not o.is_delete():
             _check_group_choice(text, key, o, group_options(key, roots))
+    refuse_repeats(parsed)
+
+
+def parse(overrides: Sequence[str]) -> list[Override]:
+    """Hydra's parse of each override, or one line naming the one that does not parse."""
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except OverrideParseException as e:
+            reason = str(e).strip().splitlines()[0]
+            hint = ""
+            if INDEX.search(text):
+                hint = "; list items cannot be set by index, set the whole list"
+            raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
+    return parsed
+
+
+def refuse_repeats(parsed: list[Override]) -> None:
+    """A key given twice on one command line, itself or in a mapping given for its parent
+    (``patrol.sweep_rate=0.2 patrol={sweep_rate:0.3}``): Hydra would run the last, or every
+    job twice. (A group's choice, ``calibration=x``, and a key of its, ``calibration.y=1``,
+    are not the same key.)"""
+    seen: dict[str, str] = {}
+    for o in parsed:
+        text = o.input_line or o.key_or_group
+        for key in _keys_set(o):
+            if key in seen:
+                raise ConfigError(f"{key}: given twice ({seen[key]} and {text}); give it once")
+        seen |= dict.fromkeys(_keys_set(o), text)
+
+
+def _keys_set(o: Override) -> list[str]:
+    """The dotted keys an override sets: each leaf of a mapping given as its value."""
+    value = None if o.is_sweep_override() else o.value()
+    if not isinstance(value, dict) or not value:
+        return [o.key_or_group]
+    return [f"{o.key_or_group}.{k}" for k in _leaves(value)]
+
+
+def _leaves(mapping: dict) -> list[str]:
+    return [
+        f"{k}.{inner}" if isinstance(v, dict) and v else str(k)
+        for k, v in mapping.items()
+        for inner in (_leaves(v) if isinstance(v, dict) and v else [None])
+    ]
 
 
 def _strings(value: Any) -> Iterator[str]:

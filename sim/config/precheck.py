@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -33,10 +32,12 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.compose import (
+    INDEX,
     check_overrides,
     config_dir,
     config_groups,
     explain,
+    parse,
     to_config,
 )
 from sim.config.overrides import coerce
@@ -48,7 +49,6 @@ from sim.config.sweeps import (
     check_sweeps,
     job_configs,
     own_overrides,
-    refuse_repeats,
     sweep_values,
 )
 
@@ -67,7 +67,6 @@ VALUE_FLAGS = {
 PASS_FLAGS = ("--help", "-h", "--hydra-help", "--shell-completion", "-sc", "--info", "-i")
 """Flags that only print Hydra's help or information: nothing to check."""
 MULTIRUN_FLAGS = ("-m", "--multirun")
-INDEX = re.compile(r"\[\d+\]")
 
 
 @dataclass
@@ -202,23 +201,12 @@ def roots(line: CommandLine, root: Path | None = None) -> list[Path]:
         if not extra.is_dir():
             raise ConfigError(f"--config-dir={line.config_dir}: no such directory")
         found.append(extra.resolve())
+    primaries = sorted({p.stem for r in found for p in r.glob("*.yaml")})
+    if line.config_name not in primaries:  # also a path: a primary config is a file of a root
+        raise ConfigError(
+            f"--config-name={line.config_name}: no such config; allowed: {', '.join(primaries)}"
+        )
     return found
-
-
-def parse(overrides: Sequence[str]) -> list[Override]:
-    """Hydra's parse of each override, or one line naming the one that does not parse."""
-    parser = OverridesParser.create()
-    parsed = []
-    for text in overrides:
-        try:
-            parsed.extend(parser.parse_overrides([text]))
-        except OverrideParseException as e:
-            reason = str(e).strip().splitlines()[0]
-            hint = ""
-            if INDEX.search(text):
-                hint = "; list items cannot be set by index, set the whole list"
-            raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
-    return parsed
 
 
 def _field_types(cls: type) -> dict[str, typing.Any]:
@@ -294,7 +282,6 @@ def plan(line: CommandLine) -> Plan:
         extra = [f"hydra.searchpath=[file://{paths[-1]}]"]
     check_overrides(line.overrides, paths)
     parsed = parse(line.overrides)
-    refuse_repeats(parsed)
     for o in parsed:
         check_override(o, groups)
     with initialize_config_dir(str(paths[0]), version_base="1.3"):
@@ -311,7 +298,7 @@ def plan(line: CommandLine) -> Plan:
             trials = OmegaConf.select(base, "hydra.sweeper.n_trials")
             check_sweeps(swept, trials)
             values = [sweep_values(o, groups, paths) for o in swept]
-            check_size(values)
+            check_size(list(map(len, values)))
             jobs = [list(j) for j in itertools.product(*values)]
             total = int(trials) if trials is not None else len(jobs)
             check_job_dirs(base, len(jobs))

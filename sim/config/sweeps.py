@@ -57,10 +57,13 @@ def sweep_values(o: Override, groups: set[str], roots: list[Path]) -> list[str]:
     if isinstance(value, RangeSweep):
         if value.step == 0:
             raise ConfigError(f"{text}: a range's step must not be 0")
-        check_size([[""] * max(0, math.ceil((value.stop - value.start) / value.step))])
+        check_size([max(0, math.ceil((value.stop - value.start) / value.step))])
     values = [f"{key}={v}" for v in o.sweep_string_iterator()]
     if not values:
         raise ConfigError(f"{text}: an empty range; the end is not reached from the start")
+    twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if twice is not None:  # its jobs would run the same config twice
+        raise ConfigError(f"{text}: {twice.split('=', 1)[1]} is listed twice; list each value once")
     return values
 
 
@@ -69,9 +72,10 @@ MAX_JOBS = 10_000
 seeds go in ``replications=``; larger designs in ``python -m sim.explore``."""
 
 
-def check_size(values: list[list[str]]) -> None:
-    """Refuse a sweep of more than MAX_JOBS jobs before anything expands it."""
-    jobs = math.prod(map(len, values))
+def check_size(sizes: list[int]) -> None:
+    """Refuse a sweep of more than MAX_JOBS jobs (the product of each key's number of
+    values) before anything expands it."""
+    jobs = math.prod(sizes)
     if jobs > MAX_JOBS:
         raise ConfigError(
             f"the sweep has {jobs:,} jobs, more than {MAX_JOBS:,}; put seeds in "
@@ -81,16 +85,6 @@ def check_size(values: list[list[str]]) -> None:
 
 def _key(text: str) -> str:
     return text.split("=", 1)[0].lstrip("+~")
-
-
-def refuse_repeats(parsed: list[Override]) -> None:
-    """A key given twice on one command line: Hydra would run the last, or every job twice."""
-    seen: dict[str, str] = {}
-    for o in parsed:
-        key, text = o.key_or_group, o.input_line or o.key_or_group
-        if key in seen:
-            raise ConfigError(f"{key}: given twice ({seen[key]} and {text}); give it once")
-        seen[key] = text
 
 
 def job_configs(

@@ -64,7 +64,7 @@ from sim.explore.tasks import (
     writing,
 )
 from sim.report.command import write_report
-from sim.runs.files import atomic_path, write_atomic
+from sim.runs.files import atomic_path, read_json, write_atomic
 from sim.runs.lock import RunDirLock, refuse
 from sim.runs.pool import shutdown_pool, worker_pool
 from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
@@ -94,11 +94,12 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
     factor_list, design = make_design(cfg)
     check_address(ex.backend, ex.address)
     probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
-    for name in [*ex.outcomes, ex.failure.outcome]:
+    for key, name in [
+        *(("explore.outcomes", o) for o in ex.outcomes),
+        ("explore.failure.outcome", ex.failure.outcome),
+    ]:
         if name not in probe:
-            raise ConfigError(
-                f"explore outcome {name}: not a column of runs (one of {', '.join(probe)})"
-            )
+            raise ConfigError(f"{key}: {name} is not a column of runs (one of {', '.join(probe)})")
     seeds = tuple(replication_seeds(cfg.seed, cfg.replications))
     scenarios = (cfg.scenario,) if cfg.versus is None else (cfg.scenario, cfg.versus)
     records = [
@@ -302,7 +303,7 @@ def held_design(out: Path) -> str | None:
     else its parts' when they all agree on one (None: none known)."""
     for read in (
         lambda: pd.read_parquet(out / DESIGN, columns=["design_id"])["design_id"].iloc[0],
-        lambda: json.loads((out / RECEIPT).read_text())["design_id"],
+        lambda: read_json(out / RECEIPT)["design_id"],
     ):
         try:
             return str(read())

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.plots import label
+from sim.analysis.labels import label
 
 
 def outcome_title(outcome: str) -> str:

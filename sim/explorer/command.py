@@ -25,13 +25,13 @@ warning; ``--host ""`` (every interface, by accident) is refused.
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import sys
 from collections.abc import Sequence
 
 from sim.explorer.guard import is_loopback
+from sim.runs.terminal import OneLineParser
 
 DEFAULT_PORT = 8765
 PLAY_INTERVAL_MS = 100
@@ -42,12 +42,6 @@ RENDER_INTERVAL_DAYS = 5
 at most 50 days a second, and about 10 frames a second when a frame takes 0.1 s."""
 PAGE = "sim.explorer.page:Page"
 """The solara component the server serves (its imports are the UI stack's, not the CLI's)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage block
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(2)
 
 
 def _port(text: str) -> int | None:
@@ -93,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     [::]), which is never what an empty value (an unset variable) meant; serving
     beyond this machine is asked for by name (``--host 0.0.0.0``), with a warning.
     """
-    parser = _Parser(prog="python -m sim.explorer", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m sim.explorer", description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=str(DEFAULT_PORT))
     parser.add_argument("--host", default="localhost")
     args = parser.parse_args(argv)

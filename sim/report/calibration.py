@@ -7,7 +7,6 @@ this model cannot say.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
+from sim.runs.files import read_json
 from sim.runs.terminal import number
 
 POSTERIOR_LEVEL = 0.9
@@ -91,7 +91,7 @@ def read_receipt(folder: Path) -> dict:
 
     path = folder / "calibration.json"
     try:
-        receipt = json.loads(path.read_text())
+        receipt = read_json(path)
     except (ValueError, UnicodeDecodeError):
         receipt = None
     if not isinstance(receipt, dict) or not isinstance(receipt.get("settings"), dict):
@@ -260,7 +260,7 @@ def calibration_report(folder: Path) -> Report:
     lead = f"ABC-SMC calibration {receipt.get('name')} against {s.get('data')}."
     if not_done is not None:
         lead += " " + not_done
-    return f"Calibration report: {receipt.get('name')}", lead, sections
+    return Report(f"Calibration report: {receipt.get('name')}", lead, sections, not_done)
 
 
 def _stopped(receipt: dict) -> str:

@@ -10,6 +10,12 @@ design's run directory (``python -m sim.explore``) or a calibration's
 (``python -m sim.calibrate``). The page goes next to the tables it reads
 (``sweep/report.html`` for a multirun), written atomically; each of these
 commands writes it itself when it finishes.
+
+Results that are not whole (a design with points missing, a calibration that
+did not finish, a multirun with jobs left out) are still reported, exit code 0:
+the page is how one sees what is there and what is missing, and it says so
+first. The same sentence goes to stderr as one ``warning:`` line, so a script
+that reads only the exit code and the path is not misled silently.
 """
 
 from __future__ import annotations
@@ -83,8 +89,8 @@ def check_run(folder: Path) -> None:
         raise NotAResult(f"{folder}: runs.parquet holds no run")
 
 
-def build(directory: Path) -> tuple[str, Path]:
-    """The report's HTML and where it belongs."""
+def build(directory: Path) -> tuple[str, Path, str | None]:
+    """The report's HTML, where it belongs, and what its results lack (None: nothing)."""
     kind, folder = locate(directory)
     if kind == "run":
         check_run(folder)
@@ -94,24 +100,28 @@ def build(directory: Path) -> tuple[str, Path]:
         "design": design_report,
         "calibration": calibration_report,
     }
-    title, lead, sections = makers[kind](folder)
+    report = makers[kind](folder)
     footer = f"Written by {writer()} (border-roadmap {__version__}) from {folder}."
-    return page(title, lead, sections, footer), folder / REPORT
+    text = page(report.title, report.lead, report.sections, footer)
+    return text, folder / REPORT, report.incomplete
 
 
 def write_report(directory: Path, out: Path | None = None) -> Path:
-    """Build the report of ``directory`` and write it atomically; return its path.
+    """Build the report of ``directory`` and write it atomically; return its path."""
+    return _write(directory, out)[0]
 
-    ``out`` is the file to write, or a directory to write ``report.html`` in.
-    """
+
+def _write(directory: Path, out: Path | None) -> tuple[Path, str | None]:
+    """The report written (``out``: the file, or a directory to write ``report.html`` in),
+    and what its results lack (None: nothing)."""
     target = out / REPORT if out is not None and out.is_dir() else out
     if target is not None:
         check_out(target)
-    text, default = build(directory)
+    text, default, incomplete = build(directory)
     target = target or default
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
-    return target
+    return target, incomplete
 
 
 def check_out(target: Path) -> None:
@@ -147,11 +157,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     try:
-        print(write_report(args.dir, args.out))
+        path, incomplete = _write(args.dir, args.out)
     except (NotAResult, OutRefused) as e:
         _refuse(str(e))
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:  # unreadable tables, --out
         _refuse(f"{args.dir}: cannot be reported ({type(e).__name__}: {e})".splitlines()[0])
+    print(path)
+    if incomplete is not None:  # reported all the same: the page is how to see what is there
+        print(f"warning: {args.dir}: {incomplete}", file=sys.stderr)
 
 
 def _refuse(message: str) -> None:

@@ -33,6 +33,7 @@ from sim.report.html import (
     unknown_caption,
     when,
 )
+from sim.runs.files import read_json
 from sim.runs.terminal import number
 
 WIDE_INTERVAL = 0.3
@@ -53,11 +54,13 @@ METHOD_CAPTIONS = {
 }
 
 
-def read_json(path: Path) -> dict:
+def _receipt(path: Path) -> dict:
+    """``explore.json`` (``{}``: missing or unreadable, a design not analysed)."""
     try:
-        return json.loads(path.read_text())
+        receipt = read_json(path)
     except (OSError, ValueError):
         return {}
+    return receipt if isinstance(receipt, dict) else {}
 
 
 def _yaml(path: Path) -> dict:
@@ -231,7 +234,7 @@ def _design_caveats(sens, box, cfg, points) -> list[str]:
 
 def design_report(folder: Path) -> Report:
     cfg = _yaml(folder / ".hydra" / "config.yaml")
-    receipt = read_json(folder / "explore.json")
+    receipt = _receipt(folder / "explore.json")
     design = pd.read_parquet(folder / "design.parquet")
     runs, unreadable = read_design_runs(folder, design)
     state = completeness(cfg, receipt, design, runs)
@@ -349,9 +352,12 @@ def design_report(folder: Path) -> Report:
         shown = paragraph("None: the design is incomplete and has not been analysed.")
     sections.append(("figures", "Figures", section("Figures", "figures", shown)))
     lead = f"{ex.get('design')} design of {len(design)} points over {len(names)} factors."
+    incomplete = None
     if status:
         lead = f"{'INCOMPLETE' if not state['all_in'] else 'UNFINISHED'}: {status[0]} {lead}"
-    return f"Design report: {scenario} ({ex.get('design')})", lead, sections
+        what = "the design is incomplete" if not state["all_in"] else "its analysis did not finish"
+        incomplete = f"{what}: {status[0]}"
+    return Report(f"Design report: {scenario} ({ex.get('design')})", lead, sections, incomplete)
 
 
 def _runs_text(state: dict) -> str:

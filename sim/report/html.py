@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,19 @@ SCRIPTS = {
     "sim-calibrate": "python -m sim.calibrate",
 }
 """The console scripts (pyproject) and the commands they stand for."""
-Report = tuple[str, str, list[tuple[str, str, str]]]
-"""A report's title, lead sentence and sections (anchor, title, HTML), in reading order."""
+
+
+class Report(NamedTuple):
+    """A report's title, lead sentence and sections (anchor, title, HTML), in reading order;
+    and what the results lack (None: nothing), which ``python -m sim.report`` also says on
+    stderr, so that neither a reader nor a script takes a partial result for a whole one."""
+
+    title: str
+    lead: str
+    sections: list[tuple[str, str, str]]
+    incomplete: str | None = None
+
+
 CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1f;
        margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1150px; background: #fff; }

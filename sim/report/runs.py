@@ -9,7 +9,6 @@ summary table, the paired differences and every figure with its caption.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +49,7 @@ from sim.report.provenance import (
     variants_table,
     versions,
 )
+from sim.runs.files import read_json
 from sim.runs.jobs import read_receipt
 from sim.runs.sweep import AGGREGATE_MARK
 from sim.runs.terminal import summary_table
@@ -288,7 +288,7 @@ def run_report(directory: Path) -> Report:
             ),
         ),
     ]
-    return f"Run report: {scenario}", f"{len(runs)} replications of {scenario}.", sections
+    return Report(f"Run report: {scenario}", f"{len(runs)} replications of {scenario}.", sections)
 
 
 def _summary_html(summary: pd.DataFrame, names: dict[str, str] | None = None) -> str:
@@ -305,7 +305,7 @@ def _summary_html(summary: pd.DataFrame, names: dict[str, str] | None = None) ->
 
 
 def sweep_report(folder: Path) -> Report:
-    mark = json.loads((folder / AGGREGATE_MARK).read_text())
+    mark = read_json(folder / AGGREGATE_MARK)
     runs = pd.read_parquet(folder / "runs.parquet")
     path = folder / "differences.parquet"
     diffs = pd.read_parquet(path) if path.is_file() else pd.DataFrame()
@@ -350,13 +350,9 @@ def sweep_report(folder: Path) -> Report:
     best = by_variant.groupby("variant", sort=False)[metric].mean().idxmin()
     shows.append(f"Lowest mean {label(metric).lower()}: {names[best]}.")
     notes = caveats(runs, "variant", days) + difference_caveats(diffs)
-    if not failed.empty:
-        notes.insert(
-            0,
-            f"{len(failed)} job(s) did not finish and are left out: "
-            + ", ".join(failed["job"])
-            + ".",
-        )
+    left_out = f"{len(failed)} job(s) did not finish and are left out" if len(failed) else None
+    if left_out:
+        notes.insert(0, f"{left_out}: {', '.join(failed['job'])}.")
     context = {"n": int(reps.min()), "baseline": names.get(baseline, baseline)}
 
     def caption(stem: str) -> str:
@@ -409,4 +405,4 @@ def sweep_report(folder: Path) -> Report:
     lead = f"{len(variants)} variants x {reps.min()} replications, compared with {baseline}."
     scenarios = ", ".join(dict.fromkeys(runs["scenario"].astype(str)))
     count = f" ({len(variants)} variants)" if len(variants) > runs["scenario"].nunique() else ""
-    return f"Sweep report: {scenarios}{count}", lead, sections
+    return Report(f"Sweep report: {scenarios}{count}", lead, sections, left_out)

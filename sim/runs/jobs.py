@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.config.params import Config
-from sim.runs.files import write_atomic
+from sim.runs.files import read_json, write_atomic
 from sim.runs.runner import config_id
 
 RECEIPT = "job.json"
@@ -62,7 +62,7 @@ def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) ->
 def read_receipt(job_dir: Path) -> dict:
     """A job's receipt, or ``{}`` when it is missing or unreadable."""
     try:
-        data = json.loads((job_dir / RECEIPT).read_text())
+        data = read_json(job_dir / RECEIPT)
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -52,7 +52,7 @@ from sim.analysis.plots import (
     outcomes_figure,
     phase_share_figure,
 )
-from sim.runs.files import save_figure, write_atomic
+from sim.runs.files import read_json, save_figure, write_atomic
 from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
 from sim.runs.progress import eta
 from sim.runs.runner import RUN_SETTINGS
@@ -69,7 +69,7 @@ TS_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "seed", "variant"]))
 
 def sweep_total(config) -> int:
     """Jobs of a multirun: the Optuna-style trial count, or the size of the grid."""
-    from sim.config.precheck import parse
+    from sim.config.compose import parse
 
     trials = config.hydra.sweeper.get("n_trials")
     if trials is not None:
@@ -91,7 +91,7 @@ def start_progress(sweep_dir: Path, total: int) -> None:
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
     """The job directories of the sweep now running there (not leftovers of a larger one)."""
-    info = json.loads((sweep_dir / PROGRESS).read_text())
+    info = read_json(sweep_dir / PROGRESS)
     return [sweep_dir / f"job{i}" for i in range(info["total"])]
 
 
@@ -102,7 +102,7 @@ def progress_line(sweep_dir: Path, job_dir: Path) -> str | None:
     not inflate it, and a fully resumed sweep stays quiet until the summary.
     """
     try:
-        info = json.loads((sweep_dir / PROGRESS).read_text())
+        info = read_json(sweep_dir / PROGRESS)
     except (OSError, ValueError):
         return None
     receipts = [read_receipt(d) for d in sweep_dir.glob("job*")]

@@ -1,7 +1,10 @@
-"""Summary tables for the terminal: means with CIs per variant, fitted to 100 columns."""
+"""Summary tables for the terminal: means with CIs per variant, fitted to 100 columns; and
+the one-line refusal of a bad command-line flag."""
 
 from __future__ import annotations
 
+import argparse
+import sys
 import textwrap
 
 import numpy as np
@@ -19,6 +22,14 @@ from sim.analysis.stats import format_p, interval, interval_column, mean_ci, per
 
 WIDTH = 100
 """Terminal tables fit this many columns."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, refusing a bad flag as every command refuses bad input: one line, exit 2."""
+
+    def error(self, message: str) -> None:  # not argparse's usage block and second line
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def number(v: float) -> str:
