@@ -33,7 +33,7 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff format --check sim tests experiments
 	$(BIN)/ruff check sim tests experiments
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff format sim tests experiments

@@ -756,15 +756,15 @@ def test_ctrl_c_of_a_fit_on_workers_prints_one_line_stops_them_and_can_resume(tm
     import psutil
 
     out = tmp_path / "fit"
+    # Long enough (8 generations of 40) that it cannot finish before the Ctrl-C arrives.
+    args = ["effort=quick", f"sampler={sampler}", "workers=2", "days=120"]
+    args += ["population=40", "generations=8"]
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "sim.calibrate",
-            "effort=quick",
-            f"sampler={sampler}",
-            "workers=2",
-            "days=120",
+            *args,
             f"hydra.run.dir={out}",
         ],
         cwd=tmp_path,
@@ -790,7 +790,6 @@ def test_ctrl_c_of_a_fit_on_workers_prints_one_line_stops_them_and_can_resume(tm
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
     assert json.loads((out / "calibration.json").read_text())["status"] == "interrupted"
-    args = ["effort=quick", f"sampler={sampler}", "workers=2", "days=120"]
     check_resumable(out, to_settings(compose_checked("calibrate", args), CalibrateSettings))
 
 

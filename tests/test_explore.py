@@ -117,14 +117,19 @@ FACTORS = (
 
 
 def _explore(tmp_path, *args):
+    """Run `sim.explore` small; a key the test gives replaces the default (a key given
+    twice is refused)."""
+    given = {arg.split("=", 1)[0] for arg in args}
+    defaults = [
+        arg
+        for arg in ("days=60", "replications=2", "workers=1", "explore.figures=false")
+        if arg.split("=", 1)[0] not in given
+    ]
     cmd = [
         sys.executable,
         "-m",
         "sim.explore",
-        "days=60",
-        "replications=2",
-        "workers=1",
-        "explore.figures=false",
+        *defaults,
         f"hydra.run.dir={tmp_path}",
         *FACTORS,
         *args,
