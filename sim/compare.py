@@ -21,12 +21,11 @@ from pathlib import Path
 from sim.config.compose import command_line
 from sim.report.command import write_report
 from sim.runs.sweep import aggregate
+from sim.runs.terminal import OneLineParser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.compare", description=__doc__.split("\n\n")[1]
-    )
+    parser = OneLineParser(prog="python -m sim.compare", description=__doc__.split("\n\n")[1])
     parser.add_argument("dirs", nargs="+", type=Path, help="run or sweep output directories")
     parser.add_argument(
         "--metric",

@@ -183,6 +183,28 @@ def test_unreadable_tables_are_refused_in_one_line_and_leave_no_file(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.parquet"]
 
 
+@pytest.mark.parametrize(
+    ("command", "args", "named"),
+    [
+        ("report", [], "dir"),
+        ("report", ["RUN", "--nope"], "--nope"),
+        ("report", ["RUN", "--out"], "--out"),
+        ("compare", [], "dirs"),
+        ("compare", ["RUN", "--metric"], "--metric"),
+        ("compare", ["RUN", "--bogus"], "--bogus"),
+    ],
+)
+def test_a_bad_flag_is_refused_in_one_line_without_the_usage_block(command, args, named, capsys):
+    from sim import compare
+
+    run = main if command == "report" else compare.main
+    with pytest.raises(SystemExit) as stop:
+        run(args)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and named in err, err
+
+
 # ---- real outputs ----------------------------------------------------------------------------
 
 

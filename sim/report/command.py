@@ -20,7 +20,6 @@ that reads only the exit code and the path is not misled silently.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from sim.report.runs import run_report, sweep_report
 from sim.runs.files import write_atomic
 from sim.runs.jobs import RECEIPT, read_receipt
 from sim.runs.sweep import AGGREGATE_MARK
+from sim.runs.terminal import OneLineParser
 
 REPORT = "report.html"
 EXPECTED = (
@@ -148,9 +148,7 @@ def is_report(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.report", description=__doc__.split("\n\n")[1]
-    )
+    parser = OneLineParser(prog="python -m sim.report", description=__doc__.split("\n\n")[1])
     parser.add_argument("dir", type=Path, help="a run, multirun, comparison, design or calibration")
     parser.add_argument(
         "--out", type=Path, default=None, help="the HTML file (default: DIR's report.html)"
