@@ -703,3 +703,33 @@ def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_
     for part in (out / "runs.parquet").glob("part-*"):
         part.unlink()
     assert "INCOMPLETE: 0 of the design&#x27;s 8 runs" in build(out)[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "keeps"),
+    [
+        ("explore.failure.above=30", True),
+        ("explore.failure.relapse=false", True),
+        ("explore.prim=false", True),
+        ("explore.outcomes=[casualties_per_month]", True),
+        ("explore.figures=false", True),
+        ("workers=1", True),
+        ("explore.chunk_points=3", False),
+        ("explore.points=8", False),
+        ("replications=3", False),
+        ("seed=7", False),
+    ],
+)
+def test_only_what_changes_the_rows_makes_another_design(setting, keeps):
+    """Analysis settings (what counts as a failure, PRIM, figures) or the number of workers
+    re-analyse a finished design; what changes its rows makes a new one."""
+    from sim.config.compose import compose_checked, config_dir, to_settings
+    from sim.explore.command import design_id, make_design
+    from sim.explore.params import ExploreConfig
+
+    def ident(*args: str) -> str:
+        dcfg = compose_checked("explore", ["days=60", *FACTORS, *args], config_dir() / "explore")
+        cfg = to_settings(dcfg, ExploreConfig)
+        return design_id(cfg, make_design(cfg)[1])
+
+    assert (ident(setting) == ident()) is keeps
