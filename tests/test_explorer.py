@@ -303,6 +303,16 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
     text_shown("Day 0 of 1095")
     wait.until(lambda d: len(frames()) == 2 and frames()[0] != start[0])  # more units on the map
 
+    # Frames at the slowest pace, so that the horizon (110 s away) cannot come before the
+    # pause, however loaded the machine.
+    def pace(key: str, value: str) -> None:
+        found = "div[role='slider'][aria-label='Play Interval (ms)']"
+        browser.find_element(By.CSS_SELECTOR, found).send_keys(key)
+        wait.until(
+            lambda d: d.find_element(By.CSS_SELECTOR, found).get_attribute("aria-valuenow") == value
+        )
+
+    pace(Keys.END, "500")
     button("▶").click()
     wait.until(lambda d: day_shown() >= 30)
     button("❚❚").click()
@@ -310,16 +320,22 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
     paused = day_shown()
     # A frame under way when pause was clicked may still arrive (one render
     # interval later); after that the day must stay where it is.
+    # (Mesa's loop, woken after its play interval, steps once more whether paused or not.)
     settled = -1
     for _ in range(20):
         settled = day_shown()
-        time.sleep(1.0)
+        time.sleep(3.0)
         if day_shown() == settled:
             break
     assert settled - paused <= RENDER_INTERVAL_DAYS
-    time.sleep(1.5)
+    time.sleep(3.0)
     assert day_shown() == settled  # pausing stops the model
     text_shown("band: baseline, 20 runs")
+    assert not [t for t in browser.find_elements(By.CSS_SELECTOR, ".v-tab") if t.is_displayed()]
+    pace(Keys.HOME, "1")  # at full pace into the roadmap's phases, for the screenshot
+    button("▶").click()
+    wait = WebDriverWait(browser, 300, poll_frequency=0.5)
+    wait.until(lambda d: day_shown() >= 800)
     time.sleep(1.0)  # the last frame reaches the page
     browser.set_window_size(1400, 1560)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -57,8 +57,10 @@ FRAME_WIDTH_PX = round(WIDTH_IN * DPI)
 CSS = """
 .vue-grid-item { width: calc(100% - 20px) !important; height: auto !important; }
 .vue-grid-item > .vue-resizable-handle { display: none; }
+.v-tabs { display: none; }
 """
-"""The page's one component takes the whole width of SolaraViz's grid."""
+"""The page's one component takes the whole width of SolaraViz's grid, with no tab bar
+(SolaraViz labels its one page "Page 0")."""
 
 
 def _names(group: str) -> list[str]:
