@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import __version__
+from sim.config.inert import inert_overrides
 from sim.config.overrides import Overrides, canonical, configure
-from sim.config.params import Config, ConfigError, inert_overrides
+from sim.config.params import Config, ConfigError
 from sim.runs.draws import replication_draws
 from sim.runs.lock import check_destination, creation_error
 from sim.runs.progress import Progress

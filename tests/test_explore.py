@@ -204,7 +204,8 @@ def test_ema_model_with_both_evaluators_and_prim_on_its_results():
 def test_same_design_same_numbers_on_one_process_two_processes_and_ray(tmp_path):
     import ray
 
-    from sim.explore.command import execute, prepare
+    from sim.explore.chunks import execute
+    from sim.explore.command import prepare
     from sim.explore.params import DesignParams, ExploreConfig
 
     tables = {}
@@ -572,7 +573,7 @@ def test_a_ray_address_that_is_no_cluster_is_refused_quickly(monkeypatch):
 def test_a_ray_cluster_that_cannot_be_joined_is_named_in_one_line(monkeypatch):
     import ray
 
-    from sim.explore.command import _ray
+    from sim.explore.chunks import _ray
     from sim.explore.params import DesignParams, ExploreConfig
 
     def unreachable(**kwargs):

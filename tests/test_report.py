@@ -14,8 +14,9 @@ from PIL import Image
 
 from sim.report.command import NotAResult, locate, main, write_report
 from sim.report.design import sensitivity_table
+from sim.report.findings import caveats, difference_caveats, difference_sentence
 from sim.report.html import figure, table, unknown_caption
-from sim.report.runs import caveats, difference_caveats, difference_sentence, run_caption
+from sim.report.runs import run_caption
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "report.png"
 SWEEP = ["scenario=baseline,roadmap", "replications=5", "days=365", "workers=1"]

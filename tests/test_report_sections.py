@@ -10,9 +10,9 @@ from synthetic import grid_jobs, variant_tables, write_job
 import sim
 from sim.report.command import build
 from sim.report.effects import drivers_sentence, reliability_html
+from sim.report.findings import caveats, difference_sentence
 from sim.report.html import writer
 from sim.report.provenance import horizon
-from sim.report.runs import caveats, difference_sentence
 from sim.runs.sweep import aggregate
 
 

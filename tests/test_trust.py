@@ -21,8 +21,8 @@ from sim.analysis.stats import format_p, mean_ci
 from sim.config.params import ConfigError
 from sim.config.precheck import plan, split_command_line
 from sim.runs.jobs import check_done, file_manifest, write_receipt
+from sim.runs.results import grid_order
 from sim.runs.runner import Busy, locked, run_replications
-from sim.runs.sweep import grid_order
 from sim.runs.terminal import format_table, number, summary_table
 
 # Probes of the kinds a new user and a fuzzer tried: (command line, key the error must name).

@@ -19,7 +19,8 @@ import mesa
 import pandas as pd
 
 from bench.common import WORKERS, Result, Settings, interleaved, median, reps_note
-from sim.explore.command import execute, prepare
+from sim.explore.chunks import execute
+from sim.explore.command import prepare
 from sim.explore.designs import factors, sample
 from sim.explore.params import DesignParams, ExploreConfig
 from sim.model.model import RoadmapModel

@@ -12,7 +12,8 @@ from pathlib import Path
 from bench.common import WORKERS, Result, Settings
 from bench.memory import memory_rows, probe_main
 from bench.row6_design import design_config
-from sim.explore.command import execute, prepare
+from sim.explore.chunks import execute
+from sim.explore.command import prepare
 
 REPS = 10
 """Replications per point: runs = points x REPS."""

@@ -3,7 +3,7 @@
 Light enough for the report (no pyabc import): how many generations the
 history holds, or one line saying why it cannot be read; and, for a resumed
 fit, the removal of generations whose successors cannot be reproduced (see
-:func:`sim.calibrate.command.run_abc`).
+:func:`sim.calibrate.smc.run_abc`).
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ def plan(line: CommandLine) -> Plan:
     each distinct choice of config groups is composed once, and each job's swept
     parameters are set on a copy of it, as the Python API sets them.
     """
-    from sim.config.params import inert_overrides, warnings_for
+    from sim.config.inert import inert_overrides, warnings_for
 
     paths = roots(line)
     groups = config_groups(paths)

@@ -33,7 +33,6 @@ import logging
 import socket
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 import hydra
@@ -49,24 +48,13 @@ from sim.config.overrides import configure, flatten
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.explore.analysis import analyse
+from sim.explore.chunks import execute
 from sim.explore.designs import Factor, check_size, factors, sample
 from sim.explore.params import ExploreConfig
-from sim.explore.tasks import (
-    RUNS,
-    NotWritten,
-    Task,
-    part_name,
-    part_problem,
-    read_runs,
-    run_task,
-    set_aside_strays,
-    write_part,
-    writing,
-)
+from sim.explore.tasks import RUNS, NotWritten, Task, read_runs, writing
 from sim.report.command import write_report
 from sim.runs.files import atomic_path, read_json, write_atomic
 from sim.runs.lock import RunDirLock, refuse
-from sim.runs.pool import shutdown_pool, worker_pool
 from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
 
 log = logging.getLogger(__name__)
@@ -196,106 +184,6 @@ def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
         settings["explore"].pop(key)
     blob = json.dumps([settings, design.to_numpy().tolist(), __version__], default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
-
-
-def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> None:
-    """Run the tasks whose part is missing or not intact, each chunk's rows into its own part.
-
-    A part is kept only when it holds exactly the chunk's rows (see
-    :func:`part_problem`); any other is run again, with a log line saying why.
-    """
-    parts = out / RUNS
-    with writing(parts):
-        parts.mkdir(parents=True, exist_ok=True)
-    set_aside_strays(parts, tasks)
-    todo = []
-    for task in tasks:
-        path = parts / part_name(task.index)
-        if not path.exists():
-            todo.append(task)
-            continue
-        problem = part_problem(path, task, ident)
-        if problem is not None:
-            log.warning("%s/%s: %s; running chunk %d again", RUNS, path.name, problem, task.index)
-            todo.append(task)
-    if len(todo) < len(tasks):
-        log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
-    progress = Progress(len(tasks), len(tasks) - len(todo))
-    try:
-        for index, rows in _backend(cfg, todo):
-            write_part(parts, index, rows, ident)
-            progress.advance()
-    finally:
-        shutdown_pool()  # no idle worker processes outlive the design
-
-
-def _backend(cfg: ExploreConfig, tasks: list[Task]):
-    """(chunk index, rows) as chunks finish, on processes or Ray."""
-    if cfg.explore.backend == "ray":
-        yield from _ray(cfg, tasks)
-        return
-    pool = worker_pool(cfg.workers)
-    if pool is None:
-        for task in tasks:
-            yield task.index, run_task(task)
-        return
-    queue, running = iter(tasks), {}
-    for task in queue:
-        running[pool.submit(run_task, task)] = task.index
-        if len(running) >= 2 * cfg.workers:
-            break
-    while running:
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield running.pop(future), future.result()
-            for task in queue:
-                running[pool.submit(run_task, task)] = task.index
-                break
-
-
-def _ray(cfg: ExploreConfig, tasks: list[Task]):
-    import ray
-
-    if not ray.is_initialized():
-        address = cfg.explore.address
-        try:
-            ray.init(
-                address=address,
-                num_cpus=cfg.workers if address is None else None,
-                include_dashboard=False,
-                log_to_driver=False,
-            )
-        except Exception as e:  # ConnectionError, RuntimeError, ValueError...: one line
-            text = str(e).strip().splitlines()
-            raise ConfigError(
-                f"explore.address={address}: Ray could not start or connect "
-                f"({text[0] if text else type(e).__name__})"
-            ) from None
-    remote = ray.remote(run_task)
-    pending = {remote.remote(task): task.index for task in tasks}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            yield pending.pop(ref), ray.get(ref)
-
-
-class Progress:
-    """Chunks done with elapsed time and time left: a bar on a terminal, lines in the log."""
-
-    def __init__(self, total: int, done: int) -> None:
-        self.total, self.done, self.start, self.first = total, done, time.perf_counter(), done
-
-    def advance(self) -> None:
-        self.done += 1
-        elapsed = time.perf_counter() - self.start
-        left = elapsed / (self.done - self.first) * (self.total - self.done)
-        text = f"chunks {self.done}/{self.total} ({elapsed:.0f} s elapsed, {left:.0f} s left)"
-        log.info(text)
-        if sys.stderr.isatty():
-            width = 30
-            bar = "#" * round(width * self.done / self.total)
-            end = "\n" if self.done == self.total else ""
-            print(f"\r[{bar:<{width}}] {text}", end=end, file=sys.stderr, flush=True)
 
 
 def held_design(out: Path) -> str | None:

@@ -33,7 +33,7 @@ from sim.report.html import page, writer
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import write_atomic
 from sim.runs.jobs import RECEIPT, read_receipt
-from sim.runs.sweep import AGGREGATE_MARK
+from sim.runs.results import AGGREGATE_MARK
 from sim.runs.terminal import OneLineParser
 
 REPORT = "report.html"

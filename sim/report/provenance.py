@@ -14,7 +14,7 @@ import yaml
 
 from sim.report.html import esc
 from sim.runs.jobs import RECEIPT, read_receipt
-from sim.runs.sweep import grid_order
+from sim.runs.results import grid_order
 
 
 def seeds(runs: pd.DataFrame, by: str) -> str:

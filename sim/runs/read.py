@@ -4,7 +4,7 @@ A multirun keeps each job's tables in its own directory and merges only the runs
 and the daily series into ``sweep/``; this reads any of the four tables of a run,
 a multirun or a folder of results, with a ``job`` column naming where each row
 came from. The jobs it reads are the ones an aggregation would take: finished,
-and with their files as they were written (see :func:`sim.runs.sweep.find_results`).
+and with their files as they were written (see :func:`sim.runs.results.find_results`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config.params import ConfigError
-from sim.runs.sweep import find_results
+from sim.runs.results import find_results
 
 TABLES = ("runs", "timeseries", "incidents", "transitions")
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -53,14 +51,12 @@ from sim.analysis.plots import (
     phase_share_figure,
 )
 from sim.runs.files import read_json, save_figure, write_atomic
-from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
+from sim.runs.jobs import read_receipt
 from sim.runs.progress import eta
+from sim.runs.results import AGGREGATE_MARK, Collected, find_results
 from sim.runs.runner import RUN_SETTINGS
 from sim.runs.terminal import aggregation_text, summary_table
 
-AGGREGATE_MARK = "aggregate.json"
-RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
-"""Columns every runs table has; a job whose runs.parquet lacks one is left out."""
 PROGRESS = ".progress.json"
 IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
 TS_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "seed", "variant"]))
@@ -115,36 +111,6 @@ def progress_line(sweep_dir: Path, job_dir: Path) -> str | None:
     return f"jobs {done}/{total} ({elapsed:.0f} s{eta(elapsed, done, total)})"
 
 
-@dataclass
-class Collected:
-    """What a set of result directories holds."""
-
-    runs: pd.DataFrame
-    timeseries_files: list[Path]
-    failed: dict[str, str] = field(default_factory=dict)
-    skipped: int = 0
-    jobs: list[Path] = field(default_factory=list)
-    """The finished jobs' directories; ``runs["job"]`` indexes this list."""
-
-
-def _is_job(d: Path) -> bool:
-    return any((d / name).exists() for name in ("runs.parquet", RECEIPT, ".hydra"))
-
-
-def _result_dirs(roots: list[Path]) -> list[Path]:
-    """Job directories at or below the roots, leaving out earlier aggregations."""
-    found = set()
-    for root in roots:
-        if not root.is_dir():
-            raise FileNotFoundError(f"{root}: no such directory")
-        aggregated = [m.parent for m in root.rglob(AGGREGATE_MARK)]
-        for d in [root, *root.rglob("*")]:
-            derived = any(d == a or a in d.parents for a in aggregated)
-            if d.is_dir() and not derived and _is_job(d):
-                found.add(d)
-    return sorted(found)
-
-
 def swept_columns(overrides: pd.Series) -> pd.DataFrame:
     """One column per overridden key, numeric where the values are numbers."""
     parsed = [
@@ -177,57 +143,10 @@ def variant_names(runs: pd.DataFrame, swept: pd.DataFrame) -> pd.Series:
     return (runs["scenario"] + " " + extra).str.strip()
 
 
-def grid_order(path: Path) -> list:
-    """Sort key putting ``job2`` before ``job10`` (Hydra's job numbers, not string order)."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(path))]
-
-
 def _distinct(names: pd.Series, ids: pd.Series) -> pd.Series:
     """Names made unique per config: a name shared by several configs gets its config hash."""
     shared = ids.groupby(names).transform("nunique") > 1
     return names.where(~shared, names + " #" + ids.str[:6])
-
-
-def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected:
-    """Read every finished job's runs table; list the jobs that did not finish.
-
-    ``only`` restricts a sweep to its own jobs. A job counts only if its
-    receipt (when it has one) says it finished and its tables are readable.
-    """
-    frames, ts_files, failed, skipped, jobs = [], [], {}, 0, []
-    dirs = only if only is not None else _result_dirs(roots)
-    for job in sorted(dirs, key=grid_order):
-        data = read_receipt(job)
-        status = data.get("status", "done" if not (job / RECEIPT).exists() else "unreadable")
-        n_ts = table_rows(job / "timeseries.parquet")
-        changed = manifest_problem(job, data["files"]) if "files" in data else None
-        try:
-            finished = status in ("done", "skipped") and changed is None
-            runs = pd.read_parquet(job / "runs.parquet") if finished else None
-        except (OSError, pa.ArrowException):
-            runs = None
-        foreign = runs is not None and not set(RUN_COLUMNS) <= set(runs.columns)
-        if foreign:
-            changed, runs = f"runs.parquet is not a runs table (no {', '.join(RUN_COLUMNS)})", None
-        expected = len(runs) * data["days"] if runs is not None and "days" in data else n_ts
-        if runs is not None and n_ts == expected:
-            frames.append(runs.assign(job=len(frames)))
-            jobs.append(job)
-            if n_ts is not None:
-                ts_files.append(job / "timeseries.parquet")
-            skipped += status == "skipped"
-        else:
-            failed[job.name] = (
-                data.get("error")
-                or changed
-                or (
-                    f"status {status}: killed or still running"
-                    if status == "running"
-                    else "no complete results (missing or unreadable tables)"
-                )
-            )
-    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Collected(runs, ts_files, failed, skipped, jobs)
 
 
 def aggregate(
