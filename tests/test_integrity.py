@@ -428,3 +428,53 @@ def test_atomic_writes_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """An existing directory on a read-only filesystem (a tmpfs mounted read-only, as root
+    can; a directory without write permission otherwise)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() != 0:
+        ro.chmod(0o555)
+        yield ro
+        ro.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(ro)], check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        yield ro
+    finally:
+        subprocess.run(["umount", str(ro)], check=False)
+
+
+@pytest.mark.slow
+def test_an_existing_read_only_directory_is_refused_in_one_line_by_every_command(
+    read_only_dir, tmp_path
+):
+    small = ["days=30", "replications=2", "workers=1"]
+    factor = ["+explore.factors.patrol.sweep_rate=[0.2,1.0]", "explore.points=4"]
+    attempts = [
+        ("sim", [*small, f"hydra.run.dir={read_only_dir}"]),
+        ("sim", ["-m", "scenario=baseline,roadmap", *small, f"hydra.sweep.dir={read_only_dir}"]),
+        ("sim.explore", [*small, *factor, f"hydra.run.dir={read_only_dir}"]),
+        ("sim.calibrate", ["effort=quick", f"hydra.run.dir={read_only_dir}"]),
+    ]
+    for module, args in attempts:
+        result = sim_cli(*args, cwd=tmp_path, module=module)
+        assert result.returncode == 2, (module, args, result.stderr[-1500:])
+        last = result.stderr.strip().splitlines()[-1]  # after warnings about a short horizon
+        assert last.startswith(f"error: {read_only_dir}: cannot be written"), (module, last)
+        assert "Traceback" not in result.stderr
+    with pytest.raises(ConfigError, match="cannot be written"):
+        sim.run("roadmap", replications=1, days=5, out_dir=read_only_dir)
+
+
+@pytest.mark.slow
+def test_a_name_too_long_for_the_filesystem_is_refused_in_one_line_by_calibrate(tmp_path):
+    out = tmp_path / ("a" * 300)
+    result = sim_cli("effort=quick", f"hydra.run.dir={out}", cwd=tmp_path, module="sim.calibrate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-1500:]
+    assert result.stderr.count("\n") == 1 and "bytes long" in result.stderr

@@ -86,6 +86,23 @@ BAD_INPUTS = [
     ("-m days=-5,200 days=50", "days"),
     ("days=10 days=20", "days"),
     ("-m scenario=baseline,roadmap hydra.sweep.subdir=same", "hydra.sweep.subdir"),
+    ("-m scenario=baseline,roadmap hydra.sweep.subdir=hydra.job.num", "hydra.sweep.subdir"),
+    (
+        "-m scenario=baseline,roadmap hydra.sweep.subdir=${hydra.job.num}/..",
+        "hydra.sweep.subdir",
+    ),
+    (
+        "-m scenario=baseline,roadmap hydra.sweep.subdir=../${hydra.job.num}",
+        "hydra.sweep.subdir",
+    ),
+    (
+        "-m scenario=baseline,roadmap hydra.sweep.subdir=/tmp/abs${hydra.job.num}",
+        "hydra.sweep.subdir",
+    ),
+    (
+        "-m scenario=baseline,roadmap hydra.sweep.subdir=${hydra.job.override_dirname}",
+        "hydra.sweep.subdir",
+    ),
     ("--config-dir=/nonexistent days=5", "--config-dir"),
     ("--config-name=../x days=5", "--config-name=../x"),
     ("--config-name=nope days=5", "--config-name=nope"),
@@ -107,7 +124,6 @@ GOOD_INPUTS = [
     "-m hydra/sweeper=optuna measures.drones.intensity=interval(0,1)",
     "-m scenario=glob(base*,roadmap)",
     "-m seed=range(0,40) scenario=baseline,roadmap",
-    "-m scenario=baseline,roadmap hydra.sweep.subdir=${hydra.job.override_dirname}",
     "hydra.run.dir=outputs/${now:%Y-%m-%d}/${hydra:job.name}",
 ]
 

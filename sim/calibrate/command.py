@@ -67,7 +67,7 @@ from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.report.command import write_report
 from sim.runs.files import atomic_path, save_figure, write_atomic
-from sim.runs.lock import RunDirLock
+from sim.runs.lock import RunDirLock, check_destination
 from sim.runs.runner import Busy, locked
 
 
@@ -240,6 +240,7 @@ def check(line: CommandLine) -> None:
     run_dir = [o.split("=", 1)[1] for o in line.overrides if o.startswith("hydra.run.dir=")]
     if run_dir:
         out = Path(run_dir[-1])
+        check_destination(out, "calibration")  # before anything looks at it (a name too long)
         if out.is_dir():  # probe without creating anything; RunDirLock then holds it
             try:
                 with locked(out):  # no other fit is writing what this one reads

@@ -301,7 +301,7 @@ def plan(line: CommandLine) -> Plan:
             check_size(list(map(len, values)))
             jobs = [list(j) for j in itertools.product(*values)]
             total = int(trials) if trials is not None else len(jobs)
-            check_job_dirs(base, len(jobs))
+            check_job_dirs(base)
             configs = job_configs(
                 jobs, groups, lambda overrides: to_config(_compose(line, extra + overrides))
             )

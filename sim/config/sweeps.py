@@ -130,16 +130,19 @@ def check_launcher(base: DictConfig) -> None:
         )
 
 
-def check_job_dirs(base: DictConfig, n_jobs: int) -> None:
-    """Refuse a ``hydra.sweep.subdir`` that gives every job the same directory (each would
-    overwrite the one before): it must use the job's number or its overrides."""
-    if n_jobs < 2:
-        return
+JOB_SUBDIR = "job${hydra.job.num}"
+"""Each job's directory in its sweep: ``job0``, ``job1``, ... (resume, progress and
+aggregation find the jobs by these names)."""
+
+
+def check_job_dirs(base: DictConfig) -> None:
+    """Refuse any ``hydra.sweep.subdir`` but :data:`JOB_SUBDIR`: another template can give
+    jobs the same directory (each overwriting the one before), put them outside the
+    sweep (``../``, an absolute path), or name them where aggregation cannot find them."""
     node = base.hydra.sweep._get_node("subdir")
     template = str(node._value()) if node is not None else ""
-    if "hydra.job.num" in template or "hydra.job.override_dirname" in template:
-        return
-    raise ConfigError(
-        f"hydra.sweep.subdir={template}: the same directory for all {n_jobs} jobs; use "
-        "${hydra.job.num} (the default) or ${hydra.job.override_dirname}"
-    )
+    if template != JOB_SUBDIR:
+        raise ConfigError(
+            f"hydra.sweep.subdir={template}: a sweep's jobs are {JOB_SUBDIR} (job0, job1, ...) "
+            "inside hydra.sweep.dir; choose where the sweep goes with hydra.sweep.dir"
+        )

@@ -57,6 +57,8 @@ def check_destination(out: Path, kind: str) -> None:
         )
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: exists and is not a directory")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):  # (a read-only filesystem too)
+        raise ConfigError(f"{out}: cannot be written (read-only, or no permission)")
     for parent in out.parents:
         if (parent / MULTIRUN_MARK).exists():
             raise ConfigError(f"{out}: inside the multirun {parent}; choose a directory outside it")
