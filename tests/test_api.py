@@ -247,3 +247,36 @@ def test_run_reports_progress_when_asked_and_stays_quiet_when_short(capsys):
     assert "baseline replications 2/2" in capsys.readouterr().err
     sim.run("baseline", replications=2, days=20)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda: sim.run("roadmap", {"calibration": "../scenario/baseline"}), "calibration"),
+        (lambda: sim.run("roadmap", {"scenario": "../../conf/config"}), "scenario"),
+        (lambda: sim.run("roadmap", {"geography": "../scenario/baseline"}), "geography"),
+        (lambda: sim.run("roadmap", {"description": "${oc.env:HOME}"}), "description"),
+        (lambda: sim.run(["roadmap"]), "scenario"),
+        (lambda: sim.run("roadmap", days=30, out_dir=5), "out_dir"),
+        (
+            lambda: sim.run("roadmap", {"patrol": {"sweep_rate": 5}, "patrol.sweep_rate": 0.2}),
+            "patrol.sweep_rate",
+        ),
+    ],
+)
+def test_hostile_api_calls_raise_one_line_config_errors_naming_the_input(call, named):
+    with pytest.raises(ConfigError) as refused:
+        call()
+    assert named in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_the_ema_adaptor_refuses_uncertainties_that_are_not_a_list():
+    from sim import ema
+
+    with pytest.raises(ConfigError, match="uncertainties"):
+        ema.model(uncertainties=5)
+
+
+@pytest.mark.parametrize("days", [60.0, "60"])
+def test_the_model_takes_a_whole_number_of_days_as_float_or_text(days):
+    assert RoadmapModel(days=days).days == 60

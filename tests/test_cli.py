@@ -57,13 +57,23 @@ def test_run_writes_tables_figure_and_summary(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "bad", ["measures.joint_patrols.intensity=1.7", "scenario=nope", "days=-3"]
+    "bad",
+    [
+        "measures.joint_patrols.intensity=1.7",
+        "scenario=nope",
+        "days=-3",
+        *[
+            f"calibration=ucdp_tr_sy geography=tr_sy calibration.posterior={posterior}"
+            for posterior in ("/etc/passwd", "/dev/zero", "/nonexistent.parquet")
+        ],
+    ],
 )
 def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(tmp_path, bad):
-    result = sim(bad, cwd=tmp_path)
+    result = sim(*bad.split(), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and bad.split("=")[0] in lines[0]
+    named = bad.split()[-1].split("=")[0]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], lines
     assert not any(tmp_path.iterdir())
 
 

@@ -478,3 +478,11 @@ def test_a_name_too_long_for_the_filesystem_is_refused_in_one_line_by_calibrate(
     result = sim_cli("effort=quick", f"hydra.run.dir={out}", cwd=tmp_path, module="sim.calibrate")
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-1500:]
     assert result.stderr.count("\n") == 1 and "bytes long" in result.stderr
+
+
+def test_the_filesystem_root_is_no_place_for_results():
+    for kind in ("run", "multirun", "design", "calibration"):
+        with pytest.raises(ConfigError, match="the filesystem root"):
+            check_destination(Path("/"), kind)
+        with pytest.raises(ConfigError, match="the filesystem root"):
+            check_destination(Path("/tmp/.."), kind)
