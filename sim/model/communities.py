@@ -57,6 +57,7 @@ import numpy as np
 from sim.model.agents.corridors import Corridors
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
+from sim.model.scalars import ONE, scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -116,11 +117,12 @@ class Communities:
         self._next_ready = math.inf
         self._built = 0
         self._exchanges = 0.0  # exchanges due, carried between tallies
-        self._target = np.full(shape, c.base_hardship)
+        self._target = np.full_like(self.hardship, c.base_hardship)  # laid out as hardship is
         self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         mean = self.population.mean()
         self._per_cell = 1.0 / mean if mean > 0 else 0.0  # weight per thousand people
-        self.home_weight = self.population * self._per_cell
+        # (side, sector) order in memory, as the arrays it meets daily (not the layer's)
+        self.home_weight = np.ascontiguousarray(self.population * self._per_cell)
         self.weight = self.home_weight.copy()  # where people are today
         self._moved = False  # whether anyone is (or was yesterday) away from home
         # Recruitment, set up on the first tally (the groups do not exist yet): the
@@ -131,7 +133,12 @@ class Communities:
         self.pool = np.zeros(0, dtype=np.int64)
         self._pool_share = 1.0
         self.pressure = (self.weight * self.hardship**2).ravel()
+        self._pressure = self.pressure.reshape(shape)  # a view by cell: written in place
         self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
+        self._displacement_hardship = scalar(c.displacement_hardship)
+        self._relax_days = scalar(c.relax_days)
+        self._return_days = scalar(c.displacement_return_days)
+        self._weight_per_person = scalar(self._per_cell)
 
     def mean_hardship(self) -> float:
         """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower).
@@ -181,12 +188,13 @@ class Communities:
 
     def _relieve(self) -> None:
         """The hardship each cell relaxes to: lower where a project works."""
-        self._target = self.p.base_hardship * (1.0 - self.projects_p.economic_relief * self.working)
+        relief = self.projects_p.economic_relief
+        self._target[:] = self.p.base_hardship * (1.0 - relief * self.working)
 
     def step(self, day: int) -> None:
         """Projects come into service; people move; relax hardship and displacement;
         draw today's crossings."""
-        c, tmp = self.p, self._scratch
+        tmp = self._scratch
         if (
             self._next_ready < math.inf
             and not self.model.measures.active[Measure.ECONOMIC_PROJECTS]
@@ -202,19 +210,20 @@ class Communities:
         elif self._moved:
             self._where_people_are()
         # In place, into one scratch array: on ~80 cells a temporary costs more than the sum.
-        np.multiply(self.displaced, c.displacement_hardship, out=tmp)
+        np.multiply(self.displaced, self._displacement_hardship, out=tmp)
         np.add(self._target, tmp, out=tmp)
-        tmp += self.model.customs.burden
-        np.minimum(tmp, 1.0, out=tmp)  # the target hardship
+        customs = self.model.customs
+        if customs.burdened:  # (adding zeros changes nothing: skipped)
+            tmp += customs.burden
+        np.minimum(tmp, ONE, out=tmp)  # the target hardship
         tmp -= self.hardship
-        tmp /= c.relax_days
+        tmp /= self._relax_days
         self.hardship += tmp
-        np.divide(self.displaced, c.displacement_return_days, out=tmp)
+        np.divide(self.displaced, self._return_days, out=tmp)
         self.displaced -= tmp
-        pressure = self.pressure.reshape(self.hardship.shape)  # a view: written in place
-        np.square(self.hardship, out=pressure)
-        pressure *= self.weight
-        total = self.stream.poisson(c.crossing_rate * np.add.reduce(self.pressure))
+        np.square(self.hardship, out=self._pressure)
+        self._pressure *= self.weight
+        total = self.stream.poisson(self.p.crossing_rate * np.add.reduce(self.pressure))
         if total == 0:
             return
         cell_u, tip_u, detect_u = self.stream.random((3, total))
@@ -237,8 +246,8 @@ class Communities:
     def _where_people_are(self) -> None:
         """Each cell's weight counts its residents at home and the people in its camp."""
         z = self.corridors
-        np.multiply(self.home_weight, 1.0 - z.sheltered, out=self.weight)
-        self.weight += z.occupants * self._per_cell
+        np.multiply(self.home_weight, ONE - z.sheltered, out=self.weight)
+        self.weight += z.occupants * self._weight_per_person
         self._moved = bool(z.open)
 
     def recruit(self, groups: list, days: int) -> None:
@@ -261,8 +270,10 @@ class Communities:
         )
         size = np.add.reduce(self.pool_size)
         self._pool_share = float(np.add.reduce(pool)) / size if size else 1.0
-        fighters = np.array([g.fighters for g in groups])
-        fighters -= self.stream.binomial(fighters, 1.0 - (1.0 - a.attrition) ** days)
+        leave = 1.0 - (1.0 - a.attrition) ** days
+        # A draw per group: the draws one call for all of them makes, in turn, at a fraction
+        # of the cost of numpy's array path on a handful of groups.
+        fighters = np.array([g.fighters - self.stream.binomial(g.fighters, leave) for g in groups])
         hit = joined.nonzero()[0]  # few cells a week: split only their recruits
         if len(hit):
             fighters += np.add.reduce(self.stream.multinomial(joined[hit], share[hit]), axis=0)

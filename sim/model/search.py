@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.detection import detection_probability, terrain_factor
+from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -56,6 +57,9 @@ class Search:
         self.national = space.layer("patrol_effort")
         self.joint = space.layer("joint_effort")
         self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
+        self._unit_effort = scalar(self.p.unit_effort)
+        self._other_side = scalar(self.p.other_side_share)
+        self._joint_share = scalar(0.5 * (1.0 + self.p.other_side_share))  # half on each side
         shape = (1, 2, model.border.n)
         self.effort, self.units, self.joint_units, self.joint_value, self.flown = (
             np.zeros(shape) for _ in range(5)
@@ -68,6 +72,7 @@ class Search:
         self._paired = self._unpaired  # per sector today: contingents of both sides there
         self._pairs: list[list[bool]] = []  # the same for each day of the plan
         self.any_joint = False
+        self._joint_clear = False  # the joint layer holds a plan without contingents (zeros)
 
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
@@ -93,25 +98,28 @@ class Search:
         self.new_day(model.steps)
 
     def _effort(self, rows: slice) -> None:
-        p, units, effort = self.p, self.units[rows], self.effort[rows]  # views: written in place
-        np.multiply(units[:, ::-1], p.other_side_share, out=effort)
+        units, effort = self.units[rows], self.effort[rows]  # views: written in place
+        np.multiply(units[:, ::-1], self._other_side, out=effort)
         effort += units
         if self.any_joint:
             joint = np.add.reduce(self.joint_value[rows], axis=1, keepdims=True)
-            joint *= 0.5 * (1.0 + p.other_side_share)  # counted once: half on each side
+            joint *= self._joint_share  # counted once: half on each side
             effort += joint
-        effort *= p.unit_effort
+        effort *= self._unit_effort
         effort += self.flown[rows]
         effort *= self.terrain
 
     def new_day(self, day: int) -> None:
         """Write today's patrol layers from where the units are."""
         self.row = min(day - self.start, len(self.effort) - 1)
-        ue = self.p.unit_effort
+        ue = self._unit_effort
         np.multiply(self.units[self.row], ue, out=self.national)
-        np.multiply(self.joint_units[self.row], ue, out=self.joint)
         if self.any_joint:
+            np.multiply(self.joint_units[self.row], ue, out=self.joint)
             self._paired = self._pairs[self.row]
+        elif not self._joint_clear:  # no contingents all plan long: zeros, written once
+            np.multiply(self.joint_units[self.row], ue, out=self.joint)
+        self._joint_clear = not self.any_joint
 
     def _pair(self, rows: slice) -> None:
         """Where contingents of both sides patrol on the plan's ``rows``."""

@@ -123,7 +123,9 @@ class ArmedGroup(BorderCrosser):
 
     def weights(self) -> list[float]:
         """Softmax weights of its sectors: learned success, plus the pull of the
-        assets it targets (a spoiler's; zero otherwise)."""
+        assets it targets (a spoiler's; zero otherwise, and then the crosser's own weights)."""
+        if not self.spoiler:
+            return super().weights()
         utility = [v + b for v, b in zip(self.value, self._pull, strict=True)]
         top, t = max(utility), self.temperature
         return [math.exp((u - top) / t) for u in utility]
@@ -132,7 +134,7 @@ class ArmedGroup(BorderCrosser):
         model, a = self.model, self.p
         sector = self.sectors[i]
         side = self.home if self._home_strike[i] else self.target
-        tip_u, detect_u = self.stream.random(), self.stream.random()
+        tip_u, detect_u = self.stream.random(2).tolist()
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
         self.learn([(i, not detected)])
         if detected:
@@ -176,4 +178,7 @@ class ArmedGroup(BorderCrosser):
 
     @property
     def arms_need(self) -> float:
-        return max(0.0, self.model.params.smuggling.arms_target - self.arms)
+        # Compared, not max(0.0, need): a call to max() costs more than the rest, and each
+        # network reads each client's need every day.
+        need = self.model.params.smuggling.arms_target - self.arms
+        return need if need > 0.0 else 0.0

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.measures import Measure
+from sim.model.scalars import ONE, ZERO, scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
+
+_TINY = scalar(1e-12)
 
 
 class Corridors:
@@ -67,16 +70,20 @@ class Corridors:
         self._home = model.space.layer("population").ravel()  # a copy: residents do not change
         self._cells = self._camps = np.zeros(0, dtype=np.int64)
         self._home_cells = np.zeros(0)
-        self._move_in = -math.expm1(-1.0 / self.p.move_days)
-        self._move_out = -math.expm1(-1.0 / self.p.return_days)
+        self._flight, self._base = scalar(self.p.flight_share), scalar(self.p.base_share)
+        self._move_in = scalar(-math.expm1(-1.0 / self.p.move_days))
+        self._move_out = scalar(-math.expm1(-1.0 / self.p.return_days))
+        self._room = ZERO  # the capacity
 
     def refresh(self) -> None:
         """The programme ramped: open sites and size the camps to today's level."""
         n, reach = self.model.border.n, self.p.reach_sectors
         level = self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
         self.capacity = self.p.shelter * level
+        self._room = scalar(self.capacity)
         open_now = sorted(self.order[: round(len(self.order) * level)])
-        if open_now != self.open:  # who uses which corridor changes only when sites open
+        recount = open_now != self.open
+        if recount:  # who uses which corridor changes only when sites open
             model = self.model  # each open corridor's running cost, from today on
             more = len(open_now) - len(self.open)
             model.budget.book(
@@ -100,7 +107,9 @@ class Corridors:
         if (held > self.capacity).any():
             keep = np.minimum(1.0, self.capacity / np.maximum(held, 1e-12))
             self._away[self._cells] *= keep[self._camps]
-        self._count(self._away[self._cells])
+            recount = True
+        if recount:  # (else nobody moved since the last count: the same numbers)
+            self._count(self._away[self._cells])
 
     def on_violence(self, side: int, sector: int) -> None:
         """A violent incident in a cell: its residents' fear rises."""
@@ -116,22 +125,23 @@ class Corridors:
         """Residents move into the camps or go home (the rule is in the class docstring)."""
         if not self.open:
             return
-        p, cells, camps, size = self.p, self._cells, self._camps, len(self._away)
+        cells, camps, size = self._cells, self._camps, len(self._away)
         self._decay_fear(day)
         wish = self._fear_flat[cells]
-        wish *= p.flight_share
-        wish += p.base_share
-        np.minimum(wish, 1.0, out=wish)
+        wish *= self._flight
+        wish += self._base
+        np.minimum(wish, ONE, out=wish)
         wish *= self._home_cells
-        wish -= self._away[cells]  # now: how many more (or fewer) want to be in a camp
-        coming = np.maximum(wish, 0.0)
+        away = self._away[cells]
+        wish -= away  # now: how many more (or fewer) want to be in a camp
+        coming = np.maximum(wish, ZERO)
         coming *= self._move_in
-        np.minimum(wish, 0.0, out=wish)
+        np.minimum(wish, ZERO, out=wish)
         wish *= self._move_out  # calmer: some go home
-        wish += self._away[cells]
+        wish += away
         held = np.bincount(camps, wish, size)
         asked = np.bincount(camps, coming, size)
-        admit = np.minimum((self.capacity - held) / np.maximum(asked, 1e-12), 1.0)
+        admit = np.minimum((self._room - held) / np.maximum(asked, _TINY), ONE)
         coming *= admit[camps]
         wish += coming
         self._away[cells] = wish

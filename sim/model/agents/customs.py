@@ -46,6 +46,7 @@ class Customs:
         staff: per post, the hiring days of its inspectors.
         queue: vehicles waiting for a search at each post (end of the day).
         burden: per sector, hardship added to its cells (both sides) by today's trade delay.
+        burdened: False when ``burden`` is all zeros (then there is nothing to add).
     """
 
     def __init__(self, model: RoadmapModel) -> None:
@@ -58,8 +59,10 @@ class Customs:
         self.staff: list[list[int]] = [[] for _ in range(2 * m)]
         self.queue = [0] * (2 * m)
         self.burden = np.zeros(model.border.n)
+        self.burdened = False
         self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
         self._hired = [0, 0]  # inspectors per post, by side
+        self._effects: list[float] | None = None  # each side's level at the last staffing
         self._on_duty = False
         # Per post, set when staffing changes: searches a day, most vehicles it holds
         # (searched today or queued), whether anyone searches there.
@@ -90,6 +93,7 @@ class Customs:
         if not self._on_duty and not any(self.queue):
             if self._delay_hours:
                 self.burden[:] = 0.0
+                self.burdened = False
                 self._searched_share = self._delay_hours = 0.0
             return
         p, m = self.p, len(self.gates)
@@ -100,8 +104,11 @@ class Customs:
         for k, before, capacity, room, staffed in zip(
             picked, self.queue, self._capacity, self._room, self._staffed, strict=True
         ):
-            k = min(k if staffed else 0, max(room - before, 0))  # the rest are waved through
-            done = min(before + k, capacity)
+            # Compared, not min() and max(): the calls cost more than the arithmetic, on
+            # every post every day.
+            free = room - before if room > before else 0
+            k = (k if k < free else free) if staffed else 0  # the rest are waved through
+            done = before + k if before + k < capacity else capacity
             after = before + k - done
             wait = 12.0 * (before + after) / capacity if capacity else 0.0  # mean queue, hours
             held.append(k * (wait + p.hours_per_inspection))  # vehicle-hours
@@ -115,7 +122,7 @@ class Customs:
         self._searched_share = searched / total
         self._delay_hours = sum(held) / total
         per_hour = p.delay_hardship / 24.0
-        burden = self.burden
+        burden, self.burdened = self.burden, True
         for i, sector in enumerate(self.gates):
             through = arrivals[i] + arrivals[m + i]  # both directions
             burden[sector] = (held[i] + held[m + i]) * per_hour / through if through else 0.0
@@ -123,9 +130,13 @@ class Customs:
     def _staff(self, day: int) -> None:
         """Hire toward today's level or let the last hired go; their wages run from today."""
         model, effort, m = self.model, self.p.inspectors, len(self.gates)
+        effects = [model.measures.effect_of(Measure.CUSTOMS_INSPECTIONS, side) for side in (0, 1)]
+        if effects == self._effects:
+            return  # the same level as at the last look: the same staff
+        self._effects = effects
         changed = False
-        for side in (0, 1):
-            wanted = round(effort * model.measures.effect_of(Measure.CUSTOMS_INSPECTIONS, side))
+        for side, effect in enumerate(effects):
+            wanted = round(effort * effect)
             have = self._hired[side]
             if wanted != have:
                 for staff in self.staff[side * m : (side + 1) * m]:

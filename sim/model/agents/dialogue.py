@@ -77,6 +77,9 @@ class MilitaryDialogue:
         n = model.border.n
         self.bound = np.zeros(n, dtype=bool)
         self.reviewed = np.zeros(n, dtype=np.int64)  # last review (or agreement) day per sector
+        # No later than the earliest review of an arrangement in force (inf: none), so
+        # that lapses are looked for only on days one may be due.
+        self._oldest_review: float = math.inf
         self.grievances: list[Grievance] = []
         self.last_meeting: int | None = None
         self.meetings = self.settled = self.kept = self.broken = 0
@@ -98,9 +101,11 @@ class MilitaryDialogue:
         elif day - self.last_meeting >= self.p.meeting_every_days / effect:
             self._meet(day)
             self.last_meeting = day
-        if self.bound.any():
+        if day - self._oldest_review > self.p.arrangement_days:
             lapsed = self.bound & (day - self.reviewed > self.p.arrangement_days)
             self.bound &= ~lapsed
+            held = self.reviewed[self.bound]
+            self._oldest_review = int(held.min()) if len(held) else math.inf
 
     def _meet(self, day: int) -> None:
         p, model = self.p, self.model
@@ -122,6 +127,7 @@ class MilitaryDialogue:
             for gov in model.governments:
                 gov.build_trust(p.trust_gain_kept * kept)
             self.reviewed[self.bound] = day
+            self._oldest_review = day
         if agenda:
             counts = np.bincount([g.sector for g in agenda], minlength=len(self.bound))
             counts[self.bound] = 0
@@ -138,6 +144,7 @@ class MilitaryDialogue:
             return False
         self.bound[sector] = True
         self.reviewed[sector] = day
+        self._oldest_review = min(self._oldest_review, day)
         return True
 
     def settle(self, day: int, sector: int, chance: float) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from sim.model.agents.hotline import Hotline
 from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
+from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -64,7 +65,12 @@ class StateForces:
         shape = self.g.temper_shape
         self.temper = self.stream.gamma(shape, 1.0 / shape, size=(2, n))
         self.grievance = np.zeros((2, n))
-        self._grievance_keep = 0.5 ** (1.0 / self.g.grievance_half_life)
+        self._grievance_keep = scalar(0.5 ** (1.0 / self.g.grievance_half_life))
+        self._grievance_response = scalar(self.g.grievance_response)
+        self._tempers: dict[tuple[int, ...], np.ndarray] = {}  # by both sides' orders
+        # Today's draws, urges and comparisons, written into arrays kept for them.
+        self._meet_u, self._fire_u = np.empty(n), np.empty((2, n))
+        self._urge, self._fire = np.empty((2, n)), np.empty((2, n), dtype=bool)
         self.forward = np.zeros((2, n), dtype=np.int64)
 
     def units(self) -> np.ndarray:
@@ -103,7 +109,7 @@ class StateForces:
         return False
 
     def _encounters(self, orders: list[int]) -> None:
-        meets = (self.stream.random(len(self.meet)) < self.meet).nonzero()[0]
+        meets = (self.stream.random(out=self._meet_u) < self.meet).nonzero()[0]
         if len(meets) == 0:
             return
         g = self.g
@@ -146,17 +152,30 @@ class StateForces:
         )
         model.report_casualties(side, sector, casualties)
 
+    def _tempered(self, orders: list[int]) -> np.ndarray:
+        """Each commander's urge to fire unprovoked under his side's orders, before
+        grievance: it changes only with the orders, so it is kept for each pair."""
+        key = tuple(orders)
+        urge = self._tempers.get(key)
+        if urge is None:
+            urge = np.array([self.g.violation_urge[o] for o in orders])[:, None] * self.temper
+            self._tempers[key] = urge
+        return urge
+
     def _violations(self, day: int, orders: list[int]) -> None:
         model, g = self.model, self.g
-        present = self.units() > 0
-        urge = np.array([g.violation_urge[o] for o in orders])[:, None] * self.temper
-        urge += g.grievance_response * self.grievance
-        fire = present & (self.stream.random(urge.shape) < urge)
-        if not fire.any():
+        urge = np.multiply(self.grievance, self._grievance_response, out=self._urge)
+        urge += self._tempered(orders)
+        u = self.stream.random(out=self._fire_u)
+        sides, sectors = np.less(u, urge, out=self._fire).nonzero()
+        if not len(sides):
             return
-        monitors = model.monitors
-        for side, sector in zip(*fire.nonzero(), strict=True):
-            side, sector = int(side), int(sector)
+        monitors, effort = model.monitors, self.national
+        for side, sector in zip(sides.tolist(), sectors.tolist(), strict=True):
+            # Only a commander with units there fires: effort is whole units times a
+            # positive unit effort (what units() counts), so none there is no effort.
+            if effort[side, sector] <= 0.0:
+                continue
             watch_u, bound_u, look_u = self.stream.random(3).tolist()
             if self._restrained(side, sector, watch_u, bound_u):
                 continue

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 
 def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
-    """Split each of ``totals`` whole units by ``share`` (one for all, or a row per
-    total): one row of counts per total.
+    """Split each of ``totals`` whole units by ``share`` (non-negative; one for all, or a
+    row per total): one row of counts per total.
 
     Largest remainder: each row gets the floor of its exact share, and the
     units left go to the sectors with the largest remainders (ties to the
@@ -31,7 +31,7 @@ def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
     """
     totals = np.array(totals)  # (array methods and ufuncs: cheaper than np.* wrappers here)
     exact = totals[:, None] * share / np.add.reduce(share, axis=-1, keepdims=True)
-    counts = np.floor(exact).astype(np.int64)
+    counts = exact.astype(np.int64)  # the floor: exact shares are non-negative
     rest = totals - np.add.reduce(counts, axis=1)
     order = (counts - exact).argsort(axis=1, kind="stable")
     rank = order.argsort(axis=1)  # each sector's place in its row's order
@@ -67,7 +67,7 @@ class Government(Agent):
 
     def __init__(self, model: RoadmapModel, side: int) -> None:
         super().__init__(model)
-        g = model.params.governments
+        g = self.g = model.params.governments
         self.side = side
         self.trust = max(g.initial_trust, g.trust_floor)
         self.tension = g.initial_tension
@@ -81,6 +81,7 @@ class Government(Agent):
         self.picture = self._even.copy()
         p = model.params.patrol
         self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
+        self._spread = (1 - p.threat_focus) * self._even  # the even part of a posting share
         self._tension_keep = math.exp(-g.tension_decay)
         self._trust_keep = math.exp(-g.trust_erosion)
 
@@ -101,18 +102,18 @@ class Government(Agent):
         arrangements kept or broken, deliveries seen (:meth:`shock`,
         :meth:`relieve`, :meth:`build_trust`).
         """
-        g = self.model.params.governments
+        g = self.g
         self.tension = g.tension_floor + (self.tension - g.tension_floor) * self._tension_keep
         self.trust = g.trust_floor + (self.trust - g.trust_floor) * self._trust_keep
 
     def shock(self, tension: float = 0.0, trust: float = 0.0) -> None:
         """An event raises tension (at most 1) and/or lowers trust (never below its floor)."""
         self.tension = min(1.0, self.tension + tension)
-        self.trust = max(self.model.params.governments.trust_floor, self.trust - trust)
+        self.trust = max(self.g.trust_floor, self.trust - trust)
 
     def relieve(self, tension: float) -> None:
         """A grievance settled takes back tension it still carries (never below the floor)."""
-        floor = self.model.params.governments.tension_floor
+        floor = self.g.tension_floor
         self.tension = max(min(self.tension, floor), self.tension - tension)
 
     def orders(self) -> int:
@@ -121,18 +122,18 @@ class Government(Agent):
         The government sets them from its tension (``orders_tension``): what its
         local commanders then do under them is theirs to decide.
         """
-        low, high = self.model.params.governments.orders_tension
+        low, high = self.g.orders_tension
         return 0 if self.tension < low else 2 if self.tension >= high else 1
 
     def reconsider_cooperation(self) -> None:
         """After a serious incident, maybe suspend joint measures for a while."""
-        g = self.model.params.governments
+        g = self.g
         if self.stream.random() < g.suspension_chance * self.tension * (1.0 - self.trust) ** 2:
             self.suspended_until = self.model.day + g.suspension_days
 
     def cooperating(self) -> bool:
         """Whether it takes part in joint measures today."""
-        g = self.model.params.governments
+        g = self.g
         return self.model.day >= self.suspended_until and self.tension < g.cooperation_tension_limit
 
     def build_trust(self, amount: float) -> None:
@@ -157,7 +158,7 @@ class Government(Agent):
         self._reviewed = self.model.steps
         self.threat = self.threat * self._threat_decay + self._seen
         self._seen[:] = 0.0
-        seen = self.threat.sum()
+        seen = np.add.reduce(self.threat)  # ndarray.sum's reduction, without its wrapper
         self.picture = self.threat / seen if seen > 0 else self._even
 
     def redeploy(self) -> None:
@@ -177,7 +178,7 @@ class Government(Agent):
         picture = self.picture
         if n_joint:
             picture = np.stack((picture, 0.5 * (picture + self.other.picture)))
-        share = (1 - p.threat_focus) * self._even + p.threat_focus * picture
+        share = self._spread + p.threat_focus * picture
         counts = apportion([units - n_joint - n_train, n_joint], share)  # national, joint
         self._move_units(counts.ravel())
         self.patrols.plan()

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.measures import Measure
+from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 FIRST_SHIFT_HOUR = 8.0
 """The first shift staffed starts at 08:00: office hours are covered first, the night last."""
+_HALF = scalar(0.5)
 
 
 class Hotline:
@@ -69,7 +71,7 @@ class Hotline:
         u = self.stream.random(na + 2 * nb + n * k)  # one draw for every choice
         slot_a = np.bincount(sector_a * k + (u[:na] * k).astype(np.int64), minlength=n * k)
         slot_a = slot_a.reshape(n, k)
-        least = (slot_a + 0.5 * u[na + 2 * nb :].reshape(n, k)).argmin(axis=1)  # ties random
+        least = (slot_a + _HALF * u[na + 2 * nb :].reshape(n, k)).argmin(axis=1)  # ties random
         own = (u[na : na + nb] * k).astype(np.int64)
         slot = np.where(u[na + nb : na + 2 * nb] < shared, least[sector_b], own)
         slot_b = np.bincount(sector_b * k + slot, minlength=n * k).reshape(n, k)

@@ -38,11 +38,15 @@ class Mediator(Agent):
         self.cases: list[tuple[int, int]] = []
         self.interventions = 0
         self.declined = 0
+        self._effect, self._teams = 0.0, 0  # the last effect seen, and the teams it fields
 
     def teams(self) -> int:
-        """Teams fielded today."""
-        m = self.model.params.mediator
-        return round(m.capacity * self.model.measures.effect[Measure.MEDIATION])
+        """Teams fielded today (counted again only when the measure's effect changed)."""
+        effect = self.model.measures.effect[Measure.MEDIATION]
+        if effect != self._effect:
+            self._effect = effect
+            self._teams = round(self.model.params.mediator.capacity * effect)
+        return self._teams
 
     def step(self, day: int) -> None:
         """Close the cases due today (their findings), and pay for the teams fielded."""

@@ -121,6 +121,7 @@ class PatrolForce:
         self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
         self._was_any = False
         self.bill: list[tuple[str, float, float]] = []
+        self._billed: tuple[int, int] | None = None  # (contingents, instructors) billed
         days = p.redeploy_days
         rough = model.space.layer("roughness")
         # A unit's duty state: its post's cycle (duty stretch and a rest day; ``block``:
@@ -167,7 +168,8 @@ class PatrolForce:
         for unit in unposted:
             self.posted[unit.index] = self.joint[unit.index] = False
         self.instructors = len(unposted)
-        self.any_joint = bool(self.joint.any())
+        joint = int(np.count_nonzero(self.joint))
+        self.any_joint = joint > 0
         # Its column of the zone tables: joint units' columns follow national units'.
         self._key = (
             np.where(self.joint, self.post + self.n, self.post) if self.any_joint else self.post
@@ -175,7 +177,9 @@ class PatrolForce:
         self._base = self.post - self.p.zone_radius
         self._state %= self._c
         self._state += self._cycle[self.post]  # its new post's cycle
-        self._bill()
+        if (joint, self.instructors) != self._billed:  # what its units cost changed
+            self._billed = (joint, self.instructors)
+            self._bill(joint)
 
     def row(self, day: int) -> int:
         """Row of the plan arrays for ``day``."""
@@ -221,8 +225,7 @@ class PatrolForce:
         zones, terrain, pursuit, weights = self._tables[self.any_joint]
         np.multiply(picture[zones], pursuit, out=weights)
         weights += terrain
-        for j in range(1, 2 * r + 1):
-            weights[j] += weights[j - 1]
+        np.add.accumulate(weights, axis=0, out=weights)  # running sums, sector by sector
         weights[:-1] /= weights[-1]  # (2 r, posts): where each sector's share ends
         cdf = weights[:-1, self._key]
         route = self._base + (u >= cdf[0])  # u < 1: never past a zone's last sector inside
@@ -246,11 +249,11 @@ class PatrolForce:
         paired = partner >= 0
         route[:, mine[paired]] = other.route[:, partner[paired]]
 
-    def _bill(self) -> None:
-        """Its units' costs a day while the postings last: (item, money, personnel)."""
+    def _bill(self, joint: int) -> None:
+        """Its units' costs a day while the postings last, with ``joint`` contingents:
+        (item, money, personnel)."""
         c = self.model.params.costs
         k, instructors = len(self.units), self.instructors
-        joint = int(np.count_nonzero(self.joint))
         people = c.patrol_unit_personnel
         bill = [
             ("patrol_units", k * c.patrol_unit_per_day, (k - joint - instructors) * people),
@@ -275,7 +278,7 @@ class PatrolForce:
         national[:] = np.bincount(cell[:, ~mask].ravel(), minlength=size).reshape(days, -1)[:, :n]
         cell = cell[:, mask]
         joint[:] = np.bincount(cell.ravel(), minlength=size).reshape(days, -1)[:, :n]
-        weights = np.broadcast_to(self.value[mask], cell.shape).ravel()
+        weights = self.value[mask][None, :].repeat(days, axis=0).ravel()  # each day's values
         value[:] = np.bincount(cell.ravel(), weights, size).reshape(days, -1)[:, :n]
 
     def joint_posts(self) -> set[int]:
@@ -295,24 +298,20 @@ class PatrolForce:
         Returns ``(plan rows they are away, the units sent, where each would have
         been on each of those rows)``, or None if no unit is free within reach.
         Sent units are busy meanwhile, so they answer nothing else; a day off duty
-        among those rows stays off (its "where" is ``n``). Python lists, not numpy:
-        an alert or a tip looks at one row of a few dozen units.
+        among those rows stays off (its "where" is ``n``).
         """
         d = self.row(day)
-        busy = self.busy[d].tolist()
-        free = [
-            (abs(s - sector), i)
-            for i, s in enumerate(self.where[d].tolist())
-            if not busy[i] and 0 < abs(s - sector) <= reach
-        ]
-        if not free:
+        away = np.abs(self.where[d] - sector)  # each unit's distance today
+        free = np.flatnonzero(~self.busy[d] & (away > 0) & (away <= reach))
+        if len(free) == 0:
             return None
-        sent = [i for _, i in sorted(free)[:units]]  # nearest first, ties to the lower index
+        # Nearest first, ties to the lower index: a stable sort of the free units' distances.
+        sent = free[away[free].argsort(kind="stable")[:units]]
         stop = min(d + days, len(self.where))
         before = self.where[d:stop, sent].tolist()
         self.where[d:stop, sent] = np.where(self.off[d:stop, sent], self.n, sector)
         self.busy[d:stop, sent] = True
-        return slice(d, stop), sent, before
+        return slice(d, stop), sent.tolist(), before
 
 
 class JointPosts:
