@@ -184,6 +184,18 @@ def test_unreadable_tables_are_refused_in_one_line_and_leave_no_file(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.parquet"]
 
 
+def test_a_foreign_table_is_refused_naming_the_columns_it_lacks(tmp_path, capsys):
+    pd.DataFrame({"a": [1, 2], "seed": [0, 1]}).to_parquet(tmp_path / "runs.parquet")
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"error: {tmp_path}: runs.parquet is not a runs table (no scenario, config_id, overrides)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.parquet"]
+
+
 @pytest.mark.parametrize(
     ("command", "args", "named"),
     [

@@ -33,7 +33,7 @@ from sim.report.html import page, writer
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import write_atomic
 from sim.runs.jobs import RECEIPT, read_receipt
-from sim.runs.results import AGGREGATE_MARK
+from sim.runs.results import AGGREGATE_MARK, RUN_COLUMNS
 from sim.runs.terminal import OneLineParser
 
 REPORT = "report.html"
@@ -84,8 +84,11 @@ def check_run(folder: Path) -> None:
             f"still running{'; ' + command if command else ''}); its tables may be an "
             "earlier run's; run it again"
         )
-    runs = pq.read_metadata(folder / "runs.parquet").num_rows
-    if runs == 0:
+    meta = pq.read_metadata(folder / "runs.parquet")
+    missing = [c for c in RUN_COLUMNS if c not in meta.schema.names]
+    if missing:
+        raise NotAResult(f"{folder}: runs.parquet is not a runs table (no {', '.join(missing)})")
+    if meta.num_rows == 0:
         raise NotAResult(f"{folder}: runs.parquet holds no run")
 
 
