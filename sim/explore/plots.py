@@ -17,21 +17,31 @@ def outcome_title(outcome: str) -> str:
     return label(outcome)
 
 
+PANELS_PER_ROW = 5
+"""Outcome panels in a row of the Sobol figure: the headline's five (then their effects)."""
+
+
 def sobol_figure(table: pd.DataFrame) -> Figure:
-    """S1 and ST per factor with 95% CIs, one panel per outcome."""
+    """S1 and ST per factor with 95% CIs, one panel per outcome, rows of
+    :data:`PANELS_PER_ROW` so that the page stays readable in print."""
     first = table[table["index"].isin(["S1", "ST"])]
     outcomes = list(first["outcome"].unique())
     factors = list(first["factor"].unique())
+    ncols = min(len(outcomes), PANELS_PER_ROW)
+    nrows = -(-len(outcomes) // ncols)
     fig, axes = plt.subplots(
-        1,
-        len(outcomes),
-        figsize=(4.5 * len(outcomes), 0.45 * len(factors) + 1.8),
+        nrows,
+        ncols,
+        figsize=(4.5 * ncols, nrows * (0.45 * len(factors) + 1.8)),
         sharey=True,
         squeeze=False,
         layout="constrained",
     )
     y = np.arange(len(factors))
-    for ax, outcome in zip(axes[0], outcomes, strict=True):
+    panels = axes.ravel()
+    for ax in panels[len(outcomes) :]:
+        ax.set_visible(False)
+    for ax, outcome in zip(panels, outcomes, strict=False):
         for offset, index, colour in ((-0.18, "S1", "tab:blue"), (0.18, "ST", "tab:orange")):
             rows = (
                 first[(first["outcome"] == outcome) & (first["index"] == index)]
