@@ -93,7 +93,7 @@ def hydra_entry(cfg: DictConfig) -> float:
             return _job(config, out, list(hc.overrides.task), multirun, command)
     except (ConfigError, Busy, OSError) as e:
         is_os = isinstance(e, OSError)
-        message = _os_error(e) if is_os else str(e)
+        message = _os_error(e, out) if is_os else str(e)
         if not multirun:
             _fail(message, 1 if is_os else 2)
         print(f"{out.name} FAILED: {message}", file=sys.stderr)
@@ -159,8 +159,10 @@ def _try_receipt(out: Path, status: str, config: Config | None, **extra) -> None
         write_receipt(out, status, config, **extra)
 
 
-def _os_error(e: OSError) -> str:
-    return f"{e.filename or 'output'}: {e.strerror or e}" if e.strerror else str(e)
+def _os_error(e: OSError, out: Path) -> str:
+    """One line naming the file, or the run's directory when the writer did not say which
+    file (pyarrow's errors name none)."""
+    return f"{e.filename or out}: {e.strerror or e}" if e.strerror else f"{out}: {e}"
 
 
 def _fail(message: str, code: int) -> None:

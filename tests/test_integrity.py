@@ -486,3 +486,20 @@ def test_the_filesystem_root_is_no_place_for_results():
             check_destination(Path("/"), kind)
         with pytest.raises(ConfigError, match="the filesystem root"):
             check_destination(Path("/tmp/.."), kind)
+
+
+@pytest.mark.slow
+def test_a_run_on_a_full_disk_names_its_directory_in_one_line(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", str(disk)])
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    try:
+        out = disk / "run"
+        result = sim_cli("days=120", "replications=2", f"hydra.run.dir={out}", cwd=tmp_path)
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-1500:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {out}") and "No space left on device" in last, last
