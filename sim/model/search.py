@@ -114,11 +114,10 @@ class Search:
         self.row = min(day - self.start, len(self.effort) - 1)
         ue = self._unit_effort
         np.multiply(self.units[self.row], ue, out=self.national)
+        if self.any_joint or not self._joint_clear:  # no contingents: zeros, written once
+            np.multiply(self.joint_units[self.row], ue, out=self.joint)
         if self.any_joint:
-            np.multiply(self.joint_units[self.row], ue, out=self.joint)
             self._paired = self._pairs[self.row]
-        elif not self._joint_clear:  # no contingents all plan long: zeros, written once
-            np.multiply(self.joint_units[self.row], ue, out=self.joint)
         self._joint_clear = not self.any_joint
 
     def _pair(self, rows: slice) -> None:
