@@ -43,7 +43,12 @@ lint: $(STAMP)
 explore: $(STAMP)
 	$(BIN)/python -m sim.explorer --port 8765
 
-bench: $(STAMP)
+# Row 9 counts instructions with valgrind's callgrind, installed here where missing.
+/usr/bin/valgrind:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends valgrind
+
+bench: $(STAMP) /usr/bin/valgrind
 	$(BIN)/python experiments/benchmark.py
 
 clean:

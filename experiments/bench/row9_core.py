@@ -1,0 +1,142 @@
+"""Row 9: what one default run costs, in figures that do not depend on the machine's load.
+
+Targets: at most 300 M instructions (callgrind) and 50 µs of CPU per simulated day
+for one warm default run (gated roadmap, 40 sectors, 1095 days). Informational:
+the one-off cost of compiling the kernels, as the first run of a fresh process
+with an empty numba cache against one with the cache filled.
+
+Instructions are the difference between a process that makes the run twice and
+one that makes it once (both warm up first), so imports and compilation cancel.
+Valgrind is installed by ``make bench`` where missing; without it the row says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    DAYS,
+    EXPERIMENTS,
+    Result,
+    Settings,
+    median,
+    reps_note,
+    run_default,
+    scenario_config,
+    time_cases,
+)
+
+PROBE = (
+    "import sys; sys.path.insert(0, {experiments!r});"
+    "from bench.common import scenario_config, run_default;"
+    "f = run_default(scenario_config('roadmap'));"
+    "[f() for _ in range({runs})]"
+)
+"""A process that makes ``runs`` default runs (the first one compiles or loads the kernels)."""
+
+
+def probe(runs: int, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> str:
+    """Run the probe (under ``prefix``, e.g. valgrind); its stderr."""
+    code = PROBE.format(experiments=str(EXPERIMENTS), runs=runs)
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark probe exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return proc.stderr
+
+
+def instructions() -> float | None:
+    """Instructions of one warm default run, or None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for runs in (1, 2):
+            out = f"--callgrind-out-file={Path(tmp) / f'callgrind.{runs}'}"
+            # setarch -R: the same address layout every time, so counts repeat exactly.
+            prefix = ("setarch", "-R", valgrind, "--tool=callgrind", out)
+            refs = re.search(r"refs:\s+([\d,]+)", probe(runs, prefix=prefix))
+            if refs is None:
+                raise RuntimeError("callgrind printed no instruction count")
+            counts.append(int(refs[1].replace(",", "")))
+    return float(counts[1] - counts[0])
+
+
+def cold_start() -> tuple[float, float]:
+    """Wall seconds of a fresh process's first run: empty numba cache, then filled."""
+    with tempfile.TemporaryDirectory() as cache:
+        times = []
+        for _ in ("empty", "filled"):
+            start = time.perf_counter()
+            probe(1, env={"NUMBA_CACHE_DIR": cache})
+            times.append(time.perf_counter() - start)
+    return times[0], times[1]
+
+
+def run(settings: Settings) -> list[Result]:
+    """The time of row 1 moves with the load; instructions and CPU per day much less."""
+    row, note = "9 core", reps_note(settings)
+    cpu = time_cases(
+        {"cpu": run_default(scenario_config("roadmap"))},
+        settings.reps,
+        settings.warmup,
+        clock=time.process_time,
+    )["cpu"]
+    per_day = 1e6 * median(cpu) / DAYS
+    results = [
+        Result(
+            row,
+            "CPU per simulated day, default run",
+            per_day,
+            "µs",
+            "<= 50 µs",
+            per_day <= 50,
+            detail=note,
+            samples=[1e6 * t / DAYS for t in cpu],
+        )
+    ]
+    counted = instructions()
+    if counted is None:
+        results.append(
+            Result(
+                row,
+                "instructions, one warm default run",
+                float("nan"),
+                "M",
+                "<= 300 M",
+                None,
+                detail="not measured: valgrind missing",
+            )
+        )
+    else:
+        millions = counted / 1e6
+        results.append(
+            Result(
+                row,
+                "instructions, one warm default run (callgrind)",
+                millions,
+                "M",
+                "<= 300 M",
+                millions <= 300,
+            )
+        )
+    empty, filled = cold_start()
+    results += [
+        Result(row, "fresh process, first run: empty kernel cache", empty, "s", detail="1 rep"),
+        Result(row, "fresh process, first run: kernels cached", filled, "s", detail="1 rep"),
+        Result(row, "compiling the kernels (the difference)", empty - filled, "s"),
+    ]
+    return results
