@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.hotline import Hotline
+from sim.model.compiled import generator, handle, kernel
 from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
-from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -58,6 +58,7 @@ class StateForces:
         self.model = model
         self.g = model.params.governments
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.national = model.space.layer("patrol_effort")
         self.hotline = Hotline(model)
         n = model.border.n
@@ -65,12 +66,9 @@ class StateForces:
         shape = self.g.temper_shape
         self.temper = self.stream.gamma(shape, 1.0 / shape, size=(2, n))
         self.grievance = np.zeros((2, n))
-        self._grievance_keep = scalar(0.5 ** (1.0 / self.g.grievance_half_life))
-        self._grievance_response = scalar(self.g.grievance_response)
-        self._tempers: dict[tuple[int, ...], np.ndarray] = {}  # by both sides' orders
-        # Today's draws, urges and comparisons, written into arrays kept for them.
-        self._meet_u, self._fire_u = np.empty(n), np.empty((2, n))
-        self._urge, self._fire = np.empty((2, n)), np.empty((2, n), dtype=bool)
+        self._grievance_keep = 0.5 ** (1.0 / self.g.grievance_half_life)
+        # Today's meeting sectors, and the sides and sectors whose commanders want to fire.
+        self._sectors, self._sides = np.empty(2 * n, dtype=np.int64), np.empty(2 * n, np.int64)
         self.forward = np.zeros((2, n), dtype=np.int64)
 
     def units(self) -> np.ndarray:
@@ -91,9 +89,12 @@ class StateForces:
 
     def step(self, day: int) -> None:
         """Run today's encounters and unprovoked fire."""
-        self.grievance *= self._grievance_keep
         orders = [gov.orders() for gov in self.model.governments]
-        self._encounters(orders)
+        meets = _meetings(
+            self._handle, self.grievance, self._grievance_keep, self.meet, self._sectors
+        )
+        if meets:
+            self._encounters(orders, self._sectors[:meets].tolist())
         self._violations(day, orders)
 
     def _restrained(self, side: int, sector: int, u_watch: float, u_bound: float) -> bool:
@@ -108,12 +109,9 @@ class StateForces:
             model.dialogue.breach(sector, side)
         return False
 
-    def _encounters(self, orders: list[int]) -> None:
-        meets = (self.stream.random(out=self._meet_u) < self.meet).nonzero()[0]
-        if len(meets) == 0:
-            return
+    def _encounters(self, orders: list[int], meets: list[int]) -> None:
         g = self.g
-        for sector in meets.tolist():
+        for sector in meets:
             fire_u, watch_u, bound_u = self.stream.random((3, 2)).tolist()
             firing = [
                 side
@@ -152,30 +150,25 @@ class StateForces:
         )
         model.report_casualties(side, sector, casualties)
 
-    def _tempered(self, orders: list[int]) -> np.ndarray:
-        """Each commander's urge to fire unprovoked under his side's orders, before
-        grievance: it changes only with the orders, so it is kept for each pair."""
-        key = tuple(orders)
-        urge = self._tempers.get(key)
-        if urge is None:
-            urge = np.array([self.g.violation_urge[o] for o in orders])[:, None] * self.temper
-            self._tempers[key] = urge
-        return urge
-
     def _violations(self, day: int, orders: list[int]) -> None:
         model, g = self.model, self.g
-        urge = np.multiply(self.grievance, self._grievance_response, out=self._urge)
-        urge += self._tempered(orders)
-        u = self.stream.random(out=self._fire_u)
-        sides, sectors = np.less(u, urge, out=self._fire).nonzero()
-        if not len(sides):
+        urge = g.violation_urge
+        sides, sectors = self._sides, self._sectors
+        fire = _urges(
+            self._handle,
+            self.grievance,
+            g.grievance_response,
+            float(urge[orders[0]]),
+            float(urge[orders[1]]),
+            self.temper,
+            self.national,
+            sides,
+            sectors,
+        )
+        if not fire:
             return
-        monitors, effort = model.monitors, self.national
-        for side, sector in zip(sides.tolist(), sectors.tolist(), strict=True):
-            # Only a commander with units there fires: effort is whole units times a
-            # positive unit effort (what units() counts), so none there is no effort.
-            if effort[side, sector] <= 0.0:
-                continue
+        monitors = model.monitors
+        for side, sector in zip(sides[:fire].tolist(), sectors[:fire].tolist(), strict=True):
             watch_u, bound_u, look_u = self.stream.random(3).tolist()
             if self._restrained(side, sector, watch_u, bound_u):
                 continue
@@ -190,3 +183,51 @@ class StateForces:
             model.governments[victim].shock(tension=tension, trust=trust)
             self.grievance[victim, sector] += 1.0
             model.dialogue.grievance(day, sector, victim, tension, trust, seen)
+
+
+@kernel
+def _meetings(
+    stream: np.ndarray, grievance: np.ndarray, keep: float, meet: np.ndarray, sectors: np.ndarray
+) -> int:
+    """The day begins: grievances fade (by ``keep``), and forward units of the two sides
+    meet in each sector with chance ``meet``; writes the sectors where they met into
+    ``sectors`` and returns how many."""
+    for side in range(2):
+        for sector in range(grievance.shape[1]):
+            grievance[side, sector] *= keep
+    g = generator(stream)
+    count = 0
+    for sector in range(meet.size):
+        if g.random() < meet[sector]:
+            sectors[count] = sector
+            count += 1
+    return count
+
+
+@kernel
+def _urges(
+    stream: np.ndarray,
+    grievance: np.ndarray,
+    response: float,
+    urge_a: float,
+    urge_b: float,
+    temper: np.ndarray,
+    effort: np.ndarray,
+    sides: np.ndarray,
+    sectors: np.ndarray,
+) -> int:
+    """Each local commander (side by side, sector by sector) wants to fire across the line
+    with chance ``grievance * response + urge * temper``, his side's urge under its orders;
+    only one with units there (effort is whole units times a positive unit effort, so none
+    there is no effort) can. Writes who into ``sides``, ``sectors``; returns how many."""
+    g = generator(stream)
+    count = 0
+    for side in range(2):
+        urge = urge_a if side == 0 else urge_b
+        for sector in range(grievance.shape[1]):
+            wants = g.random() < grievance[side, sector] * response + urge * temper[side, sector]
+            if wants and effort[side, sector] > 0.0:
+                sides[count] = side
+                sectors[count] = sector
+                count += 1
+    return count
