@@ -90,12 +90,15 @@ class StateForces:
     def step(self, day: int) -> None:
         """Run today's encounters and unprovoked fire."""
         orders = [gov.orders() for gov in self.model.governments]
-        meets = _meetings(
-            self._handle, self.grievance, self._grievance_keep, self.meet, self._sectors
-        )
-        if meets:
-            self._encounters(orders, self._sectors[:meets].tolist())
-        self._violations(day, orders)
+        g, sides, sectors = self.g, self._sides, self._sectors
+        urge = float(g.violation_urge[orders[0]]), float(g.violation_urge[orders[1]])
+        urges = (self.grievance, g.grievance_response, *urge, self.temper, self.national)
+        meets, fire = _day(self._handle, self._grievance_keep, self.meet, *urges, sides, sectors)
+        if meets:  # the encounters' draws come before the urges'
+            self._encounters(orders, sectors[:meets].tolist())
+            fire = _urges(self._handle, *urges, sides, sectors)
+        if fire:
+            self._violations(day, sides[:fire].tolist(), sectors[:fire].tolist())
 
     def _restrained(self, side: int, sector: int, u_watch: float, u_bound: float) -> bool:
         """Whether side ``side``'s commander at ``sector``, about to fire, holds:
@@ -150,25 +153,11 @@ class StateForces:
         )
         model.report_casualties(side, sector, casualties)
 
-    def _violations(self, day: int, orders: list[int]) -> None:
+    def _violations(self, day: int, sides: list[int], sectors: list[int]) -> None:
+        """Commanders of ``sides`` at ``sectors`` want to fire across the line."""
         model, g = self.model, self.g
-        urge = g.violation_urge
-        sides, sectors = self._sides, self._sectors
-        fire = _urges(
-            self._handle,
-            self.grievance,
-            g.grievance_response,
-            float(urge[orders[0]]),
-            float(urge[orders[1]]),
-            self.temper,
-            self.national,
-            sides,
-            sectors,
-        )
-        if not fire:
-            return
         monitors = model.monitors
-        for side, sector in zip(sides[:fire].tolist(), sectors[:fire].tolist(), strict=True):
+        for side, sector in zip(sides, sectors, strict=True):
             watch_u, bound_u, look_u = self.stream.random(3).tolist()
             if self._restrained(side, sector, watch_u, bound_u):
                 continue
@@ -231,3 +220,26 @@ def _urges(
                 sectors[count] = sector
                 count += 1
     return count
+
+
+@kernel
+def _day(
+    stream: np.ndarray,
+    keep: float,
+    meet: np.ndarray,
+    grievance: np.ndarray,
+    response: float,
+    urge_a: float,
+    urge_b: float,
+    temper: np.ndarray,
+    effort: np.ndarray,
+    sides: np.ndarray,
+    sectors: np.ndarray,
+) -> tuple[int, int]:
+    """The day's draws up to the first decision that needs the model: meetings (their
+    encounters come next, so a day with any stops there: no urges yet), else urges to fire.
+    Returns (meetings, commanders who want to fire)."""
+    meets = _meetings(stream, grievance, keep, meet, sectors)
+    if meets:
+        return meets, 0
+    return 0, _urges(stream, grievance, response, urge_a, urge_b, temper, effort, sides, sectors)
