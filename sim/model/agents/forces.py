@@ -67,6 +67,7 @@ class StateForces:
         self.temper = self.stream.gamma(shape, 1.0 / shape, size=(2, n))
         self.grievance = np.zeros((2, n))
         self._grievance_keep = 0.5 ** (1.0 / self.g.grievance_half_life)
+        self._grievance_response = float(self.g.grievance_response)
         # Today's meeting sectors, and the sides and sectors whose commanders want to fire.
         self._sectors, self._sides = np.empty(2 * n, dtype=np.int64), np.empty(2 * n, np.int64)
         self.forward = np.zeros((2, n), dtype=np.int64)
@@ -92,7 +93,7 @@ class StateForces:
         orders = [gov.orders() for gov in self.model.governments]
         g, sides, sectors = self.g, self._sides, self._sectors
         urge = float(g.violation_urge[orders[0]]), float(g.violation_urge[orders[1]])
-        urges = (self.grievance, g.grievance_response, *urge, self.temper, self.national)
+        urges = (self.grievance, self._grievance_response, *urge, self.temper, self.national)
         meets, fire = _day(self._handle, self._grievance_keep, self.meet, *urges, sides, sectors)
         if meets:  # the encounters' draws come before the urges'
             self._encounters(orders, sectors[:meets].tolist())
@@ -113,6 +114,7 @@ class StateForces:
         return False
 
     def _encounters(self, orders: list[int], meets: list[int]) -> None:
+        """Forward units of the two sides met at ``meets``: each commander may open fire."""
         g = self.g
         for sector in meets:
             fire_u, watch_u, bound_u = self.stream.random((3, 2)).tolist()
