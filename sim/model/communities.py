@@ -55,22 +55,109 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.corridors import Corridors
+from sim.model.compiled import array_sum, generator, handle, kernel
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
-from sim.model.scalars import ONE, scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
+@kernel
 def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF).
+    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF: the first
+    cell whose running total of weights passes ``u`` times their sum)."""
+    cdf = np.cumsum(p)
+    return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(p) - 1)
 
-    Array methods, not the ``np.cumsum``/``np.searchsorted`` functions: on the
-    few dozen weights of a daily draw their Python wrappers cost more than the work.
-    """
-    cdf = p.cumsum()
-    return np.minimum(cdf.searchsorted(u * cdf[-1], side="right"), len(p) - 1)
+
+@kernel
+def _relax(
+    stream: np.ndarray,
+    hardship: np.ndarray,
+    displaced: np.ndarray,
+    target: np.ndarray,
+    burden: np.ndarray,
+    burdened: bool,
+    recount: bool,
+    home_weight: np.ndarray,
+    sheltered: np.ndarray,
+    occupants: np.ndarray,
+    weight: np.ndarray,
+    pressure: np.ndarray,
+    rates: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """A day of every cell, in place: its weight (people at home and in its camp, when
+    anyone moves), hardship relaxing toward its target (raised by the displaced share
+    and trade held up), the displaced returning, and its crossing pressure
+    ``weight * hardship**2``. Then today's crossers: a Poisson total, each with the
+    cell it leaves and its two uniforms (sensors' alert, detection), drawn as
+    ``stream.random((3, total))``. Returns (cells, uniforms ``(3, total)``, the sum of
+    hardship over the cells in memory order, as ``np.add.reduce`` sums it)."""
+    spread, relax_days, return_days, per_person, crossing_rate = rates
+    for s in range(hardship.shape[0]):
+        for k in range(hardship.shape[1]):
+            if recount:
+                weight[s, k] = home_weight[s, k] * (1.0 - sheltered[s, k])
+                weight[s, k] += occupants[s, k] * per_person
+            goal = target[s, k] + displaced[s, k] * spread
+            if burdened:
+                goal += burden[k]
+            if goal > 1.0:
+                goal = 1.0
+            hardship[s, k] += (goal - hardship[s, k]) / relax_days
+            displaced[s, k] -= displaced[s, k] / return_days
+            h = hardship[s, k]
+            pressure[s, k] = h * h * weight[s, k]
+    flat = pressure.ravel()
+    g = generator(stream)
+    total = g.poisson(crossing_rate * array_sum(flat))
+    u = np.empty((3, total))
+    for i in range(3):
+        for j in range(total):
+            u[i, j] = g.random()
+    cells = pick(flat, u[0]) if total else np.zeros(0, np.int64)
+    return cells, u, array_sum(hardship.T.ravel())
+
+
+@kernel
+def _draw_recruits(
+    stream: np.ndarray,
+    pool: np.ndarray,
+    pool_size: np.ndarray,
+    joining: np.ndarray,
+    refill: float,
+    fighters: np.ndarray,
+    leave: float,
+    share: np.ndarray,
+) -> int:
+    """A tally's recruits, in place: each cell's pool loses those who join (chance
+    ``joining``) and refills its missing places (chance ``refill``); each group loses
+    ``leave`` of its fighters and gains its share of every cell's recruits (a
+    multinomial split, as NumPy draws it: a binomial per group on what is left).
+    Returns what is left of the pool."""
+    g = generator(stream)
+    cells, groups = share.shape
+    joined = np.empty(cells, np.int64)
+    for i in range(cells):
+        joined[i] = g.binomial(pool[i], joining[i])
+        pool[i] -= joined[i]
+    for i in range(cells):
+        pool[i] += g.binomial(pool_size[i] - pool[i], refill)
+    for j in range(groups):
+        fighters[j] -= g.binomial(fighters[j], leave)
+    for i in range(cells):
+        left, rest = joined[i], 1.0
+        for j in range(groups - 1):
+            if left <= 0:
+                break
+            new = g.binomial(left, share[i, j] / rest)
+            fighters[j] += new
+            left -= new
+            rest -= share[i, j]
+        if left > 0:
+            fighters[groups - 1] += left
+    return pool.sum()
 
 
 class Communities:
@@ -98,6 +185,7 @@ class Communities:
         self.p = c
         self.projects_p = model.params.projects
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.actor = model.register_actor("communities")
         self.hardship = model.space.layer("hardship")
         self.displaced = model.space.layer("displaced")
@@ -131,22 +219,27 @@ class Communities:
         self._catchment: tuple[np.ndarray, np.ndarray] | None = None
         self.pool_size = np.zeros(0, dtype=np.int64)
         self.pool = np.zeros(0, dtype=np.int64)
+        self._pool_total = 0
         self._pool_share = 1.0
         self.pressure = (self.weight * self.hardship**2).ravel()
         self._pressure = self.pressure.reshape(shape)  # a view by cell: written in place
-        self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
-        self._displacement_hardship = scalar(c.displacement_hardship)
-        self._relax_days = scalar(c.relax_days)
-        self._return_days = scalar(c.displacement_return_days)
-        self._weight_per_person = scalar(self._per_cell)
+        self._rates = np.array(
+            [
+                c.displacement_hardship,
+                c.relax_days,
+                c.displacement_return_days,
+                self._per_cell,
+                c.crossing_rate,
+            ]
+        )
+        self._hardship_sum: float | None = None  # today's, until violence changes hardship
 
     def mean_hardship(self) -> float:
-        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower).
-
-        ``np.add.reduce`` is what ``ndarray.sum`` calls, without its Python wrapper
-        (as in the other daily sums).
-        """
-        return float(np.add.reduce(self.hardship, axis=None)) / self.hardship.size
+        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower):
+        the day's sum, kept from :meth:`step` until violence changes hardship."""
+        if self._hardship_sum is None:
+            self._hardship_sum = float(np.add.reduce(self.hardship, axis=None))
+        return self._hardship_sum / self.hardship.size
 
     def refresh(self, changed: tuple[int, ...]) -> None:
         """Corridors open and projects are started as their measures ramp. A programme
@@ -194,7 +287,6 @@ class Communities:
     def step(self, day: int) -> None:
         """Projects come into service; people move; relax hardship and displacement;
         draw today's crossings."""
-        tmp = self._scratch
         if (
             self._next_ready < math.inf
             and not self.model.measures.active[Measure.ECONOMIC_PROJECTS]
@@ -203,36 +295,30 @@ class Communities:
             self._next_ready += 1.0
         if day >= self._next_ready:
             self._complete(day)
-        corridors = self.corridors
+        corridors, customs = self.corridors, self.model.customs
         if corridors.open:
             corridors.step(day)
-            self._where_people_are()
-        elif self._moved:
-            self._where_people_are()
-        # In place, into one scratch array: on ~80 cells a temporary costs more than the sum.
-        np.multiply(self.displaced, self._displacement_hardship, out=tmp)
-        np.add(self._target, tmp, out=tmp)
-        customs = self.model.customs
-        if customs.burdened:  # (adding zeros changes nothing: skipped)
-            tmp += customs.burden
-        np.minimum(tmp, ONE, out=tmp)  # the target hardship
-        tmp -= self.hardship
-        tmp /= self._relax_days
-        self.hardship += tmp
-        np.divide(self.displaced, self._return_days, out=tmp)
-        self.displaced -= tmp
-        np.square(self.hardship, out=self._pressure)
-        self._pressure *= self.weight
-        total = self.stream.poisson(self.p.crossing_rate * np.add.reduce(self.pressure))
-        if total == 0:
+        cells, u, self._hardship_sum = _relax(
+            self._handle,
+            self.hardship,
+            self.displaced,
+            self._target,
+            customs.burden,
+            customs.burdened,
+            bool(corridors.open) or self._moved,
+            self.home_weight,
+            corridors.sheltered,
+            corridors.occupants,
+            self.weight,
+            self._pressure,
+            self._rates,
+        )
+        self._moved = bool(corridors.open)
+        if not len(cells):
             return
-        cell_u, tip_u, detect_u = self.stream.random((3, total))
-        cells = pick(self.pressure, cell_u)  # where today's crossers come from
         n, search, log = self.model.border.n, self.model.search, self.model.log
-        route = self.corridors.route if self.corridors.open else None
-        for cell, tip, detect in zip(
-            cells.tolist(), tip_u.tolist(), detect_u.tolist(), strict=True
-        ):
+        route = corridors.route if corridors.open else None
+        for cell, tip, detect in zip(cells.tolist(), u[1].tolist(), u[2].tolist(), strict=True):
             side, sector = 1 - cell // n, cell % n  # they cross into the other side
             via = route(day, sector) if route else -1
             if via >= 0:
@@ -242,13 +328,6 @@ class Communities:
             log.add(
                 day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
             )
-
-    def _where_people_are(self) -> None:
-        """Each cell's weight counts its residents at home and the people in its camp."""
-        z = self.corridors
-        np.multiply(self.home_weight, ONE - z.sheltered, out=self.weight)
-        self.weight += z.occupants * self._weight_per_person
-        self._moved = bool(z.open)
 
     def recruit(self, groups: list, days: int) -> None:
         """The last ``days`` of hardship in the groups' catchments bring recruits out of
@@ -262,21 +341,19 @@ class Communities:
         hazard = a.recruit_rate / c.recruit_pool * self.hardship.ravel()[cells] ** 2
         if self.ties.any():
             hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
-        pool = self.pool
-        joined = self.stream.binomial(pool, -np.expm1(-days * hazard))
-        pool -= joined
-        pool += self.stream.binomial(
-            self.pool_size - pool, -math.expm1(-days / c.pool_recovery_days)
+        fighters = np.array([g.fighters for g in groups], dtype=np.int64)
+        left = _draw_recruits(
+            self._handle,
+            self.pool,
+            self.pool_size,
+            -np.expm1(-days * hazard),  # NumPy's expm1: libm's may differ in the last bit
+            -math.expm1(-days / c.pool_recovery_days),
+            fighters,
+            1.0 - (1.0 - a.attrition) ** days,
+            share,
         )
-        size = np.add.reduce(self.pool_size)
-        self._pool_share = float(np.add.reduce(pool)) / size if size else 1.0
-        leave = 1.0 - (1.0 - a.attrition) ** days
-        # A draw per group: the draws one call for all of them makes, in turn, at a fraction
-        # of the cost of numpy's array path on a handful of groups.
-        fighters = np.array([g.fighters - self.stream.binomial(g.fighters, leave) for g in groups])
-        hit = joined.nonzero()[0]  # few cells a week: split only their recruits
-        if len(hit):
-            fighters += np.add.reduce(self.stream.multinomial(joined[hit], share[hit]), axis=0)
+        size = self._pool_total
+        self._pool_share = left / size if size else 1.0
         for g, new in zip(groups, fighters.tolist(), strict=True):
             g.fighters = new
 
@@ -294,6 +371,7 @@ class Communities:
             np.int64
         )
         self.pool = self.pool_size.copy()
+        self._pool_total = int(self.pool_size.sum())
         return cells, covers / covers.sum(axis=1, keepdims=True)
 
     def pool_share(self) -> float:
@@ -345,6 +423,7 @@ class Communities:
         """Violence where people live: hardship rises for those at home, some flee, fear
         grows (toward a safe zone), and a project there is set back."""
         c = self.p
+        self._hardship_sum = None
         home = 1.0 - self.corridors.sheltered[side, sector]
         self.hardship[side, sector] = min(
             1.0, self.hardship[side, sector] + c.violence_shock * home
