@@ -69,24 +69,24 @@ def _relax(
     stream: np.ndarray,
     hardship: np.ndarray,
     displaced: np.ndarray,
-    target: np.ndarray,
+    cells: np.ndarray,
     burden: np.ndarray,
     burdened: bool,
     recount: bool,
-    home_weight: np.ndarray,
     sheltered: np.ndarray,
     occupants: np.ndarray,
-    weight: np.ndarray,
-    pressure: np.ndarray,
     rates: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """A day of every cell, in place: its weight (people at home and in its camp, when
-    anyone moves), hardship relaxing toward its target (raised by the displaced share
+    crossers: np.ndarray,
+) -> tuple[int, float]:
+    """A day of every cell, in place (``cells``: the rows target hardship, weight at
+    home, weight today, crossing pressure): its weight (people at home and in its camp,
+    when anyone moves), hardship relaxing toward its target (raised by the displaced share
     and trade held up), the displaced returning, and its crossing pressure
-    ``weight * hardship**2``. Then today's crossers: a Poisson total, each with the
-    cell it leaves and its two uniforms (sensors' alert, detection), drawn as
-    ``stream.random((3, total))``. Returns (cells, uniforms ``(3, total)``, the sum of
-    hardship over the cells in memory order, as ``np.add.reduce`` sums it)."""
+    ``weight * hardship**2``. Then today's crossers: a Poisson total, drawn into
+    ``crossers`` if it has room for them (:func:`_draw_crossers`). Returns (the total,
+    the sum of hardship over the cells in memory order, as ``np.add.reduce`` sums it).
+    """
+    target, home_weight, weight, pressure = cells[0], cells[1], cells[2], cells[3]
     spread, relax_days, return_days, per_person, crossing_rate = rates
     for s in range(hardship.shape[0]):
         for k in range(hardship.shape[1]):
@@ -105,12 +105,21 @@ def _relax(
     flat = pressure.ravel()
     g = generator(stream)
     total = g.poisson(crossing_rate * array_sum(flat))
-    u = np.empty((3, total))
+    if 0 < total <= crossers.shape[1]:
+        _draw_crossers(stream, flat, total, crossers)
+    return total, array_sum(hardship.T.ravel())
+
+
+@kernel
+def _draw_crossers(stream: np.ndarray, pressure: np.ndarray, total: int, crossers: np.ndarray):
+    """Today's ``total`` crossers into ``crossers[:, :total]``, each with the cell it
+    leaves and its two uniforms (sensors' alert, detection): the uniforms of
+    ``stream.random((3, total))``, the first row's turned into cells by ``pressure``."""
+    g = generator(stream)
     for i in range(3):
         for j in range(total):
-            u[i, j] = g.random()
-    cells = pick(flat, u[0]) if total else np.zeros(0, np.int64)
-    return cells, u, array_sum(hardship.T.ravel())
+            crossers[i, j] = g.random()
+    crossers[0, :total] = pick(pressure, crossers[0, :total])
 
 
 class Communities(Recruitment):
@@ -157,16 +166,19 @@ class Communities(Recruitment):
         self._delivered = np.zeros(shape, dtype=bool)  # completed once: seen by governments
         self._next_ready = math.inf
         self._built = 0
-        self._target = np.full_like(self.hardship, c.base_hardship)  # laid out as hardship is
         mean = self.population.mean()
         self._per_cell = 1.0 / mean if mean > 0 else 0.0  # weight per thousand people
-        # (side, sector) order in memory, as the arrays it meets daily (not the layer's)
-        self.home_weight = np.ascontiguousarray(self.population * self._per_cell)
-        self.weight = self.home_weight.copy()  # where people are today
+        # Each cell's target hardship, weight at home, weight where people are today, and
+        # crossing pressure: one (side, sector) block, each attribute a view of its row.
+        self._cells = np.empty((4, *shape))
+        self._target, self.home_weight, self.weight, self._pressure = self._cells
+        self._target[:] = c.base_hardship
+        self.home_weight[:] = self.population * self._per_cell
+        self.weight[:] = self.home_weight
+        self._pressure[:] = self.weight * self.hardship**2
+        self.pressure = self._pressure.ravel()  # a flat view, by (side, sector)
         self._moved = False  # whether anyone is (or was yesterday) away from home
         self._open_pool()
-        self.pressure = (self.weight * self.hardship**2).ravel()
-        self._pressure = self.pressure.reshape(shape)  # a view by cell: written in place
         self._rates = np.array(
             [
                 c.displacement_hardship,
@@ -176,6 +188,7 @@ class Communities(Recruitment):
                 c.crossing_rate,
             ]
         )
+        self._crossers = np.empty((3, 8))  # today's: cell left (a whole number), uniforms
         self._hardship_sum: float | None = None  # today's, until violence changes hardship
 
     def mean_hardship(self) -> float:
@@ -242,27 +255,29 @@ class Communities(Recruitment):
         corridors, customs = self.corridors, self.model.customs
         if corridors.open:
             corridors.step(day)
-        cells, u, self._hardship_sum = _relax(
+        total, self._hardship_sum = _relax(
             self._handle,
             self.hardship,
             self.displaced,
-            self._target,
+            self._cells,
             customs.burden,
             customs.burdened,
             bool(corridors.open) or self._moved,
-            self.home_weight,
             corridors.sheltered,
             corridors.occupants,
-            self.weight,
-            self._pressure,
             self._rates,
+            self._crossers,
         )
         self._moved = bool(corridors.open)
-        if not len(cells):
+        if not total:
             return
+        if total > self._crossers.shape[1]:  # more than ever before: room for them
+            self._crossers = np.empty((3, 2 * total))
+            _draw_crossers(self._handle, self.pressure, total, self._crossers)
         n, search, log = self.model.border.n, self.model.search, self.model.log
         route = corridors.route if corridors.open else None
-        for cell, tip, detect in zip(cells.tolist(), u[1].tolist(), u[2].tolist(), strict=True):
+        for at, tip, detect in zip(*self._crossers[:, :total].tolist(), strict=True):
+            cell = int(at)
             side, sector = 1 - cell // n, cell % n  # they cross into the other side
             via = route(day, sector) if route else -1
             if via >= 0:
