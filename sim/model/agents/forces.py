@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.hotline import Hotline
+from sim.model.compiled import generator, handle, kernel
 from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
 from sim.model.scalars import scalar
@@ -58,6 +59,7 @@ class StateForces:
         self.model = model
         self.g = model.params.governments
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.national = model.space.layer("patrol_effort")
         self.hotline = Hotline(model)
         n = model.border.n
@@ -82,12 +84,12 @@ class StateForces:
 
     def on_redeploy(self) -> None:
         """Units moved: each decides whether it goes up to the line under its orders."""
-        model = self.model
-        share = np.array([self.g.forward_share[gov.orders()] for gov in model.governments])
-        forward = np.minimum(self.stream.binomial(self.units(), share[:, None]), self.g.line_posts)
-        forward[:, model.dialogue.bound] = 0
-        self.forward = forward
-        self.meet = detection_probability(self.hotline.overlap(forward), self.g.friction_rate)
+        model, g = self.model, self.g
+        a, b = (float(g.forward_share[gov.orders()]) for gov in model.governments)
+        self.forward = forward = _forward(
+            self._handle, self.units(), a, b, g.line_posts, model.dialogue.bound
+        )
+        self.meet = detection_probability(self.hotline.overlap(forward), g.friction_rate)
 
     def step(self, day: int) -> None:
         """Run today's encounters and unprovoked fire."""
@@ -190,3 +192,26 @@ class StateForces:
             model.governments[victim].shock(tension=tension, trust=trust)
             self.grievance[victim, sector] += 1.0
             model.dialogue.grievance(day, sector, victim, tension, trust, seen)
+
+
+@kernel
+def _forward(
+    stream: np.ndarray,
+    units: np.ndarray,
+    share_a: float,
+    share_b: float,
+    line_posts: int,
+    bound: np.ndarray,
+) -> np.ndarray:
+    """Forward units per side and sector, ``(2, n)``: each of the ``units`` there goes up to
+    the line with its side's chance (binomial draws from ``stream``, side A's sectors
+    first), as far as ``line_posts`` allow; none where an arrangement binds."""
+    g = generator(stream)
+    forward = np.empty(units.shape, dtype=np.int64)
+    for side in range(2):
+        share = share_a if side == 0 else share_b
+        for s in range(units.shape[1]):
+            forward[side, s] = min(g.binomial(units[side, s], share), line_posts)
+            if bound[s]:
+                forward[side, s] = 0
+    return forward
