@@ -18,28 +18,20 @@ drawn as counts from their hardship.
   it (at home or in its camp) over the mean cell's residents, so a geography
   changes levels only through how its population is spread, its hardship and
   its sectors, not its absolute size.
+- Recruitment: the armed groups draw on a pool of the cells' potential recruits
+  (:mod:`sim.model.recruitment`).
 - Crossings: each cell sends ``Poisson(crossing_rate * weight *
   hardship**2)`` groups across per day (one Poisson total split over cells by
   their pressure); a group takes a humanitarian corridor if one is open within
   reach and has capacity today, otherwise it crosses irregularly and the other
   side's patrols may detect it.
-- Recruitment draws on a pool: each cell holds ``recruit_pool * weight``
-  potential recruits when full. Each of them joins, per day, with hazard
-  ``recruit_rate * hardship**2 * (1 - tie_recruit_cut * ties) / recruit_pool``
-  (so a full pool gives ``recruit_rate * weight * hardship**2`` recruits a
-  day); those who joined leave the pool, which refills as each missing place
-  is taken again with hazard ``1 / pool_recovery_days``. A cell's recruits join
-  the armed groups whose home-side reach covers it, in equal shares, so
-  overlapping groups compete for one pool instead of each drawing the whole of
-  it. Groups lose ``attrition`` of their fighters a day. Tallied every
-  ``armed_groups.recruit_every_days``.
 - Economic projects are built, over ``projects.build_days``, in the
   hardest-hit cells; violence there sets them back. Governments see a
   project completed (``RoadmapModel.delivered``), and so do the people: only a
   working project lowers hardship. Cultural exchanges are held in the most
   populous sectors, one every ``projects.exchange_days`` in each; ties grow
-  there, and governments see each exchange held. Both cost the two
-  governments alike.
+  there (cutting recruitment, :mod:`sim.model.recruitment`), and governments see
+  each exchange held. Both cost the two governments alike.
 
 Economic projects lower relapse risk only through these routes (less hardship,
 fewer recruits, fewer attacks, fewer severe incidents; trust from projects
@@ -55,25 +47,82 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.corridors import Corridors
+from sim.model.compiled import array_sum, generator, handle, kernel
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
-from sim.model.scalars import ONE, scalar
+from sim.model.recruitment import Recruitment
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
+@kernel
 def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF).
+    """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF: the first
+    cell whose running total of weights passes ``u`` times their sum)."""
+    cdf = np.cumsum(p)
+    return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(p) - 1)
 
-    Array methods, not the ``np.cumsum``/``np.searchsorted`` functions: on the
-    few dozen weights of a daily draw their Python wrappers cost more than the work.
+
+@kernel
+def _relax(
+    stream: np.ndarray,
+    hardship: np.ndarray,
+    displaced: np.ndarray,
+    cells: np.ndarray,
+    burden: np.ndarray,
+    burdened: bool,
+    recount: bool,
+    sheltered: np.ndarray,
+    occupants: np.ndarray,
+    rates: np.ndarray,
+    crossers: np.ndarray,
+) -> tuple[int, float]:
+    """A day of every cell, in place (``cells``: the rows target hardship, weight at
+    home, weight today, crossing pressure): its weight (people at home and in its camp,
+    when anyone moves), hardship relaxing toward its target (raised by the displaced share
+    and trade held up), the displaced returning, and its crossing pressure
+    ``weight * hardship**2``. Then today's crossers: a Poisson total, drawn into
+    ``crossers`` if it has room for them (:func:`_draw_crossers`). Returns (the total,
+    the sum of hardship over the cells in memory order, as ``np.add.reduce`` sums it).
     """
-    cdf = p.cumsum()
-    return np.minimum(cdf.searchsorted(u * cdf[-1], side="right"), len(p) - 1)
+    target, home_weight, weight, pressure = cells[0], cells[1], cells[2], cells[3]
+    spread, relax_days, return_days, per_person, crossing_rate = rates
+    for s in range(hardship.shape[0]):
+        for k in range(hardship.shape[1]):
+            if recount:
+                weight[s, k] = home_weight[s, k] * (1.0 - sheltered[s, k])
+                weight[s, k] += occupants[s, k] * per_person
+            goal = target[s, k] + displaced[s, k] * spread
+            if burdened:
+                goal += burden[k]
+            if goal > 1.0:
+                goal = 1.0
+            hardship[s, k] += (goal - hardship[s, k]) / relax_days
+            displaced[s, k] -= displaced[s, k] / return_days
+            h = hardship[s, k]
+            pressure[s, k] = h * h * weight[s, k]
+    flat = pressure.ravel()
+    g = generator(stream)
+    total = g.poisson(crossing_rate * array_sum(flat))
+    if 0 < total <= crossers.shape[1]:
+        _draw_crossers(stream, flat, total, crossers)
+    return total, array_sum(hardship.T.ravel())
 
 
-class Communities:
+@kernel
+def _draw_crossers(stream: np.ndarray, pressure: np.ndarray, total: int, crossers: np.ndarray):
+    """Today's ``total`` crossers into ``crossers[:, :total]``, each with the cell it
+    leaves and its two uniforms (sensors' alert, detection): the uniforms of
+    ``stream.random((3, total))``, the first row's turned into cells by ``pressure``."""
+    g = generator(stream)
+    for i in range(3):
+        for j in range(total):
+            crossers[i, j] = g.random()
+    crossers[0, :total] = pick(pressure, crossers[0, :total])
+
+
+class Communities(Recruitment):
     """Hardship, displacement, crossings and ties of the border population on both sides,
     and what the roadmap builds among them.
 
@@ -98,6 +147,7 @@ class Communities:
         self.p = c
         self.projects_p = model.params.projects
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.actor = model.register_actor("communities")
         self.hardship = model.space.layer("hardship")
         self.displaced = model.space.layer("displaced")
@@ -116,37 +166,37 @@ class Communities:
         self._delivered = np.zeros(shape, dtype=bool)  # completed once: seen by governments
         self._next_ready = math.inf
         self._built = 0
-        self._exchanges = 0.0  # exchanges due, carried between tallies
-        self._target = np.full_like(self.hardship, c.base_hardship)  # laid out as hardship is
-        self._exchange_order = np.argsort(-self.population.sum(axis=0), kind="stable")
         mean = self.population.mean()
         self._per_cell = 1.0 / mean if mean > 0 else 0.0  # weight per thousand people
-        # (side, sector) order in memory, as the arrays it meets daily (not the layer's)
-        self.home_weight = np.ascontiguousarray(self.population * self._per_cell)
-        self.weight = self.home_weight.copy()  # where people are today
+        # Each cell's target hardship, weight at home, weight where people are today, and
+        # crossing pressure: one (side, sector) block, each attribute a view of its row.
+        self._cells = np.empty((4, *shape))
+        self._target, self.home_weight, self.weight, self._pressure = self._cells
+        self._target[:] = c.base_hardship
+        self.home_weight[:] = self.population * self._per_cell
+        self.weight[:] = self.home_weight
+        self._pressure[:] = self.weight * self.hardship**2
+        self.pressure = self._pressure.ravel()  # a flat view, by (side, sector)
         self._moved = False  # whether anyone is (or was yesterday) away from home
-        # Recruitment, set up on the first tally (the groups do not exist yet): the
-        # cells some group recruits in, each group's share there, the pool's size
-        # and what is left of it per such cell.
-        self._catchment: tuple[np.ndarray, np.ndarray] | None = None
-        self.pool_size = np.zeros(0, dtype=np.int64)
-        self.pool = np.zeros(0, dtype=np.int64)
-        self._pool_share = 1.0
-        self.pressure = (self.weight * self.hardship**2).ravel()
-        self._pressure = self.pressure.reshape(shape)  # a view by cell: written in place
-        self._scratch = np.empty_like(self.hardship)  # the daily update's temporaries
-        self._displacement_hardship = scalar(c.displacement_hardship)
-        self._relax_days = scalar(c.relax_days)
-        self._return_days = scalar(c.displacement_return_days)
-        self._weight_per_person = scalar(self._per_cell)
+        self._open_pool()
+        self._rates = np.array(
+            [
+                c.displacement_hardship,
+                c.relax_days,
+                c.displacement_return_days,
+                self._per_cell,
+                c.crossing_rate,
+            ]
+        )
+        self._crossers = np.empty((3, 8))  # today's: cell left (a whole number), uniforms
+        self._hardship_sum: float | None = None  # today's, until violence changes hardship
 
     def mean_hardship(self) -> float:
-        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower).
-
-        ``np.add.reduce`` is what ``ndarray.sum`` calls, without its Python wrapper
-        (as in the other daily sums).
-        """
-        return float(np.add.reduce(self.hardship, axis=None)) / self.hardship.size
+        """Mean hardship over all cells (``ndarray.mean`` gives the same number, slower):
+        the day's sum, kept from :meth:`step` until violence changes hardship."""
+        if self._hardship_sum is None:
+            self._hardship_sum = float(np.add.reduce(self.hardship, axis=None))
+        return self._hardship_sum / self.hardship.size
 
     def refresh(self, changed: tuple[int, ...]) -> None:
         """Corridors open and projects are started as their measures ramp. A programme
@@ -194,7 +244,6 @@ class Communities:
     def step(self, day: int) -> None:
         """Projects come into service; people move; relax hardship and displacement;
         draw today's crossings."""
-        tmp = self._scratch
         if (
             self._next_ready < math.inf
             and not self.model.measures.active[Measure.ECONOMIC_PROJECTS]
@@ -203,36 +252,32 @@ class Communities:
             self._next_ready += 1.0
         if day >= self._next_ready:
             self._complete(day)
-        corridors = self.corridors
+        corridors, customs = self.corridors, self.model.customs
         if corridors.open:
             corridors.step(day)
-            self._where_people_are()
-        elif self._moved:
-            self._where_people_are()
-        # In place, into one scratch array: on ~80 cells a temporary costs more than the sum.
-        np.multiply(self.displaced, self._displacement_hardship, out=tmp)
-        np.add(self._target, tmp, out=tmp)
-        customs = self.model.customs
-        if customs.burdened:  # (adding zeros changes nothing: skipped)
-            tmp += customs.burden
-        np.minimum(tmp, ONE, out=tmp)  # the target hardship
-        tmp -= self.hardship
-        tmp /= self._relax_days
-        self.hardship += tmp
-        np.divide(self.displaced, self._return_days, out=tmp)
-        self.displaced -= tmp
-        np.square(self.hardship, out=self._pressure)
-        self._pressure *= self.weight
-        total = self.stream.poisson(self.p.crossing_rate * np.add.reduce(self.pressure))
-        if total == 0:
+        total, self._hardship_sum = _relax(
+            self._handle,
+            self.hardship,
+            self.displaced,
+            self._cells,
+            customs.burden,
+            customs.burdened,
+            bool(corridors.open) or self._moved,
+            corridors.sheltered,
+            corridors.occupants,
+            self._rates,
+            self._crossers,
+        )
+        self._moved = bool(corridors.open)
+        if not total:
             return
-        cell_u, tip_u, detect_u = self.stream.random((3, total))
-        cells = pick(self.pressure, cell_u)  # where today's crossers come from
+        if total > self._crossers.shape[1]:  # more than ever before: room for them
+            self._crossers = np.empty((3, 2 * total))
+            _draw_crossers(self._handle, self.pressure, total, self._crossers)
         n, search, log = self.model.border.n, self.model.search, self.model.log
-        route = self.corridors.route if self.corridors.open else None
-        for cell, tip, detect in zip(
-            cells.tolist(), tip_u.tolist(), detect_u.tolist(), strict=True
-        ):
+        route = corridors.route if corridors.open else None
+        for at, tip, detect in zip(*self._crossers[:, :total].tolist(), strict=True):
+            cell = int(at)
             side, sector = 1 - cell // n, cell % n  # they cross into the other side
             via = route(day, sector) if route else -1
             if via >= 0:
@@ -242,83 +287,6 @@ class Communities:
             log.add(
                 day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
             )
-
-    def _where_people_are(self) -> None:
-        """Each cell's weight counts its residents at home and the people in its camp."""
-        z = self.corridors
-        np.multiply(self.home_weight, ONE - z.sheltered, out=self.weight)
-        self.weight += z.occupants * self._weight_per_person
-        self._moved = bool(z.open)
-
-    def recruit(self, groups: list, days: int) -> None:
-        """The last ``days`` of hardship in the groups' catchments bring recruits out of
-        the pool (fewer where cross-border ties are strong); the pool refills; some
-        fighters leave."""
-        if self._catchment is None:
-            self._catchment = self._catchments(groups)
-        cells, share = self._catchment
-        self._grow_ties(days)
-        a, c = self.model.params.armed_groups, self.p
-        hazard = a.recruit_rate / c.recruit_pool * self.hardship.ravel()[cells] ** 2
-        if self.ties.any():
-            hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
-        pool = self.pool
-        joined = self.stream.binomial(pool, -np.expm1(-days * hazard))
-        pool -= joined
-        pool += self.stream.binomial(
-            self.pool_size - pool, -math.expm1(-days / c.pool_recovery_days)
-        )
-        size = np.add.reduce(self.pool_size)
-        self._pool_share = float(np.add.reduce(pool)) / size if size else 1.0
-        leave = 1.0 - (1.0 - a.attrition) ** days
-        # A draw per group: the draws one call for all of them makes, in turn, at a fraction
-        # of the cost of numpy's array path on a handful of groups.
-        fighters = np.array([g.fighters - self.stream.binomial(g.fighters, leave) for g in groups])
-        hit = joined.nonzero()[0]  # few cells a week: split only their recruits
-        if len(hit):
-            fighters += np.add.reduce(self.stream.multinomial(joined[hit], share[hit]), axis=0)
-        for g, new in zip(groups, fighters.tolist(), strict=True):
-            g.fighters = new
-
-    def _catchments(self, groups: list) -> tuple[np.ndarray, np.ndarray]:
-        """The cells some group recruits in, and each group's share of their recruits
-        ``(cells, groups)``: equal among the groups whose home-side reach covers it.
-        Their pools start full."""
-        n = self.model.border.n
-        covers = np.zeros((self.hardship.size, len(groups)))
-        for i, g in enumerate(groups):
-            covers[[g.home * n + s for s in g.sectors], i] = 1.0
-        cells = np.flatnonzero(covers.any(axis=1))
-        covers = covers[cells]
-        self.pool_size = np.rint(self.p.recruit_pool * self.home_weight.ravel()[cells]).astype(
-            np.int64
-        )
-        self.pool = self.pool_size.copy()
-        return cells, covers / covers.sum(axis=1, keepdims=True)
-
-    def pool_share(self) -> float:
-        """Share of the groups' recruitable pool left at the last tally (1: full)."""
-        return self._pool_share
-
-    def _grow_ties(self, days: int) -> None:
-        """Exchanges are held in the host sectors (one every ``exchange_days`` in each);
-        ties move toward 1 there and fade elsewhere."""
-        level = self.model.measures.effect[Measure.CULTURAL_PROGRAMS]
-        if level <= 0 and not self.ties.any():
-            return
-        order, pp = self._exchange_order, self.projects_p
-        hosts = order[: round(pp.exchange_share * level * len(order))]
-        if len(hosts):
-            self._exchanges += len(hosts) * days / pp.exchange_days
-            held = int(self._exchanges)
-            if held:
-                self._exchanges -= held
-                model = self.model
-                model.budget.charge(None, "exchanges", model.params.costs.exchange * held)
-                model.delivered("exchange", held)
-        target = np.zeros(self.ties.shape[1])
-        target[hosts] = 1.0
-        self.ties += (target - self.ties) * (1.0 - math.exp(-days / pp.tie_days))
 
     def victims(self, rng: np.random.Generator, side: int, sector: int, scale: float) -> int:
         """Victims of a violent incident at ``(side, sector)``: the people in harm's way
@@ -345,6 +313,7 @@ class Communities:
         """Violence where people live: hardship rises for those at home, some flee, fear
         grows (toward a safe zone), and a project there is set back."""
         c = self.p
+        self._hardship_sum = None
         home = 1.0 - self.corridors.sheltered[side, sector]
         self.hardship[side, sector] = min(
             1.0, self.hardship[side, sector] + c.violence_shock * home

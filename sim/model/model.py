@@ -33,7 +33,7 @@ from sim.model.agents.customs import Customs
 from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
 from sim.model.agents.intelligence import Intelligence
-from sim.model.agents.patrol import JointPosts
+from sim.model.agents.joint_posts import JointPosts
 from sim.model.agents.sensors import SensorNetwork
 from sim.model.agents.training import Training
 from sim.model.background import BackgroundViolence

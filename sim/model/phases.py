@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.params import PhaseParams
+from sim.model.compiled import kernel
 from sim.model.incidents import DAYS_PER_MONTH
 
 FINAL_PHASE = 3
@@ -51,11 +52,7 @@ class PhaseMachine:
 
     def incident_rate(self, day: int) -> float:
         """Border incidents per month over the trailing window (up to yesterday)."""
-        start = max(0, day - self.p.window_days)
-        if day == start:
-            return 0.0
-        window = np.add.reduce(self.border_per_day[start:day])  # ndarray.sum, minus its wrapper
-        return float(window) * DAYS_PER_MONTH / (day - start)
+        return _incident_rate(self.border_per_day, day, self.p.window_days)
 
     def update(self, day: int, trust: float) -> bool:
         """Start-of-day check; returns True when the roadmap advanced today."""
@@ -107,3 +104,16 @@ class PhaseMachine:
         self.entered_day = day
         if kind == "advance" and np.isnan(self.first_day[to]):
             self.first_day[to] = day
+
+
+@kernel
+def _incident_rate(border_per_day: np.ndarray, day: int, window_days: int) -> float:
+    """``PhaseMachine.incident_rate``: the daily counts of the last ``window_days`` days
+    before ``day`` (fewer at the start), per month."""
+    start = max(0, day - window_days)
+    if day == start:
+        return 0.0
+    window = 0
+    for d in range(start, day):
+        window += border_per_day[d]
+    return window * DAYS_PER_MONTH / (day - start)

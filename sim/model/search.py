@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.compiled import array_sum, kernel
 from sim.model.detection import detection_probability, terrain_factor
-from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -46,6 +46,7 @@ class Search:
         units, joint_units: ``(days, 2, n)`` national units and joint contingents
             of each side patrolling there.
         joint_value: ``(days, 2, n)`` the summed search value of those contingents.
+        flown: ``(days, 2, n)`` the drones' effort flown there.
         quality: the mean search value of a joint contingent in the plan.
         row: today's row of the plan.
     """
@@ -57,9 +58,7 @@ class Search:
         self.national = space.layer("patrol_effort")
         self.joint = space.layer("joint_effort")
         self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
-        self._unit_effort = scalar(self.p.unit_effort)
-        self._other_side = scalar(self.p.other_side_share)
-        self._joint_share = scalar(0.5 * (1.0 + self.p.other_side_share))  # half on each side
+        self._joint_share = 0.5 * (1.0 + self.p.other_side_share)  # half on each side
         shape = (1, 2, model.border.n)
         self.effort, self.units, self.joint_units, self.joint_value, self.flown = (
             np.zeros(shape) for _ in range(5)
@@ -68,102 +67,62 @@ class Search:
         self.joint_posts: list[int] = []  # joint posts held by both sides
         self.start = 0
         self.row = 0
-        self._unpaired = [False] * model.border.n
+        self._unpaired = np.zeros(model.border.n, dtype=bool)
         self._paired = self._unpaired  # per sector today: contingents of both sides there
-        self._pairs: list[list[bool]] = []  # the same for each day of the plan
+        self._pairs = np.zeros((1, model.border.n), dtype=bool)  # the same for each day
         self.any_joint = False
         self._joint_clear = False  # the joint layer holds a plan without contingents (zeros)
 
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
         model, p = self.model, self.p
-        shape = (p.redeploy_days, 2, model.border.n)
-        self.units, self.joint_units = np.empty(shape), np.empty(shape)
-        self.joint_value, self.flown = np.empty(shape), np.empty(shape)
-        forces = [gov.patrols for gov in model.governments]
-        for side, force in enumerate(forces):
-            force.counts(self.units[:, side], self.joint_units[:, side], self.joint_value[:, side])
+        self.flown = np.empty((p.redeploy_days, 2, model.border.n))
+        for side in (0, 1):
             model.drones[side].plan(self.flown[:, side])
-        self.any_joint = forces[0].any_joint or forces[1].any_joint
+        a, b = (gov.patrols for gov in model.governments)
+        self.any_joint = a.any_joint or b.any_joint
+        self.units, self.joint_units, self.joint_value, self.effort, self._pairs, held = _plan(
+            a.where, a.joint, a.value, a.post, a.any_joint,
+            b.where, b.joint, b.value, b.post, b.any_joint,
+            self.flown, self.terrain, p.other_side_share, self._joint_share, p.unit_effort,
+        )  # fmt: skip
         if self.any_joint:
-            values = np.concatenate([f.value[f.joint] for f in forces])
-            self.quality = float(values.mean())
-            self._pair(slice(None))
+            self.quality = _mean_value(a.joint, a.value, b.joint, b.value)
         self._paired = self._unpaired
-        self.effort = np.empty(shape)
-        self._effort(slice(None))
-        posts = [force.joint_posts() for force in forces]
-        self.joint_posts = sorted(posts[0] & posts[1])
+        self.joint_posts = held.nonzero()[0].tolist()
         self.start = model.steps
         self.new_day(model.steps)
-
-    def _effort(self, rows: slice) -> None:
-        units, effort = self.units[rows], self.effort[rows]  # views: written in place
-        np.multiply(units[:, ::-1], self._other_side, out=effort)
-        effort += units
-        if self.any_joint:
-            joint = np.add.reduce(self.joint_value[rows], axis=1, keepdims=True)
-            joint *= self._joint_share  # counted once: half on each side
-            effort += joint
-        effort *= self._unit_effort
-        effort += self.flown[rows]
-        effort *= self.terrain
 
     def new_day(self, day: int) -> None:
         """Write today's patrol layers from where the units are."""
         self.row = min(day - self.start, len(self.effort) - 1)
-        ue = self._unit_effort
-        np.multiply(self.units[self.row], ue, out=self.national)
-        if self.any_joint or not self._joint_clear:  # no contingents: zeros, written once
-            np.multiply(self.joint_units[self.row], ue, out=self.joint)
+        write_joint = self.any_joint or not self._joint_clear  # no contingents: zeros, once
+        _layers(self.units, self.joint_units, self.row, self.p.unit_effort, self.national,
+                self.joint, write_joint)  # fmt: skip
         if self.any_joint:
             self._paired = self._pairs[self.row]
         self._joint_clear = not self.any_joint
 
-    def _pair(self, rows: slice) -> None:
-        """Where contingents of both sides patrol on the plan's ``rows``."""
-        self._pairs[rows] = np.logical_and.reduce(self.joint_units[rows] > 0, axis=1).tolist()
-
-    def moved(
-        self, side: int, rows: slice, sent: list[int], before: list[list[int]], to: int
-    ) -> None:
-        """Units ``sent`` of ``side`` patrol ``to`` instead of where they were
-        (``before``, per plan row; ``n`` for a day off duty, which stays off):
-        move them in the counts of those rows.
-
-        Only the moved units are recounted (whole counts in floats stay exact),
-        not every unit of the rows.
-        """
-        force = self.model.governments[side].patrols
-        joint = [force.joint[i] for i in sent] if force.any_joint else [False] * len(sent)
-        n = self.model.border.n
-        for r, where in zip(range(rows.start, rows.stop), before, strict=True):
-            for i, sector, jointly in zip(sent, where, joint, strict=True):
-                if sector == n:
-                    continue  # off duty that day
-                counts = self.joint_units if jointly else self.units
-                counts[r, side, sector] -= 1.0
-                counts[r, side, to] += 1.0
-                if jointly:
-                    value = force.value[i]
-                    self.joint_value[r, side, sector] -= value
-                    self.joint_value[r, side, to] += value
-        self._effort(rows)
-        if self.any_joint:
-            self._pair(rows)
-        if rows.start <= self.row < rows.stop:
-            self.new_day(self.row + self.start)
-
     def dispatch(self, side: int, sector: int, reach: int, days: int, units: int = 1) -> int:
         """Send up to ``units`` free units of ``side`` within ``reach`` to ``sector`` for
-        ``days``; returns how many went."""
+        ``days``: they patrol ``sector`` instead of where they were on those days (a day
+        off duty stays off), so only they are recounted (whole counts in floats stay
+        exact), not every unit of those days. Returns how many went."""
         force = self.model.governments[side].patrols
         sent = force.dispatch(self.model.day, sector, reach, days, units)
         if sent is None:
             return 0
-        rows, units_sent, before = sent
-        self.moved(side, rows, units_sent, before, sector)
-        return len(units_sent)
+        start, sent, before = sent
+        p = self.p
+        _moved(
+            side, start, sent, before, sector, force.joint, force.value, force.any_joint,
+            self.units, self.joint_units, self.joint_value, self.flown, self.terrain,
+            self.any_joint, p.other_side_share, self._joint_share, p.unit_effort,
+            self.effort, self._pairs,
+        )  # fmt: skip
+        if start <= self.row < start + len(before):
+            self.new_day(self.row + self.start)
+        return len(sent)
 
     def attempt(
         self, side: int, sector: int, alert_u: float, detect_u: float
@@ -191,3 +150,185 @@ class Search:
         value = self.joint_value[self.row, 0, sector] + self.joint_value[self.row, 1, sector]
         share = 0.5 * (1.0 + p.other_side_share) * p.unit_effort
         return float(self.terrain[side, sector] * share * value)
+
+
+@kernel
+def _plan(
+    where_a: np.ndarray,
+    joint_a: np.ndarray,
+    value_a: np.ndarray,
+    post_a: np.ndarray,
+    any_a: bool,
+    where_b: np.ndarray,
+    joint_b: np.ndarray,
+    value_b: np.ndarray,
+    post_b: np.ndarray,
+    any_b: bool,
+    flown: np.ndarray,
+    terrain: np.ndarray,
+    other_side: float,
+    joint_share: float,
+    unit_effort: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The plan's counts from each side's units' ``where`` (``n``: off duty): national
+    units, joint contingents and their summed ``value`` per day, side and sector; its
+    effort; where contingents of both sides patrol each day; the joint posts of both
+    sides. ``(units, joint_units, joint_value, effort, pairs, held)``."""
+    days, n = flown.shape[0], flown.shape[2]
+    units, joint_units = np.zeros((days, 2, n)), np.zeros((days, 2, n))
+    joint_value = np.zeros((days, 2, n))
+    _count(0, where_a, joint_a, value_a, any_a, units, joint_units, joint_value)
+    _count(1, where_b, joint_b, value_b, any_b, units, joint_units, joint_value)
+    any_joint = any_a or any_b
+    effort = np.empty((days, 2, n))
+    pairs = np.zeros((days, n), dtype=np.bool_)
+    _effort(0, days, units, joint_value, flown, terrain, any_joint, other_side, joint_share,
+            unit_effort, effort)  # fmt: skip
+    if any_joint:
+        _pair(0, days, joint_units, pairs)
+    held = np.zeros((2, n), dtype=np.bool_)
+    _held(joint_a, post_a, any_a, held[0])
+    _held(joint_b, post_b, any_b, held[1])
+    return units, joint_units, joint_value, effort, pairs, held[0] & held[1]
+
+
+@kernel
+def _held(joint: np.ndarray, post: np.ndarray, any_joint: bool, held: np.ndarray) -> None:
+    """Mark in ``held`` the sectors where a side posts joint contingents."""
+    if any_joint:
+        for i in range(joint.size):
+            if joint[i]:
+                held[post[i]] = True
+
+
+@kernel
+def _count(
+    side: int,
+    where: np.ndarray,
+    joint: np.ndarray,
+    value: np.ndarray,
+    any_joint: bool,
+    units: np.ndarray,
+    joint_units: np.ndarray,
+    joint_value: np.ndarray,
+) -> None:
+    """Add ``side``'s units on duty to the counts of the sectors they patrol each day."""
+    n = units.shape[2]
+    for d in range(where.shape[0]):
+        for i in range(where.shape[1]):
+            sector = where[d, i]
+            if sector == n:
+                continue
+            if any_joint and joint[i]:
+                joint_units[d, side, sector] += 1.0
+                joint_value[d, side, sector] += value[i]
+            else:
+                units[d, side, sector] += 1.0
+
+
+@kernel
+def _effort(
+    start: int,
+    stop: int,
+    units: np.ndarray,
+    joint_value: np.ndarray,
+    flown: np.ndarray,
+    terrain: np.ndarray,
+    any_joint: bool,
+    other_side: float,
+    joint_share: float,
+    unit_effort: float,
+    effort: np.ndarray,
+) -> None:
+    """The effort of the plan's rows ``start..stop`` (the formula in the module docstring)."""
+    for d in range(start, stop):
+        for side in range(2):
+            for s in range(units.shape[2]):
+                e = units[d, 1 - side, s] * other_side
+                e += units[d, side, s]
+                if any_joint:
+                    e += (joint_value[d, 0, s] + joint_value[d, 1, s]) * joint_share
+                e *= unit_effort
+                e += flown[d, side, s]
+                effort[d, side, s] = e * terrain[side, s]
+
+
+@kernel
+def _pair(start: int, stop: int, joint_units: np.ndarray, pairs: np.ndarray) -> None:
+    """Where contingents of both sides patrol on the plan's rows ``start..stop``."""
+    for d in range(start, stop):
+        for s in range(pairs.shape[1]):
+            pairs[d, s] = joint_units[d, 0, s] > 0 and joint_units[d, 1, s] > 0
+
+
+@kernel
+def _mean_value(
+    joint_a: np.ndarray, value_a: np.ndarray, joint_b: np.ndarray, value_b: np.ndarray
+) -> float:
+    """The mean search value of both sides' joint contingents."""
+    values = np.concatenate((value_a[joint_a], value_b[joint_b]))
+    return array_sum(values) / values.size
+
+
+@kernel
+def _layers(
+    units: np.ndarray,
+    joint_units: np.ndarray,
+    row: int,
+    unit_effort: float,
+    national: np.ndarray,
+    joint: np.ndarray,
+    write_joint: bool,
+) -> None:
+    """Today's patrol layers: the effort of the units, and of the joint contingents (if
+    ``write_joint``), patrolling each side and sector on the plan's ``row``."""
+    for side in range(2):
+        for s in range(national.shape[1]):
+            national[side, s] = units[row, side, s] * unit_effort
+            if write_joint:
+                joint[side, s] = joint_units[row, side, s] * unit_effort
+
+
+@kernel
+def _moved(
+    side: int,
+    start: int,
+    sent: np.ndarray,
+    before: np.ndarray,
+    to: int,
+    joint: np.ndarray,
+    value: np.ndarray,
+    force_joint: bool,
+    units: np.ndarray,
+    joint_units: np.ndarray,
+    joint_value: np.ndarray,
+    flown: np.ndarray,
+    terrain: np.ndarray,
+    any_joint: bool,
+    other_side: float,
+    joint_share: float,
+    unit_effort: float,
+    effort: np.ndarray,
+    pairs: np.ndarray,
+) -> None:
+    """Units ``sent`` of ``side`` patrol ``to`` on the plan's rows from ``start`` instead
+    of where they were (``before``, per row; ``n`` for a day off duty): move them in the
+    counts, and recompute those rows' effort and pairs."""
+    n, stop = units.shape[2], start + before.shape[0]
+    for r in range(start, stop):
+        for k in range(sent.size):
+            i, sector = sent[k], before[r - start, k]
+            if sector == n:
+                continue  # off duty that day
+            if force_joint and joint[i]:
+                joint_units[r, side, sector] -= 1.0
+                joint_units[r, side, to] += 1.0
+                joint_value[r, side, sector] -= value[i]
+                joint_value[r, side, to] += value[i]
+            else:
+                units[r, side, sector] -= 1.0
+                units[r, side, to] += 1.0
+    _effort(start, stop, units, joint_value, flown, terrain, any_joint, other_side, joint_share,
+            unit_effort, effort)  # fmt: skip
+    if any_joint:
+        _pair(start, stop, joint_units, pairs)

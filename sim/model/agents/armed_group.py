@@ -6,7 +6,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.model.agents.crosser import BorderCrosser
+import numpy as np
+
+from sim.model.agents.crosser import BorderCrosser, pick
+from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
 if TYPE_CHECKING:
@@ -77,23 +80,36 @@ class ArmedGroup(BorderCrosser):
         self._home_strike = [False] * len(self.sectors)  # a project is all it saw there
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
         self._gates = model.border.gate[self.reach].tolist()
+        self._rule = np.array(
+            [
+                a.attempt_rate,
+                a.reference_fighters,
+                a.threat_response,
+                a.deterrence_exponent,
+                a.arms_per_attempt,
+            ]
+        )
         self.staging = self.choose(self.stream.random())
 
     def step(self) -> None:
         """Maybe attempt an attack today (the rule is in the class docstring)."""
-        a = self.p
         self.urge *= self._urge_decay
-        if self.spoiler and self.model.day % a.threat_review_days == 0:
+        if self.spoiler and self.model.day % self.p.threat_review_days == 0:
             self._perceive()
-        deterrence = self.best**a.deterrence_exponent
-        motive = 1.0 + self.urge + a.threat_response * self.menace
-        p = a.attempt_rate * self.fighters / a.reference_fighters * motive * deterrence
-        self.rate = min(p, 1.0)
-        if self.arms < a.arms_per_attempt or self.stream.random() >= self.rate:
-            return
-        self.arms -= a.arms_per_attempt
-        i, self.staging = self.staging, self.choose(self.stream.random())
-        self._attempt(i)
+        self.rate, i, self.staging = _decide(
+            self._handle,
+            self.cdf(),
+            self.staging,
+            self.fighters,
+            self.arms,
+            self.urge,
+            self.menace,
+            self.best,
+            self._rule,
+        )
+        if i >= 0:
+            self.arms -= self.p.arms_per_attempt
+            self._attempt(i)
 
     def assets(self) -> tuple[list[float], list[bool]]:
         """What it sees today over its reach: (assets at the line, project in its
@@ -182,3 +198,29 @@ class ArmedGroup(BorderCrosser):
         # network reads each client's need every day.
         need = self.model.params.smuggling.arms_target - self.arms
         return need if need > 0.0 else 0.0
+
+
+@kernel
+def _decide(
+    stream_handle: np.ndarray,
+    cdf: np.ndarray,
+    staging: int,
+    fighters: int,
+    arms: float,
+    urge: float,
+    menace: float,
+    best: float,
+    rule: np.ndarray,
+) -> tuple[float, int, int]:
+    """Today's attempt probability and whether it attempts: (probability, index of the
+    sector it strikes or -1, index of where it stages next). ``rule``: attempt rate,
+    reference fighters, threat response, deterrence exponent, arms per attempt."""
+    deterrence = best ** rule[3]
+    motive = 1.0 + urge + rule[2] * menace
+    rate = min(rule[0] * fighters / rule[1] * motive * deterrence, 1.0)
+    if arms < rule[4]:
+        return rate, -1, staging
+    g = generator(stream_handle)
+    if g.random() >= rate:
+        return rate, -1, staging
+    return rate, staging, pick(cdf, g.random())  # it strikes where it staged; stages anew

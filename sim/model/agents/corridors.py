@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.compiled import kernel
 from sim.model.measures import Measure
-from sim.model.scalars import ONE, ZERO, scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
-
-_TINY = scalar(1e-12)
 
 
 class Corridors:
@@ -70,17 +68,14 @@ class Corridors:
         self._home = model.space.layer("population").ravel()  # a copy: residents do not change
         self._cells = self._camps = np.zeros(0, dtype=np.int64)
         self._home_cells = np.zeros(0)
-        self._flight, self._base = scalar(self.p.flight_share), scalar(self.p.base_share)
-        self._move_in = scalar(-math.expm1(-1.0 / self.p.move_days))
-        self._move_out = scalar(-math.expm1(-1.0 / self.p.return_days))
-        self._room = ZERO  # the capacity
+        self._move_in = -math.expm1(-1.0 / self.p.move_days)
+        self._move_out = -math.expm1(-1.0 / self.p.return_days)
 
     def refresh(self) -> None:
         """The programme ramped: open sites and size the camps to today's level."""
         n, reach = self.model.border.n, self.p.reach_sectors
         level = self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
         self.capacity = self.p.shelter * level
-        self._room = scalar(self.capacity)
         open_now = sorted(self.order[: round(len(self.order) * level)])
         recount = open_now != self.open
         if recount:  # who uses which corridor changes only when sites open
@@ -125,27 +120,21 @@ class Corridors:
         """Residents move into the camps or go home (the rule is in the class docstring)."""
         if not self.open:
             return
-        cells, camps, size = self._cells, self._camps, len(self._away)
         self._decay_fear(day)
-        wish = self._fear_flat[cells]
-        wish *= self._flight
-        wish += self._base
-        np.minimum(wish, ONE, out=wish)
-        wish *= self._home_cells
-        away = self._away[cells]
-        wish -= away  # now: how many more (or fewer) want to be in a camp
-        coming = np.maximum(wish, ZERO)
-        coming *= self._move_in
-        np.minimum(wish, ZERO, out=wish)
-        wish *= self._move_out  # calmer: some go home
-        wish += away
-        held = np.bincount(camps, wish, size)
-        asked = np.bincount(camps, coming, size)
-        admit = np.minimum((self._room - held) / np.maximum(asked, _TINY), ONE)
-        coming *= admit[camps]
-        wish += coming
-        self._away[cells] = wish
-        self._count(wish)
+        _move(
+            self._fear_flat,
+            self._cells,
+            self._camps,
+            self._home_cells,
+            self._away,
+            self.p.flight_share,
+            self.p.base_share,
+            self._move_in,
+            self._move_out,
+            self.capacity,
+            self.occupants.ravel(),
+            self.sheltered.ravel(),
+        )
 
     def _count(self, away: np.ndarray) -> None:
         """Each camp's occupants, and the share of each cell's residents away in one
@@ -164,3 +153,43 @@ class Corridors:
             return -1
         self.left[c] -= 1
         return c
+
+
+@kernel
+def _move(
+    fear: np.ndarray,
+    cells: np.ndarray,
+    camps: np.ndarray,
+    home: np.ndarray,
+    away: np.ndarray,
+    flight_share: float,
+    base_share: float,
+    move_in: float,
+    move_out: float,
+    room: float,
+    occupants: np.ndarray,
+    sheltered: np.ndarray,
+) -> None:
+    """A day's moves of the residents of the ``cells`` within reach of a camp (flat
+    ``side * n + sector`` indices; ``camps``: the camp cell each uses; ``home``: their
+    residents): ``away``, ``occupants`` and ``sheltered`` are updated in place."""
+    m = cells.size
+    stay = np.empty(m)  # those who stay in (or go back to) a camp, before admissions
+    coming = np.empty(m)  # those who want in today
+    held = np.zeros(away.size)
+    asked = np.zeros(away.size)
+    for j in range(m):
+        wish = min(fear[cells[j]] * flight_share + base_share, 1.0) * home[j]
+        more = wish - away[cells[j]]  # how many more (or fewer) want to be in a camp
+        coming[j] = max(more, 0.0) * move_in
+        stay[j] = min(more, 0.0) * move_out + away[cells[j]]  # calmer: some go home
+        held[camps[j]] += stay[j]
+        asked[camps[j]] += coming[j]
+    occupants[:] = 0.0
+    for j in range(m):
+        c = camps[j]
+        admit = min((room - held[c]) / max(asked[c], 1e-12), 1.0)  # the camp's room, shared
+        now = stay[j] + coming[j] * admit
+        away[cells[j]] = now
+        occupants[c] += now
+        sheltered[cells[j]] = now / home[j]

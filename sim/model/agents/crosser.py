@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+import numpy as np
 from mesa import Agent
+
+from sim.model.compiled import handle, kernel
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -65,21 +67,25 @@ class BorderCrosser(Agent):
         self.learning_rate = learning_rate
         self.rate = 0.0
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
         # Derived from the learned values, kept until they change:
-        self._cdf: list[float] | None = None  # cumulative choice weights
+        self._cdf: np.ndarray | None = None  # cumulative choice weights
 
     def weights(self) -> list[float]:
         """Softmax weights (not normalised) of the sectors of its reach."""
         top, t = self.best, self.temperature
         return [math.exp((v - top) / t) for v in self.value]
 
+    def cdf(self) -> np.ndarray:
+        """Cumulative choice weights of the sectors of its reach (kept until they change)."""
+        if self._cdf is None:
+            self._cdf = np.fromiter(accumulate(self.weights()), float, len(self.sectors))
+        return self._cdf
+
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
-        if self._cdf is None:
-            self._cdf = list(accumulate(self.weights()))
-        cdf = self._cdf
-        return min(bisect_right(cdf, u * cdf[-1]), len(cdf) - 1)
+        return pick(self.cdf(), u)
 
     def learn(self, outcomes: Iterable[tuple[int, bool]]) -> None:
         """Update learned success from a day's ``(reach index, got through)`` outcomes.
@@ -97,3 +103,18 @@ class BorderCrosser(Agent):
     def ready(self) -> bool:
         """Whether it is preparing crossings (what informants can hear of)."""
         return self.rate > 0
+
+
+@kernel
+def pick(cdf: np.ndarray, u: float) -> int:
+    """The first index whose cumulative weight exceeds ``u`` times the total (the last
+    one if none does): ``min(bisect_right(cdf, u * cdf[-1]), len(cdf) - 1)``."""
+    x = u * cdf[-1]
+    lo, hi = 0, cdf.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < cdf[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min(lo, cdf.size - 1)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.agents.sums import python_sum
+from sim.model.compiled import generator, handle, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -53,11 +55,13 @@ class Customs:
         self.model = model
         self.p = p = model.params.customs
         self.stream = model.spawn_rng()
-        self.gates: list[int] = np.flatnonzero(model.border.gate).tolist()
+        self._handle = handle(self.stream)
+        self._gates = np.flatnonzero(model.border.gate)
+        self.gates: list[int] = self._gates.tolist()
         self.post = {s: i for i, s in enumerate(self.gates)}  # gate sector -> post index
         m = len(self.gates)
         self.staff: list[list[int]] = [[] for _ in range(2 * m)]
-        self.queue = [0] * (2 * m)
+        self.queue = np.zeros(2 * m, dtype=np.int64)
         self.burden = np.zeros(model.border.n)
         self.burdened = False
         self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
@@ -66,9 +70,10 @@ class Customs:
         self._on_duty = False
         # Per post, set when staffing changes: searches a day, most vehicles it holds
         # (searched today or queued), whether anyone searches there.
-        self._capacity = self._room = [0] * (2 * m)
-        self._staffed = [False] * (2 * m)
-        self._picked = self._taken = [0] * (2 * m)  # today, per post: picked, taken in
+        self._capacity, self._room = np.zeros(2 * m, np.int64), np.zeros(2 * m, np.int64)
+        self._staffed = np.zeros(2 * m, np.bool_)
+        # Today, per post: vehicles picked, and taken in (not waved through).
+        self._picked, self._taken = np.zeros(2 * m, np.int64), np.zeros(2 * m, np.int64)
         self._searched_share = 0.0
         self._delay_hours = 0.0
 
@@ -85,47 +90,31 @@ class Customs:
         return self._hired[side]
 
     def step(self, day: int) -> None:
-        """Staff the posts, run today's queues, book the delay and the wages.
-
-        A handful of posts: Python scalars cost less than numpy calls on arrays this small.
-        """
+        """Staff the posts, run today's queues, book the delay and the wages."""
         self._staff(day)
-        if not self._on_duty and not any(self.queue):
+        if not self._on_duty and not self.queue.any():
             if self._delay_hours:
                 self.burden[:] = 0.0
                 self.burdened = False
                 self._searched_share = self._delay_hours = 0.0
             return
-        p, m = self.p, len(self.gates)
-        # Vehicles picked for a search, and the others: a Poisson stream thinned at random.
-        picked = self.stream.poisson(p.traffic_per_day * p.search_share, 2 * m).tolist()
-        others = self.stream.poisson(p.traffic_per_day * (1.0 - p.search_share), 2 * m).tolist()
-        searched, held, taken, queue = 0, [], [], []
-        for k, before, capacity, room, staffed in zip(
-            picked, self.queue, self._capacity, self._room, self._staffed, strict=True
-        ):
-            # Compared, not min() and max(): the calls cost more than the arithmetic, on
-            # every post every day.
-            free = room - before if room > before else 0
-            k = (k if k < free else free) if staffed else 0  # the rest are waved through
-            done = before + k if before + k < capacity else capacity
-            after = before + k - done
-            wait = 12.0 * (before + after) / capacity if capacity else 0.0  # mean queue, hours
-            held.append(k * (wait + p.hours_per_inspection))  # vehicle-hours
-            taken.append(k)
-            queue.append(after)
-            searched += done
-        self.queue, self._taken = queue, taken
-        self._picked = [k if s else 0 for k, s in zip(picked, self._staffed, strict=True)]
-        arrivals = [a + b for a, b in zip(picked, others, strict=True)]
-        total = sum(arrivals) or 1
-        self._searched_share = searched / total
-        self._delay_hours = sum(held) / total
-        per_hour = p.delay_hardship / 24.0
-        burden, self.burdened = self.burden, True
-        for i, sector in enumerate(self.gates):
-            through = arrivals[i] + arrivals[m + i]  # both directions
-            burden[sector] = (held[i] + held[m + i]) * per_hour / through if through else 0.0
+        p = self.p
+        self._searched_share, self._delay_hours = _queues(
+            self._handle,
+            p.traffic_per_day * p.search_share,
+            p.traffic_per_day * (1.0 - p.search_share),
+            p.hours_per_inspection,
+            p.delay_hardship / 24.0,
+            self._gates,
+            self._capacity,
+            self._room,
+            self._staffed,
+            self.queue,
+            self._picked,
+            self._taken,
+            self.burden,
+        )
+        self.burdened = True
 
     def _staff(self, day: int) -> None:
         """Hire toward today's level or let the last hired go; their wages run from today."""
@@ -148,12 +137,12 @@ class Customs:
                 wage = model.params.costs.inspector_per_day * more
                 model.budget.book(side, "inspectors", model.days, wage, personnel=more)
         if changed:
-            staff = [have for have in self._hired for _ in range(m)]
-            self._capacity = [n * self.searches_per_inspector for n in staff]
-            self._room = [int(c * (1.0 + self.p.max_wait_hours / 24.0)) for c in self._capacity]
-            self._staffed = [n > 0 for n in staff]  # where nobody searches, none are picked
-            self._on_duty = any(staff)
-            self.queue = [q if n else 0 for q, n in zip(self.queue, staff, strict=True)]
+            staff = np.repeat(np.array(self._hired, np.int64), m)
+            self._capacity = staff * self.searches_per_inspector
+            self._room = (self._capacity * (1.0 + self.p.max_wait_hours / 24.0)).astype(np.int64)
+            self._staffed = staff > 0  # where nobody searches, none are picked
+            self._on_duty = bool(self._staffed.any())
+            self.queue[~self._staffed] = 0
 
     def seizes(self, side: int, sector: int, u: float) -> bool:
         """Whether a shipment hidden in a vehicle entering ``side`` through the gate at
@@ -173,3 +162,52 @@ class Customs:
             (hired - self.model.day) / p.skill_days
         )
         return u - int(u) < skill
+
+
+@kernel
+def _queues(
+    stream_handle: np.ndarray,
+    picked_per_day: float,
+    others_per_day: float,
+    hours_per_inspection: float,
+    per_hour: float,
+    gates: np.ndarray,
+    capacity: np.ndarray,
+    room: np.ndarray,
+    staffed: np.ndarray,
+    queue: np.ndarray,
+    picked: np.ndarray,
+    taken: np.ndarray,
+    burden: np.ndarray,
+) -> tuple[float, float]:
+    """One day of every post's queue (the rule is in ``Customs``' docstring): updates
+    ``queue``, ``picked``, ``taken`` and ``burden`` in place; returns (share of the traffic
+    searched, mean hours a vehicle was held)."""
+    g = generator(stream_handle)
+    posts, m = queue.size, gates.size
+    # Vehicles picked for a search, and the others: a Poisson stream thinned at random.
+    arrivals = np.empty(posts, np.int64)
+    for i in range(posts):
+        arrivals[i] = g.poisson(picked_per_day)
+    total, searched = 0, 0
+    held = np.empty(posts)
+    for i in range(posts):
+        k, before = arrivals[i], queue[i]
+        arrivals[i] += g.poisson(others_per_day)
+        total += arrivals[i]
+        picked[i] = k if staffed[i] else 0
+        free = max(room[i] - before, 0)
+        k = min(k, free) if staffed[i] else 0  # the rest are waved through
+        done = min(before + k, capacity[i])
+        after = before + k - done
+        wait = 12.0 * (before + after) / capacity[i] if capacity[i] else 0.0  # mean queue, hours
+        held[i] = k * (wait + hours_per_inspection)  # vehicle-hours
+        taken[i] = k
+        queue[i] = after
+        searched += done
+    if total == 0:
+        total = 1
+    for i in range(m):
+        through = arrivals[i] + arrivals[m + i]  # both directions
+        burden[gates[i]] = (held[i] + held[m + i]) * per_hour / through if through else 0.0
+    return searched / total, python_sum(held, posts) / total

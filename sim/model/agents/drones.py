@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.communities import pick
+from sim.model.compiled import generator, handle, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -33,41 +33,29 @@ class DroneFleet:
         self.side = side
         self.p = model.params.drones
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.size = 0
         self.owned = 0
-        self._layouts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-
-    def _sortie_layout(self, days: int) -> tuple[np.ndarray, int]:
-        """Cell offsets of a sortie's sectors from its centre in a plan padded by
-        ``pad`` sectors either side, ``(coverage, days * size)``, and ``pad``: the
-        same for every plan of a fleet of this size, so built once per size."""
-        key = (days, self.size)
-        if key not in self._layouts:
-            cover, n = self.p.coverage_sectors, self.model.border.n
-            half = cover // 2
-            pad = max(half, cover - half - 1)
-            span = np.arange(-half, cover - half)[:, None]
-            row = np.repeat(np.arange(days), self.size)[None, :]
-            self._layouts[key] = (span + pad + row * (n + 2 * pad), pad)
-        return self._layouts[key]
 
     def plan(self, flown: np.ndarray) -> None:
         """Write the effort flown over each sector of its side on each day of the plan
         into ``flown``, ``(days, n)`` (zero while it has no drone)."""
         model, p = self.model, self.p
-        days, n = model.params.patrol.redeploy_days, model.border.n
         self.size = round(p.fleet_size * model.measures.effect_of(Measure.DRONES, self.side))
         if self.size == 0:
             flown[:] = 0.0
             return
-        self._pay(days)
+        self._pay(flown.shape[0])
         picture = model.governments[self.side].picture
-        share = (1 - p.threat_focus) / n + p.threat_focus * picture
-        centre = pick(share, self.stream.random(days * self.size))
-        layout, pad = self._sortie_layout(days)
-        cells = (layout + centre).ravel()  # sectors past either end fall in the padding
-        sorties = np.bincount(cells, minlength=days * (n + 2 * pad)).reshape(days, n + 2 * pad)
-        np.multiply(sorties[:, pad : pad + n], p.effort_per_sector, out=flown)
+        _sorties(
+            self._handle,
+            self.size,
+            picture,
+            p.threat_focus,
+            p.coverage_sectors,
+            p.effort_per_sector,
+            flown,
+        )
 
     def _pay(self, days: int) -> None:
         """Buy the drones the fleet lacks; book the flying fleet's days of this plan."""
@@ -82,3 +70,41 @@ class DroneFleet:
             self.size * costs.drone_per_day,
             self.size * costs.drone_personnel,
         )
+
+
+@kernel
+def _sorties(
+    stream: np.ndarray,
+    size: int,
+    picture: np.ndarray,
+    focus: float,
+    cover: int,
+    effort: float,
+    flown: np.ndarray,
+) -> None:
+    """Write into ``flown``, ``(days, n)``, the effort flown over each sector each day:
+    ``effort`` per sortie over it. ``size`` sorties a day, each centred on a sector drawn
+    (inverse CDF, from ``stream``) with weight ``(1 - focus) / n + focus * picture``,
+    over ``cover`` contiguous sectors (those past either end of the border are flown
+    over nothing)."""
+    g = generator(stream)
+    days, n = flown.shape
+    even = (1 - focus) / n
+    cdf = np.empty(n)
+    total = 0.0
+    for s in range(n):
+        total += even + focus * picture[s]
+        cdf[s] = total
+    sorties = np.zeros((days, n), dtype=np.int64)
+    first = -(cover // 2)
+    for d in range(days):
+        for _ in range(size):
+            x = g.random() * cdf[n - 1]
+            centre = 0
+            while centre < n - 1 and cdf[centre] <= x:  # cdf.searchsorted(x, "right")
+                centre += 1
+            for s in range(max(centre + first, 0), min(centre + first + cover, n)):
+                sorties[d, s] += 1
+    for d in range(days):
+        for s in range(n):
+            flown[d, s] = sorties[d, s] * effort

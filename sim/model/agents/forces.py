@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.hotline import Hotline
+from sim.model.compiled import generator, handle, kernel
 from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
-from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -58,6 +58,7 @@ class StateForces:
         self.model = model
         self.g = model.params.governments
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.national = model.space.layer("patrol_effort")
         self.hotline = Hotline(model)
         n = model.border.n
@@ -65,12 +66,10 @@ class StateForces:
         shape = self.g.temper_shape
         self.temper = self.stream.gamma(shape, 1.0 / shape, size=(2, n))
         self.grievance = np.zeros((2, n))
-        self._grievance_keep = scalar(0.5 ** (1.0 / self.g.grievance_half_life))
-        self._grievance_response = scalar(self.g.grievance_response)
-        self._tempers: dict[tuple[int, ...], np.ndarray] = {}  # by both sides' orders
-        # Today's draws, urges and comparisons, written into arrays kept for them.
-        self._meet_u, self._fire_u = np.empty(n), np.empty((2, n))
-        self._urge, self._fire = np.empty((2, n)), np.empty((2, n), dtype=bool)
+        self._grievance_keep = 0.5 ** (1.0 / self.g.grievance_half_life)
+        self._grievance_response = float(self.g.grievance_response)
+        # Today's meeting sectors, and the sides and sectors whose commanders want to fire.
+        self._sectors, self._sides = np.empty(2 * n, dtype=np.int64), np.empty(2 * n, np.int64)
         self.forward = np.zeros((2, n), dtype=np.int64)
 
     def units(self) -> np.ndarray:
@@ -82,19 +81,25 @@ class StateForces:
 
     def on_redeploy(self) -> None:
         """Units moved: each decides whether it goes up to the line under its orders."""
-        model = self.model
-        share = np.array([self.g.forward_share[gov.orders()] for gov in model.governments])
-        forward = np.minimum(self.stream.binomial(self.units(), share[:, None]), self.g.line_posts)
-        forward[:, model.dialogue.bound] = 0
-        self.forward = forward
-        self.meet = detection_probability(self.hotline.overlap(forward), self.g.friction_rate)
+        model, g = self.model, self.g
+        a, b = (float(g.forward_share[gov.orders()]) for gov in model.governments)
+        self.forward = forward = _forward(
+            self._handle, self.units(), a, b, g.line_posts, model.dialogue.bound
+        )
+        self.meet = detection_probability(self.hotline.overlap(forward), g.friction_rate)
 
     def step(self, day: int) -> None:
         """Run today's encounters and unprovoked fire."""
-        self.grievance *= self._grievance_keep
         orders = [gov.orders() for gov in self.model.governments]
-        self._encounters(orders)
-        self._violations(day, orders)
+        g, sides, sectors = self.g, self._sides, self._sectors
+        urge = float(g.violation_urge[orders[0]]), float(g.violation_urge[orders[1]])
+        urges = (self.grievance, self._grievance_response, *urge, self.temper, self.national)
+        meets, fire = _day(self._handle, self._grievance_keep, self.meet, *urges, sides, sectors)
+        if meets:  # the encounters' draws come before the urges'
+            self._encounters(orders, sectors[:meets].tolist())
+            fire = _urges(self._handle, *urges, sides, sectors)
+        if fire:
+            self._violations(day, sides[:fire].tolist(), sectors[:fire].tolist())
 
     def _restrained(self, side: int, sector: int, u_watch: float, u_bound: float) -> bool:
         """Whether side ``side``'s commander at ``sector``, about to fire, holds:
@@ -108,12 +113,10 @@ class StateForces:
             model.dialogue.breach(sector, side)
         return False
 
-    def _encounters(self, orders: list[int]) -> None:
-        meets = (self.stream.random(out=self._meet_u) < self.meet).nonzero()[0]
-        if len(meets) == 0:
-            return
+    def _encounters(self, orders: list[int], meets: list[int]) -> None:
+        """Forward units of the two sides met at ``meets``: each commander may open fire."""
         g = self.g
-        for sector in meets.tolist():
+        for sector in meets:
             fire_u, watch_u, bound_u = self.stream.random((3, 2)).tolist()
             firing = [
                 side
@@ -152,30 +155,11 @@ class StateForces:
         )
         model.report_casualties(side, sector, casualties)
 
-    def _tempered(self, orders: list[int]) -> np.ndarray:
-        """Each commander's urge to fire unprovoked under his side's orders, before
-        grievance: it changes only with the orders, so it is kept for each pair."""
-        key = tuple(orders)
-        urge = self._tempers.get(key)
-        if urge is None:
-            urge = np.array([self.g.violation_urge[o] for o in orders])[:, None] * self.temper
-            self._tempers[key] = urge
-        return urge
-
-    def _violations(self, day: int, orders: list[int]) -> None:
+    def _violations(self, day: int, sides: list[int], sectors: list[int]) -> None:
+        """Commanders of ``sides`` at ``sectors`` want to fire across the line."""
         model, g = self.model, self.g
-        urge = np.multiply(self.grievance, self._grievance_response, out=self._urge)
-        urge += self._tempered(orders)
-        u = self.stream.random(out=self._fire_u)
-        sides, sectors = np.less(u, urge, out=self._fire).nonzero()
-        if not len(sides):
-            return
-        monitors, effort = model.monitors, self.national
-        for side, sector in zip(sides.tolist(), sectors.tolist(), strict=True):
-            # Only a commander with units there fires: effort is whole units times a
-            # positive unit effort (what units() counts), so none there is no effort.
-            if effort[side, sector] <= 0.0:
-                continue
+        monitors = model.monitors
+        for side, sector in zip(sides, sectors, strict=True):
             watch_u, bound_u, look_u = self.stream.random(3).tolist()
             if self._restrained(side, sector, watch_u, bound_u):
                 continue
@@ -190,3 +174,97 @@ class StateForces:
             model.governments[victim].shock(tension=tension, trust=trust)
             self.grievance[victim, sector] += 1.0
             model.dialogue.grievance(day, sector, victim, tension, trust, seen)
+
+
+@kernel
+def _meetings(
+    stream: np.ndarray, grievance: np.ndarray, keep: float, meet: np.ndarray, sectors: np.ndarray
+) -> int:
+    """The day begins: grievances fade (by ``keep``), and forward units of the two sides
+    meet in each sector with chance ``meet``; writes the sectors where they met into
+    ``sectors`` and returns how many."""
+    for side in range(2):
+        for sector in range(grievance.shape[1]):
+            grievance[side, sector] *= keep
+    g = generator(stream)
+    count = 0
+    for sector in range(meet.size):
+        if g.random() < meet[sector]:
+            sectors[count] = sector
+            count += 1
+    return count
+
+
+@kernel
+def _urges(
+    stream: np.ndarray,
+    grievance: np.ndarray,
+    response: float,
+    urge_a: float,
+    urge_b: float,
+    temper: np.ndarray,
+    effort: np.ndarray,
+    sides: np.ndarray,
+    sectors: np.ndarray,
+) -> int:
+    """Each local commander (side by side, sector by sector) wants to fire across the line
+    with chance ``grievance * response + urge * temper``, his side's urge under its orders;
+    only one with units there (effort is whole units times a positive unit effort, so none
+    there is no effort) can. Writes who into ``sides``, ``sectors``; returns how many."""
+    g = generator(stream)
+    count = 0
+    for side in range(2):
+        urge = urge_a if side == 0 else urge_b
+        for sector in range(grievance.shape[1]):
+            wants = g.random() < grievance[side, sector] * response + urge * temper[side, sector]
+            if wants and effort[side, sector] > 0.0:
+                sides[count] = side
+                sectors[count] = sector
+                count += 1
+    return count
+
+
+@kernel
+def _day(
+    stream: np.ndarray,
+    keep: float,
+    meet: np.ndarray,
+    grievance: np.ndarray,
+    response: float,
+    urge_a: float,
+    urge_b: float,
+    temper: np.ndarray,
+    effort: np.ndarray,
+    sides: np.ndarray,
+    sectors: np.ndarray,
+) -> tuple[int, int]:
+    """The day's draws up to the first decision that needs the model: meetings (their
+    encounters come next, so a day with any stops there: no urges yet), else urges to fire.
+    Returns (meetings, commanders who want to fire)."""
+    meets = _meetings(stream, grievance, keep, meet, sectors)
+    if meets:
+        return meets, 0
+    return 0, _urges(stream, grievance, response, urge_a, urge_b, temper, effort, sides, sectors)
+
+
+@kernel
+def _forward(
+    stream: np.ndarray,
+    units: np.ndarray,
+    share_a: float,
+    share_b: float,
+    line_posts: int,
+    bound: np.ndarray,
+) -> np.ndarray:
+    """Forward units per side and sector, ``(2, n)``: each of the ``units`` there goes up to
+    the line with its side's chance (binomial draws from ``stream``, side A's sectors
+    first), as far as ``line_posts`` allow; none where an arrangement binds."""
+    g = generator(stream)
+    forward = np.empty(units.shape, dtype=np.int64)
+    for side in range(2):
+        share = share_a if side == 0 else share_b
+        for s in range(units.shape[1]):
+            forward[side, s] = min(g.binomial(units[side, s], share), line_posts)
+            if bound[s]:
+                forward[side, s] = 0
+    return forward

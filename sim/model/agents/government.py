@@ -15,13 +15,14 @@ import numpy as np
 from mesa import Agent
 
 from sim.model.agents.patrol import PatrolForce, PatrolUnit
+from sim.model.compiled import array_sum, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
-def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
+def apportion(totals: list[int] | np.ndarray, share: np.ndarray) -> np.ndarray:
     """Split each of ``totals`` whole units by ``share`` (non-negative; one for all, or a
     row per total): one row of counts per total.
 
@@ -29,13 +30,81 @@ def apportion(totals: list[int], share: np.ndarray) -> np.ndarray:
     units left go to the sectors with the largest remainders (ties to the
     lower index), so the split is deterministic.
     """
-    totals = np.array(totals)  # (array methods and ufuncs: cheaper than np.* wrappers here)
-    exact = totals[:, None] * share / np.add.reduce(share, axis=-1, keepdims=True)
-    counts = exact.astype(np.int64)  # the floor: exact shares are non-negative
-    rest = totals - np.add.reduce(counts, axis=1)
-    order = (counts - exact).argsort(axis=1, kind="stable")
-    rank = order.argsort(axis=1)  # each sector's place in its row's order
-    return counts + (rank < rest[:, None])
+    share = np.asarray(share, dtype=float)
+    return _apportion(np.asarray(totals, dtype=np.int64), share.reshape(-1, share.shape[-1]))
+
+
+@kernel
+def _apportion(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``apportion`` of ``totals`` by the rows of ``share`` (one row: the same for all)."""
+    counts = np.zeros((totals.size, share.shape[1]), dtype=np.int64)
+    for row in range(totals.size):
+        weights = share[min(row, share.shape[0] - 1)]
+        whole = array_sum(weights)
+        left = totals[row]
+        rest = np.empty(weights.size)  # minus each sector's remainder: largest first
+        for s in range(weights.size):
+            exact = totals[row] * weights[s] / whole
+            counts[row, s] = np.int64(exact)  # the floor: exact shares are non-negative
+            left -= counts[row, s]
+            rest[s] = counts[row, s] - exact
+        order = np.argsort(rest, kind="mergesort")  # stable: ties to the lower index
+        for s in order[:left]:
+            counts[row, s] += 1
+    return counts
+
+
+@kernel
+def _review(threat: np.ndarray, seen: np.ndarray, decay: float, picture: np.ndarray) -> None:
+    """Fold the hostile events ``seen`` since the last review into the decayed ``threat``
+    and write its shares into ``picture`` (even while nothing was ever seen)."""
+    for s in range(threat.size):
+        threat[s] = threat[s] * decay + seen[s]
+        seen[s] = 0.0
+    total = array_sum(threat)
+    for s in range(threat.size):
+        picture[s] = threat[s] / total if total > 0 else 1.0 / threat.size
+
+
+@kernel
+def _move(
+    wanted: np.ndarray,
+    held: np.ndarray,
+    posts: np.ndarray,
+    spare: np.ndarray,
+    n_spare: int,
+    post: np.ndarray,
+    joint: np.ndarray,
+    posted: np.ndarray,
+    rank: np.ndarray,
+    moved: np.ndarray,
+) -> tuple[int, int]:
+    """Move as few units as possible so that post ``p`` holds ``wanted[p]`` units (the
+    ``held[p]`` first of ``posts[p]``): the posts holding too many give up their last
+    posted units to the stack of spare units (``spare[:n_spare]``), lowest post first;
+    then the posts holding too few take spare units from the top of the stack, lowest
+    post first. Posts ``0..n-1`` are national, ``n..2n-1`` joint. Writes the units posted
+    into ``moved``, in order; returns the spare units left and how many were posted
+    (-1: nothing changed)."""
+    n = wanted.size // 2
+    changed = False
+    for p in range(wanted.size):
+        while held[p] > wanted[p]:
+            held[p] -= 1
+            spare[n_spare] = posts[p, held[p]]
+            n_spare += 1
+            changed = True
+    count = 0
+    for p in range(wanted.size):
+        while held[p] < wanted[p]:
+            n_spare -= 1
+            unit = spare[n_spare]
+            post[unit], joint[unit], posted[unit], rank[unit] = p % n, p >= n, True, held[p]
+            posts[p, held[p]] = unit
+            held[p] += 1
+            moved[count] = unit
+            count += 1
+    return n_spare, count if changed or count else -1
 
 
 class Government(Agent):
@@ -77,11 +146,10 @@ class Government(Agent):
         self._seen = np.zeros(n)
         self.suspended_until = 0
         self.units: list[PatrolUnit] = []
-        self._even = np.full(n, 1.0 / n)
-        self.picture = self._even.copy()
+        self.picture = np.full(n, 1.0 / n)
         p = model.params.patrol
         self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
-        self._spread = (1 - p.threat_focus) * self._even  # the even part of a posting share
+        self._spread = (1 - p.threat_focus) * self.picture  # the even part of a posting share
         self._tension_keep = math.exp(-g.tension_decay)
         self._trust_keep = math.exp(-g.trust_erosion)
 
@@ -142,12 +210,14 @@ class Government(Agent):
 
     def station(self, units: list[PatrolUnit]) -> None:
         """Take command of ``units``; they have no post until first deployed."""
-        n = self.model.border.n
+        n, k = self.model.border.n, len(units)
         self.units = units
         self.patrols = PatrolForce(self.model, self.side, units)
-        self._unposted = list(units)
-        self._posts: list[list[PatrolUnit]] = [[] for _ in range(2 * n)]
+        self._spare = np.arange(k)  # units without a post, a stack: the last one goes first
+        self._n_spare = k
+        self._posts = np.empty((2 * n, k), dtype=np.int64)  # each post's units, as posted
         self._held = np.zeros(2 * n, dtype=np.int64)
+        self._moved = np.empty(k, dtype=np.int64)
         self._reviewed = -1  # the step of its last review of the threat picture
 
     def review(self) -> None:
@@ -156,10 +226,7 @@ class Government(Agent):
         if self._reviewed == self.model.steps:
             return
         self._reviewed = self.model.steps
-        self.threat = self.threat * self._threat_decay + self._seen
-        self._seen[:] = 0.0
-        seen = np.add.reduce(self.threat)  # ndarray.sum's reduction, without its wrapper
-        self.picture = self.threat / seen if seen > 0 else self._even
+        _review(self.threat, self._seen, self._threat_decay, self.picture)
 
     def redeploy(self) -> None:
         """Post patrol units to match the threat picture; they plan their patrols.
@@ -189,26 +256,25 @@ class Government(Agent):
 
         Posts are the national posts of sectors ``0..n-1``, then the joint posts.
         """
-        change = wanted - self._held
-        posts = change.nonzero()[0].tolist()
-        if not posts:
+        force = self.patrols
+        self._n_spare, moved = _move(
+            wanted,
+            self._held,
+            self._posts,
+            self._spare,
+            self._n_spare,
+            force.post,
+            force.joint,
+            force.posted,
+            force.rank,
+            self._moved,
+        )
+        if moved < 0:
             return
-        self._held = wanted
-        change = change[posts].tolist()
-        spare = self._unposted
-        spare += [
-            self._posts[p].pop()
-            for p, c in zip(posts, change, strict=True)
-            if c < 0
-            for _ in range(-c)
-        ]
-        n = self.model.border.n
-        for p, c in zip(posts, change, strict=True):
-            for _ in range(c):
-                unit = spare.pop()
-                self.patrols.assign(unit, p % n, p >= n, len(self._posts[p]))
-                self._posts[p].append(unit)
-        self.patrols.settle(spare)
+        space, side, post, units = self.model.space, self.side, force.post, self.units
+        for i in self._moved[:moved].tolist():
+            units[i].cell = space[(int(post[i]), side)]
+        force.settle(self._spare[: self._n_spare])
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
         """An attack got through on this side: tension rises; blame and maybe retaliate.

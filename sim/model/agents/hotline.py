@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.compiled import generator, handle, kernel
 from sim.model.measures import Measure
-from sim.model.scalars import scalar
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 FIRST_SHIFT_HOUR = 8.0
 """The first shift staffed starts at 08:00: office hours are covered first, the night last."""
-_HALF = scalar(0.5)
 
 
 class Hotline:
@@ -50,6 +49,7 @@ class Hotline:
         self.model = model
         self.p = model.params.hotline
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         self.calls = self.stream.spawn(1)[0]  # calls draw apart: schedules keep their draws
         self.shift_start: list[float] = []
         self._busy: list[list[tuple[float, float]]] = []  # per officer: (from, to) hours
@@ -62,20 +62,8 @@ class Hotline:
         ``units`` is ``(2, n)`` whole unit counts; with random slots the expected
         value is ``units[0] * units[1]``, the encounter exposure without schedules.
         """
-        k = self.p.slots
-        n = units.shape[1]
         shared = self.model.measures.effect[Measure.HOTLINE]
-        sectors = np.arange(n)  # (array methods: cheaper than the np.* wrappers at this size)
-        sector_a, sector_b = sectors.repeat(units[0]), sectors.repeat(units[1])
-        na, nb = len(sector_a), len(sector_b)
-        u = self.stream.random(na + 2 * nb + n * k)  # one draw for every choice
-        slot_a = np.bincount(sector_a * k + (u[:na] * k).astype(np.int64), minlength=n * k)
-        slot_a = slot_a.reshape(n, k)
-        least = (slot_a + _HALF * u[na + 2 * nb :].reshape(n, k)).argmin(axis=1)  # ties random
-        own = (u[na : na + nb] * k).astype(np.int64)
-        slot = np.where(u[na + nb : na + 2 * nb] < shared, least[sector_b], own)
-        slot_b = np.bincount(sector_b * k + slot, minlength=n * k).reshape(n, k)
-        return k * np.add.reduce(slot_a * slot_b, axis=1)
+        return _overlap(self._handle, units, self.p.slots, float(shared))
 
     def roster(self) -> None:
         """Put officers on the desk until the next redeployment, from the measure's level."""
@@ -130,3 +118,47 @@ class Hotline:
             return None
         self._busy[who].append((best, best + handling))
         return best
+
+
+@kernel
+def _overlap(stream: np.ndarray, units: np.ndarray, k: int, shared: float) -> np.ndarray:
+    """``Hotline.overlap``: side A's units (sector by sector) take random slots; each of
+    B's takes the slot A uses least in its sector (ties broken at random) if it knows A's
+    schedule (chance ``shared``), else a random one. One uniform draw per choice, drawn
+    in this order: A's slots, B's own slots, whether B knows, the tie-breaks."""
+    n = units.shape[1]
+    na, nb = 0, 0
+    for sector in range(n):
+        na += units[0, sector]
+        nb += units[1, sector]
+    g = generator(stream)
+    u = np.empty(na + 2 * nb + n * k)
+    for i in range(u.size):
+        u[i] = g.random()
+    slot_a = np.zeros((n, k), dtype=np.int64)
+    slot_b = np.zeros((n, k), dtype=np.int64)
+    i = 0
+    for sector in range(n):
+        for _ in range(units[0, sector]):
+            slot_a[sector, int(u[i] * k)] += 1
+            i += 1
+    ties = na + 2 * nb
+    least = np.empty(n, dtype=np.int64)
+    for sector in range(n):
+        best, least[sector] = np.inf, 0
+        for slot in range(k):
+            value = slot_a[sector, slot] + 0.5 * u[ties + sector * k + slot]
+            if value < best:
+                best, least[sector] = value, slot
+    i = 0
+    for sector in range(n):
+        for _ in range(units[1, sector]):
+            own = int(u[na + i] * k)
+            slot_b[sector, least[sector] if u[na + nb + i] < shared else own] += 1
+            i += 1
+    out = np.zeros(n, dtype=np.int64)
+    for sector in range(n):
+        for slot in range(k):
+            out[sector] += slot_a[sector, slot] * slot_b[sector, slot]
+        out[sector] *= k
+    return out

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
+from sim.model.compiled import kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -42,21 +43,12 @@ class MonitorMission(Agent):
 
     def redeploy(self) -> None:
         """Put today's number of teams where violations were reported."""
-        teams = min(
-            self.model.border.n,
-            round(self.p.teams * self.model.measures.effect[Measure.CEASEFIRE_VERIFICATION]),
-        )
-        self.present[:] = False
+        model = self.model
+        teams = round(self.p.teams * model.measures.effect[Measure.CEASEFIRE_VERIFICATION])
+        teams = _sit(self.reports, self._spread, self._decay, teams, self.present)
         if teams:
-            order = np.argsort(-(self.reports + self._spread), kind="stable")
-            self.present[order[:teams]] = True
-            self.model.budget.book(
-                None,
-                "monitors",
-                self.p.redeploy_days,
-                teams * self.model.params.costs.monitor_team_per_day,
-            )
-        self.reports *= self._decay
+            price = teams * model.params.costs.monitor_team_per_day
+            model.budget.book(None, "monitors", self.p.redeploy_days, price)
 
     def report(self, sector: int) -> None:
         """A violation was reported in ``sector`` (by the victim or by a team)."""
@@ -69,3 +61,25 @@ class MonitorMission(Agent):
     def sees(self, sector: int, u: float) -> bool:
         """Whether a team saw an act in ``sector``, from a uniform draw ``u``."""
         return u < self.chance_seen(sector)
+
+
+@kernel
+def _sit(
+    reports: np.ndarray, spread: np.ndarray, decay: float, teams: int, present: np.ndarray
+) -> int:
+    """``MonitorMission.redeploy``: one team in each of the ``teams`` sectors (at most all)
+    with the most reports (ties to the lower sector of the even spread, then the lower
+    index); then the reports decay. Returns how many teams sit."""
+    n = reports.size
+    teams = min(teams, n)
+    present[:] = False
+    for _ in range(teams):
+        best, where = -np.inf, -1
+        for sector in range(n):
+            value = reports[sector] + spread[sector]
+            if not present[sector] and (where < 0 or value > best):
+                best, where = value, sector
+        present[where] = True
+    for sector in range(n):
+        reports[sector] *= decay
+    return teams

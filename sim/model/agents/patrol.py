@@ -4,19 +4,20 @@ A government posts its units (``Government.redeploy``); each unit then decides,
 from what it knows, where in its zone it patrols on each day until the next
 redeployment and when it rests, and a free unit answers an early-warning
 alert or a tip-off by going there. The decisions of all units of a side are
-taken in a few numpy calls (``PatrolForce``): units are Mesa agents, their
-daily positions bulk state. Joint units are pairs of contingents, one of each
-state, that patrol together (``PatrolForce``, ``JointPosts``).
+taken in compiled kernels over its arrays (``PatrolForce``): units are Mesa
+agents, their daily positions bulk state. Joint units are pairs of contingents,
+one of each state, that patrol together (``PatrolForce``; their stops:
+:mod:`sim.model.agents.joint_posts`).
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from sim.model.compiled import generator, handle, kernel
 from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class PatrolForce:
         self.side = side
         self.units = units
         self.stream = model.spawn_rng()
+        self._handle = handle(self.stream)
         n = self.n = model.border.n
         p = self.p = model.params.patrol
         for i, unit in enumerate(units):
@@ -143,40 +145,23 @@ class PatrolForce:
         terrain = terrain_factor(rough, p.terrain_penalty)
         terrain = np.maximum(terrain, 1e-9)  # where search never works, still walked, rarely
         # Per post sector (columns), its zone's sectors (rows), their terrain weights and
-        # the pursuit's (a share of sightings is m / n): national units' tables, and
-        # joint units' (more columns: their zones by both sides' terrain and pictures).
+        # the pursuit's (a share of sightings is m / n): national units' columns, then
+        # joint units' (their zones by both sides' terrain and pictures).
         zones = np.concatenate((zone, zone + n)).T.copy()
         both = np.concatenate((terrain[side], terrain.mean(axis=0)))
         weight = both[zones] * np.concatenate((inside, inside)).T
-        self._tables = [
-            (z.copy(), w.copy(), w * (p.pursuit * n), np.empty_like(w))
-            for z, w in ((zones[:, :n], weight[:, :n]), (zones, weight))
-        ]
-        self._cells = np.arange(days)[:, None] * (n + 1)  # a plan's cells: (day, sector or off)
-        self.settle([])
+        self._zones, self._terrain, self._pursuit = zones, weight, weight * (p.pursuit * n)
+        self._no_course = np.zeros((days, k), dtype=bool)
+        self.settle(np.empty(0, dtype=np.int64))
 
-    def assign(self, unit: PatrolUnit, sector: int, joint: bool, rank: int) -> None:
-        """Post ``unit`` at ``sector``, ``rank``-th of the units there (its government's
-        decision)."""
-        unit.cell = self.model.space[(sector, self.side)]
-        i = unit.index
-        self.post[i], self.joint[i], self.posted[i], self.rank[i] = sector, joint, True, rank
-
-    def settle(self, unposted: list[PatrolUnit]) -> None:
-        """Its government has posted its units and left ``unposted`` without a post
-        (instructors): take note of what the postings change (once per change)."""
-        for unit in unposted:
-            self.posted[unit.index] = self.joint[unit.index] = False
-        self.instructors = len(unposted)
-        joint = int(np.count_nonzero(self.joint))
-        self.any_joint = joint > 0
-        # Its column of the zone tables: joint units' columns follow national units'.
-        self._key = (
-            np.where(self.joint, self.post + self.n, self.post) if self.any_joint else self.post
+    def settle(self, unposted: np.ndarray) -> None:
+        """Its government has posted its units and left ``unposted`` (indices) without a
+        post (instructors): take note of what the postings change (once per change)."""
+        joint = _settle(
+            unposted, self.post, self.joint, self.posted, self._cycle, self._c, self._state
         )
-        self._base = self.post - self.p.zone_radius
-        self._state %= self._c
-        self._state += self._cycle[self.post]  # its new post's cycle
+        self.instructors = len(unposted)
+        self.any_joint = joint > 0
         if (joint, self.instructors) != self._billed:  # what its units cost changed
             self._billed = (joint, self.instructors)
             self._bill(joint)
@@ -188,66 +173,46 @@ class PatrolForce:
     def plan(self) -> None:
         """Each unit plans every day until the next redeployment: rest, training and
         where in its zone it patrols (the rule is in the class docstring)."""
-        model, n = self.model, self.n
+        model = self.model
         days = self.p.redeploy_days
         if self.any_joint or self._was_any:
             joint = self.joint
             elapsed = model.steps - self.start
             self.together = np.where(joint & self._was_joint, self.together + elapsed, 0.0)
             self._was_joint, self._was_any = joint.copy(), self.any_joint
-        off = self._rests[self._state].T  # (days, units): the rest day ending each stretch
-        self._state = self._next[self._state]
-        if self.instructors:
-            off |= ~self.posted
         course = model.training.schedule(self, days)
-        if course is not None:
-            off |= course
         if self.any_joint:
             self.value = model.training.value(self.skill)
-        self.route = self._route(days)
-        self.where = np.where(off, n, self.route)
-        self.off = off
-        self.busy = off.copy()
+        govs = model.governments
+        partner = govs[0].patrols  # side B's joint contingents follow side A's
+        self.route, self.where, self.off = _plan(
+            self._handle,
+            days,
+            self._state,
+            self._rests,
+            self._next,
+            self.posted,
+            self.instructors > 0,
+            self._no_course if course is None else course,
+            self._zones,
+            self._terrain,
+            self._pursuit,
+            govs[self.side].picture,
+            govs[1 - self.side].picture,
+            self.any_joint,
+            self.joint,
+            self.post,
+            self.rank,
+            self.side == 1 and self.any_joint and partner.any_joint,
+            partner.joint,
+            partner.post,
+            partner.rank,
+            partner.route,
+        )
+        self.busy = self.off.copy()
         self.start = model.steps  # the next day to run
         for item, money, personnel in self.bill:
             model.budget.book(self.side, item, days, money, personnel)
-
-    def _route(self, days: int) -> np.ndarray:
-        """``(days, units)`` sector each unit would patrol each day if on duty."""
-        r = self.p.zone_radius
-        u = self.stream.random((days, len(self.units)))
-        if r == 0:
-            return np.broadcast_to(self.post, u.shape).copy()
-        govs = self.model.governments
-        picture = govs[self.side].picture
-        if self.any_joint:  # columns n.. of the tables: joint units' zones, by both pictures
-            picture = np.concatenate((picture, 0.5 * (govs[0].picture + govs[1].picture)))
-        zones, terrain, pursuit, weights = self._tables[self.any_joint]
-        np.multiply(picture[zones], pursuit, out=weights)
-        weights += terrain
-        np.add.accumulate(weights, axis=0, out=weights)  # running sums, sector by sector
-        weights[:-1] /= weights[-1]  # (2 r, posts): where each sector's share ends
-        cdf = weights[:-1, self._key]
-        route = self._base + (u >= cdf[0])  # u < 1: never past a zone's last sector inside
-        for j in range(1, 2 * r):
-            route += u >= cdf[j]
-        if self.any_joint and self.side == 1:
-            self._follow_partners(route)
-        return route
-
-    def _follow_partners(self, route: np.ndarray) -> None:
-        """Side B's contingents take the route of side A's contingent of the same rank at
-        the same joint post: the two make one joint unit."""
-        other = self.model.governments[0].patrols
-        if not other.any_joint:
-            return
-        size = max(len(self.units), len(other.units))
-        theirs, mine = np.flatnonzero(other.joint), np.flatnonzero(self.joint)
-        partner = np.full(self.n * size, -1)
-        partner[other.post[theirs] * size + other.rank[theirs]] = theirs
-        partner = partner[self.post[mine] * size + self.rank[mine]]
-        paired = partner >= 0
-        route[:, mine[paired]] = other.route[:, partner[paired]]
 
     def _bill(self, joint: int) -> None:
         """Its units' costs a day while the postings last, with ``joint`` contingents:
@@ -262,106 +227,200 @@ class PatrolForce:
         ]
         self.bill = [item for item in bill if item[1] or item[2]]
 
-    def counts(self, national: np.ndarray, joint: np.ndarray, value: np.ndarray) -> None:
-        """Write, for each day of the plan and sector, the units patrolling it into
-        ``national`` and ``joint`` and the joint contingents' summed search value
-        into ``value``, ``(days, n)`` each."""
-        days, n = self.where.shape[0], self.n
-        cell = self._cells[:days] + self.where
-        size = days * (n + 1)
-        if not self.any_joint:
-            national[:] = np.bincount(cell.ravel(), minlength=size).reshape(days, n + 1)[:, :n]
-            joint[:] = 0.0
-            value[:] = 0.0
-            return
-        mask = self.joint
-        national[:] = np.bincount(cell[:, ~mask].ravel(), minlength=size).reshape(days, -1)[:, :n]
-        cell = cell[:, mask]
-        joint[:] = np.bincount(cell.ravel(), minlength=size).reshape(days, -1)[:, :n]
-        weights = self.value[mask][None, :].repeat(days, axis=0).ravel()  # each day's values
-        value[:] = np.bincount(cell.ravel(), weights, size).reshape(days, -1)[:, :n]
-
-    def joint_posts(self) -> set[int]:
-        """Sectors where it posts joint contingents."""
-        return set(self.post[self.joint].tolist()) if self.any_joint else set()
-
     def at(self, day: int, sector: int) -> np.ndarray:
         """Its joint contingents on duty at ``sector`` on ``day``."""
         return np.flatnonzero((self.where[self.row(day)] == sector) & self.joint)
 
     def dispatch(
         self, day: int, sector: int, reach: int, days: int, units: int
-    ) -> tuple[slice, list[int], list[list[int]]] | None:
+    ) -> tuple[int, np.ndarray, np.ndarray] | None:
         """Send up to ``units`` nearest free units within ``reach`` sectors (not already
         there) to ``sector`` for ``days`` days.
 
-        Returns ``(plan rows they are away, the units sent, where each would have
-        been on each of those rows)``, or None if no unit is free within reach.
-        Sent units are busy meanwhile, so they answer nothing else; a day off duty
+        Returns ``(the first plan row they are away, the units sent, where each would have
+        been on each of those rows: (rows, sent))``, or None if no unit is free within
+        reach. Sent units are busy meanwhile, so they answer nothing else; a day off duty
         among those rows stays off (its "where" is ``n``).
         """
         d = self.row(day)
-        away = np.abs(self.where[d] - sector)  # each unit's distance today
-        free = np.flatnonzero(~self.busy[d] & (away > 0) & (away <= reach))
-        if len(free) == 0:
-            return None
-        # Nearest first, ties to the lower index: a stable sort of the free units' distances.
-        sent = free[away[free].argsort(kind="stable")[:units]]
-        stop = min(d + days, len(self.where))
-        before = self.where[d:stop, sent].tolist()
-        self.where[d:stop, sent] = np.where(self.off[d:stop, sent], self.n, sector)
-        self.busy[d:stop, sent] = True
-        return slice(d, stop), sent.tolist(), before
+        sent, before = _dispatch(
+            self.n, self.where, self.busy, self.off, d, sector, reach, days, units
+        )
+        return None if len(sent) == 0 else (d, sent, before)
 
 
-class JointPosts:
-    """Where both states' joint contingents patrol together (measure ``joint_patrols``),
-    and what rubs between them.
+@kernel
+def _settle(
+    unposted: np.ndarray,
+    post: np.ndarray,
+    joint: np.ndarray,
+    posted: np.ndarray,
+    cycle: np.ndarray,
+    c: int,
+    state: np.ndarray,
+) -> int:
+    """Units ``unposted`` have no post; each unit's duty state moves to its post's cycle
+    (``cycle`` per sector, times ``c``). Returns the joint contingents."""
+    for i in unposted:
+        posted[i] = joint[i] = False
+    contingents = 0
+    for i in range(post.size):
+        contingents += joint[i]
+        state[i] = state[i] % c + cycle[post[i]]
+    return contingents
 
-    Rule: a crossing detected in a sector where a joint unit (contingents of both
-    sides) patrols that day was the joint unit's stop with a chance equal to its
-    share of the effort the crossing met. Its two contingents must then agree
-    how to handle the crosser (custody, whose law, how much force). Each follows
-    the shared procedure of joint training with a chance equal to its skill;
-    unless both do, each follows its own state's rules, which differ, and they
-    dispute. A dispute comes to blows (a clash fired by one contingent, logged
-    as one between the states' forces) with chance ``joint_dispute_escalation *
-    exp(-days served together / joint_familiarity_days)``: strangers without
-    shared training rub, contingents that trained and served together rarely
-    do. No stop, no dispute. (What joint units share of what they see depends
-    on trust: see ``Intelligence``.)
 
-    Attributes:
-        stops: crossers stopped by joint units; disputes: stops they disputed;
-        clashes: disputes that came to blows.
+@kernel
+def _plan(
+    stream: np.ndarray,
+    days: int,
+    state: np.ndarray,
+    rests: np.ndarray,
+    after: np.ndarray,
+    posted: np.ndarray,
+    instructors: bool,
+    course: np.ndarray,
+    zones: np.ndarray,
+    terrain: np.ndarray,
+    pursuit: np.ndarray,
+    own: np.ndarray,
+    other: np.ndarray,
+    any_joint: bool,
+    joint: np.ndarray,
+    post: np.ndarray,
+    rank: np.ndarray,
+    follow: bool,
+    partner_joint: np.ndarray,
+    partner_post: np.ndarray,
+    partner_rank: np.ndarray,
+    partner_route: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A plan of ``days`` days: ``(route, where, off)``, each ``(days, units)``.
+
+    Off duty: the rest days of each unit's duty ``state`` (then advanced past the
+    plan), instructors without a post, and course days. Route: each unit draws, day by
+    day (all units' draws of a day in order, from its force's ``stream``), a sector of
+    its zone with weight ``terrain + pursuit * picture`` of the zone's sectors, its own
+    government's ``own`` picture, or both pictures' mean for joint units; with
+    ``follow``, side B's joint contingents then take their partners' routes. Where: the
+    route on duty days, ``n`` (no sector) off duty.
     """
+    n, k = own.size, state.size
+    off = np.empty((days, k), dtype=np.bool_)
+    for i in range(k):
+        for d in range(days):
+            off[d, i] = rests[state[i], d] or (instructors and not posted[i]) or course[d, i]
+        state[i] = after[state[i]]
+    route = _route(stream, days, zones, terrain, pursuit, post, joint, own, other, any_joint)
+    if follow:
+        _follow(
+            route, n, joint, post, rank, partner_joint, partner_post, partner_rank, partner_route
+        )
+    where = np.empty((days, k), dtype=np.int64)
+    for d in range(days):
+        for i in range(k):
+            where[d, i] = n if off[d, i] else route[d, i]
+    return route, where, off
 
-    def __init__(self, model: RoadmapModel) -> None:
-        self.model = model
-        self.stream = model.spawn_rng()
-        self.stops = self.disputes = self.clashes = 0
 
-    def stopped(self, side: int, sector: int, effort: float, joint_effort: float) -> None:
-        """A crossing into ``side`` at ``sector`` was detected by ``effort``, of which
-        ``joint_effort`` came from joint units: did they make the stop, and agree?"""
-        model = self.model
-        who, follow_a, follow_b, blows = self.stream.random(4).tolist()
-        if who * effort >= joint_effort:
-            return  # national units or drones made it
-        day = model.day
-        a, b = (gov.patrols for gov in model.governments)
-        here_a, here_b = a.at(day, sector), b.at(day, sector)
-        if len(here_a) == 0 or len(here_b) == 0:
-            return  # one contingent alone: nobody to disagree with
-        self.stops += 1
-        i, j = int(here_a[0]), int(here_b[0])
-        if follow_a < a.skill[i] and follow_b < b.skill[j]:
-            return  # both follow the procedure they trained in together
-        self.disputes += 1
-        p = model.params.patrol
-        together = min(a.together[i], b.together[j]) + day - a.start
-        if blows >= p.joint_dispute_escalation * math.exp(-together / p.joint_familiarity_days):
-            return
-        self.clashes += 1
-        actor = int(self.stream.integers(2))
-        model.forces.clash(sector, 1 - actor, actor_side=actor, rng=self.stream)
+@kernel
+def _route(
+    stream: np.ndarray,
+    days: int,
+    zones: np.ndarray,
+    terrain: np.ndarray,
+    pursuit: np.ndarray,
+    post: np.ndarray,
+    joint: np.ndarray,
+    own: np.ndarray,
+    other: np.ndarray,
+    any_joint: bool,
+) -> np.ndarray:
+    """``(days, units)`` sector each unit would patrol each day if on duty: inverse CDF
+    of its zone's weights (its post's column of the tables, joint units' after national
+    units'), one uniform per unit and day."""
+    g = generator(stream)
+    n, k, last = own.size, post.size, zones.shape[0] - 1
+    route = np.empty((days, k), dtype=np.int64)
+    picture = np.empty(2 * n)  # own sectors', then joint zones' (both pictures' mean)
+    picture[:n] = own
+    if any_joint:
+        for s in range(n):
+            picture[n + s] = 0.5 * (own[s] + other[s])
+    cdf = np.empty((k, max(last, 1)))  # where each sector's share of the zone ends
+    for i in range(k):
+        col, total = post[i] + n * joint[i], 0.0
+        for j in range(last + 1):
+            weight = picture[zones[j, col]] * pursuit[j, col]
+            weight += terrain[j, col]
+            total += weight
+            if j < last:
+                cdf[i, j] = total
+        for j in range(last):
+            cdf[i, j] /= total
+    for d in range(days):
+        for i in range(k):
+            u = g.random()
+            sector = post[i] - last // 2  # its zone's first sector
+            for j in range(last):
+                if u >= cdf[i, j]:
+                    sector += 1
+            route[d, i] = sector
+    return route
+
+
+@kernel
+def _follow(
+    route: np.ndarray,
+    n: int,
+    joint: np.ndarray,
+    post: np.ndarray,
+    rank: np.ndarray,
+    partner_joint: np.ndarray,
+    partner_post: np.ndarray,
+    partner_rank: np.ndarray,
+    partner_route: np.ndarray,
+) -> None:
+    """Side B's contingents take the route of side A's contingent of the same rank at the
+    same joint post: the two make one joint unit."""
+    size = max(joint.size, partner_joint.size)
+    partner = np.full(n * size, -1)
+    for i in range(partner_joint.size):
+        if partner_joint[i]:
+            partner[partner_post[i] * size + partner_rank[i]] = i
+    for i in range(joint.size):
+        if joint[i]:
+            m = partner[post[i] * size + rank[i]]
+            if m >= 0:
+                route[:, i] = partner_route[:, m]
+
+
+@kernel
+def _dispatch(
+    n: int,
+    where: np.ndarray,
+    busy: np.ndarray,
+    off: np.ndarray,
+    d: int,
+    sector: int,
+    reach: int,
+    days: int,
+    units: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``PatrolForce.dispatch`` from plan row ``d`` (``n``: no sector, off duty): ``(units
+    sent, where they were)``.
+
+    Nearest first, ties to the lower index (a stable sort of the free units' distances).
+    """
+    away = np.abs(where[d] - sector)  # each unit's distance today
+    free = np.flatnonzero(~busy[d] & (away > 0) & (away <= reach))
+    sent = free[np.argsort(away[free], kind="mergesort")[:units]]
+    stop = min(d + days, where.shape[0])
+    before = np.empty((stop - d, sent.size), dtype=np.int64)
+    for r in range(d, stop):
+        for k in range(sent.size):
+            i = sent[k]
+            before[r - d, k] = where[r, i]
+            where[r, i] = n if off[r, i] else sector
+            busy[r, i] = True
+    return sent, before

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.crosser import BorderCrosser
+from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class SmugglingNetwork(BorderCrosser):
         need = sum(needs)
         full = s.arms_target * len(self.clients)
         self.rate = s.shipments_per_day * min(1.0, need / full) if full > 0 else 0.0
-        k = self.stream.poisson(self.rate)
+        k = _shipments(self._handle, self.rate)
         if k:
             self._ship(k, needs)
 
@@ -96,3 +97,9 @@ class SmugglingNetwork(BorderCrosser):
             for g, n in zip(self.clients, needs, strict=True):
                 g.receive_arms(delivered * n / need)
         model.record_arms_delivered(delivered)
+
+
+@kernel
+def _shipments(stream_handle: np.ndarray, rate: float) -> int:
+    """How many shipments it sends today: Poisson, of mean ``rate``."""
+    return generator(stream_handle).poisson(rate)
