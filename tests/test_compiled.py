@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.compiled import array_sum, generator, handle, kernel
+from sim.model.compiled import Port, array_sum, generator, handle, kernel
 
 
 @kernel
@@ -47,3 +47,26 @@ def test_array_sum_is_numpys_pairwise_sum(n: int) -> None:
     for _ in range(50):
         a = rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 6, n)
         assert array_sum(a) == np.add.reduce(a)
+
+
+@kernel
+def _uniforms(stream_handle: np.ndarray, n: int) -> np.ndarray:
+    g = generator(stream_handle)
+    return np.array([g.random() for _ in range(n)])
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_port_draws_from_the_copys_stream(how: str) -> None:
+    """An agent copied mid-run (what a branching look-ahead does) must draw, in its
+    kernels, from its own copy of the stream: a copied handle would keep the
+    original's addresses, advance the original's state and leave the copy's still."""
+    import copy
+    import pickle
+
+    original = Port(np.random.default_rng(5))
+    original.stream.random(3)
+    copied = copy.deepcopy(original) if how == "deepcopy" else pickle.loads(pickle.dumps(original))
+    assert copied.stream is not original.stream
+    drawn = _uniforms(copied.handle, 4)
+    np.testing.assert_array_equal(drawn, np.random.default_rng(5).random(7)[3:])
+    np.testing.assert_array_equal(original.stream.random(4), drawn)  # the original untouched

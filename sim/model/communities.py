@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.corridors import Corridors
-from sim.model.compiled import array_sum, generator, handle, kernel
+from sim.model.compiled import Port, array_sum, generator, kernel
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
 from sim.model.recruitment import Recruitment
@@ -147,7 +147,7 @@ class Communities(Recruitment):
         self.p = c
         self.projects_p = model.params.projects
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self.actor = model.register_actor("communities")
         self.hardship = model.space.layer("hardship")
         self.displaced = model.space.layer("displaced")
@@ -256,7 +256,7 @@ class Communities(Recruitment):
         if corridors.open:
             corridors.step(day)
         total, self._hardship_sum = _relax(
-            self._handle,
+            self._port.handle,
             self.hardship,
             self.displaced,
             self._cells,
@@ -273,7 +273,7 @@ class Communities(Recruitment):
             return
         if total > self._crossers.shape[1]:  # more than ever before: room for them
             self._crossers = np.empty((3, 2 * total))
-            _draw_crossers(self._handle, self.pressure, total, self._crossers)
+            _draw_crossers(self._port.handle, self.pressure, total, self._crossers)
         n, search, log = self.model.border.n, self.model.search, self.model.log
         route = corridors.route if corridors.open else None
         for at, tip, detect in zip(*self._crossers[:, :total].tolist(), strict=True):

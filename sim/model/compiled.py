@@ -8,7 +8,8 @@ it, compiled by numba once and cached on disk.
 Every agent draws from its own ``numpy.random.Generator`` (spawned from the
 run's seed). A kernel draws from the *same* stream, in the same order, so the
 compiled day gives the numbers the interpreted one gave: ``handle`` gives the
-stream's C interface as five addresses, and ``generator`` turns them, inside a
+stream's C interface as five addresses (an agent keeps it in a ``Port``, which copies
+right), and ``generator`` turns them, inside a
 kernel, into numba's model of a Generator, whose ``random``, ``integers``,
 ``poisson``, ``binomial``, ``gamma`` follow NumPy's algorithms bit for bit.
 Passing the Generator itself would cost about 12 µs a call (numba unboxes it
@@ -45,6 +46,22 @@ def handle(stream: np.random.Generator) -> np.ndarray:
     address = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32)]
     next_double = ctypes.cast(c.next_double, ctypes.c_void_p).value
     return np.array([c.state_address, c.state.value, *address, next_double], dtype=np.uint64)
+
+
+class Port:
+    """An agent's stream and its ``handle``, kept together so that a copy of the agent
+    (``copy.deepcopy``, pickle) gets a handle to *its own* copy of the stream: a copied
+    handle would keep the original's addresses and draw from the original's state (or,
+    in another process, from freed memory)."""
+
+    __slots__ = ("stream", "handle")
+
+    def __init__(self, stream: np.random.Generator) -> None:
+        self.stream = stream
+        self.handle = handle(stream)
+
+    def __reduce__(self) -> tuple[type[Port], tuple[np.random.Generator]]:
+        return Port, (self.stream,)
 
 
 @intrinsic

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import generator, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class Recruitment:
     hardship: np.ndarray
     ties: np.ndarray
     home_weight: np.ndarray
-    _handle: np.ndarray
+    _port: Port
 
     def _open_pool(self) -> None:
         """Set up on the first tally (the groups do not exist yet): the cells some group
@@ -117,7 +117,7 @@ class Recruitment:
             hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
         fighters = np.array([g.fighters for g in groups], dtype=np.int64)
         left = _draw_recruits(
-            self._handle,
+            self._port.handle,
             self.pool,
             self.pool_size,
             -np.expm1(-days * hazard),  # NumPy's expm1: libm's may differ in the last bit

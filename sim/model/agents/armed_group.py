@@ -97,7 +97,7 @@ class ArmedGroup(BorderCrosser):
         if self.spoiler and self.model.day % self.p.threat_review_days == 0:
             self._perceive()
         self.rate, i, self.staging = _decide(
-            self._handle,
+            self._port.handle,
             self.cdf(),
             self.staging,
             self.fighters,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from sim.model.compiled import handle, kernel
+from sim.model.compiled import Port, kernel
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -67,7 +67,7 @@ class BorderCrosser(Agent):
         self.learning_rate = learning_rate
         self.rate = 0.0
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
         # Derived from the learned values, kept until they change:
         self._cdf: np.ndarray | None = None  # cumulative choice weights

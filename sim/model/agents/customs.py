@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.sums import python_sum
-from sim.model.compiled import generator, handle, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Customs:
         self.model = model
         self.p = p = model.params.customs
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self._gates = np.flatnonzero(model.border.gate)
         self.gates: list[int] = self._gates.tolist()
         self.post = {s: i for i, s in enumerate(self.gates)}  # gate sector -> post index
@@ -100,7 +100,7 @@ class Customs:
             return
         p = self.p
         self._searched_share, self._delay_hours = _queues(
-            self._handle,
+            self._port.handle,
             p.traffic_per_day * p.search_share,
             p.traffic_per_day * (1.0 - p.search_share),
             p.hours_per_inspection,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import generator, handle, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class DroneFleet:
         self.side = side
         self.p = model.params.drones
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self.size = 0
         self.owned = 0
 
@@ -48,7 +48,7 @@ class DroneFleet:
         self._pay(flown.shape[0])
         picture = model.governments[self.side].picture
         _sorties(
-            self._handle,
+            self._port.handle,
             self.size,
             picture,
             p.threat_focus,

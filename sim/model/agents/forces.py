@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.hotline import Hotline
-from sim.model.compiled import generator, handle, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.detection import detection_probability
 from sim.model.incidents import IncidentType
 
@@ -58,7 +58,7 @@ class StateForces:
         self.model = model
         self.g = model.params.governments
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self.national = model.space.layer("patrol_effort")
         self.hotline = Hotline(model)
         n = model.border.n
@@ -84,7 +84,7 @@ class StateForces:
         model, g = self.model, self.g
         a, b = (float(g.forward_share[gov.orders()]) for gov in model.governments)
         self.forward = forward = _forward(
-            self._handle, self.units(), a, b, g.line_posts, model.dialogue.bound
+            self._port.handle, self.units(), a, b, g.line_posts, model.dialogue.bound
         )
         self.meet = detection_probability(self.hotline.overlap(forward), g.friction_rate)
 
@@ -94,10 +94,12 @@ class StateForces:
         g, sides, sectors = self.g, self._sides, self._sectors
         urge = float(g.violation_urge[orders[0]]), float(g.violation_urge[orders[1]])
         urges = (self.grievance, self._grievance_response, *urge, self.temper, self.national)
-        meets, fire = _day(self._handle, self._grievance_keep, self.meet, *urges, sides, sectors)
+        meets, fire = _day(
+            self._port.handle, self._grievance_keep, self.meet, *urges, sides, sectors
+        )
         if meets:  # the encounters' draws come before the urges'
             self._encounters(orders, sectors[:meets].tolist())
-            fire = _urges(self._handle, *urges, sides, sectors)
+            fire = _urges(self._port.handle, *urges, sides, sectors)
         if fire:
             self._violations(day, sides[:fire].tolist(), sectors[:fire].tolist())
 

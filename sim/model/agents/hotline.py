@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import generator, handle, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Hotline:
         self.model = model
         self.p = model.params.hotline
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         self.calls = self.stream.spawn(1)[0]  # calls draw apart: schedules keep their draws
         self.shift_start: list[float] = []
         self._busy: list[list[tuple[float, float]]] = []  # per officer: (from, to) hours
@@ -63,7 +63,7 @@ class Hotline:
         value is ``units[0] * units[1]``, the encounter exposure without schedules.
         """
         shared = self.model.measures.effect[Measure.HOTLINE]
-        return _overlap(self._handle, units, self.p.slots, float(shared))
+        return _overlap(self._port.handle, units, self.p.slots, float(shared))
 
     def roster(self) -> None:
         """Put officers on the desk until the next redeployment, from the measure's level."""

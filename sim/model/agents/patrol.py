@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.model.compiled import generator, handle, kernel
+from sim.model.compiled import Port, generator, kernel
 from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class PatrolForce:
         self.side = side
         self.units = units
         self.stream = model.spawn_rng()
-        self._handle = handle(self.stream)
+        self._port = Port(self.stream)
         n = self.n = model.border.n
         p = self.p = model.params.patrol
         for i, unit in enumerate(units):
@@ -186,7 +186,7 @@ class PatrolForce:
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
         self.route, self.where, self.off = _plan(
-            self._handle,
+            self._port.handle,
             days,
             self._state,
             self._rests,

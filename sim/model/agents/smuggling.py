@@ -57,7 +57,7 @@ class SmugglingNetwork(BorderCrosser):
         need = sum(needs)
         full = s.arms_target * len(self.clients)
         self.rate = s.shipments_per_day * min(1.0, need / full) if full > 0 else 0.0
-        k = _shipments(self._handle, self.rate)
+        k = _shipments(self._port.handle, self.rate)
         if k:
             self._ship(k, needs)
 
