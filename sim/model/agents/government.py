@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from sim.model.agents.patrol import PatrolForce, PatrolUnit
+from sim.model.agents.patrol import PatrolForce, PatrolUnit, settle
+from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
 from sim.model.compiled import array_sum, kernel
 from sim.model.measures import Measure
 
@@ -67,25 +68,51 @@ def _review(threat: np.ndarray, seen: np.ndarray, decay: float, picture: np.ndar
 
 
 @kernel
+def _wanted(
+    national: int,
+    joint: int,
+    spread: np.ndarray,
+    focus: float,
+    picture: np.ndarray,
+    other: np.ndarray,
+) -> np.ndarray:
+    """Units wanted at each post: ``national`` units apportioned by ``spread + focus *
+    picture``, then (with any) ``joint`` contingents by the same of both pictures' mean;
+    national posts ``0..n-1``, then joint posts."""
+    n = picture.size
+    share = np.empty((2 if joint else 1, n))
+    for s in range(n):
+        share[0, s] = spread[s] + focus * picture[s]
+        if joint:
+            share[1, s] = spread[s] + focus * (0.5 * (picture[s] + other[s]))
+    return _apportion(np.array([national, joint], dtype=np.int64), share).ravel()
+
+
+@kernel
 def _move(
     wanted: np.ndarray,
     held: np.ndarray,
     posts: np.ndarray,
     spare: np.ndarray,
     n_spare: int,
-    post: np.ndarray,
-    joint: np.ndarray,
-    posted: np.ndarray,
-    rank: np.ndarray,
+    ints: np.ndarray,
+    flags: np.ndarray,
+    cycle: np.ndarray,
+    c: int,
+    placed: np.ndarray,
     moved: np.ndarray,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Move as few units as possible so that post ``p`` holds ``wanted[p]`` units (the
     ``held[p]`` first of ``posts[p]``): the posts holding too many give up their last
     posted units to the stack of spare units (``spare[:n_spare]``), lowest post first;
     then the posts holding too few take spare units from the top of the stack, lowest
-    post first. Posts ``0..n-1`` are national, ``n..2n-1`` joint. Writes the units posted
-    into ``moved``, in order; returns the spare units left and how many were posted
-    (-1: nothing changed)."""
+    post first. Posts ``0..n-1`` are national, ``n..2n-1`` joint. The force's arrays
+    (``ints``, ``flags``: :mod:`sim.model.agents.patrol_plan`) take the postings, and its
+    units their duty cycles (``settle``). Writes into ``moved``, in order, the units
+    posted away from the sector of their Mesa cell (``placed``, then updated).
+
+    Returns the spare units left, how many units ``moved`` holds and the joint
+    contingents (-1: nothing changed)."""
     n = wanted.size // 2
     changed = False
     for p in range(wanted.size):
@@ -99,12 +126,18 @@ def _move(
         while held[p] < wanted[p]:
             n_spare -= 1
             unit = spare[n_spare]
-            post[unit], joint[unit], posted[unit], rank[unit] = p % n, p >= n, True, held[p]
+            ints[POST, unit], ints[RANK, unit] = p % n, held[p]
+            flags[JOINT, unit], flags[POSTED, unit] = p >= n, True
             posts[p, held[p]] = unit
             held[p] += 1
-            moved[count] = unit
-            count += 1
-    return n_spare, count if changed or count else -1
+            changed = True
+            if placed[unit] != p % n:
+                placed[unit] = p % n
+                moved[count] = unit
+                count += 1
+    if not changed:
+        return n_spare, 0, -1
+    return n_spare, count, settle(spare[:n_spare], ints, flags, cycle, c)
 
 
 class Government(Agent):
@@ -218,6 +251,9 @@ class Government(Agent):
         self._posts = np.empty((2 * n, k), dtype=np.int64)  # each post's units, as posted
         self._held = np.zeros(2 * n, dtype=np.int64)
         self._moved = np.empty(k, dtype=np.int64)
+        self._placed = np.full(k, -1, dtype=np.int64)  # the sector of each unit's cell
+        space, side = self.model.space, self.side
+        self._cells = [space[(sector, side)] for sector in range(n)]
         self._reviewed = -1  # the step of its last review of the threat picture
 
     def review(self) -> None:
@@ -242,12 +278,9 @@ class Government(Agent):
         n_joint = round(units * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS])
         n_train = model.training.trainers(self.patrols, n_joint)
         n_joint = min(n_joint, units - n_train)
-        picture = self.picture
-        if n_joint:
-            picture = np.stack((picture, 0.5 * (picture + self.other.picture)))
-        share = self._spread + p.threat_focus * picture
-        counts = apportion([units - n_joint - n_train, n_joint], share)  # national, joint
-        self._move_units(counts.ravel())
+        national = units - n_joint - n_train
+        focus, other = p.threat_focus, self.other.picture
+        self._move_units(_wanted(national, n_joint, self._spread, focus, self.picture, other))
         self.patrols.plan()
 
     def _move_units(self, wanted: np.ndarray) -> None:
@@ -257,24 +290,25 @@ class Government(Agent):
         Posts are the national posts of sectors ``0..n-1``, then the joint posts.
         """
         force = self.patrols
-        self._n_spare, moved = _move(
+        self._n_spare, moved, joint = _move(
             wanted,
             self._held,
             self._posts,
             self._spare,
             self._n_spare,
-            force.post,
-            force.joint,
-            force.posted,
-            force.rank,
+            force._ints,
+            force._flags,
+            force._cycle,
+            force._c,
+            self._placed,
             self._moved,
         )
-        if moved < 0:
+        if joint < 0:
             return
-        space, side, post, units = self.model.space, self.side, force.post, self.units
+        cells, units = self._cells, self.units
         for i in self._moved[:moved].tolist():
-            units[i].cell = space[(int(post[i]), side)]
-        force.settle(self._spare[: self._n_spare])
+            units[i].cell = cells[self._placed[i]]
+        force.settled(joint, self._n_spare)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
         """An attack got through on this side: tension rises; blame and maybe retaliate.

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.model.compiled import Port, generator, kernel
+from sim.model.agents import patrol_plan
+from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK, STATE
+from sim.model.compiled import Port, kernel
 from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
@@ -107,18 +109,18 @@ class PatrolForce:
         for i, unit in enumerate(units):
             unit.force, unit.index = self, i
         k = len(units)
-        self.post = np.zeros(k, dtype=np.int64)
-        self.rank = np.zeros(k, dtype=np.int64)  # its place among the units at its post
-        self.joint = np.zeros(k, dtype=bool)
-        self.posted = np.zeros(k, dtype=bool)
+        self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
+        self._flags = np.zeros((2, k), dtype=bool)  # rows JOINT, POSTED
+        self.post, self.rank = self._ints[POST], self._ints[RANK]  # rank: place at its post
+        self.joint, self.posted = self._flags[JOINT], self._flags[POSTED]
         self.trained = np.zeros(k)
         self.skill = np.zeros(k)
         self.value = np.zeros(k)
         self.together = np.zeros(k)
-        self.where = np.full((1, k), n, dtype=np.int64)
-        self.route = self.where
-        self.off = np.ones((1, k), dtype=bool)
-        self.busy = self.off
+        self._paths = np.full((2, 1, k), n, dtype=np.int64)  # route, where: views of it
+        self._duty = np.ones((2, 1, k), dtype=bool)  # off, busy: views of it
+        self.route, self.where = self._paths
+        self.off, self.busy = self._duty
         self.start = 0
         self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
         self._was_any = False
@@ -137,7 +139,7 @@ class PatrolForce:
         cycle, phase = np.repeat(cycles, c), np.tile(np.arange(c), len(cycles))
         self._rests = (phase[:, None] + np.arange(days)) % cycle[:, None] == cycle[:, None] - 1
         self._next = np.repeat(np.arange(len(cycles)) * c, c) + (phase + days) % cycle
-        self._state = np.arange(k) % c  # days on duty since the last rest: staggered
+        self._ints[STATE] = np.arange(k) % c  # days on duty since the last rest: staggered
         r = p.zone_radius
         zone = np.arange(n)[:, None] + np.arange(-r, r + 1)
         inside = (zone >= 0) & (zone < n)
@@ -150,17 +152,17 @@ class PatrolForce:
         zones = np.concatenate((zone, zone + n)).T.copy()
         both = np.concatenate((terrain[side], terrain.mean(axis=0)))
         weight = both[zones] * np.concatenate((inside, inside)).T
-        self._zones, self._terrain, self._pursuit = zones, weight, weight * (p.pursuit * n)
+        self._zones, self._weights = zones, np.stack((weight, weight * (p.pursuit * n)))
         self._no_course = np.zeros((days, k), dtype=bool)
-        self.settle(np.empty(0, dtype=np.int64))
-
-    def settle(self, unposted: np.ndarray) -> None:
-        """Its government has posted its units and left ``unposted`` (indices) without a
-        post (instructors): take note of what the postings change (once per change)."""
-        joint = _settle(
-            unposted, self.post, self.joint, self.posted, self._cycle, self._c, self._state
+        self.instructors = 0
+        self.settled(
+            settle(np.empty(0, dtype=np.int64), self._ints, self._flags, self._cycle, c), 0
         )
-        self.instructors = len(unposted)
+
+    def settled(self, joint: int, instructors: int) -> None:
+        """Its government has posted its units (``settle``), ``joint`` of them contingents,
+        and left ``instructors`` without a post: take note of what the postings change."""
+        self.instructors = instructors
         self.any_joint = joint > 0
         if (joint, self.instructors) != self._billed:  # what its units cost changed
             self._billed = (joint, self.instructors)
@@ -185,31 +187,27 @@ class PatrolForce:
             self.value = model.training.value(self.skill)
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
-        self.route, self.where, self.off = _plan(
+        paths, duty = self._paths, self._duty = patrol_plan.plan(
             self._port.handle,
             days,
-            self._state,
-            self._rests,
-            self._next,
-            self.posted,
+            self._ints,
+            self._flags,
             self.instructors > 0,
             self._no_course if course is None else course,
+            self._rests,
+            self._next,
             self._zones,
-            self._terrain,
-            self._pursuit,
+            self._weights,
             govs[self.side].picture,
             govs[1 - self.side].picture,
             self.any_joint,
-            self.joint,
-            self.post,
-            self.rank,
             self.side == 1 and self.any_joint and partner.any_joint,
-            partner.joint,
-            partner.post,
-            partner.rank,
-            partner.route,
+            partner._ints,
+            partner._flags,
+            partner._paths,
         )
-        self.busy = self.off.copy()
+        self.route, self.where = paths
+        self.off, self.busy = duty
         self.start = model.steps  # the next day to run
         for item, money, personnel in self.bill:
             model.budget.book(self.side, item, days, money, personnel)
@@ -243,164 +241,31 @@ class PatrolForce:
         among those rows stays off (its "where" is ``n``).
         """
         d = self.row(day)
-        sent, before = _dispatch(
-            self.n, self.where, self.busy, self.off, d, sector, reach, days, units
-        )
+        sent, before = _dispatch(self.n, self.where, self._duty, d, sector, reach, days, units)
         return None if len(sent) == 0 else (d, sent, before)
 
 
 @kernel
-def _settle(
-    unposted: np.ndarray,
-    post: np.ndarray,
-    joint: np.ndarray,
-    posted: np.ndarray,
-    cycle: np.ndarray,
-    c: int,
-    state: np.ndarray,
+def settle(
+    unposted: np.ndarray, ints: np.ndarray, flags: np.ndarray, cycle: np.ndarray, c: int
 ) -> int:
-    """Units ``unposted`` have no post; each unit's duty state moves to its post's cycle
+    """The units' government has posted them (``ints``' posts, ``flags``), leaving units
+    ``unposted`` without a post; each unit's duty state moves to its post's cycle
     (``cycle`` per sector, times ``c``). Returns the joint contingents."""
     for i in unposted:
-        posted[i] = joint[i] = False
+        flags[POSTED, i] = flags[JOINT, i] = False
     contingents = 0
-    for i in range(post.size):
-        contingents += joint[i]
-        state[i] = state[i] % c + cycle[post[i]]
+    for i in range(ints.shape[1]):
+        contingents += flags[JOINT, i]
+        ints[STATE, i] = ints[STATE, i] % c + cycle[ints[POST, i]]
     return contingents
-
-
-@kernel
-def _plan(
-    stream: np.ndarray,
-    days: int,
-    state: np.ndarray,
-    rests: np.ndarray,
-    after: np.ndarray,
-    posted: np.ndarray,
-    instructors: bool,
-    course: np.ndarray,
-    zones: np.ndarray,
-    terrain: np.ndarray,
-    pursuit: np.ndarray,
-    own: np.ndarray,
-    other: np.ndarray,
-    any_joint: bool,
-    joint: np.ndarray,
-    post: np.ndarray,
-    rank: np.ndarray,
-    follow: bool,
-    partner_joint: np.ndarray,
-    partner_post: np.ndarray,
-    partner_rank: np.ndarray,
-    partner_route: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A plan of ``days`` days: ``(route, where, off)``, each ``(days, units)``.
-
-    Off duty: the rest days of each unit's duty ``state`` (then advanced past the
-    plan), instructors without a post, and course days. Route: each unit draws, day by
-    day (all units' draws of a day in order, from its force's ``stream``), a sector of
-    its zone with weight ``terrain + pursuit * picture`` of the zone's sectors, its own
-    government's ``own`` picture, or both pictures' mean for joint units; with
-    ``follow``, side B's joint contingents then take their partners' routes. Where: the
-    route on duty days, ``n`` (no sector) off duty.
-    """
-    n, k = own.size, state.size
-    off = np.empty((days, k), dtype=np.bool_)
-    for i in range(k):
-        for d in range(days):
-            off[d, i] = rests[state[i], d] or (instructors and not posted[i]) or course[d, i]
-        state[i] = after[state[i]]
-    route = _route(stream, days, zones, terrain, pursuit, post, joint, own, other, any_joint)
-    if follow:
-        _follow(
-            route, n, joint, post, rank, partner_joint, partner_post, partner_rank, partner_route
-        )
-    where = np.empty((days, k), dtype=np.int64)
-    for d in range(days):
-        for i in range(k):
-            where[d, i] = n if off[d, i] else route[d, i]
-    return route, where, off
-
-
-@kernel
-def _route(
-    stream: np.ndarray,
-    days: int,
-    zones: np.ndarray,
-    terrain: np.ndarray,
-    pursuit: np.ndarray,
-    post: np.ndarray,
-    joint: np.ndarray,
-    own: np.ndarray,
-    other: np.ndarray,
-    any_joint: bool,
-) -> np.ndarray:
-    """``(days, units)`` sector each unit would patrol each day if on duty: inverse CDF
-    of its zone's weights (its post's column of the tables, joint units' after national
-    units'), one uniform per unit and day."""
-    g = generator(stream)
-    n, k, last = own.size, post.size, zones.shape[0] - 1
-    route = np.empty((days, k), dtype=np.int64)
-    picture = np.empty(2 * n)  # own sectors', then joint zones' (both pictures' mean)
-    picture[:n] = own
-    if any_joint:
-        for s in range(n):
-            picture[n + s] = 0.5 * (own[s] + other[s])
-    cdf = np.empty((k, max(last, 1)))  # where each sector's share of the zone ends
-    for i in range(k):
-        col, total = post[i] + n * joint[i], 0.0
-        for j in range(last + 1):
-            weight = picture[zones[j, col]] * pursuit[j, col]
-            weight += terrain[j, col]
-            total += weight
-            if j < last:
-                cdf[i, j] = total
-        for j in range(last):
-            cdf[i, j] /= total
-    for d in range(days):
-        for i in range(k):
-            u = g.random()
-            sector = post[i] - last // 2  # its zone's first sector
-            for j in range(last):
-                if u >= cdf[i, j]:
-                    sector += 1
-            route[d, i] = sector
-    return route
-
-
-@kernel
-def _follow(
-    route: np.ndarray,
-    n: int,
-    joint: np.ndarray,
-    post: np.ndarray,
-    rank: np.ndarray,
-    partner_joint: np.ndarray,
-    partner_post: np.ndarray,
-    partner_rank: np.ndarray,
-    partner_route: np.ndarray,
-) -> None:
-    """Side B's contingents take the route of side A's contingent of the same rank at the
-    same joint post: the two make one joint unit."""
-    size = max(joint.size, partner_joint.size)
-    partner = np.full(n * size, -1)
-    for i in range(partner_joint.size):
-        if partner_joint[i]:
-            partner[partner_post[i] * size + partner_rank[i]] = i
-    for i in range(joint.size):
-        if joint[i]:
-            m = partner[post[i] * size + rank[i]]
-            if m >= 0:
-                route[:, i] = partner_route[:, m]
 
 
 @kernel
 def _dispatch(
     n: int,
     where: np.ndarray,
-    busy: np.ndarray,
-    off: np.ndarray,
+    duty: np.ndarray,
     d: int,
     sector: int,
     reach: int,
@@ -412,6 +277,7 @@ def _dispatch(
 
     Nearest first, ties to the lower index (a stable sort of the free units' distances).
     """
+    off, busy = duty
     away = np.abs(where[d] - sector)  # each unit's distance today
     free = np.flatnonzero(~busy[d] & (away > 0) & (away <= reach))
     sent = free[np.argsort(away[free], kind="mergesort")[:units]]

@@ -1,0 +1,137 @@
+"""How a side's patrol units plan their days until the next redeployment: the kernels of
+``PatrolForce.plan`` (:mod:`sim.model.agents.patrol`, where the rule is stated).
+
+A force keeps its units' state as a few arrays, so that a plan is one kernel call:
+``ints`` rows ``POST, RANK, STATE`` (each unit's post sector, its place among the units
+at its post, its duty state) and ``flags`` rows ``JOINT, POSTED``; a plan is ``paths``
+(rows ``ROUTE, WHERE``, each ``(days, units)``) and ``duty`` (rows ``OFF, BUSY``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.compiled import generator, kernel
+
+POST, RANK, STATE = 0, 1, 2
+JOINT, POSTED = 0, 1
+ROUTE, WHERE = 0, 1
+OFF, BUSY = 0, 1
+
+
+@kernel
+def plan(
+    stream: np.ndarray,
+    days: int,
+    ints: np.ndarray,
+    flags: np.ndarray,
+    instructors: bool,
+    course: np.ndarray,
+    rests: np.ndarray,
+    after: np.ndarray,
+    zones: np.ndarray,
+    weights: np.ndarray,
+    own: np.ndarray,
+    other: np.ndarray,
+    any_joint: bool,
+    follow: bool,
+    partner_ints: np.ndarray,
+    partner_flags: np.ndarray,
+    partner_paths: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A plan of ``days`` days: ``(paths, duty)``, each ``(2, days, units)``.
+
+    Off duty: the rest days of each unit's duty state (``rests``; then advanced past the
+    plan by ``after``), instructors without a post, and course days. Route: each unit
+    draws, day by day (all units' draws of a day in order, from its force's ``stream``),
+    a sector of its zone with weight ``terrain + pursuit * picture`` (``weights``) of the
+    zone's sectors, its own government's ``own`` picture, or both pictures' mean for
+    joint units; with ``follow``, side B's joint contingents then take their partners'
+    routes. Where: the route on duty days, ``n`` (no sector) off duty. Busy: off duty.
+    """
+    n, k = own.size, ints.shape[1]
+    state, posted = ints[STATE], flags[POSTED]
+    duty = np.empty((2, days, k), dtype=np.bool_)
+    for i in range(k):
+        for d in range(days):
+            off = rests[state[i], d] or (instructors and not posted[i]) or course[d, i]
+            duty[OFF, d, i] = duty[BUSY, d, i] = off
+        state[i] = after[state[i]]
+    paths = np.empty((2, days, k), dtype=np.int64)
+    route = paths[ROUTE]
+    _route(stream, zones, weights, ints[POST], flags[JOINT], own, other, any_joint, route)
+    if follow:
+        _follow(route, n, ints, flags[JOINT], partner_ints, partner_flags[JOINT], partner_paths)
+    for d in range(days):
+        for i in range(k):
+            paths[WHERE, d, i] = n if duty[OFF, d, i] else route[d, i]
+    return paths, duty
+
+
+@kernel
+def _route(
+    stream: np.ndarray,
+    zones: np.ndarray,
+    weights: np.ndarray,
+    post: np.ndarray,
+    joint: np.ndarray,
+    own: np.ndarray,
+    other: np.ndarray,
+    any_joint: bool,
+    route: np.ndarray,
+) -> None:
+    """Write into ``route``, ``(days, units)``, the sector each unit would patrol each day
+    if on duty: inverse CDF of its zone's weights (its post's column of the tables, joint
+    units' after national units'), one uniform per unit and day."""
+    g = generator(stream)
+    days, k = route.shape
+    n, last = own.size, zones.shape[0] - 1
+    terrain, pursuit = weights[0], weights[1]
+    picture = np.empty(2 * n)  # own sectors', then joint zones' (both pictures' mean)
+    picture[:n] = own
+    if any_joint:
+        for s in range(n):
+            picture[n + s] = 0.5 * (own[s] + other[s])
+    cdf = np.empty((k, max(last, 1)))  # where each sector's share of the zone ends
+    for i in range(k):
+        col, total = post[i] + n * joint[i], 0.0
+        for j in range(last + 1):
+            weight = picture[zones[j, col]] * pursuit[j, col]
+            weight += terrain[j, col]
+            total += weight
+            if j < last:
+                cdf[i, j] = total
+        for j in range(last):
+            cdf[i, j] /= total
+    for d in range(days):
+        for i in range(k):
+            u = g.random()
+            sector = post[i] - last // 2  # its zone's first sector
+            for j in range(last):
+                if u >= cdf[i, j]:
+                    sector += 1
+            route[d, i] = sector
+
+
+@kernel
+def _follow(
+    route: np.ndarray,
+    n: int,
+    ints: np.ndarray,
+    joint: np.ndarray,
+    partner_ints: np.ndarray,
+    partner_joint: np.ndarray,
+    partner_paths: np.ndarray,
+) -> None:
+    """Side B's contingents take the route of side A's contingent of the same rank at the
+    same joint post: the two make one joint unit."""
+    size = max(joint.size, partner_joint.size)
+    partner = np.full(n * size, -1)
+    for i in range(partner_joint.size):
+        if partner_joint[i]:
+            partner[partner_ints[POST, i] * size + partner_ints[RANK, i]] = i
+    for i in range(joint.size):
+        if joint[i]:
+            m = partner[ints[POST, i] * size + ints[RANK, i]]
+            if m >= 0:
+                route[:, i] = partner_paths[ROUTE, :, m]
