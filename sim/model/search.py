@@ -37,6 +37,8 @@ from sim.model.detection import detection_probability, terrain_factor
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
+UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT = 0, 1, 2, 3  # rows of a plan's counts
+
 
 class Search:
     """The search effort of every day of the current plan, by side and sector.
@@ -59,10 +61,11 @@ class Search:
         self.joint = space.layer("joint_effort")
         self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
         self._joint_share = 0.5 * (1.0 + self.p.other_side_share)  # half on each side
-        shape = (1, 2, model.border.n)
-        self.effort, self.units, self.joint_units, self.joint_value, self.flown = (
-            np.zeros(shape) for _ in range(5)
-        )
+        # The plan's counts and effort, rows UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT: one
+        # array for the kernels, the attributes its views.
+        self._counts = np.zeros((4, 1, 2, model.border.n))
+        self.units, self.joint_units, self.joint_value, self.effort = self._counts
+        self.flown = np.zeros((1, 2, model.border.n))
         self.quality = model.params.training.value_untrained
         self.joint_posts: list[int] = []  # joint posts held by both sides
         self.start = 0
@@ -81,11 +84,12 @@ class Search:
             model.drones[side].plan(self.flown[:, side])
         a, b = (gov.patrols for gov in model.governments)
         self.any_joint = a.any_joint or b.any_joint
-        self.units, self.joint_units, self.joint_value, self.effort, self._pairs, held = _plan(
+        self._counts, self._pairs, held = _plan(
             a.where, a.joint, a.value, a.post, a.any_joint,
             b.where, b.joint, b.value, b.post, b.any_joint,
             self.flown, self.terrain, p.other_side_share, self._joint_share, p.unit_effort,
         )  # fmt: skip
+        self.units, self.joint_units, self.joint_value, self.effort = self._counts
         if self.any_joint:
             self.quality = _mean_value(a.joint, a.value, b.joint, b.value)
         self._paired = self._unpaired
@@ -97,8 +101,7 @@ class Search:
         """Write today's patrol layers from where the units are."""
         self.row = min(day - self.start, len(self.effort) - 1)
         write_joint = self.any_joint or not self._joint_clear  # no contingents: zeros, once
-        _layers(self.units, self.joint_units, self.row, self.p.unit_effort, self.national,
-                self.joint, write_joint)  # fmt: skip
+        _layers(self._counts, self.row, self.p.unit_effort, self.national, self.joint, write_joint)
         if self.any_joint:
             self._paired = self._pairs[self.row]
         self._joint_clear = not self.any_joint
@@ -116,9 +119,8 @@ class Search:
         p = self.p
         _moved(
             side, start, sent, before, sector, force.joint, force.value, force.any_joint,
-            self.units, self.joint_units, self.joint_value, self.flown, self.terrain,
-            self.any_joint, p.other_side_share, self._joint_share, p.unit_effort,
-            self.effort, self._pairs,
+            self._counts, self.flown, self.terrain, self.any_joint, p.other_side_share,
+            self._joint_share, p.unit_effort, self._pairs,
         )  # fmt: skip
         if start <= self.row < start + len(before):
             self.new_day(self.row + self.start)
@@ -173,23 +175,21 @@ def _plan(
     """The plan's counts from each side's units' ``where`` (``n``: off duty): national
     units, joint contingents and their summed ``value`` per day, side and sector; its
     effort; where contingents of both sides patrol each day; the joint posts of both
-    sides. ``(units, joint_units, joint_value, effort, pairs, held)``."""
+    sides. ``(counts, pairs, held)``, ``counts`` rows ``UNITS, JOINT_UNITS, JOINT_VALUE,
+    EFFORT``."""
     days, n = flown.shape[0], flown.shape[2]
-    units, joint_units = np.zeros((days, 2, n)), np.zeros((days, 2, n))
-    joint_value = np.zeros((days, 2, n))
-    _count(0, where_a, joint_a, value_a, any_a, units, joint_units, joint_value)
-    _count(1, where_b, joint_b, value_b, any_b, units, joint_units, joint_value)
+    counts = np.zeros((4, days, 2, n))
+    _count(0, where_a, joint_a, value_a, any_a, counts)
+    _count(1, where_b, joint_b, value_b, any_b, counts)
     any_joint = any_a or any_b
-    effort = np.empty((days, 2, n))
     pairs = np.zeros((days, n), dtype=np.bool_)
-    _effort(0, days, units, joint_value, flown, terrain, any_joint, other_side, joint_share,
-            unit_effort, effort)  # fmt: skip
+    _effort(0, days, counts, flown, terrain, any_joint, other_side, joint_share, unit_effort)
     if any_joint:
-        _pair(0, days, joint_units, pairs)
+        _pair(0, days, counts[JOINT_UNITS], pairs)
     held = np.zeros((2, n), dtype=np.bool_)
     _held(joint_a, post_a, any_a, held[0])
     _held(joint_b, post_b, any_b, held[1])
-    return units, joint_units, joint_value, effort, pairs, held[0] & held[1]
+    return counts, pairs, held[0] & held[1]
 
 
 @kernel
@@ -208,11 +208,10 @@ def _count(
     joint: np.ndarray,
     value: np.ndarray,
     any_joint: bool,
-    units: np.ndarray,
-    joint_units: np.ndarray,
-    joint_value: np.ndarray,
+    counts: np.ndarray,
 ) -> None:
     """Add ``side``'s units on duty to the counts of the sectors they patrol each day."""
+    units, joint_units, joint_value = counts[UNITS], counts[JOINT_UNITS], counts[JOINT_VALUE]
     n = units.shape[2]
     for d in range(where.shape[0]):
         for i in range(where.shape[1]):
@@ -230,17 +229,16 @@ def _count(
 def _effort(
     start: int,
     stop: int,
-    units: np.ndarray,
-    joint_value: np.ndarray,
+    counts: np.ndarray,
     flown: np.ndarray,
     terrain: np.ndarray,
     any_joint: bool,
     other_side: float,
     joint_share: float,
     unit_effort: float,
-    effort: np.ndarray,
 ) -> None:
     """The effort of the plan's rows ``start..stop`` (the formula in the module docstring)."""
+    units, joint_value, effort = counts[UNITS], counts[JOINT_VALUE], counts[EFFORT]
     for d in range(start, stop):
         for side in range(2):
             for s in range(units.shape[2]):
@@ -272,8 +270,7 @@ def _mean_value(
 
 @kernel
 def _layers(
-    units: np.ndarray,
-    joint_units: np.ndarray,
+    counts: np.ndarray,
     row: int,
     unit_effort: float,
     national: np.ndarray,
@@ -282,6 +279,7 @@ def _layers(
 ) -> None:
     """Today's patrol layers: the effort of the units, and of the joint contingents (if
     ``write_joint``), patrolling each side and sector on the plan's ``row``."""
+    units, joint_units = counts[UNITS], counts[JOINT_UNITS]
     for side in range(2):
         for s in range(national.shape[1]):
             national[side, s] = units[row, side, s] * unit_effort
@@ -299,21 +297,19 @@ def _moved(
     joint: np.ndarray,
     value: np.ndarray,
     force_joint: bool,
-    units: np.ndarray,
-    joint_units: np.ndarray,
-    joint_value: np.ndarray,
+    counts: np.ndarray,
     flown: np.ndarray,
     terrain: np.ndarray,
     any_joint: bool,
     other_side: float,
     joint_share: float,
     unit_effort: float,
-    effort: np.ndarray,
     pairs: np.ndarray,
 ) -> None:
     """Units ``sent`` of ``side`` patrol ``to`` on the plan's rows from ``start`` instead
     of where they were (``before``, per row; ``n`` for a day off duty): move them in the
     counts, and recompute those rows' effort and pairs."""
+    units, joint_units, joint_value = counts[UNITS], counts[JOINT_UNITS], counts[JOINT_VALUE]
     n, stop = units.shape[2], start + before.shape[0]
     for r in range(start, stop):
         for k in range(sent.size):
@@ -328,7 +324,6 @@ def _moved(
             else:
                 units[r, side, sector] -= 1.0
                 units[r, side, to] += 1.0
-    _effort(start, stop, units, joint_value, flown, terrain, any_joint, other_side, joint_share,
-            unit_effort, effort)  # fmt: skip
+    _effort(start, stop, counts, flown, terrain, any_joint, other_side, joint_share, unit_effort)
     if any_joint:
         _pair(start, stop, joint_units, pairs)
