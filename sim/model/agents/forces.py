@@ -72,19 +72,18 @@ class StateForces:
         self._sectors, self._sides = np.empty(2 * n, dtype=np.int64), np.empty(2 * n, np.int64)
         self.forward = np.zeros((2, n), dtype=np.int64)
 
-    def units(self) -> np.ndarray:
-        """National units of each side per sector, ``(2, n)`` whole counts."""
-        per_unit = self.model.params.patrol.unit_effort
-        if per_unit <= 0:
-            return np.zeros(self.national.shape, dtype=np.int64)
-        return np.rint(self.national / per_unit).astype(np.int64)
-
     def on_redeploy(self) -> None:
         """Units moved: each decides whether it goes up to the line under its orders."""
         model, g = self.model, self.g
-        a, b = (float(g.forward_share[gov.orders()]) for gov in model.governments)
+        share, (a, b) = g.forward_share, model.governments
         self.forward = forward = _forward(
-            self._port.handle, self.units(), a, b, g.line_posts, model.dialogue.bound
+            self._port.handle,
+            self.national,
+            model.params.patrol.unit_effort,
+            float(share[a.orders()]),
+            float(share[b.orders()]),
+            g.line_posts,
+            model.dialogue.bound,
         )
         self.meet = detection_probability(self.hotline.overlap(forward), g.friction_rate)
 
@@ -252,21 +251,24 @@ def _day(
 @kernel
 def _forward(
     stream: np.ndarray,
-    units: np.ndarray,
+    national: np.ndarray,
+    per_unit: float,
     share_a: float,
     share_b: float,
     line_posts: int,
     bound: np.ndarray,
 ) -> np.ndarray:
-    """Forward units per side and sector, ``(2, n)``: each of the ``units`` there goes up to
-    the line with its side's chance (binomial draws from ``stream``, side A's sectors
-    first), as far as ``line_posts`` allow; none where an arrangement binds."""
+    """Forward units per side and sector, ``(2, n)``: each of the national units there (its
+    ``national`` effort in whole units of ``per_unit``; none if that is not positive) goes
+    up to the line with its side's chance (binomial draws from ``stream``, side A's
+    sectors first), as far as ``line_posts`` allow; none where an arrangement binds."""
     g = generator(stream)
-    forward = np.empty(units.shape, dtype=np.int64)
+    forward = np.empty(national.shape, dtype=np.int64)
     for side in range(2):
         share = share_a if side == 0 else share_b
-        for s in range(units.shape[1]):
-            forward[side, s] = min(g.binomial(units[side, s], share), line_posts)
+        for s in range(national.shape[1]):
+            units = np.int64(np.rint(national[side, s] / per_unit)) if per_unit > 0 else 0
+            forward[side, s] = min(g.binomial(units, share), line_posts)
             if bound[s]:
                 forward[side, s] = 0
     return forward
