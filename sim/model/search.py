@@ -64,7 +64,6 @@ class Search:
         # The plan's counts and effort, rows UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT: one
         # array for the kernels, the attributes its views.
         self._counts = np.zeros((4, 1, 2, model.border.n))
-        self.units, self.joint_units, self.joint_value, self.effort = self._counts
         self.flown = np.zeros((1, 2, model.border.n))
         self.quality = model.params.training.value_untrained
         self.joint_posts: list[int] = []  # joint posts held by both sides
@@ -75,6 +74,12 @@ class Search:
         self._pairs = np.zeros((1, model.border.n), dtype=bool)  # the same for each day
         self.any_joint = False
         self._joint_clear = False  # the joint layer holds a plan without contingents (zeros)
+
+    # Views of the plan's counts, made on each access (a copy of Search keeps them views).
+    units = property(lambda self: self._counts[UNITS])
+    joint_units = property(lambda self: self._counts[JOINT_UNITS])
+    joint_value = property(lambda self: self._counts[JOINT_VALUE])
+    effort = property(lambda self: self._counts[EFFORT])
 
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
@@ -89,7 +94,6 @@ class Search:
             b.where, b.joint, b.value, b.post, b.any_joint,
             self.flown, self.terrain, p.other_side_share, self._joint_share, p.unit_effort,
         )  # fmt: skip
-        self.units, self.joint_units, self.joint_value, self.effort = self._counts
         if self.any_joint:
             self.quality = _mean_value(a.joint, a.value, b.joint, b.value)
         self._paired = self._unpaired
@@ -99,7 +103,7 @@ class Search:
 
     def new_day(self, day: int) -> None:
         """Write today's patrol layers from where the units are."""
-        self.row = min(day - self.start, len(self.effort) - 1)
+        self.row = min(day - self.start, self._counts.shape[1] - 1)
         write_joint = self.any_joint or not self._joint_clear  # no contingents: zeros, once
         _layers(self._counts, self.row, self.p.unit_effort, self.national, self.joint, write_joint)
         if self.any_joint:
@@ -138,7 +142,7 @@ class Search:
         sensors = model.sensors
         if sensors.covered[sector]:
             sensors.warn(side, sector, alert_u)
-        effort = float(self.effort[self.row, side, sector])
+        effort = float(self._counts[EFFORT, self.row, side, sector])
         detected = detect_u < detection_probability(effort, self.p.sweep_rate)
         if not detected:
             model.intel.crossing(side, sector)
@@ -149,7 +153,8 @@ class Search:
     def _joint_effort(self, side: int, sector: int) -> float:
         """The part of today's effort at ``(side, sector)`` that joint contingents make."""
         p = self.p
-        value = self.joint_value[self.row, 0, sector] + self.joint_value[self.row, 1, sector]
+        value = self._counts[JOINT_VALUE, self.row, 0, sector]
+        value += self._counts[JOINT_VALUE, self.row, 1, sector]
         share = 0.5 * (1.0 + p.other_side_share) * p.unit_effort
         return float(self.terrain[side, sector] * share * value)
 

@@ -18,7 +18,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.agents import patrol_plan
-from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK, STATE
+from sim.model.agents.patrol_plan import BUSY, JOINT, OFF, POST, POSTED, RANK, ROUTE, STATE, WHERE
 from sim.model.compiled import Port, kernel
 from sim.model.detection import terrain_factor
 
@@ -111,16 +111,12 @@ class PatrolForce:
         k = len(units)
         self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
         self._flags = np.zeros((2, k), dtype=bool)  # rows JOINT, POSTED
-        self.post, self.rank = self._ints[POST], self._ints[RANK]  # rank: place at its post
-        self.joint, self.posted = self._flags[JOINT], self._flags[POSTED]
         self.trained = np.zeros(k)
         self.skill = np.zeros(k)
         self.value = np.zeros(k)
         self.together = np.zeros(k)
         self._paths = np.full((2, 1, k), n, dtype=np.int64)  # route, where: views of it
         self._duty = np.ones((2, 1, k), dtype=bool)  # off, busy: views of it
-        self.route, self.where = self._paths
-        self.off, self.busy = self._duty
         self.start = 0
         self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
         self._was_any = False
@@ -159,6 +155,16 @@ class PatrolForce:
             settle(np.empty(0, dtype=np.int64), self._ints, self._flags, self._cycle, c), 0
         )
 
+    # Views of the force's arrays, made on each access (a copy of the force keeps them views).
+    post = property(lambda self: self._ints[POST], doc="Each unit's post sector.")
+    rank = property(lambda self: self._ints[RANK], doc="Each unit's place at its post.")
+    joint = property(lambda self: self._flags[JOINT], doc="Whether it serves in a joint unit.")
+    posted = property(lambda self: self._flags[POSTED], doc="Whether it has a post.")
+    route = property(lambda self: self._paths[ROUTE], doc="Where it would patrol on duty.")
+    where = property(lambda self: self._paths[WHERE], doc="Where it patrols (``n``: off).")
+    off = property(lambda self: self._duty[OFF], doc="Whether it is off duty.")
+    busy = property(lambda self: self._duty[BUSY], doc="Whether it cannot answer an alert.")
+
     def settled(self, joint: int, instructors: int) -> None:
         """Its government has posted its units (``settle``), ``joint`` of them contingents,
         and left ``instructors`` without a post: take note of what the postings change."""
@@ -170,7 +176,7 @@ class PatrolForce:
 
     def row(self, day: int) -> int:
         """Row of the plan arrays for ``day``."""
-        return min(max(day - self.start, 0), len(self.where) - 1)
+        return min(max(day - self.start, 0), self._paths.shape[1] - 1)
 
     def plan(self) -> None:
         """Each unit plans every day until the next redeployment: rest, training and
@@ -187,7 +193,7 @@ class PatrolForce:
             self.value = model.training.value(self.skill)
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
-        paths, duty = self._paths, self._duty = patrol_plan.plan(
+        self._paths, self._duty = patrol_plan.plan(
             self._port.handle,
             days,
             self._ints,
@@ -206,8 +212,6 @@ class PatrolForce:
             partner._flags,
             partner._paths,
         )
-        self.route, self.where = paths
-        self.off, self.busy = duty
         self.start = model.steps  # the next day to run
         for item, money, personnel in self.bill:
             model.budget.book(self.side, item, days, money, personnel)
@@ -241,7 +245,7 @@ class PatrolForce:
         among those rows stays off (its "where" is ``n``).
         """
         d = self.row(day)
-        sent, before = _dispatch(self.n, self.where, self._duty, d, sector, reach, days, units)
+        sent, before = _dispatch(self.n, self._paths, self._duty, d, sector, reach, days, units)
         return None if len(sent) == 0 else (d, sent, before)
 
 
@@ -264,7 +268,7 @@ def settle(
 @kernel
 def _dispatch(
     n: int,
-    where: np.ndarray,
+    paths: np.ndarray,
     duty: np.ndarray,
     d: int,
     sector: int,
@@ -277,7 +281,7 @@ def _dispatch(
 
     Nearest first, ties to the lower index (a stable sort of the free units' distances).
     """
-    off, busy = duty
+    where, off, busy = paths[WHERE], duty[OFF], duty[BUSY]
     away = np.abs(where[d] - sector)  # each unit's distance today
     free = np.flatnonzero(~busy[d] & (away > 0) & (away <= reach))
     sent = free[np.argsort(away[free], kind="mergesort")[:units]]
