@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.agents.patrol import dispatch
 from sim.model.compiled import array_sum, kernel
 from sim.model.detection import detection_probability, terrain_factor
 
@@ -116,19 +117,16 @@ class Search:
         off duty stays off), so only they are recounted (whole counts in floats stay
         exact), not every unit of those days. Returns how many went."""
         force = self.model.governments[side].patrols
-        sent = force.dispatch(self.model.day, sector, reach, days, units)
-        if sent is None:
-            return 0
-        start, sent, before = sent
+        start = force.row(self.model.day)
         p = self.p
-        _moved(
-            side, start, sent, before, sector, force.joint, force.value, force.any_joint,
-            self._counts, self.flown, self.terrain, self.any_joint, p.other_side_share,
-            self._joint_share, p.unit_effort, self._pairs,
+        sent, rows = _send(
+            side, start, sector, reach, days, units, force._paths, force._duty, force.joint,
+            force.value, force.any_joint, self._counts, self.flown, self.terrain,
+            self.any_joint, p.other_side_share, self._joint_share, p.unit_effort, self._pairs,
         )  # fmt: skip
-        if start <= self.row < start + len(before):
+        if sent and start <= self.row < start + rows:
             self.new_day(self.row + self.start)
-        return len(sent)
+        return sent
 
     def attempt(
         self, side: int, sector: int, alert_u: float, detect_u: float
@@ -290,6 +288,39 @@ def _layers(
             national[side, s] = units[row, side, s] * unit_effort
             if write_joint:
                 joint[side, s] = joint_units[row, side, s] * unit_effort
+
+
+@kernel
+def _send(
+    side: int,
+    start: int,
+    to: int,
+    reach: int,
+    days: int,
+    units: int,
+    paths: np.ndarray,
+    duty: np.ndarray,
+    joint: np.ndarray,
+    value: np.ndarray,
+    force_joint: bool,
+    counts: np.ndarray,
+    flown: np.ndarray,
+    terrain: np.ndarray,
+    any_joint: bool,
+    other_side: float,
+    joint_share: float,
+    unit_effort: float,
+    pairs: np.ndarray,
+) -> tuple[int, int]:
+    """``Search.dispatch``: ``side``'s force sends its units (``dispatch``, from plan row
+    ``start``) and they are recounted (``_moved``). Returns (units sent, plan rows they
+    are away; 0 if none went)."""
+    sent, before = dispatch(counts.shape[3], paths, duty, start, to, reach, days, units)
+    if sent.size == 0:
+        return 0, 0
+    _moved(side, start, sent, before, to, joint, value, force_joint, counts, flown, terrain,
+           any_joint, other_side, joint_share, unit_effort, pairs)  # fmt: skip
+    return sent.size, before.shape[0]
 
 
 @kernel

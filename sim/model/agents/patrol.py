@@ -233,21 +233,6 @@ class PatrolForce:
         """Its joint contingents on duty at ``sector`` on ``day``."""
         return np.flatnonzero((self.where[self.row(day)] == sector) & self.joint)
 
-    def dispatch(
-        self, day: int, sector: int, reach: int, days: int, units: int
-    ) -> tuple[int, np.ndarray, np.ndarray] | None:
-        """Send up to ``units`` nearest free units within ``reach`` sectors (not already
-        there) to ``sector`` for ``days`` days.
-
-        Returns ``(the first plan row they are away, the units sent, where each would have
-        been on each of those rows: (rows, sent))``, or None if no unit is free within
-        reach. Sent units are busy meanwhile, so they answer nothing else; a day off duty
-        among those rows stays off (its "where" is ``n``).
-        """
-        d = self.row(day)
-        sent, before = _dispatch(self.n, self._paths, self._duty, d, sector, reach, days, units)
-        return None if len(sent) == 0 else (d, sent, before)
-
 
 @kernel
 def settle(
@@ -266,7 +251,7 @@ def settle(
 
 
 @kernel
-def _dispatch(
+def dispatch(
     n: int,
     paths: np.ndarray,
     duty: np.ndarray,
@@ -276,10 +261,14 @@ def _dispatch(
     days: int,
     units: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``PatrolForce.dispatch`` from plan row ``d`` (``n``: no sector, off duty): ``(units
-    sent, where they were)``.
+    """Send up to ``units`` nearest free units of a force (its ``paths`` and ``duty``)
+    within ``reach`` sectors (not already there) to ``sector`` for ``days`` days from plan
+    row ``d``: ``(units sent, where each would have been on each of those rows: (rows,
+    sent))``.
 
     Nearest first, ties to the lower index (a stable sort of the free units' distances).
+    Sent units are busy meanwhile, so they answer nothing else; a day off duty among
+    those rows stays off (its "where" is ``n``, no sector).
     """
     where, off, busy = paths[WHERE], duty[OFF], duty[BUSY]
     away = np.abs(where[d] - sector)  # each unit's distance today
