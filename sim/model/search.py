@@ -63,7 +63,7 @@ class Search:
         self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
         self._joint_share = 0.5 * (1.0 + self.p.other_side_share)  # half on each side
         # The plan's counts and effort, rows UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT: one
-        # array for the kernels, the attributes its views.
+        # array for the kernels, the attributes views of its rows.
         self._counts = np.zeros((4, 1, 2, model.border.n))
         self.flown = np.zeros((1, 2, model.border.n))
         self.quality = model.params.training.value_untrained

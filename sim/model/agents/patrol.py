@@ -115,8 +115,8 @@ class PatrolForce:
         self.skill = np.zeros(k)
         self.value = np.zeros(k)
         self.together = np.zeros(k)
-        self._paths = np.full((2, 1, k), n, dtype=np.int64)  # route, where: views of it
-        self._duty = np.ones((2, 1, k), dtype=bool)  # off, busy: views of it
+        self._paths = np.full((2, 1, k), n, dtype=np.int64)  # rows ROUTE, WHERE
+        self._duty = np.ones((2, 1, k), dtype=bool)  # rows OFF, BUSY
         self.start = 0
         self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
         self._was_any = False
