@@ -50,7 +50,6 @@ class Customs:
         staff: per post, the hiring days of its inspectors.
         queue: vehicles waiting for a search at each post (end of the day).
         burden: per sector, hardship added to its cells (both sides) by today's trade delay.
-        burdened: False when ``burden`` is all zeros (then there is nothing to add).
     """
 
     def __init__(self, model: RoadmapModel) -> None:
@@ -64,7 +63,6 @@ class Customs:
         m = len(self.gates)
         self.staff: list[list[int]] = [[] for _ in range(2 * m)]
         self.burden = np.zeros(model.border.n)
-        self.burdened = False
         self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
         self._hired = [0, 0]  # inspectors per post, by side
         self._effects: list[float] | None = None  # each side's level at the last staffing
@@ -112,13 +110,11 @@ class Customs:
         if not self._on_duty:  # (nor anyone queued: a post without inspectors holds none)
             if self._delay_hours:
                 self.burden[:] = 0.0
-                self.burdened = False
                 self._searched_share = self._delay_hours = 0.0
             return
         self._searched_share, self._delay_hours = _queues(
             self._port.handle, self._rates, self._gates, self._posts, self.burden
         )
-        self.burdened = True
 
     def _staff(self, day: int) -> None:
         """Hire toward today's level or let the last hired go; their wages run from today."""
