@@ -12,7 +12,7 @@ run them as events.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import chain, count
+from itertools import chain
 from numbers import Integral
 from typing import Any
 
@@ -186,18 +186,18 @@ class RoadmapModel(mesa.Model):
         """
         self._redeploy()
         p = self.params
-        self._scheduled = count()
+        redeploy, recruit = p.patrol.redeploy_days, p.armed_groups.recruit_every_days
+        routines = (  # (first time, period, routine)
+            (redeploy, redeploy, "_redeploy"),
+            (recruit, recruit, "_recruit"),
+            (1, p.monitors.redeploy_days, "_deploy_monitors"),
+        )
         # [time due, order scheduled, period, routine]
         self._routines: list[list] = [
-            [float(every), next(self._scheduled), every, name]
-            for every, name in (
-                (p.patrol.redeploy_days, "_redeploy"),
-                (p.armed_groups.recruit_every_days, "_recruit"),
-            )
+            [float(first), order, every, name]
+            for order, (first, every, name) in enumerate(routines)
         ]
-        self._routines.append(
-            [1.0, next(self._scheduled), p.monitors.redeploy_days, "_deploy_monitors"]
-        )
+        self._scheduled = len(self._routines)  # routines scheduled so far
         self._next_routine = 1.0
 
     def _do_step(self) -> None:
@@ -211,7 +211,8 @@ class RoadmapModel(mesa.Model):
         for routine in sorted(r for r in self._routines if r[0] <= now):
             getattr(self, routine[3])()
             routine[0] = now + routine[2]
-            routine[1] = next(self._scheduled)
+            routine[1] = self._scheduled
+            self._scheduled += 1
         self._next_routine = min(r[0] for r in self._routines)
 
     def _redeploy(self) -> None:
