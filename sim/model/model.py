@@ -313,10 +313,12 @@ class RoadmapModel(mesa.Model):
             self.run_for(self.days - self.steps)
             return self
         step.pause()
-        for _ in range(self.days - self.steps):
-            self.time += 1.0
-            self._do_step()
-        step.resume()
+        try:
+            for _ in range(self.days - self.steps):
+                self.time += 1.0
+                self._do_step()
+        finally:
+            step.resume()
         return self
 
 
