@@ -71,31 +71,28 @@ def _relax(
     displaced: np.ndarray,
     cells: np.ndarray,
     burden: np.ndarray,
-    burdened: bool,
-    recount: bool,
-    sheltered: np.ndarray,
-    occupants: np.ndarray,
+    zones: np.ndarray,
     rates: np.ndarray,
     crossers: np.ndarray,
 ) -> tuple[int, float]:
     """A day of every cell, in place (``cells``: the rows target hardship, weight at
-    home, weight today, crossing pressure): its weight (people at home and in its camp,
-    when anyone moves), hardship relaxing toward its target (raised by the displaced share
-    and trade held up), the displaced returning, and its crossing pressure
-    ``weight * hardship**2``. Then today's crossers: a Poisson total, drawn into
-    ``crossers`` if it has room for them (:func:`_draw_crossers`). Returns (the total,
-    the sum of hardship over the cells in memory order, as ``np.add.reduce`` sums it).
+    home, weight today, crossing pressure): its weight (people at home and in its camp;
+    ``zones``: ``Corridors.zones``), hardship relaxing toward its target (raised by the
+    displaced share and trade held up, ``burden``), the displaced returning, and its
+    crossing pressure ``weight * hardship**2``. Then today's crossers: a Poisson total,
+    drawn into ``crossers`` if it has room for them (:func:`_draw_crossers`). Returns
+    (the total, the sum of hardship over the cells in memory order, as ``np.add.reduce``
+    sums it).
     """
     target, home_weight, weight, pressure = cells[0], cells[1], cells[2], cells[3]
+    sheltered, occupants = zones[1], zones[2]
     spread, relax_days, return_days, per_person, crossing_rate = rates
     for s in range(hardship.shape[0]):
         for k in range(hardship.shape[1]):
-            if recount:
-                weight[s, k] = home_weight[s, k] * (1.0 - sheltered[s, k])
-                weight[s, k] += occupants[s, k] * per_person
-            goal = target[s, k] + displaced[s, k] * spread
-            if burdened:
-                goal += burden[k]
+            # (Nobody away and no trade held up: the same numbers, as x * 1.0 + 0.0 == x.)
+            weight[s, k] = home_weight[s, k] * (1.0 - sheltered[s, k])
+            weight[s, k] += occupants[s, k] * per_person
+            goal = target[s, k] + displaced[s, k] * spread + burden[k]
             if goal > 1.0:
                 goal = 1.0
             hardship[s, k] += (goal - hardship[s, k]) / relax_days
@@ -177,7 +174,6 @@ class Communities(Recruitment):
         self.weight[:] = self.home_weight
         self._pressure[:] = self.weight * self.hardship**2
         self.pressure = self._pressure.ravel()  # a flat view, by (side, sector)
-        self._moved = False  # whether anyone is (or was yesterday) away from home
         self._open_pool()
         self._rates = np.array(
             [
@@ -252,7 +248,7 @@ class Communities(Recruitment):
             self._next_ready += 1.0
         if day >= self._next_ready:
             self._complete(day)
-        corridors, customs = self.corridors, self.model.customs
+        corridors = self.corridors
         if corridors.open:
             corridors.step(day)
         total, self._hardship_sum = _relax(
@@ -260,15 +256,11 @@ class Communities(Recruitment):
             self.hardship,
             self.displaced,
             self._cells,
-            customs.burden,
-            customs.burdened,
-            bool(corridors.open) or self._moved,
-            corridors.sheltered,
-            corridors.occupants,
+            self.model.customs.burden,
+            corridors.zones,
             self._rates,
             self._crossers,
         )
-        self._moved = bool(corridors.open)
         if not total:
             return
         if total > self._crossers.shape[1]:  # more than ever before: room for them

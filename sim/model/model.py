@@ -5,7 +5,8 @@ the phase machine looks at yesterday, measures ramp, governments relax,
 communities move, the region's background violence strikes (an exogenous
 process, :mod:`sim.model.background`), smugglers and armed groups act, and the two states' forces
 meet at the line. Weekly routines (patrol redeployment, the recruitment tally)
-are events on Mesa's event list at the end of their day.
+run at the end of their day, after the step, in the order Mesa's event list would
+run them as events.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.time import Priority, Schedule
 
 from sim.config.params import ConfigError, ModelParams
 from sim.model.agents import (
@@ -174,18 +174,46 @@ class RoadmapModel(mesa.Model):
         return side  # the two states are registered first
 
     def _schedule_routines(self) -> None:
-        """Periodic routines on Mesa's event list, run at the end of their day.
+        """Periodic routines, run at the end of their day (after the step, and after what a
+        subclass's ``step`` does after it), as Mesa runs recurring events of low priority.
 
         Patrols are deployed now and redeployed every ``redeploy_days``; armed
-        groups' recruitment is tallied every ``recruit_every_days``.
+        groups' recruitment is tallied every ``recruit_every_days``; monitors move every
+        ``monitors.redeploy_days`` from day 1. Routines due at the same time run in
+        the order they were last scheduled (Mesa's event list breaks ties by the
+        event's creation): a routine's next time is set when it runs, so of two
+        routines due together the one with the longer period runs first.
         """
         self._redeploy()
-        every = self.params.patrol.redeploy_days
-        self.schedule_recurring(self._redeploy, Schedule(every, start=every), Priority.LOW)
-        every = self.params.armed_groups.recruit_every_days
-        self.schedule_recurring(self._recruit, Schedule(every, start=every), Priority.LOW)
-        every = self.params.monitors.redeploy_days
-        self.schedule_recurring(self._deploy_monitors, Schedule(every, start=1), Priority.LOW)
+        p = self.params
+        redeploy, recruit = p.patrol.redeploy_days, p.armed_groups.recruit_every_days
+        routines = (  # (first time, period, routine)
+            (redeploy, redeploy, "_redeploy"),
+            (recruit, recruit, "_recruit"),
+            (1, p.monitors.redeploy_days, "_deploy_monitors"),
+        )
+        # [time due, order scheduled, period, routine]
+        self._routines: list[list] = [
+            [float(first), order, every, name]
+            for order, (first, every, name) in enumerate(routines)
+        ]
+        self._scheduled = len(self._routines)  # routines scheduled so far
+        self._next_routine = 1.0
+
+    def _do_step(self) -> None:
+        """Mesa's step of the day (``steps`` + 1, then ``step``), then the routines due."""
+        super()._do_step()
+        if self.time >= self._next_routine:
+            self._run_routines()
+
+    def _run_routines(self) -> None:
+        now = self.time
+        for routine in sorted(r for r in self._routines if r[0] <= now):
+            getattr(self, routine[3])()
+            routine[0] = now + routine[2]
+            routine[1] = self._scheduled
+            self._scheduled += 1
+        self._next_routine = min(r[0] for r in self._routines)
 
     def _redeploy(self) -> None:
         for gov in self.governments:
@@ -277,8 +305,20 @@ class RoadmapModel(mesa.Model):
             self.running = False
 
     def run(self) -> RoadmapModel:
-        """Run the rest of the horizon (one pass of Mesa's event loop, not a call per day)."""
-        self.run_for(self.days - self.steps)
+        """Run the rest of the horizon: day after day as Mesa's event loop would run them,
+        without an event per day (through Mesa's loop when a client scheduled events of
+        its own, or moved the clock off whole days)."""
+        step = self._default_schedule  # Mesa's event of the next step, the list's only one
+        if len(self._event_list) != 1 or self.time != self.steps or not step.is_active:
+            self.run_for(self.days - self.steps)
+            return self
+        step.pause()
+        try:
+            for _ in range(self.days - self.steps):
+                self.time += 1.0
+                self._do_step()
+        finally:
+            step.resume()
         return self
 
 

@@ -55,27 +55,43 @@ class Corridors:
         self.nearest = [-1] * n  # per sector: the corridor its residents would use
         self.left: dict[int, int] = {}  # capacity left today per open corridor
         self._day = -1
-        self.away = np.zeros((2, n))
-        self.sheltered = np.zeros((2, n))
-        self.occupants = np.zeros((2, n))
-        self.capacity = 0.0
-        self.fear = np.zeros((2, n))  # decayed count of violent incidents per cell
+        # Per cell, one block (each attribute a view of its layer): thousands of its
+        # residents now in a camp, their share, thousands in the camp at the cell, and
+        # the decayed count of violent incidents there (fear).
+        self.zones = np.zeros((4, 2, n))
+        self.away, self.sheltered, self.occupants, self.fear = self.zones
+        self._flat = self.zones.reshape(4, 2 * n)  # by (side * n + sector)
         self._fear_day = 0
         self._fear_decay = math.exp(-1.0 / self.p.fear_days)
-        # Flat (side * n + sector) views and, for the cells within reach of a camp
-        # (``_cells``), the camp cell each uses and its residents (thousands).
-        self._away, self._fear_flat = self.away.ravel(), self.fear.ravel()
+        # The rule's rates: flight_share, base_share, the daily shares moving in and out,
+        # and the capacity of a camp today.
+        self._rates = np.array(
+            [
+                self.p.flight_share,
+                self.p.base_share,
+                -math.expm1(-1.0 / self.p.move_days),
+                -math.expm1(-1.0 / self.p.return_days),
+                0.0,
+            ]
+        )
+        self._away = self._flat[0]
         self._home = model.space.layer("population").ravel()  # a copy: residents do not change
-        self._cells = self._camps = np.zeros(0, dtype=np.int64)
+        # The cells within reach of a camp (flat indices) and the camp cell each uses (rows
+        # of one block), and their residents (thousands).
+        self._links = np.zeros((2, 0), dtype=np.int64)
+        self._cells, self._camps = self._links
         self._home_cells = np.zeros(0)
-        self._move_in = -math.expm1(-1.0 / self.p.move_days)
-        self._move_out = -math.expm1(-1.0 / self.p.return_days)
+
+    @property
+    def capacity(self) -> float:
+        """Thousands a camp holds at today's level."""
+        return float(self._rates[4])
 
     def refresh(self) -> None:
         """The programme ramped: open sites and size the camps to today's level."""
         n, reach = self.model.border.n, self.p.reach_sectors
         level = self.model.measures.effect[Measure.HUMANITARIAN_CORRIDORS]
-        self.capacity = self.p.shelter * level
+        self._rates[4] = self.p.shelter * level
         open_now = sorted(self.order[: round(len(self.order) * level)])
         recount = open_now != self.open
         if recount:  # who uses which corridor changes only when sites open
@@ -94,8 +110,9 @@ class Corridors:
             into = np.concatenate([into, np.where(into >= 0, into + n, -1)])
             self._away[into < 0] = 0.0  # a closed camp's people go home
             self.sheltered.ravel()[into < 0] = 0.0
-            self._cells = np.flatnonzero(into >= 0)
-            self._camps = into[self._cells]
+            cells = np.flatnonzero(into >= 0)
+            self._links = np.stack([cells, into[cells]])
+            self._cells, self._camps = self._links
             self._home_cells = np.maximum(self._home[self._cells], 1e-12)
         # A camp smaller than its occupants (the programme winding down) sends the surplus home.
         held = np.bincount(self._camps, self._away[self._cells], 2 * n)
@@ -120,21 +137,11 @@ class Corridors:
         """Residents move into the camps or go home (the rule is in the class docstring)."""
         if not self.open:
             return
-        self._decay_fear(day)
-        _move(
-            self._fear_flat,
-            self._cells,
-            self._camps,
-            self._home_cells,
-            self._away,
-            self.p.flight_share,
-            self.p.base_share,
-            self._move_in,
-            self._move_out,
-            self.capacity,
-            self.occupants.ravel(),
-            self.sheltered.ravel(),
-        )
+        decay = 1.0
+        if day != self._fear_day:
+            decay = self._fear_decay ** (day - self._fear_day)
+            self._fear_day = day
+        _move(self._flat, self._links, self._home_cells, self._rates, decay)
 
     def _count(self, away: np.ndarray) -> None:
         """Each camp's occupants, and the share of each cell's residents away in one
@@ -157,22 +164,21 @@ class Corridors:
 
 @kernel
 def _move(
-    fear: np.ndarray,
-    cells: np.ndarray,
-    camps: np.ndarray,
-    home: np.ndarray,
-    away: np.ndarray,
-    flight_share: float,
-    base_share: float,
-    move_in: float,
-    move_out: float,
-    room: float,
-    occupants: np.ndarray,
-    sheltered: np.ndarray,
+    zones: np.ndarray, links: np.ndarray, home: np.ndarray, rates: np.ndarray, decay: float
 ) -> None:
-    """A day's moves of the residents of the ``cells`` within reach of a camp (flat
-    ``side * n + sector`` indices; ``camps``: the camp cell each uses; ``home``: their
-    residents): ``away``, ``occupants`` and ``sheltered`` are updated in place."""
+    """A day's moves of the residents of the cells within reach of a camp (``links``:
+    their flat ``side * n + sector`` indices and the camp cell each uses; ``home``: their
+    residents; ``zones``: the rows of ``Corridors.zones``, flat; ``rates``:
+    ``Corridors._rates``): fear decays by ``decay``, then away, sheltered and occupants
+    are updated in place."""
+    away, sheltered, occupants, fear = zones[0], zones[1], zones[2], zones[3]
+    cells, camps = links[0], links[1]
+    flight_share, base_share, move_in, move_out, room = (
+        rates[0], rates[1], rates[2], rates[3], rates[4]
+    )  # fmt: skip
+    if decay != 1.0:
+        for i in range(fear.size):
+            fear[i] *= decay
     m = cells.size
     stay = np.empty(m)  # those who stay in (or go back to) a camp, before admissions
     coming = np.empty(m)  # those who want in today

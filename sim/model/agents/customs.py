@@ -14,6 +14,8 @@ from sim.model.measures import Measure
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
+_CUSTOMS = int(Measure.CUSTOMS_INSPECTIONS)
+
 
 class Customs:
     """Each side's customs posts at its gates (measure ``customs_inspections``).
@@ -48,7 +50,6 @@ class Customs:
         staff: per post, the hiring days of its inspectors.
         queue: vehicles waiting for a search at each post (end of the day).
         burden: per sector, hardship added to its cells (both sides) by today's trade delay.
-        burdened: False when ``burden`` is all zeros (then there is nothing to add).
     """
 
     def __init__(self, model: RoadmapModel) -> None:
@@ -61,19 +62,30 @@ class Customs:
         self.post = {s: i for i, s in enumerate(self.gates)}  # gate sector -> post index
         m = len(self.gates)
         self.staff: list[list[int]] = [[] for _ in range(2 * m)]
-        self.queue = np.zeros(2 * m, dtype=np.int64)
         self.burden = np.zeros(model.border.n)
-        self.burdened = False
         self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
         self._hired = [0, 0]  # inspectors per post, by side
         self._effects: list[float] | None = None  # each side's level at the last staffing
+        self._level = 0.0  # the measure's level at the last look
         self._on_duty = False
-        # Per post, set when staffing changes: searches a day, most vehicles it holds
-        # (searched today or queued), whether anyone searches there.
-        self._capacity, self._room = np.zeros(2 * m, np.int64), np.zeros(2 * m, np.int64)
-        self._staffed = np.zeros(2 * m, np.bool_)
-        # Today, per post: vehicles picked, and taken in (not waved through).
-        self._picked, self._taken = np.zeros(2 * m, np.int64), np.zeros(2 * m, np.int64)
+        # Per post (one int block, each attribute a view of its row): set when staffing
+        # changes, searches a day, most vehicles it holds (searched today or queued),
+        # whether anyone searches there (0/1); the vehicles queued; today's vehicles
+        # picked, and taken in (not waved through).
+        self._posts = np.zeros((6, 2 * m), np.int64)
+        self._capacity, self._room, self._staffed, self.queue, self._picked, self._taken = (
+            self._posts
+        )
+        # The day's traffic: vehicles picked for a search and the others (a day's means),
+        # hours a search takes, hardship per hour of delay.
+        self._rates = np.array(
+            [
+                p.traffic_per_day * p.search_share,
+                p.traffic_per_day * (1.0 - p.search_share),
+                p.hours_per_inspection,
+                p.delay_hardship / 24.0,
+            ]
+        )
         self._searched_share = 0.0
         self._delay_hours = 0.0
 
@@ -91,30 +103,18 @@ class Customs:
 
     def step(self, day: int) -> None:
         """Staff the posts, run today's queues, book the delay and the wages."""
-        self._staff(day)
-        if not self._on_duty and not self.queue.any():
+        level = self.model.measures.level[_CUSTOMS]
+        if level != self._level:  # (a side's part changes only with the level)
+            self._level = level
+            self._staff(day)
+        if not self._on_duty:  # (nor anyone queued: a post without inspectors holds none)
             if self._delay_hours:
                 self.burden[:] = 0.0
-                self.burdened = False
                 self._searched_share = self._delay_hours = 0.0
             return
-        p = self.p
         self._searched_share, self._delay_hours = _queues(
-            self._port.handle,
-            p.traffic_per_day * p.search_share,
-            p.traffic_per_day * (1.0 - p.search_share),
-            p.hours_per_inspection,
-            p.delay_hardship / 24.0,
-            self._gates,
-            self._capacity,
-            self._room,
-            self._staffed,
-            self.queue,
-            self._picked,
-            self._taken,
-            self.burden,
+            self._port.handle, self._rates, self._gates, self._posts, self.burden
         )
-        self.burdened = True
 
     def _staff(self, day: int) -> None:
         """Hire toward today's level or let the last hired go; their wages run from today."""
@@ -138,11 +138,11 @@ class Customs:
                 model.budget.book(side, "inspectors", model.days, wage, personnel=more)
         if changed:
             staff = np.repeat(np.array(self._hired, np.int64), m)
-            self._capacity = staff * self.searches_per_inspector
-            self._room = (self._capacity * (1.0 + self.p.max_wait_hours / 24.0)).astype(np.int64)
-            self._staffed = staff > 0  # where nobody searches, none are picked
+            self._capacity[:] = staff * self.searches_per_inspector
+            self._room[:] = (self._capacity * (1.0 + self.p.max_wait_hours / 24.0)).astype(np.int64)
+            self._staffed[:] = staff > 0  # where nobody searches, none are picked
             self._on_duty = bool(self._staffed.any())
-            self.queue[~self._staffed] = 0
+            self.queue[staff == 0] = 0
 
     def seizes(self, side: int, sector: int, u: float) -> bool:
         """Whether a shipment hidden in a vehicle entering ``side`` through the gate at
@@ -167,22 +167,29 @@ class Customs:
 @kernel
 def _queues(
     stream_handle: np.ndarray,
-    picked_per_day: float,
-    others_per_day: float,
-    hours_per_inspection: float,
-    per_hour: float,
+    rates: np.ndarray,
     gates: np.ndarray,
-    capacity: np.ndarray,
-    room: np.ndarray,
-    staffed: np.ndarray,
-    queue: np.ndarray,
-    picked: np.ndarray,
-    taken: np.ndarray,
+    posts: np.ndarray,
     burden: np.ndarray,
 ) -> tuple[float, float]:
-    """One day of every post's queue (the rule is in ``Customs``' docstring): updates
-    ``queue``, ``picked``, ``taken`` and ``burden`` in place; returns (share of the traffic
+    """One day of every post's queue (the rule is in ``Customs``' docstring; ``rates``
+    and ``posts``: the rows of ``Customs._rates`` and ``Customs._posts``): updates the
+    queue, picked and taken rows and ``burden`` in place; returns (share of the traffic
     searched, mean hours a vehicle was held)."""
+    picked_per_day, others_per_day, hours_per_inspection, per_hour = (
+        rates[0],
+        rates[1],
+        rates[2],
+        rates[3],
+    )
+    capacity, room, staffed, queue, picked, taken = (
+        posts[0],
+        posts[1],
+        posts[2],
+        posts[3],
+        posts[4],
+        posts[5],
+    )
     g = generator(stream_handle)
     posts, m = queue.size, gates.size
     # Vehicles picked for a search, and the others: a Poisson stream thinned at random.

@@ -1,0 +1,91 @@
+"""The day loop: periodic routines run when Mesa would run them as events, whichever way
+the model is driven (``run``, ``step``, ``run_for``)."""
+
+import mesa
+from conftest import config
+from mesa.time import Priority, Schedule
+
+from sim.model.model import RoadmapModel
+from sim.runs.runner import model_params
+from sim.runs.tables import collect
+
+DAYS = 120
+PERIODS = {"patrol.redeploy_days": 3, "armed_groups.recruit_every_days": 7}
+ROUTINES = ("_redeploy", "_recruit", "_deploy_monitors")
+
+
+class TracedModel(RoadmapModel):
+    """Records (steps, routine) each time a routine runs after construction."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.trace: list[tuple[int, str]] | None = None
+        super().__init__(*args, **kwargs)
+        self.trace = []
+
+    def _redeploy(self) -> None:
+        if self.trace is not None:
+            self.trace.append((self.steps, "_redeploy"))
+        super()._redeploy()
+
+    def _recruit(self) -> None:
+        self.trace.append((self.steps, "_recruit"))
+        super()._recruit()
+
+    def _deploy_monitors(self) -> None:
+        self.trace.append((self.steps, "_deploy_monitors"))
+        super()._deploy_monitors()
+
+
+def params():
+    overrides = [f"{k}={v}" for k, v in PERIODS.items()]
+    return model_params(config("scenario=roadmap", f"days={DAYS}", *overrides))
+
+
+def mesa_order(periods: list[int], days: int) -> list[tuple[int, str]]:
+    """The order Mesa's event list runs the routines in, as recurring events of low
+    priority after a daily step (the model's routines before this module existed)."""
+    model = mesa.Model(rng=0)
+    trace: list[tuple[int, str]] = []
+    handlers = []
+    for name, every, start in zip(ROUTINES, periods, (periods[0], periods[1], 1), strict=True):
+
+        def handler(name=name) -> None:
+            trace.append((model.steps, name))
+
+        handlers.append(handler)  # Mesa keeps only weak references
+        model.schedule_recurring(handler, Schedule(every, start=start), Priority.LOW)
+    model.run_for(days)
+    return trace
+
+
+def test_routines_run_in_the_order_of_mesas_event_list():
+    p = params()
+    model = TracedModel(p, DAYS, 3).run()
+    periods = [p.patrol.redeploy_days, p.armed_groups.recruit_every_days, p.monitors.redeploy_days]
+    expected = mesa_order(periods, DAYS)
+    assert model.trace == expected
+    assert any(a[0] == b[0] for a, b in zip(expected, expected[1:], strict=False))  # ties
+
+
+def test_run_step_and_run_for_give_the_same_numbers():
+    p = params()
+    ran = RoadmapModel(p, DAYS, 5).run()
+    stepped = RoadmapModel(p, DAYS, 5)
+    while stepped.running:
+        stepped.step()
+    chunked = RoadmapModel(p, DAYS, 5)
+    chunked.run_for(45)
+    chunked.run_for(DAYS - 45)
+    for model in (stepped, chunked):
+        assert collect(model).summary == collect(ran).summary
+    assert ran.steps == stepped.steps == chunked.steps == DAYS
+    assert ran.time == stepped.time == chunked.time == DAYS
+
+
+def test_after_run_the_model_steps_on_through_mesa():
+    model = RoadmapModel(params(), DAYS, 1).run()
+    summary = collect(model).summary
+    model.step()  # past the horizon: nothing left to simulate
+    model.run_for(2)
+    assert model.steps == model.time == DAYS + 3 and not model.running
+    assert collect(model).summary == summary
