@@ -5,9 +5,12 @@ for one warm default run (gated roadmap, 40 sectors, 1095 days). Informational:
 the one-off cost of compiling the kernels, as the first run of a fresh process
 with an empty numba cache against one with the cache filled.
 
-Instructions are the difference between a process that makes the run twice and
-one that makes it once, so imports and loading the kernels cancel (a first,
-uncounted process compiles them for valgrind's virtual CPU).
+Instructions are counted in one process that makes the run twice: callgrind dumps
+its counters at a marker call before and after the second run, so imports,
+compiling the kernels for valgrind's virtual CPU and the first run's warm-up fall
+outside the count. The kernels are compiled for a generic x86-64 CPU for this
+count (``NUMBA_CPU_NAME=generic``), so that a native process can compile them
+and valgrind load them; the count is of that code, the same on every machine.
 Valgrind is installed by ``make bench`` where missing; without it the row says so.
 """
 
@@ -35,12 +38,14 @@ from bench.common import (
 )
 
 PROBE = (
-    "import sys; sys.path.insert(0, {experiments!r});"
+    "import os, sys; sys.path.insert(0, {experiments!r});"
     "from bench.common import scenario_config, run_default;"
     "f = run_default(scenario_config('roadmap'));"
-    "[f() for _ in range({runs})]"
+    "f(); os.getppid(); [f() for _ in range({runs} - 1)]; os.getppid()"
 )
-"""A process that makes ``runs`` default runs (the first one compiles or loads the kernels)."""
+"""A process that makes ``runs`` default runs (the first one compiles or loads the kernels),
+calling the marker ``getppid`` after the first and after the last."""
+MARKER = "getppid"
 
 
 def probe(runs: int, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> str:
@@ -63,20 +68,22 @@ def instructions() -> float | None:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         return None
-    counts = []
     with tempfile.TemporaryDirectory() as tmp:
-        # Valgrind's virtual CPU is not the host's, so numba compiles the kernels anew for
-        # it: a first, uncounted process fills a cache of its own for the two counted ones.
-        env = {"NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
-        for runs in (1, 1, 2):
-            out = f"--callgrind-out-file={Path(tmp) / f'callgrind.{len(counts)}'}"
-            # setarch -R: the same address layout every time, so counts repeat exactly.
-            prefix = ("setarch", "-R", valgrind, "--tool=callgrind", out)
-            refs = re.search(r"refs:\s+([\d,]+)", probe(runs, env=env, prefix=prefix))
-            if refs is None:
-                raise RuntimeError("callgrind printed no instruction count")
-            counts.append(int(refs[1].replace(",", "")))
-    return float(counts[2] - counts[1])
+        # The kernels are compiled for a generic x86-64 CPU into a private cache by a native
+        # process first: valgrind's virtual CPU is not the host's, and compiling under
+        # valgrind takes tens of minutes; with the CPU named the same both ways, the counted
+        # process only loads them. setarch -R: the same address layout every time.
+        env = {"NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
+        probe(1, env=env)
+        out = Path(tmp) / "callgrind.out"
+        prefix = ("setarch", "-R", valgrind, "--tool=callgrind", f"--dump-before={MARKER}")
+        probe(2, env=env, prefix=(*prefix, f"--callgrind-out-file={out}"))
+        # Dumps .1 (to the first marker) and .2 (between the markers: the second run).
+        text = (out.parent / f"{out.name}.2").read_text()
+        totals = re.search(r"^(?:summary|totals):\s+(\d+)", text, re.M)
+    if totals is None:
+        raise RuntimeError("callgrind wrote no count between the markers")
+    return float(totals[1])
 
 
 def cold_start() -> tuple[float, float]:
