@@ -8,12 +8,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BorderCrosser, pick
+from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, pick
+from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
+from sim.model.agents.roster import PULL
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
+
+FIGHTERS, ARMS, URGE, MENACE, STAGING, URGE_DECAY, SPOILER = range(
+    CROSSER_COLUMNS, CROSSER_COLUMNS + 7
+)
+"""A group's columns in its roster's ``state``, after a crosser's."""
+COLUMNS = CROSSER_COLUMNS + 7
+PERCEIVE = -2
+"""What ``_decide`` returns for a spoiler that reviews the threats to its base first."""
 
 
 class ArmedGroup(BorderCrosser):
@@ -66,17 +76,17 @@ class ArmedGroup(BorderCrosser):
             a.choice_temperature,
             a.learning_rate,
             "armed_group",
+            COLUMNS,
         )
         self.p = a
-        self.fighters = a.initial_fighters
-        self.arms = a.initial_arms
-        self.urge = 0.0
+        state = self._roster.state[self._row]
+        state[FIGHTERS] = a.initial_fighters
+        state[ARMS] = a.initial_arms
+        state[URGE_DECAY] = 0.5 ** (1.0 / a.urge_half_life)
+        state[SPOILER] = spoiler
         self.spoiler = spoiler
-        self._urge_decay = 0.5 ** (1.0 / a.urge_half_life)
-        # Lists, not arrays, as for the learned values: a dozen sectors.
+        # Lists, not arrays: a dozen sectors, read only every review.
         self.threat = [0.0] * len(self.sectors)
-        self.menace = 0.0
-        self._pull = [0.0] * len(self.sectors)  # target_value * threat, for weights()
         self._home_strike = [False] * len(self.sectors)  # a project is all it saw there
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
         self._gates = model.border.gate[self.reach].tolist()
@@ -91,25 +101,41 @@ class ArmedGroup(BorderCrosser):
         )
         self.staging = self.choose(self.stream.random())
 
-    def step(self) -> None:
-        """Maybe attempt an attack today (the rule is in the class docstring)."""
-        self.urge *= self._urge_decay
-        if self.spoiler and self.model.day % self.p.threat_review_days == 0:
-            self._perceive()
-        self.rate, i, self.staging = _decide(
-            self._port.handle,
-            self.cdf(),
-            self.staging,
-            self.fighters,
-            self.arms,
-            self.urge,
-            self.menace,
-            self.best,
-            self._rule,
-        )
-        if i >= 0:
-            self.arms -= self.p.arms_per_attempt
-            self._attempt(i)
+    @property
+    def fighters(self) -> int:
+        return int(self._roster.state[self._row, FIGHTERS])
+
+    @fighters.setter
+    def fighters(self, n: int) -> None:
+        self._roster.state[self._row, FIGHTERS] = n
+
+    @property
+    def arms(self) -> float:
+        return float(self._roster.state[self._row, ARMS])
+
+    @arms.setter
+    def arms(self, amount: float) -> None:
+        self._roster.state[self._row, ARMS] = amount
+
+    @property
+    def urge(self) -> float:
+        return float(self._roster.state[self._row, URGE])
+
+    @urge.setter
+    def urge(self, urge: float) -> None:
+        self._roster.state[self._row, URGE] = urge
+
+    @property
+    def menace(self) -> float:
+        return float(self._roster.state[self._row, MENACE])
+
+    @property
+    def staging(self) -> int:
+        return int(self._roster.state[self._row, STAGING])
+
+    @staging.setter
+    def staging(self, i: int) -> None:
+        self._roster.state[self._row, STAGING] = i
 
     def assets(self) -> tuple[list[float], list[bool]]:
         """What it sees today over its reach: (assets at the line, project in its
@@ -132,19 +158,11 @@ class ArmedGroup(BorderCrosser):
         self.threat = [
             t + (x + p - t) * k for t, x, p in zip(self.threat, line, project, strict=True)
         ]
-        self.menace = sum(self.threat) / len(self.threat)
-        self._pull = [value * t for t in self.threat]
+        state = self._roster.state[self._row]
+        state[MENACE] = sum(self.threat) / len(self.threat)
+        self._roster.sectors[self._row, PULL] = [value * t for t in self.threat]
         self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
-        self._cdf = None
-
-    def weights(self) -> list[float]:
-        """Softmax weights of its sectors: learned success, plus the pull of the
-        assets it targets (a spoiler's; zero otherwise, and then the crosser's own weights)."""
-        if not self.spoiler:
-            return super().weights()
-        utility = [v + b for v, b in zip(self.value, self._pull, strict=True)]
-        top, t = max(utility), self.temperature
-        return [math.exp((u - top) / t) for u in utility]
+        state[FRESH] = 0.0
 
     def _attempt(self, i: int) -> None:
         model, a = self.model, self.p
@@ -152,7 +170,7 @@ class ArmedGroup(BorderCrosser):
         side = self.home if self._home_strike[i] else self.target
         tip_u, detect_u = self.stream.random(2).tolist()
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
-        self.learn([(i, not detected)])
+        self.learn(np.array([i]), np.array([0.0 if detected else 1.0]))
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
             self.fighters -= lost
@@ -200,27 +218,69 @@ class ArmedGroup(BorderCrosser):
         return need if need > 0.0 else 0.0
 
 
+def strike(groups: list[ArmedGroup]) -> None:
+    """The groups' day, in the order given (the model's shuffle): each maybe attempts an
+    attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
+    groups in turn; it hands a group back to Python to perceive, or to carry out an
+    attempt, and then goes on where it stopped (an attempt changes what the next group
+    meets)."""
+    if not groups:
+        return
+    first = groups[0]
+    roster = first._roster
+    order = np.array([g._row for g in groups])
+    perceive = first.model.day % first.p.threat_review_days == 0
+    position, resumed = 0, False
+    while True:
+        position, i = _decide(
+            roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
+            position, resumed,
+        )  # fmt: skip
+        if position == order.size:
+            return
+        group = groups[position]
+        if i == PERCEIVE:
+            group._perceive()
+            resumed = True
+        else:
+            group._attempt(i)
+            position, resumed = position + 1, False
+
+
 @kernel
 def _decide(
-    stream_handle: np.ndarray,
-    cdf: np.ndarray,
-    staging: int,
-    fighters: int,
-    arms: float,
-    urge: float,
-    menace: float,
-    best: float,
+    handles: np.ndarray,
+    state: np.ndarray,
+    sectors: np.ndarray,
     rule: np.ndarray,
-) -> tuple[float, int, int]:
-    """Today's attempt probability and whether it attempts: (probability, index of the
-    sector it strikes or -1, index of where it stages next). ``rule``: attempt rate,
-    reference fighters, threat response, deterrence exponent, arms per attempt."""
-    deterrence = best ** rule[3]
-    motive = 1.0 + urge + rule[2] * menace
-    rate = min(rule[0] * fighters / rule[1] * motive * deterrence, 1.0)
-    if arms < rule[4]:
-        return rate, -1, staging
-    g = generator(stream_handle)
-    if g.random() >= rate:
-        return rate, -1, staging
-    return rate, staging, pick(cdf, g.random())  # it strikes where it staged; stages anew
+    order: np.ndarray,
+    perceive: bool,
+    start: int,
+    resumed: bool,
+) -> tuple[int, int]:
+    """From ``order[start]`` on, each group's day until one must perceive or attempts:
+    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes;
+    ``order.size`` when all are done). Its urge decays (not again when ``resumed`` after
+    perceiving); today's attempt probability is its ``RATE``; it attempts if armed and a
+    draw falls under it, striking where it staged and staging anew. ``rule``: attempt
+    rate, reference fighters, threat response, deterrence exponent, arms per attempt."""
+    for position in range(start, order.size):
+        r = order[position]
+        s = state[r]
+        if not (resumed and position == start):
+            s[URGE] *= s[URGE_DECAY]
+            if perceive and s[SPOILER]:
+                return position, PERCEIVE
+        deterrence = s[BEST] ** rule[3]
+        motive = 1.0 + s[URGE] + rule[2] * s[MENACE]
+        s[RATE] = min(rule[0] * s[FIGHTERS] / rule[1] * motive * deterrence, 1.0)
+        if s[ARMS] < rule[4]:
+            continue
+        g = generator(handles[r])
+        if g.random() >= s[RATE]:
+            continue
+        i = int(s[STAGING])  # it strikes where it staged, and stages anew
+        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
+        s[ARMS] -= rule[4]
+        return position, i
+    return order.size, -1

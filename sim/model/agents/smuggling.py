@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BorderCrosser
+from sim.model.agents.armed_group import ARMS, ArmedGroup
+from sim.model.agents.crosser import RATE, BorderCrosser
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
@@ -48,26 +49,25 @@ class SmugglingNetwork(BorderCrosser):
         self.p = s
         self.gate: list[bool] = model.border.gate[self.reach].tolist()
         self.route = {i: [s.initial_success] * 2 for i, g in enumerate(self.gate) if g}
-        self.clients: list = []  # set by the model once the groups exist
+        self.clients = []  # set by the model once the groups exist
 
-    def step(self) -> None:
-        """Decide how many shipments to send today, and send them."""
-        s = self.p
-        needs = [g.arms_need for g in self.clients]
-        need = sum(needs)
-        full = s.arms_target * len(self.clients)
-        self.rate = s.shipments_per_day * min(1.0, need / full) if full > 0 else 0.0
-        k = _shipments(self._port.handle, self.rate)
-        if k:
-            self._ship(k, needs)
+    @property
+    def clients(self) -> list[ArmedGroup]:
+        return self._clients
 
-    def _ship(self, k: int, needs: list[float]) -> None:
+    @clients.setter
+    def clients(self, groups: list[ArmedGroup]) -> None:
+        self._clients = groups
+        self._roster.link(self._row, [g._row for g in groups])
+
+    def _ship(self, k: int) -> None:
         """Send ``k`` shipments; learn from them; share what got through by the clients' needs."""
         model, s = self.model, self.p
+        needs = [g.arms_need for g in self.clients]
         day, target, search, customs = model.day, self.target, model.search, model.customs
         # Per shipment: sector, route, alert, patrol detection, customs.
         u = self.stream.random(5 * k).tolist()
-        outcomes = []
+        index, got_through = np.empty(k, dtype=np.int64), np.empty(k)
         for j in range(k):
             i = self.choose(u[j])
             sector = self.sectors[i]
@@ -89,9 +89,9 @@ class SmugglingNetwork(BorderCrosser):
             )
             if seized:
                 model.governments[target].observe(sector)
-            outcomes.append((i, not seized))
-        self.learn(outcomes)
-        delivered = sum(ok for _, ok in outcomes) * s.arms_per_shipment
+            index[j], got_through[j] = i, 0.0 if seized else 1.0
+        self.learn(index, got_through)
+        delivered = int(got_through.sum()) * s.arms_per_shipment
         need = sum(needs)
         if delivered and need > 0:
             for g, n in zip(self.clients, needs, strict=True):
@@ -99,7 +99,58 @@ class SmugglingNetwork(BorderCrosser):
         model.record_arms_delivered(delivered)
 
 
+def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
+    """The networks' day, in the order they were created: each decides how many
+    shipments to send and sends them (the rule is in ``SmugglingNetwork``'s docstring).
+    One kernel call decides for the networks in turn; it hands a network that sends
+    shipments back to Python, then goes on with the next one (a delivery changes what
+    its clients need)."""
+    if not networks:
+        return
+    roster, s = networks[0]._roster, networks[0].p
+    arms = groups[0]._roster.state[:, ARMS] if groups else np.zeros(0)
+    j = 0
+    while j < len(networks):
+        j, k = _shipments(roster.handles, roster.state, roster.links, arms, s.arms_target,
+                          s.shipments_per_day, j)  # fmt: skip
+        if k:
+            roster.members[j]._ship(k)
+            j += 1
+
+
 @kernel
-def _shipments(stream_handle: np.ndarray, rate: float) -> int:
-    """How many shipments it sends today: Poisson, of mean ``rate``."""
-    return generator(stream_handle).poisson(rate)
+def _shipments(
+    handles: np.ndarray,
+    state: np.ndarray,
+    clients: np.ndarray,
+    arms: np.ndarray,
+    arms_target: float,
+    per_day: float,
+    start: int,
+) -> tuple[int, int]:
+    """From network ``start`` on, how many shipments each sends today, until one sends
+    any: (that network, how many; the number of networks and 0 when none does). Its
+    ``RATE`` is ``per_day`` times its clients' shortfall of arms against their target
+    (as a share of it: at most 1); the number is Poisson, of that mean."""
+    for j in range(start, handles.shape[0]):
+        need, error, count = 0.0, 0.0, 0  # summed as Python's sum() of floats does
+        for c in clients[j]:
+            if c < 0:
+                break
+            short = arms_target - arms[c]
+            short = short if short > 0.0 else 0.0
+            total = need + short
+            if abs(need) >= abs(short):
+                error += (need - total) + short
+            else:
+                error += (short - total) + need
+            need = total
+            count += 1
+        if error and math.isfinite(error):
+            need += error
+        full = arms_target * count
+        state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
+        k = generator(handles[j]).poisson(state[j, RATE])
+        if k:
+            return j, k
+    return handles.shape[0], 0
