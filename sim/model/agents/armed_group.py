@@ -164,11 +164,12 @@ class ArmedGroup(BorderCrosser):
         self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
         state[FRESH] = 0.0
 
-    def _attempt(self, i: int) -> None:
+    def _attempt(self, i: int, tip_u: float, detect_u: float) -> None:
+        """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
+        there raise an alert first, ``detect_u`` whether it is detected."""
         model, a = self.model, self.p
         sector = self.sectors[i]
         side = self.home if self._home_strike[i] else self.target
-        tip_u, detect_u = self.stream.random(2).tolist()
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
         self.learn(np.array([i]), np.array([0.0 if detected else 1.0]))
         if detected:
@@ -207,16 +208,6 @@ class ArmedGroup(BorderCrosser):
         """Preparing attacks: willing, and armed for one."""
         return self.rate > 0 and self.arms >= self.p.arms_per_attempt
 
-    def receive_arms(self, amount: float) -> None:
-        self.arms += amount
-
-    @property
-    def arms_need(self) -> float:
-        # Compared, not max(0.0, need): a call to max() costs more than the rest, and each
-        # network reads each client's need every day.
-        need = self.model.params.smuggling.arms_target - self.arms
-        return need if need > 0.0 else 0.0
-
 
 def strike(groups: list[ArmedGroup]) -> None:
     """The groups' day, in the order given (the model's shuffle): each maybe attempts an
@@ -232,7 +223,7 @@ def strike(groups: list[ArmedGroup]) -> None:
     perceive = first.model.day % first.p.threat_review_days == 0
     position, resumed = 0, False
     while True:
-        position, i = _decide(
+        position, i, tip_u, detect_u = _decide(
             roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
             position, resumed,
         )  # fmt: skip
@@ -243,7 +234,7 @@ def strike(groups: list[ArmedGroup]) -> None:
             group._perceive()
             resumed = True
         else:
-            group._attempt(i)
+            group._attempt(i, tip_u, detect_u)
             position, resumed = position + 1, False
 
 
@@ -257,20 +248,21 @@ def _decide(
     perceive: bool,
     start: int,
     resumed: bool,
-) -> tuple[int, int]:
+) -> tuple[int, int, float, float]:
     """From ``order[start]`` on, each group's day until one must perceive or attempts:
-    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes;
-    ``order.size`` when all are done). Its urge decays (not again when ``resumed`` after
-    perceiving); today's attempt probability is its ``RATE``; it attempts if armed and a
-    draw falls under it, striking where it staged and staging anew. ``rule``: attempt
-    rate, reference fighters, threat response, deterrence exponent, arms per attempt."""
+    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
+    and the attempt's two uniform draws; ``order.size`` when all are done). Its urge
+    decays (not again when ``resumed`` after perceiving); today's attempt probability is
+    its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
+    and staging anew. ``rule``: attempt rate, reference fighters, threat response,
+    deterrence exponent, arms per attempt."""
     for position in range(start, order.size):
         r = order[position]
         s = state[r]
         if not (resumed and position == start):
             s[URGE] *= s[URGE_DECAY]
             if perceive and s[SPOILER]:
-                return position, PERCEIVE
+                return position, PERCEIVE, 0.0, 0.0
         deterrence = s[BEST] ** rule[3]
         motive = 1.0 + s[URGE] + rule[2] * s[MENACE]
         s[RATE] = min(rule[0] * s[FIGHTERS] / rule[1] * motive * deterrence, 1.0)
@@ -282,5 +274,6 @@ def _decide(
         i = int(s[STAGING])  # it strikes where it staged, and stages anew
         s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
         s[ARMS] -= rule[4]
-        return position, i
-    return order.size, -1
+        tip_u = g.random()
+        return position, i, tip_u, g.random()
+    return order.size, -1, 0.0, 0.0

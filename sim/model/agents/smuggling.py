@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.armed_group import ARMS, ArmedGroup
-from sim.model.agents.crosser import RATE, BorderCrosser
+from sim.model.agents.crosser import RATE, BorderCrosser, fresh_cdf, learn, pick
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
@@ -60,16 +60,16 @@ class SmugglingNetwork(BorderCrosser):
         self._clients = groups
         self._roster.link(self._row, [g._row for g in groups])
 
-    def _ship(self, k: int) -> None:
-        """Send ``k`` shipments; learn from them; share what got through by the clients' needs."""
-        model, s = self.model, self.p
-        needs = [g.arms_need for g in self.clients]
+    def _ship(self, k: int, arms: np.ndarray) -> None:
+        """Send ``k`` shipments; learn from them; share what got through by the clients'
+        needs (``arms``: every group's arms)."""
+        model, roster, row = self.model, self._roster, self._row
         day, target, search, customs = model.day, self.target, model.search, model.customs
         # Per shipment: sector, route, alert, patrol detection, customs.
-        u = self.stream.random(5 * k).tolist()
-        index, got_through = np.empty(k, dtype=np.int64), np.empty(k)
-        for j in range(k):
-            i = self.choose(u[j])
+        u, index = _plan(self._port.handle, roster.sectors[row], roster.state[row], k)
+        u = u.tolist()
+        got_through = np.empty(k)
+        for j, i in enumerate(index.tolist()):
             sector = self.sectors[i]
             route = self.route.get(i)
             via_gate = (
@@ -89,14 +89,12 @@ class SmugglingNetwork(BorderCrosser):
             )
             if seized:
                 model.governments[target].observe(sector)
-            index[j], got_through[j] = i, 0.0 if seized else 1.0
-        self.learn(index, got_through)
-        delivered = int(got_through.sum()) * s.arms_per_shipment
-        need = sum(needs)
-        if delivered and need > 0:
-            for g, n in zip(self.clients, needs, strict=True):
-                g.receive_arms(delivered * n / need)
-        model.record_arms_delivered(delivered)
+            got_through[j] = 0.0 if seized else 1.0
+        p = self.p
+        model.record_arms_delivered(
+            _deliver(roster.sectors[row], roster.state[row], index, got_through,
+                     roster.links[row], arms, p.arms_target, p.arms_per_shipment)
+        )  # fmt: skip
 
 
 def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
@@ -114,7 +112,7 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
         j, k = _shipments(roster.handles, roster.state, roster.links, arms, s.arms_target,
                           s.shipments_per_day, j)  # fmt: skip
         if k:
-            roster.members[j]._ship(k)
+            roster.members[j]._ship(k, arms)
             j += 1
 
 
@@ -133,24 +131,79 @@ def _shipments(
     ``RATE`` is ``per_day`` times its clients' shortfall of arms against their target
     (as a share of it: at most 1); the number is Poisson, of that mean."""
     for j in range(start, handles.shape[0]):
-        need, error, count = 0.0, 0.0, 0  # summed as Python's sum() of floats does
-        for c in clients[j]:
-            if c < 0:
-                break
-            short = arms_target - arms[c]
-            short = short if short > 0.0 else 0.0
-            total = need + short
-            if abs(need) >= abs(short):
-                error += (need - total) + short
-            else:
-                error += (short - total) + need
-            need = total
-            count += 1
-        if error and math.isfinite(error):
-            need += error
+        need, count = _shortfall(clients[j], arms, arms_target)
         full = arms_target * count
         state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
         k = generator(handles[j]).poisson(state[j, RATE])
         if k:
             return j, k
     return handles.shape[0], 0
+
+
+@kernel
+def _shortfall(clients: np.ndarray, arms: np.ndarray, arms_target: float) -> tuple[float, int]:
+    """What a network's clients (rows of ``arms``; -1 ends them) lack of ``arms_target``,
+    summed as Python's ``sum()`` of floats does (Neumaier's compensated sum), and how
+    many clients it has."""
+    need, error, count = 0.0, 0.0, 0
+    for c in clients:
+        if c < 0:
+            break
+        short = _short(arms_target, arms[c])
+        total = need + short
+        if abs(need) >= abs(short):
+            error += (need - total) + short
+        else:
+            error += (short - total) + need
+        need = total
+        count += 1
+    if error and math.isfinite(error):
+        need += error
+    return need, count
+
+
+@kernel
+def _short(arms_target: float, arms: float) -> float:
+    """A group's need of arms: what it lacks of the target, if anything."""
+    short = arms_target - arms
+    return short if short > 0.0 else 0.0
+
+
+@kernel
+def _plan(stream_handle: np.ndarray, sectors: np.ndarray, state: np.ndarray, k: int
+          ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The day's ``5 * k`` uniform draws (per shipment: sector, route, alert, patrol
+    detection, customs) and the reach index of each shipment, chosen by the first ``k``."""
+    g = generator(stream_handle)
+    u = np.empty(5 * k)
+    for j in range(5 * k):
+        u[j] = g.random()
+    cdf = fresh_cdf(sectors, state)
+    index = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        index[j] = pick(cdf, u[j])
+    return u, index
+
+
+@kernel
+def _deliver(
+    sectors: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    got_through: np.ndarray,
+    clients: np.ndarray,
+    arms: np.ndarray,
+    arms_target: float,
+    arms_per_shipment: float,
+) -> float:
+    """After the day's shipments: learn from them, and share the arms that got through
+    among the clients by what each lacks. Returns the arms delivered."""
+    learn(sectors, state, index, got_through)
+    delivered = int(got_through.sum()) * arms_per_shipment
+    need = _shortfall(clients, arms, arms_target)[0]
+    if delivered and need > 0:
+        for c in clients:
+            if c < 0:
+                break
+            arms[c] += delivered * _short(arms_target, arms[c]) / need
+    return delivered
