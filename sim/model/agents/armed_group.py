@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, pick
+from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
 from sim.model.agents.roster import PULL
 from sim.model.compiled import generator, kernel
@@ -164,14 +164,14 @@ class ArmedGroup(BorderCrosser):
         self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
         state[FRESH] = 0.0
 
-    def _attempt(self, i: int, tip_u: float, detect_u: float) -> None:
+    def _attempt(self, i: int, tip_u: float, detect_u: float) -> bool:
         """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
-        there raise an alert first, ``detect_u`` whether it is detected."""
+        there raise an alert first, ``detect_u`` whether it is detected. Returns whether it
+        got through (what it learns from, in the kernel's next call)."""
         model, a = self.model, self.p
         sector = self.sectors[i]
         side = self.home if self._home_strike[i] else self.target
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
-        self.learn(np.array([i]), np.array([0.0 if detected else 1.0]))
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
             self.fighters -= lost
@@ -187,7 +187,7 @@ class ArmedGroup(BorderCrosser):
                 lost,
             )
             model.on_interdiction(side, sector)
-            return
+            return False
         casualties = model.communities.victims(self.stream, side, sector, a.casualty_scale)
         model.log.add(
             model.day, sector, side, IncidentType.ATTACK, self.actor, False, casualties, effort
@@ -196,6 +196,7 @@ class ArmedGroup(BorderCrosser):
         model.governments[side].respond_to_attack(sector, casualties)
         self._maybe_struck()
         model.report_casualties(side, sector, casualties)
+        return True
 
     def _maybe_struck(self) -> None:
         """The attacked state hits back at the group itself: losses, and revenge urge."""
@@ -221,11 +222,11 @@ def strike(groups: list[ArmedGroup]) -> None:
     roster = first._roster
     order = np.array([g._row for g in groups])
     perceive = first.model.day % first.p.threat_review_days == 0
-    position, resumed = 0, False
+    position, resumed, i, got_through = 0, False, -1, False
     while True:
         position, i, tip_u, detect_u = _decide(
             roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
-            position, resumed,
+            position, resumed, i, got_through,
         )  # fmt: skip
         if position == order.size:
             return
@@ -234,7 +235,7 @@ def strike(groups: list[ArmedGroup]) -> None:
             group._perceive()
             resumed = True
         else:
-            group._attempt(i, tip_u, detect_u)
+            got_through = group._attempt(i, tip_u, detect_u)
             position, resumed = position + 1, False
 
 
@@ -248,6 +249,8 @@ def _decide(
     perceive: bool,
     start: int,
     resumed: bool,
+    attempted: int,
+    got_through: bool,
 ) -> tuple[int, int, float, float]:
     """From ``order[start]`` on, each group's day until one must perceive or attempts:
     (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
@@ -255,7 +258,13 @@ def _decide(
     decays (not again when ``resumed`` after perceiving); today's attempt probability is
     its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
     and staging anew. ``rule``: attempt rate, reference fighters, threat response,
-    deterrence exponent, arms per attempt."""
+    deterrence exponent, arms per attempt.
+
+    After an attempt (``attempted``: the index of its sector, or a negative number) the
+    group before ``start`` first learns from it, whether it ``got_through``."""
+    if attempted >= 0:
+        r = order[start - 1]
+        learn(sectors[r], state[r], np.full(1, attempted), np.full(1, 1.0 if got_through else 0.0))
     for position in range(start, order.size):
         r = order[position]
         s = state[r]

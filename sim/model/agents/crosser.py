@@ -96,18 +96,9 @@ class BorderCrosser(Agent):
     def learning_rate(self) -> float:
         return float(self._roster.state[self._row, LEARNING_RATE])
 
-    def cdf(self) -> np.ndarray:
-        """Cumulative choice weights of the sectors of its reach (kept until they change)."""
-        return fresh_cdf(self._roster.sectors[self._row], self._roster.state[self._row])
-
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
-        return pick(self.cdf(), u)
-
-    def learn(self, index: np.ndarray, got_through: np.ndarray) -> None:
-        """Update learned success from a day's outcomes: reach indices of its crossings
-        and whether each got through (1.0) or not (0.0)."""
-        learn(self._roster.sectors[self._row], self._roster.state[self._row], index, got_through)
+        return pick(fresh_cdf(self._roster.sectors[self._row], self._roster.state[self._row]), u)
 
     def ready(self) -> bool:
         """Whether it is preparing crossings (what informants can hear of)."""
