@@ -220,23 +220,22 @@ def strike(groups: list[ArmedGroup]) -> None:
         return
     first = groups[0]
     roster = first._roster
-    order = np.array([g._row for g in groups])
+    order = np.array([g._row for g in groups], dtype=np.int64)
     perceive = first.model.day % first.p.threat_review_days == 0
-    position, resumed, i, got_through = 0, False, -1, False
+    position, handed, got_through = 0, -1, False
     while True:
-        position, i, tip_u, detect_u = _decide(
+        position, handed, tip_u, detect_u = _decide(
             roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
-            position, resumed, i, got_through,
+            position, handed, got_through,
         )  # fmt: skip
         if position == order.size:
             return
         group = groups[position]
-        if i == PERCEIVE:
+        if handed == PERCEIVE:
             group._perceive()
-            resumed = True
         else:
-            got_through = group._attempt(i, tip_u, detect_u)
-            position, resumed = position + 1, False
+            got_through = group._attempt(handed, tip_u, detect_u)
+            position += 1
 
 
 @kernel
@@ -248,27 +247,27 @@ def _decide(
     order: np.ndarray,
     perceive: bool,
     start: int,
-    resumed: bool,
-    attempted: int,
+    handed: int,
     got_through: bool,
 ) -> tuple[int, int, float, float]:
     """From ``order[start]`` on, each group's day until one must perceive or attempts:
     (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
     and the attempt's two uniform draws; ``order.size`` when all are done). Its urge
-    decays (not again when ``resumed`` after perceiving); today's attempt probability is
+    decays (not again when it was handed back to perceive); today's attempt probability is
     its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
     and staging anew. ``rule``: attempt rate, reference fighters, threat response,
     deterrence exponent, arms per attempt.
 
-    After an attempt (``attempted``: the index of its sector, or a negative number) the
-    group before ``start`` first learns from it, whether it ``got_through``."""
-    if attempted >= 0:
+    ``handed``: what the last call handed back (-1 at the start of the day). After an
+    attempt (the index of its sector) the group before ``start`` first learns from it,
+    whether it ``got_through``."""
+    if handed >= 0:
         r = order[start - 1]
-        learn(sectors[r], state[r], np.full(1, attempted), np.full(1, 1.0 if got_through else 0.0))
+        learn(sectors[r], state[r], np.full(1, handed), np.full(1, 1.0 if got_through else 0.0))
     for position in range(start, order.size):
         r = order[position]
         s = state[r]
-        if not (resumed and position == start):
+        if not (handed == PERCEIVE and position == start):
             s[URGE] *= s[URGE_DECAY]
             if perceive and s[SPOILER]:
                 return position, PERCEIVE, 0.0, 0.0

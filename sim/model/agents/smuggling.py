@@ -60,9 +60,9 @@ class SmugglingNetwork(BorderCrosser):
         self._clients = groups
         self._roster.link(self._row, [g._row for g in groups])
 
-    def _ship(self, k: int, arms: np.ndarray) -> None:
+    def _ship(self, k: int, groups: np.ndarray) -> None:
         """Send ``k`` shipments; learn from them; share what got through by the clients'
-        needs (``arms``: every group's arms)."""
+        needs (``groups``: the groups' roster's ``state``)."""
         model, roster, row = self.model, self._roster, self._row
         day, target, search, customs = model.day, self.target, model.search, model.customs
         # Per shipment: sector, route, alert, patrol detection, customs.
@@ -93,7 +93,7 @@ class SmugglingNetwork(BorderCrosser):
         p = self.p
         model.record_arms_delivered(
             _deliver(roster.sectors[row], roster.state[row], index, got_through,
-                     roster.links[row], arms, p.arms_target, p.arms_per_shipment)
+                     roster.links[row], groups, p.arms_target, p.arms_per_shipment)
         )  # fmt: skip
 
 
@@ -106,13 +106,13 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     if not networks:
         return
     roster, s = networks[0]._roster, networks[0].p
-    arms = groups[0]._roster.state[:, ARMS] if groups else np.zeros(0)
+    clients = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
     j = 0
     while j < len(networks):
-        j, k = _shipments(roster.handles, roster.state, roster.links, arms, s.arms_target,
+        j, k = _shipments(roster.handles, roster.state, roster.links, clients, s.arms_target,
                           s.shipments_per_day, j)  # fmt: skip
         if k:
-            roster.members[j]._ship(k, arms)
+            roster.members[j]._ship(k, clients)
             j += 1
 
 
@@ -121,7 +121,7 @@ def _shipments(
     handles: np.ndarray,
     state: np.ndarray,
     clients: np.ndarray,
-    arms: np.ndarray,
+    groups: np.ndarray,
     arms_target: float,
     per_day: float,
     start: int,
@@ -131,7 +131,7 @@ def _shipments(
     ``RATE`` is ``per_day`` times its clients' shortfall of arms against their target
     (as a share of it: at most 1); the number is Poisson, of that mean."""
     for j in range(start, handles.shape[0]):
-        need, count = _shortfall(clients[j], arms, arms_target)
+        need, count = _shortfall(clients[j], groups, arms_target)
         full = arms_target * count
         state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
         k = generator(handles[j]).poisson(state[j, RATE])
@@ -141,15 +141,16 @@ def _shipments(
 
 
 @kernel
-def _shortfall(clients: np.ndarray, arms: np.ndarray, arms_target: float) -> tuple[float, int]:
-    """What a network's clients (rows of ``arms``; -1 ends them) lack of ``arms_target``,
+def _shortfall(clients: np.ndarray, groups: np.ndarray, arms_target: float) -> tuple[float, int]:
+    """What a network's clients (rows of the groups' ``state``; -1 ends them) lack of
+    ``arms_target``,
     summed as Python's ``sum()`` of floats does (Neumaier's compensated sum), and how
     many clients it has."""
     need, error, count = 0.0, 0.0, 0
     for c in clients:
         if c < 0:
             break
-        short = _short(arms_target, arms[c])
+        short = _short(arms_target, groups[c, ARMS])
         total = need + short
         if abs(need) >= abs(short):
             error += (need - total) + short
@@ -192,7 +193,7 @@ def _deliver(
     index: np.ndarray,
     got_through: np.ndarray,
     clients: np.ndarray,
-    arms: np.ndarray,
+    groups: np.ndarray,
     arms_target: float,
     arms_per_shipment: float,
 ) -> float:
@@ -200,10 +201,10 @@ def _deliver(
     among the clients by what each lacks. Returns the arms delivered."""
     learn(sectors, state, index, got_through)
     delivered = int(got_through.sum()) * arms_per_shipment
-    need = _shortfall(clients, arms, arms_target)[0]
+    need = _shortfall(clients, groups, arms_target)[0]
     if delivered and need > 0:
         for c in clients:
             if c < 0:
                 break
-            arms[c] += delivered * _short(arms_target, arms[c]) / need
+            groups[c, ARMS] += delivered * _short(arms_target, groups[c, ARMS]) / need
     return delivered
