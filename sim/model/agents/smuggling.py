@@ -60,16 +60,14 @@ class SmugglingNetwork(BorderCrosser):
         self._clients = groups
         self._roster.link(self._row, [g._row for g in groups])
 
-    def _ship(self, k: int, groups: np.ndarray) -> None:
-        """Send ``k`` shipments; learn from them; share what got through by the clients'
-        needs (``groups``: the groups' roster's ``state``)."""
-        model, roster, row = self.model, self._roster, self._row
+    def _ship(self, u: list[float], index: list[int]) -> np.ndarray:
+        """Send the day's shipments, through the ``index``-th sectors of its reach (``u``:
+        their uniform draws, see ``_send``); learn each route's outcome. Returns whether
+        each got through (1.0) or was seized (0.0)."""
+        model, k = self.model, len(index)
         day, target, search, customs = model.day, self.target, model.search, model.customs
-        # Per shipment: sector, route, alert, patrol detection, customs.
-        u, index = _plan(self._port.handle, roster.sectors[row], roster.state[row], k)
-        u = u.tolist()
         got_through = np.empty(k)
-        for j, i in enumerate(index.tolist()):
+        for j, i in enumerate(index):
             sector = self.sectors[i]
             route = self.route.get(i)
             via_gate = (
@@ -90,54 +88,87 @@ class SmugglingNetwork(BorderCrosser):
             if seized:
                 model.governments[target].observe(sector)
             got_through[j] = 0.0 if seized else 1.0
-        p = self.p
-        model.record_arms_delivered(
-            _deliver(roster.sectors[row], roster.state[row], index, got_through,
-                     roster.links[row], groups, p.arms_target, p.arms_per_shipment)
-        )  # fmt: skip
+        return got_through
 
 
 def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     """The networks' day, in the order they were created: each decides how many
     shipments to send and sends them (the rule is in ``SmugglingNetwork``'s docstring).
     One kernel call decides for the networks in turn; it hands a network that sends
-    shipments back to Python, then goes on with the next one (a delivery changes what
-    its clients need)."""
+    shipments back to Python to send them, then, called again, lets it learn from them
+    and deliver what got through before it goes on with the next one (a delivery changes
+    what the next one's clients need)."""
     if not networks:
         return
-    roster, s = networks[0]._roster, networks[0].p
-    clients = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
-    j = 0
-    while j < len(networks):
-        j, k = _shipments(roster.handles, roster.state, roster.links, clients, s.arms_target,
-                          s.shipments_per_day, j)  # fmt: skip
-        if k:
-            roster.members[j]._ship(k, clients)
-            j += 1
+    first = networks[0]
+    roster, s, model = first._roster, first.p, first.model
+    group_state = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
+    j, index, got_through = 0, np.zeros(0, dtype=np.int64), np.zeros(0)
+    while True:
+        j, u, index, delivered = _send(
+            roster.handles, roster.state, roster.sectors, roster.links, group_state,
+            s.arms_target, s.shipments_per_day, s.arms_per_shipment, j, index, got_through,
+        )  # fmt: skip
+        if got_through.size:
+            model.record_arms_delivered(delivered)
+        if j == len(networks):
+            return
+        got_through = roster.members[j]._ship(u.tolist(), index.tolist())
+        j += 1
 
 
 @kernel
-def _shipments(
+def _send(
     handles: np.ndarray,
     state: np.ndarray,
+    sectors: np.ndarray,
     clients: np.ndarray,
     groups: np.ndarray,
     arms_target: float,
     per_day: float,
+    arms_per_shipment: float,
     start: int,
-) -> tuple[int, int]:
+    index: np.ndarray,
+    got_through: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, float]:
     """From network ``start`` on, how many shipments each sends today, until one sends
-    any: (that network, how many; the number of networks and 0 when none does). Its
-    ``RATE`` is ``per_day`` times its clients' shortfall of arms against their target
-    (as a share of it: at most 1); the number is Poisson, of that mean."""
+    any: (that network, or the number of networks when none does; the day's ``5 * k``
+    uniform draws of its ``k`` shipments, per shipment: sector, route, alert, patrol
+    detection, customs; the reach index of each, chosen by the first ``k``; the arms
+    delivered by the network before ``start``).
+
+    A network's ``RATE`` is ``per_day`` times its clients' shortfall of arms against
+    their target (as a share of it: at most 1); the number of shipments is Poisson, of
+    that mean. When the network before ``start`` sent shipments (to the reach sectors
+    ``index``: ``got_through`` or not), it first learns from them and shares the arms
+    that got through among its clients by what each lacks."""
+    delivered = 0.0
+    if got_through.size:
+        n = start - 1
+        learn(sectors[n], state[n], index, got_through)
+        delivered = int(got_through.sum()) * arms_per_shipment
+        need = _shortfall(clients[n], groups, arms_target)[0]
+        if delivered and need > 0:
+            for c in clients[n]:
+                if c < 0:
+                    break
+                groups[c, ARMS] += delivered * _short(arms_target, groups[c, ARMS]) / need
     for j in range(start, handles.shape[0]):
         need, count = _shortfall(clients[j], groups, arms_target)
         full = arms_target * count
         state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
-        k = generator(handles[j]).poisson(state[j, RATE])
+        g = generator(handles[j])
+        k = g.poisson(state[j, RATE])
         if k:
-            return j, k
-    return handles.shape[0], 0
+            u = np.empty(5 * k)
+            for m in range(5 * k):
+                u[m] = g.random()
+            cdf = fresh_cdf(sectors[j], state[j])
+            chosen = np.empty(k, dtype=np.int64)
+            for m in range(k):
+                chosen[m] = pick(cdf, u[m])
+            return j, u, chosen, delivered
+    return handles.shape[0], got_through, index, delivered  # (no shipments: what came in)
 
 
 @kernel
@@ -168,43 +199,3 @@ def _short(arms_target: float, arms: float) -> float:
     """A group's need of arms: what it lacks of the target, if anything."""
     short = arms_target - arms
     return short if short > 0.0 else 0.0
-
-
-@kernel
-def _plan(stream_handle: np.ndarray, sectors: np.ndarray, state: np.ndarray, k: int
-          ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The day's ``5 * k`` uniform draws (per shipment: sector, route, alert, patrol
-    detection, customs) and the reach index of each shipment, chosen by the first ``k``."""
-    g = generator(stream_handle)
-    u = np.empty(5 * k)
-    for j in range(5 * k):
-        u[j] = g.random()
-    cdf = fresh_cdf(sectors, state)
-    index = np.empty(k, dtype=np.int64)
-    for j in range(k):
-        index[j] = pick(cdf, u[j])
-    return u, index
-
-
-@kernel
-def _deliver(
-    sectors: np.ndarray,
-    state: np.ndarray,
-    index: np.ndarray,
-    got_through: np.ndarray,
-    clients: np.ndarray,
-    groups: np.ndarray,
-    arms_target: float,
-    arms_per_shipment: float,
-) -> float:
-    """After the day's shipments: learn from them, and share the arms that got through
-    among the clients by what each lacks. Returns the arms delivered."""
-    learn(sectors, state, index, got_through)
-    delivered = int(got_through.sum()) * arms_per_shipment
-    need = _shortfall(clients, groups, arms_target)[0]
-    if delivered and need > 0:
-        for c in clients:
-            if c < 0:
-                break
-            groups[c, ARMS] += delivered * _short(arms_target, groups[c, ARMS]) / need
-    return delivered
