@@ -103,7 +103,7 @@ class ArmedGroup(BorderCrosser):
 
     @property
     def fighters(self) -> int:
-        return int(self._roster.state[self._row, FIGHTERS])
+        return int(self._roster.state.item(self._row, FIGHTERS))
 
     @fighters.setter
     def fighters(self, n: int) -> None:
@@ -111,7 +111,7 @@ class ArmedGroup(BorderCrosser):
 
     @property
     def arms(self) -> float:
-        return float(self._roster.state[self._row, ARMS])
+        return self._roster.state.item(self._row, ARMS)
 
     @arms.setter
     def arms(self, amount: float) -> None:
@@ -119,7 +119,7 @@ class ArmedGroup(BorderCrosser):
 
     @property
     def urge(self) -> float:
-        return float(self._roster.state[self._row, URGE])
+        return self._roster.state.item(self._row, URGE)
 
     @urge.setter
     def urge(self, urge: float) -> None:
@@ -127,11 +127,11 @@ class ArmedGroup(BorderCrosser):
 
     @property
     def menace(self) -> float:
-        return float(self._roster.state[self._row, MENACE])
+        return self._roster.state.item(self._row, MENACE)
 
     @property
     def staging(self) -> int:
-        return int(self._roster.state[self._row, STAGING])
+        return int(self._roster.state.item(self._row, STAGING))
 
     @staging.setter
     def staging(self, i: int) -> None:

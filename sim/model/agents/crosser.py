@@ -82,19 +82,19 @@ class BorderCrosser(Agent):
 
     @property
     def best(self) -> float:
-        return float(self._roster.state[self._row, BEST])
+        return self._roster.state.item(self._row, BEST)
 
     @property
     def rate(self) -> float:
-        return float(self._roster.state[self._row, RATE])
+        return self._roster.state.item(self._row, RATE)
 
     @property
     def temperature(self) -> float:
-        return float(self._roster.state[self._row, TEMPERATURE])
+        return self._roster.state.item(self._row, TEMPERATURE)
 
     @property
     def learning_rate(self) -> float:
-        return float(self._roster.state[self._row, LEARNING_RATE])
+        return self._roster.state.item(self._row, LEARNING_RATE)
 
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
