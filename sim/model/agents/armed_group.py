@@ -10,7 +10,9 @@ import numpy as np
 
 from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
+from sim.model.agents.crosser import PLANES as CROSSER_PLANES
 from sim.model.agents.roster import PULL
+from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
@@ -22,6 +24,10 @@ FIGHTERS, ARMS, URGE, MENACE, STAGING, URGE_DECAY, SPOILER = range(
 )
 """A group's columns in its roster's ``state``, after a crosser's."""
 COLUMNS = CROSSER_COLUMNS + 7
+THREAT, HOME_STRIKE = range(CROSSER_PLANES, CROSSER_PLANES + 2)
+"""A group's planes in its roster's ``sectors``, after a crosser's: its perceived threat,
+and 1.0 where a project in its recruitment cell is all it saw there (it strikes it)."""
+PLANES = CROSSER_PLANES + 2
 PERCEIVE = -2
 """What ``_decide`` returns for a spoiler that reviews the threats to its base first."""
 
@@ -77,6 +83,7 @@ class ArmedGroup(BorderCrosser):
             a.learning_rate,
             "armed_group",
             COLUMNS,
+            PLANES,
         )
         self.p = a
         state = self._roster.state[self._row]
@@ -85,11 +92,8 @@ class ArmedGroup(BorderCrosser):
         state[URGE_DECAY] = 0.5 ** (1.0 / a.urge_half_life)
         state[SPOILER] = spoiler
         self.spoiler = spoiler
-        # Lists, not arrays: a dozen sectors, read only every review.
-        self.threat = [0.0] * len(self.sectors)
-        self._home_strike = [False] * len(self.sectors)  # a project is all it saw there
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
-        self._gates = model.border.gate[self.reach].tolist()
+        self._gates = model.border.gate[self.reach].copy()
         self._rule = np.array(
             [
                 a.attempt_rate,
@@ -126,6 +130,10 @@ class ArmedGroup(BorderCrosser):
         self._roster.state[self._row, URGE] = urge
 
     @property
+    def threat(self) -> np.ndarray:
+        return self._roster.sectors[self._row, THREAT]
+
+    @property
     def menace(self) -> float:
         return self._roster.state.item(self._row, MENACE)
 
@@ -137,32 +145,16 @@ class ArmedGroup(BorderCrosser):
     def staging(self, i: int) -> None:
         self._roster.state[self._row, STAGING] = i
 
-    def assets(self) -> tuple[list[float], list[bool]]:
-        """What it sees today over its reach: (assets at the line, project in its
-        recruitment cell), per sector. The one place that reads other actors' assets."""
-        model, reach = self.model, self.reach
-        watch = model.customs.inspected_share()
-        monitors = model.monitors.present[reach].tolist()
-        line = [m + g * watch for m, g in zip(monitors, self._gates, strict=True)]
-        for sector in model.search.joint_posts:
-            if reach.start <= sector < reach.stop:
-                line[sector - reach.start] += 1.0
-        return line, model.communities.project[self.home, reach].tolist()
-
     def _perceive(self) -> None:
-        """Move its perceived threat toward today's assets; refresh its targeting."""
-        line, project = self.assets()
-        if not (self.menace or any(line) or any(project)):
-            return
-        k, value = self._threat_step, self.p.target_value
-        self.threat = [
-            t + (x + p - t) * k for t, x, p in zip(self.threat, line, project, strict=True)
-        ]
-        state = self._roster.state[self._row]
-        state[MENACE] = sum(self.threat) / len(self.threat)
-        self._roster.sectors[self._row, PULL] = [value * t for t in self.threat]
-        self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
-        state[FRESH] = 0.0
+        """Move its perceived threat toward today's assets; refresh its targeting. The one
+        place that reads other actors' assets."""
+        model, roster, row = self.model, self._roster, self._row
+        _review(
+            roster.sectors[row], roster.state[row], model.monitors.present, self._gates,
+            model.customs.inspected_share(), np.array(model.search.joint_posts, dtype=np.int64),
+            model.communities.project[self.home], self.reach.start, self._threat_step,
+            self.p.target_value,
+        )  # fmt: skip
 
     def _attempt(self, i: int, tip_u: float, detect_u: float) -> bool:
         """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
@@ -170,7 +162,7 @@ class ArmedGroup(BorderCrosser):
         got through (what it learns from, in the kernel's next call)."""
         model, a = self.model, self.p
         sector = self.sectors[i]
-        side = self.home if self._home_strike[i] else self.target
+        side = self.home if self._roster.sectors.item(self._row, HOME_STRIKE, i) else self.target
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
@@ -285,3 +277,42 @@ def _decide(
         tip_u = g.random()
         return position, i, tip_u, g.random()
     return len(order), -1, 0.0, 0.0
+
+
+@kernel
+def _review(
+    sectors: np.ndarray,
+    state: np.ndarray,
+    monitors: np.ndarray,
+    gates: np.ndarray,
+    watch: float,
+    joint_posts: np.ndarray,
+    project: np.ndarray,
+    start: int,
+    step: float,
+    target_value: float,
+) -> None:
+    """A spoiler's review of the assets over its reach (sectors from ``start``): at the
+    line a monitor team, a gate's customs (the share ``watch`` of traffic searched) and a
+    joint post count 1 each; a ``project`` in its recruitment cell counts 1. Its threat
+    moves toward what it sees by ``step``; ``MENACE`` is the threat's mean, ``PULL`` the
+    threat times ``target_value``, ``HOME_STRIKE`` where a project is all it saw. Nothing
+    changes while it sees nothing and feels no menace."""
+    width = sectors.shape[1]
+    line = np.empty(width)
+    for s in range(width):
+        line[s] = (1.0 if monitors[start + s] else 0.0) + (watch if gates[s] else 0.0)
+    for sector in joint_posts:
+        if start <= sector < start + width:
+            line[sector - start] += 1.0
+    cell = project[start : start + width]
+    if state[MENACE] == 0.0 and not np.any(line != 0.0) and not np.any(cell):
+        return
+    threat = sectors[THREAT]
+    for s in range(width):
+        seen = line[s] + (1.0 if cell[s] else 0.0)
+        threat[s] = threat[s] + (seen - threat[s]) * step
+        sectors[PULL, s] = target_value * threat[s]
+        sectors[HOME_STRIKE, s] = 1.0 if cell[s] and line[s] == 0.0 else 0.0
+    state[MENACE] = python_sum(threat, width) / width
+    state[FRESH] = 0.0

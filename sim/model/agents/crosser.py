@@ -18,6 +18,7 @@ BEST, RATE, TEMPERATURE, LEARNING_RATE, FRESH = range(5)
 """A crosser's columns in its roster's ``state`` (``FRESH``: 1 while ``CDF`` is up to
 date); a kind's own columns follow them."""
 COLUMNS = 5
+PLANES = 3  # VALUE, PULL, CDF
 
 
 def reach_window(n: int, centre: int, width: int) -> slice:
@@ -36,7 +37,7 @@ class BorderCrosser(Agent):
     through) at ``learning_rate``. Watched sectors thus lose their appeal and
     crossings move elsewhere (displacement).
 
-    Its state is a row of its kind's ``Roster`` (``columns`` of them), so that one
+    Its state is a row of its kind's ``Roster`` (``columns`` and ``planes``), so that one
     kernel call decides the day for all of its kind; the attributes below are
     properties over that row.
 
@@ -60,6 +61,7 @@ class BorderCrosser(Agent):
         learning_rate: float,
         name: str,
         columns: int = COLUMNS,
+        planes: int = PLANES,
     ) -> None:
         super().__init__(model)
         self.home = home
@@ -68,7 +70,7 @@ class BorderCrosser(Agent):
         self.sectors = list(range(self.reach.start, self.reach.stop))
         self.stream = model.spawn_rng()
         self._port = Port(self.stream)
-        self._roster, self._row = Roster.join(self, columns, len(self.sectors))
+        self._roster, self._row = Roster.join(self, columns, planes, len(self.sectors))
         self._roster.sectors[self._row, VALUE] = initial_success
         state = self._roster.state[self._row]
         state[BEST] = initial_success

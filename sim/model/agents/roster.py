@@ -16,8 +16,8 @@ import numpy as np
 from sim.model.compiled import Port
 
 VALUE, PULL, CDF = range(3)
-"""The planes of ``sectors``: learned success, a spoiler's pull toward the assets it
-targets (zero otherwise), cumulative choice weights."""
+"""A crosser's planes of ``sectors``: learned success, a spoiler's pull toward the assets
+it targets (zero otherwise), cumulative choice weights; a kind's own planes follow them."""
 
 
 class Roster:
@@ -27,25 +27,25 @@ class Roster:
     Attributes:
         members: the agents, by row.
         state: ``(members, columns)`` floats, the kind's scalar state by column.
-        sectors: ``(members, 3, width)``: the ``VALUE``, ``PULL`` and ``CDF`` planes.
+        sectors: ``(members, planes, width)``: per sector of a member's reach, by plane.
         links: ``(members, k)`` rows of another roster each member deals with (-1: none).
         handles: each member's stream for kernels (rebuilt from its ``Port`` in a copy).
     """
 
-    def __init__(self, columns: int, width: int) -> None:
+    def __init__(self, columns: int, planes: int, width: int) -> None:
         self.members: list = []
         self.ports: list[Port] = []
         self.state = np.zeros((0, columns))
-        self.sectors = np.zeros((0, 3, width))
+        self.sectors = np.zeros((0, planes, width))
         self.links = np.full((0, 0), -1, dtype=np.int64)
         self.handles = np.zeros((0, 5), dtype=np.uint64)
 
     @staticmethod
-    def join(agent: Any, columns: int, width: int) -> tuple[Roster, int]:
+    def join(agent: Any, columns: int, planes: int, width: int) -> tuple[Roster, int]:
         """The roster of ``agent``'s kind in its model (created with the first member),
         and ``agent``'s row in it. ``agent`` has its ``_port`` and is registered in the model."""
         first = next(iter(agent.model.agents_by_type[type(agent)]))
-        roster = Roster(columns, width) if first is agent else first._roster
+        roster = Roster(columns, planes, width) if first is agent else first._roster
         if roster.sectors.shape[2] != width:
             raise ValueError("a roster's members share the width of their reach")
         return roster, roster._add(agent)

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.model.agents.armed_group import ARMS, ArmedGroup
 from sim.model.agents.crosser import RATE, BorderCrosser, fresh_cdf, learn, pick
+from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
@@ -174,24 +175,13 @@ def _send(
 @kernel
 def _shortfall(clients: np.ndarray, groups: np.ndarray, arms_target: float) -> tuple[float, int]:
     """What a network's clients (rows of the groups' ``state``; -1 ends them) lack of
-    ``arms_target``,
-    summed as Python's ``sum()`` of floats does (Neumaier's compensated sum), and how
-    many clients it has."""
-    need, error, count = 0.0, 0.0, 0
-    for c in clients:
-        if c < 0:
-            break
-        short = _short(arms_target, groups[c, ARMS])
-        total = need + short
-        if abs(need) >= abs(short):
-            error += (need - total) + short
-        else:
-            error += (short - total) + need
-        need = total
+    ``arms_target``, summed as Python's ``sum()`` of floats does, and how many they are."""
+    short = np.empty(clients.size)
+    count = 0
+    while count < clients.size and clients[count] >= 0:
+        short[count] = _short(arms_target, groups[clients[count], ARMS])
         count += 1
-    if error and math.isfinite(error):
-        need += error
-    return need, count
+    return python_sum(short, count), count
 
 
 @kernel
