@@ -29,12 +29,14 @@ from sim.model.agents import (
     SmugglingNetwork,
     StateForces,
 )
+from sim.model.agents.armed_group import strike
 from sim.model.agents.customs import Customs
 from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
 from sim.model.agents.intelligence import Intelligence
 from sim.model.agents.joint_posts import JointPosts
 from sim.model.agents.sensors import SensorNetwork
+from sim.model.agents.smuggling import smuggle
 from sim.model.agents.training import Training
 from sim.model.background import BackgroundViolence
 from sim.model.budget import Budget
@@ -288,14 +290,12 @@ class RoadmapModel(mesa.Model):
         self.customs.step(day)
         self.communities.step(day)
         self.background.step(day)
-        for network in self.networks:
-            network.step()
+        smuggle(self.networks, self.armed_groups)
         # In random order, as Mesa's shuffle_do("step") would (the same shuffle of the same
         # list, by the model's generator), without its overhead per call.
         groups = self.armed_groups.copy()
         self.random.shuffle(groups)
-        for group in groups:
-            group.step()
+        strike(groups)
         self.forces.step(day)
         self.budget.close_day(day)
         self.series.record(self)

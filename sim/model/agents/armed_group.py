@@ -8,12 +8,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BorderCrosser, pick
+from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
+from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
+from sim.model.agents.crosser import PLANES as CROSSER_PLANES
+from sim.model.agents.roster import PULL
+from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
+
+FIGHTERS, ARMS, URGE, MENACE, STAGING, URGE_DECAY, SPOILER = range(
+    CROSSER_COLUMNS, CROSSER_COLUMNS + 7
+)
+"""A group's columns in its roster's ``state``, after a crosser's."""
+COLUMNS = CROSSER_COLUMNS + 7
+THREAT, HOME_STRIKE = range(CROSSER_PLANES, CROSSER_PLANES + 2)
+"""A group's planes in its roster's ``sectors``, after a crosser's: its perceived threat,
+and 1.0 where a project in its recruitment cell is all it saw there (it strikes it)."""
+PLANES = CROSSER_PLANES + 2
+PERCEIVE = -2
+"""What ``_decide`` returns for a spoiler that reviews the threats to its base first."""
 
 
 class ArmedGroup(BorderCrosser):
@@ -66,20 +82,18 @@ class ArmedGroup(BorderCrosser):
             a.choice_temperature,
             a.learning_rate,
             "armed_group",
+            COLUMNS,
+            PLANES,
         )
         self.p = a
-        self.fighters = a.initial_fighters
-        self.arms = a.initial_arms
-        self.urge = 0.0
+        state = self._roster.state[self._row]
+        state[FIGHTERS] = a.initial_fighters
+        state[ARMS] = a.initial_arms
+        state[URGE_DECAY] = 0.5 ** (1.0 / a.urge_half_life)
+        state[SPOILER] = spoiler
         self.spoiler = spoiler
-        self._urge_decay = 0.5 ** (1.0 / a.urge_half_life)
-        # Lists, not arrays, as for the learned values: a dozen sectors.
-        self.threat = [0.0] * len(self.sectors)
-        self.menace = 0.0
-        self._pull = [0.0] * len(self.sectors)  # target_value * threat, for weights()
-        self._home_strike = [False] * len(self.sectors)  # a project is all it saw there
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
-        self._gates = model.border.gate[self.reach].tolist()
+        self._gates = model.border.gate[self.reach].copy()
         self._rule = np.array(
             [
                 a.attempt_rate,
@@ -91,68 +105,65 @@ class ArmedGroup(BorderCrosser):
         )
         self.staging = self.choose(self.stream.random())
 
-    def step(self) -> None:
-        """Maybe attempt an attack today (the rule is in the class docstring)."""
-        self.urge *= self._urge_decay
-        if self.spoiler and self.model.day % self.p.threat_review_days == 0:
-            self._perceive()
-        self.rate, i, self.staging = _decide(
-            self._port.handle,
-            self.cdf(),
-            self.staging,
-            self.fighters,
-            self.arms,
-            self.urge,
-            self.menace,
-            self.best,
-            self._rule,
-        )
-        if i >= 0:
-            self.arms -= self.p.arms_per_attempt
-            self._attempt(i)
+    @property
+    def fighters(self) -> int:
+        return int(self._roster.state.item(self._row, FIGHTERS))
 
-    def assets(self) -> tuple[list[float], list[bool]]:
-        """What it sees today over its reach: (assets at the line, project in its
-        recruitment cell), per sector. The one place that reads other actors' assets."""
-        model, reach = self.model, self.reach
-        watch = model.customs.inspected_share()
-        monitors = model.monitors.present[reach].tolist()
-        line = [m + g * watch for m, g in zip(monitors, self._gates, strict=True)]
-        for sector in model.search.joint_posts:
-            if reach.start <= sector < reach.stop:
-                line[sector - reach.start] += 1.0
-        return line, model.communities.project[self.home, reach].tolist()
+    @fighters.setter
+    def fighters(self, n: int) -> None:
+        self._roster.state[self._row, FIGHTERS] = n
+
+    @property
+    def arms(self) -> float:
+        return self._roster.state.item(self._row, ARMS)
+
+    @arms.setter
+    def arms(self, amount: float) -> None:
+        self._roster.state[self._row, ARMS] = amount
+
+    @property
+    def urge(self) -> float:
+        return self._roster.state.item(self._row, URGE)
+
+    @urge.setter
+    def urge(self, urge: float) -> None:
+        self._roster.state[self._row, URGE] = urge
+
+    @property
+    def threat(self) -> np.ndarray:
+        return self._roster.sectors[self._row, THREAT]
+
+    @property
+    def menace(self) -> float:
+        return self._roster.state.item(self._row, MENACE)
+
+    @property
+    def staging(self) -> int:
+        return int(self._roster.state.item(self._row, STAGING))
+
+    @staging.setter
+    def staging(self, i: int) -> None:
+        self._roster.state[self._row, STAGING] = i
 
     def _perceive(self) -> None:
-        """Move its perceived threat toward today's assets; refresh its targeting."""
-        line, project = self.assets()
-        if not (self.menace or any(line) or any(project)):
-            return
-        k, value = self._threat_step, self.p.target_value
-        self.threat = [
-            t + (x + p - t) * k for t, x, p in zip(self.threat, line, project, strict=True)
-        ]
-        self.menace = sum(self.threat) / len(self.threat)
-        self._pull = [value * t for t in self.threat]
-        self._home_strike = [p and not x for x, p in zip(line, project, strict=True)]
-        self._cdf = None
+        """Move its perceived threat toward today's assets; refresh its targeting. The one
+        place that reads other actors' assets."""
+        model, roster, row = self.model, self._roster, self._row
+        _review(
+            roster.sectors[row], roster.state[row], model.monitors.present, self._gates,
+            model.customs.inspected_share(), np.array(model.search.joint_posts, dtype=np.int64),
+            model.communities.project[self.home], self.reach.start, self._threat_step,
+            self.p.target_value,
+        )  # fmt: skip
 
-    def weights(self) -> list[float]:
-        """Softmax weights of its sectors: learned success, plus the pull of the
-        assets it targets (a spoiler's; zero otherwise, and then the crosser's own weights)."""
-        if not self.spoiler:
-            return super().weights()
-        utility = [v + b for v, b in zip(self.value, self._pull, strict=True)]
-        top, t = max(utility), self.temperature
-        return [math.exp((u - top) / t) for u in utility]
-
-    def _attempt(self, i: int) -> None:
+    def _attempt(self, i: int, tip_u: float, detect_u: float) -> bool:
+        """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
+        there raise an alert first, ``detect_u`` whether it is detected. Returns whether it
+        got through (what it learns from, in the kernel's next call)."""
         model, a = self.model, self.p
         sector = self.sectors[i]
-        side = self.home if self._home_strike[i] else self.target
-        tip_u, detect_u = self.stream.random(2).tolist()
+        side = self.home if self._roster.sectors.item(self._row, HOME_STRIKE, i) else self.target
         detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
-        self.learn([(i, not detected)])
         if detected:
             lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
             self.fighters -= lost
@@ -168,7 +179,7 @@ class ArmedGroup(BorderCrosser):
                 lost,
             )
             model.on_interdiction(side, sector)
-            return
+            return False
         casualties = model.communities.victims(self.stream, side, sector, a.casualty_scale)
         model.log.add(
             model.day, sector, side, IncidentType.ATTACK, self.actor, False, casualties, effort
@@ -177,6 +188,7 @@ class ArmedGroup(BorderCrosser):
         model.governments[side].respond_to_attack(sector, casualties)
         self._maybe_struck()
         model.report_casualties(side, sector, casualties)
+        return True
 
     def _maybe_struck(self) -> None:
         """The attacked state hits back at the group itself: losses, and revenge urge."""
@@ -189,38 +201,118 @@ class ArmedGroup(BorderCrosser):
         """Preparing attacks: willing, and armed for one."""
         return self.rate > 0 and self.arms >= self.p.arms_per_attempt
 
-    def receive_arms(self, amount: float) -> None:
-        self.arms += amount
 
-    @property
-    def arms_need(self) -> float:
-        # Compared, not max(0.0, need): a call to max() costs more than the rest, and each
-        # network reads each client's need every day.
-        need = self.model.params.smuggling.arms_target - self.arms
-        return need if need > 0.0 else 0.0
+def strike(groups: list[ArmedGroup]) -> None:
+    """The groups' day, in the order given (the model's shuffle): each maybe attempts an
+    attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
+    groups in turn; it hands a group back to Python to perceive, or to carry out an
+    attempt, and then goes on where it stopped (an attempt changes what the next group
+    meets)."""
+    if not groups:
+        return
+    first = groups[0]
+    roster = first._roster
+    order = tuple([g._row for g in groups])  # a tuple reaches a kernel faster than an array
+    perceive = first.model.day % first.p.threat_review_days == 0
+    position, handed, got_through = 0, -1, False
+    while True:
+        position, handed, tip_u, detect_u = _decide(
+            roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
+            position, handed, got_through,
+        )  # fmt: skip
+        if position == len(order):
+            return
+        group = groups[position]
+        if handed == PERCEIVE:
+            group._perceive()
+        else:
+            got_through = group._attempt(handed, tip_u, detect_u)
+            position += 1
 
 
 @kernel
 def _decide(
-    stream_handle: np.ndarray,
-    cdf: np.ndarray,
-    staging: int,
-    fighters: int,
-    arms: float,
-    urge: float,
-    menace: float,
-    best: float,
+    handles: np.ndarray,
+    state: np.ndarray,
+    sectors: np.ndarray,
     rule: np.ndarray,
-) -> tuple[float, int, int]:
-    """Today's attempt probability and whether it attempts: (probability, index of the
-    sector it strikes or -1, index of where it stages next). ``rule``: attempt rate,
-    reference fighters, threat response, deterrence exponent, arms per attempt."""
-    deterrence = best ** rule[3]
-    motive = 1.0 + urge + rule[2] * menace
-    rate = min(rule[0] * fighters / rule[1] * motive * deterrence, 1.0)
-    if arms < rule[4]:
-        return rate, -1, staging
-    g = generator(stream_handle)
-    if g.random() >= rate:
-        return rate, -1, staging
-    return rate, staging, pick(cdf, g.random())  # it strikes where it staged; stages anew
+    order: tuple[int, ...],
+    perceive: bool,
+    start: int,
+    handed: int,
+    got_through: bool,
+) -> tuple[int, int, float, float]:
+    """From ``order[start]`` on, each group's day until one must perceive or attempts:
+    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
+    and the attempt's two uniform draws; ``len(order)`` when all are done). Its urge
+    decays (not again when it was handed back to perceive); today's attempt probability is
+    its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
+    and staging anew. ``rule``: attempt rate, reference fighters, threat response,
+    deterrence exponent, arms per attempt.
+
+    ``handed``: what the last call handed back (-1 at the start of the day). After an
+    attempt (the index of its sector) the group before ``start`` first learns from it,
+    whether it ``got_through``."""
+    if handed >= 0:
+        r = order[start - 1]
+        learn(sectors[r], state[r], np.full(1, handed), np.full(1, 1.0 if got_through else 0.0))
+    for position in range(start, len(order)):
+        r = order[position]
+        s = state[r]
+        if not (handed == PERCEIVE and position == start):
+            s[URGE] *= s[URGE_DECAY]
+            if perceive and s[SPOILER]:
+                return position, PERCEIVE, 0.0, 0.0
+        deterrence = s[BEST] ** rule[3]
+        motive = 1.0 + s[URGE] + rule[2] * s[MENACE]
+        s[RATE] = min(rule[0] * s[FIGHTERS] / rule[1] * motive * deterrence, 1.0)
+        if s[ARMS] < rule[4]:
+            continue
+        g = generator(handles[r])
+        if g.random() >= s[RATE]:
+            continue
+        i = int(s[STAGING])  # it strikes where it staged, and stages anew
+        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
+        s[ARMS] -= rule[4]
+        tip_u = g.random()
+        return position, i, tip_u, g.random()
+    return len(order), -1, 0.0, 0.0
+
+
+@kernel
+def _review(
+    sectors: np.ndarray,
+    state: np.ndarray,
+    monitors: np.ndarray,
+    gates: np.ndarray,
+    watch: float,
+    joint_posts: np.ndarray,
+    project: np.ndarray,
+    start: int,
+    step: float,
+    target_value: float,
+) -> None:
+    """A spoiler's review of the assets over its reach (sectors from ``start``): at the
+    line a monitor team, a gate's customs (the share ``watch`` of traffic searched) and a
+    joint post count 1 each; a ``project`` in its recruitment cell counts 1. Its threat
+    moves toward what it sees by ``step``; ``MENACE`` is the threat's mean, ``PULL`` the
+    threat times ``target_value``, ``HOME_STRIKE`` where a project is all it saw. Nothing
+    changes while it sees nothing and feels no menace."""
+    width = sectors.shape[1]
+    line = np.empty(width)
+    for s in range(width):
+        line[s] = (1.0 if monitors[start + s] else 0.0) + (watch if gates[s] else 0.0)
+    for sector in joint_posts:
+        if start <= sector < start + width:
+            line[sector - start] += 1.0
+    cell = project[start : start + width]
+    if state[MENACE] == 0.0 and not np.any(line != 0.0) and not np.any(cell):
+        return
+    threat = sectors[THREAT]
+    for s in range(width):
+        seen = line[s] + (1.0 if cell[s] else 0.0)
+        threat[s] = threat[s] + (seen - threat[s]) * step
+        sectors[PULL, s] = target_value * threat[s]
+        sectors[HOME_STRIKE, s] = 1.0 if cell[s] and line[s] == 0.0 else 0.0
+    state[MENACE] = python_sum(threat, width) / width
+    state[FRESH] = 0.0

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
 
+from sim.model.agents.roster import CDF, PULL, VALUE, Roster
 from sim.model.compiled import Port, kernel
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
+
+BEST, RATE, TEMPERATURE, LEARNING_RATE, FRESH = range(5)
+"""A crosser's columns in its roster's ``state`` (``FRESH``: 1 while ``CDF`` is up to
+date); a kind's own columns follow them."""
+COLUMNS = 5
+PLANES = 3  # VALUE, PULL, CDF
 
 
 def reach_window(n: int, centre: int, width: int) -> slice:
@@ -32,9 +37,9 @@ class BorderCrosser(Agent):
     through) at ``learning_rate``. Watched sectors thus lose their appeal and
     crossings move elsewhere (displacement).
 
-    A crosser decides a handful of crossings a day over a dozen sectors, so its
-    learned values are a Python list: scalar arithmetic on them is several times
-    cheaper than numpy calls on arrays that small.
+    Its state is a row of its kind's ``Roster`` (``columns`` and ``planes``), so that one
+    kernel call decides the day for all of its kind; the attributes below are
+    properties over that row.
 
     Attributes:
         home: side it is based on; it crosses into ``target = 1 - home``.
@@ -55,54 +60,87 @@ class BorderCrosser(Agent):
         temperature: float,
         learning_rate: float,
         name: str,
+        columns: int = COLUMNS,
+        planes: int = PLANES,
     ) -> None:
         super().__init__(model)
         self.home = home
         self.target = 1 - home
         self.reach = reach_window(model.border.n, centre, width)
         self.sectors = list(range(self.reach.start, self.reach.stop))
-        self.value = [float(initial_success)] * len(self.sectors)
-        self.best = float(initial_success)
-        self.temperature = temperature
-        self.learning_rate = learning_rate
-        self.rate = 0.0
         self.stream = model.spawn_rng()
         self._port = Port(self.stream)
+        self._roster, self._row = Roster.join(self, columns, planes, len(self.sectors))
+        self._roster.sectors[self._row, VALUE] = initial_success
+        state = self._roster.state[self._row]
+        state[BEST] = initial_success
+        state[TEMPERATURE] = temperature
+        state[LEARNING_RATE] = learning_rate
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
-        # Derived from the learned values, kept until they change:
-        self._cdf: np.ndarray | None = None  # cumulative choice weights
 
-    def weights(self) -> list[float]:
-        """Softmax weights (not normalised) of the sectors of its reach."""
-        top, t = self.best, self.temperature
-        return [math.exp((v - top) / t) for v in self.value]
+    @property
+    def value(self) -> np.ndarray:
+        return self._roster.sectors[self._row, VALUE]
 
-    def cdf(self) -> np.ndarray:
-        """Cumulative choice weights of the sectors of its reach (kept until they change)."""
-        if self._cdf is None:
-            self._cdf = np.fromiter(accumulate(self.weights()), float, len(self.sectors))
-        return self._cdf
+    @property
+    def best(self) -> float:
+        return self._roster.state.item(self._row, BEST)
+
+    @property
+    def rate(self) -> float:
+        return self._roster.state.item(self._row, RATE)
+
+    @property
+    def temperature(self) -> float:
+        return self._roster.state.item(self._row, TEMPERATURE)
+
+    @property
+    def learning_rate(self) -> float:
+        return self._roster.state.item(self._row, LEARNING_RATE)
 
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
-        return pick(self.cdf(), u)
-
-    def learn(self, outcomes: Iterable[tuple[int, bool]]) -> None:
-        """Update learned success from a day's ``(reach index, got through)`` outcomes.
-
-        Every update is measured against the values before the day, so the order
-        of a day's crossings does not matter.
-        """
-        value, rate = self.value, self.learning_rate
-        steps = [(i, rate * (ok - value[i])) for i, ok in outcomes]
-        for i, step in steps:
-            value[i] += step
-        self.best = max(value)
-        self._cdf = None
+        return pick(fresh_cdf(self._roster.sectors[self._row], self._roster.state[self._row]), u)
 
     def ready(self) -> bool:
         """Whether it is preparing crossings (what informants can hear of)."""
         return self.rate > 0
+
+
+@kernel
+def fresh_cdf(sectors: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """A crosser's cumulative choice weights (its ``sectors``' ``CDF`` plane), recomputed
+    if its values or pull changed: a softmax over learned success plus pull, at its
+    temperature, shifted by the top so that no weight overflows."""
+    cdf = sectors[CDF]
+    if state[FRESH]:
+        return cdf
+    value, pull, t = sectors[VALUE], sectors[PULL], state[TEMPERATURE]
+    top = value[0] + pull[0]
+    for k in range(1, value.size):
+        top = max(top, value[k] + pull[k])
+    total = 0.0
+    for k in range(value.size):
+        total += math.exp((value[k] + pull[k] - top) / t)
+        cdf[k] = total
+    state[FRESH] = 1.0
+    return cdf
+
+
+@kernel
+def learn(sectors: np.ndarray, state: np.ndarray, index: np.ndarray, ok: np.ndarray) -> None:
+    """Move each used sector's learned value toward the outcome (1.0: got through).
+
+    Every step is measured against the values before the day, so the order of a
+    day's crossings does not matter."""
+    value, rate = sectors[VALUE], state[LEARNING_RATE]
+    steps = np.empty(index.size)
+    for j in range(index.size):
+        steps[j] = rate * (ok[j] - value[index[j]])
+    for j in range(index.size):
+        value[index[j]] += steps[j]
+    state[BEST] = value.max()
+    state[FRESH] = 0.0
 
 
 @kernel
