@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.corridors import Corridors
-from sim.model.compiled import Port, array_sum, generator, kernel
+from sim.model.compiled import OwnViews, Port, array_sum, generator, kernel
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
 from sim.model.recruitment import Recruitment
@@ -119,7 +119,7 @@ def _draw_crossers(stream: np.ndarray, pressure: np.ndarray, total: int, crosser
     crossers[0, :total] = pick(pressure, crossers[0, :total])
 
 
-class Communities(Recruitment):
+class Communities(Recruitment, OwnViews):
     """Hardship, displacement, crossings and ties of the border population on both sides,
     and what the roadmap builds among them.
 
@@ -168,12 +168,11 @@ class Communities(Recruitment):
         # Each cell's target hardship, weight at home, weight where people are today, and
         # crossing pressure: one (side, sector) block, each attribute a view of its row.
         self._cells = np.empty((4, *shape))
-        self._target, self.home_weight, self.weight, self._pressure = self._cells
+        self._view()
         self._target[:] = c.base_hardship
         self.home_weight[:] = self.population * self._per_cell
         self.weight[:] = self.home_weight
         self._pressure[:] = self.weight * self.hardship**2
-        self.pressure = self._pressure.ravel()  # a flat view, by (side, sector)
         self._open_pool()
         self._rates = np.array(
             [
@@ -193,6 +192,10 @@ class Communities(Recruitment):
         if self._hardship_sum is None:
             self._hardship_sum = float(np.add.reduce(self.hardship, axis=None))
         return self._hardship_sum / self.hardship.size
+
+    def _view(self) -> None:
+        self._target, self.home_weight, self.weight, self._pressure = self._cells
+        self.pressure = self._pressure.ravel()  # a flat view, by (side, sector)
 
     def refresh(self, changed: tuple[int, ...]) -> None:
         """Corridors open and projects are started as their measures ramp. A programme

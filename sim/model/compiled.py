@@ -24,6 +24,7 @@ NumPy calls outside kernels.
 from __future__ import annotations
 
 import ctypes
+from typing import Any
 
 import numba
 import numpy as np
@@ -46,6 +47,21 @@ def handle(stream: np.random.Generator) -> np.ndarray:
     address = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32)]
     next_double = ctypes.cast(c.next_double, ctypes.c_void_p).value
     return np.array([c.state_address, c.state.value, *address, next_double], dtype=np.uint64)
+
+
+class OwnViews:
+    """Base of an object whose attributes are views of one of its arrays (a block that a
+    kernel takes whole). ``copy.deepcopy`` and pickle copy each array apart, so in a
+    copy the views would come loose from the block: the kernel would write the block,
+    readers would see stale views. Such an object makes its views in ``_view`` (from
+    ``__init__``), and a copy makes them anew."""
+
+    def _view(self) -> None:
+        raise NotImplementedError
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._view()
 
 
 class Port:

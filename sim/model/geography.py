@@ -10,6 +10,7 @@ inside their province.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from mesa.discrete_space import OrthogonalVonNeumannGrid
@@ -85,6 +86,13 @@ class BorderSpace(OrthogonalVonNeumannGrid):
             self.views[name] = layer.data.T  # a view: writes go to the layer
         self.views["roughness"][:] = border.roughness
         self.views["population"][:] = border.population
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy's layers hold its copies of the views (copied apart from the layers,
+        and shared with the agents that read them), so that writes still reach both."""
+        for name, view in state["views"].items():
+            state["_mesa_property_layers"][name]._data = view.T  # Mesa's setter copies
+        super().__setstate__(state)
 
     def layer(self, name: str) -> np.ndarray:
         """The property layer ``name`` as a writable ``(side, sector)`` view."""

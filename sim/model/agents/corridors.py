@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import kernel
+from sim.model.compiled import OwnViews, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
-class Corridors:
+class Corridors(OwnViews):
     """Corridor sites on the line, each with a daily capacity and a safe zone on each side.
 
     Sites open at the gates first, then at evenly spaced sectors, ``round(sites *
@@ -59,8 +59,6 @@ class Corridors:
         # residents now in a camp, their share, thousands in the camp at the cell, and
         # the decayed count of violent incidents there (fear).
         self.zones = np.zeros((4, 2, n))
-        self.away, self.sheltered, self.occupants, self.fear = self.zones
-        self._flat = self.zones.reshape(4, 2 * n)  # by (side * n + sector)
         self._fear_day = 0
         self._fear_decay = math.exp(-1.0 / self.p.fear_days)
         # The rule's rates: flight_share, base_share, the daily shares moving in and out,
@@ -74,13 +72,18 @@ class Corridors:
                 0.0,
             ]
         )
-        self._away = self._flat[0]
         self._home = model.space.layer("population").ravel()  # a copy: residents do not change
         # The cells within reach of a camp (flat indices) and the camp cell each uses (rows
         # of one block), and their residents (thousands).
         self._links = np.zeros((2, 0), dtype=np.int64)
-        self._cells, self._camps = self._links
         self._home_cells = np.zeros(0)
+        self._view()
+
+    def _view(self) -> None:
+        self.away, self.sheltered, self.occupants, self.fear = self.zones
+        self._flat = self.zones.reshape(4, -1)  # by (side * n + sector)
+        self._away = self._flat[0]
+        self._cells, self._camps = self._links
 
     @property
     def capacity(self) -> float:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.sums import python_sum
-from sim.model.compiled import Port, generator, kernel
+from sim.model.compiled import OwnViews, Port, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 _CUSTOMS = int(Measure.CUSTOMS_INSPECTIONS)
 
 
-class Customs:
+class Customs(OwnViews):
     """Each side's customs posts at its gates (measure ``customs_inspections``).
 
     Each side staffs a post at every gate for the traffic entering it; the post
@@ -73,9 +73,6 @@ class Customs:
         # whether anyone searches there (0/1); the vehicles queued; today's vehicles
         # picked, and taken in (not waved through).
         self._posts = np.zeros((6, 2 * m), np.int64)
-        self._capacity, self._room, self._staffed, self.queue, self._picked, self._taken = (
-            self._posts
-        )
         # The day's traffic: vehicles picked for a search and the others (a day's means),
         # hours a search takes, hardship per hour of delay.
         self._rates = np.array(
@@ -88,6 +85,12 @@ class Customs:
         )
         self._searched_share = 0.0
         self._delay_hours = 0.0
+        self._view()
+
+    def _view(self) -> None:
+        self._capacity, self._room, self._staffed, self.queue, self._picked, self._taken = (
+            self._posts
+        )
 
     def inspected_share(self) -> float:
         """Share of today's gate traffic (all posts) that was searched."""
