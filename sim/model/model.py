@@ -29,7 +29,7 @@ from sim.model.agents import (
     SmugglingNetwork,
     StateForces,
 )
-from sim.model.agents.armed_group import strike
+from sim.model.agents.armed_group import strength, strike
 from sim.model.agents.customs import Customs
 from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
@@ -359,7 +359,6 @@ class DailySeries:
     def record(self, model: RoadmapModel) -> None:
         """Append today's row (a tuple: far cheaper than writing into an array each day)."""
         a, b = model.governments
-        groups = model.armed_groups
         self.rows.append(
             (
                 model.phases.phase,
@@ -367,8 +366,7 @@ class DailySeries:
                 b.trust,
                 a.tension,
                 b.tension,
-                sum([g.fighters for g in groups]),
-                sum([g.arms for g in groups]),
+                *strength(model.armed_groups),
                 model.communities.mean_hardship(),
                 model.communities.pool_share(),
                 model.customs.inspected_share(),

@@ -202,6 +202,15 @@ class ArmedGroup(BorderCrosser):
         return self.rate > 0 and self.arms >= self.p.arms_per_attempt
 
 
+def strength(groups: list[ArmedGroup]) -> tuple[int, float]:
+    """All groups' fighters and arms (the daily series), read from their roster at once:
+    the same sums, in the same order, as over their attributes."""
+    if not groups:
+        return 0, 0.0
+    state = groups[0]._roster.state
+    return int(sum(state[:, FIGHTERS].tolist())), sum(state[:, ARMS].tolist())
+
+
 def strike(groups: list[ArmedGroup]) -> None:
     """The groups' day, in the order given (the model's shuffle): each maybe attempts an
     attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
