@@ -115,3 +115,41 @@ def test_rerun_replaces_earlier_tables_whatever_their_layout(tmp_path):
     assert (out / "timeseries.parquet").is_dir() and (out / "transitions.parquet").is_dir()
     assert not (out / "incidents.parquet").exists()  # not written this time: no stale table
     assert len(pd.read_parquet(out / "runs.parquet")) == 2
+
+
+def test_part_writer_puts_each_runs_identity_columns_in_front_as_with_ids_does(
+    tmp_path, monkeypatch
+):
+    """Identity columns built once per row group (not per run) are the same columns, values
+    and types as each run's table through ``with_ids``, whatever varies between runs and
+    however the runs fall into row groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.runs.runner import PartWriter, with_ids
+
+    runs = [
+        (
+            pa.table(
+                {"day": pa.array(range(n), pa.int64()), "x": pa.array([0.5] * n, pa.float64())}
+            ),
+            ids,
+        )
+        for n, ids in [
+            (3, {"scenario": "a", "replication": 0, "seed": 2**62, "draw": -1, "overrides": ""}),
+            (0, {"scenario": "a", "replication": 1, "seed": 5, "draw": -1, "overrides": ""}),
+            (4, {"scenario": "a", "replication": 2, "seed": 7, "draw": 3, "overrides": ""}),
+            (2, {"scenario": "b", "replication": 3, "seed": 7, "draw": 3, "overrides": "k=1"}),
+        ]
+    ]
+    expected = pa.concat_tables([with_ids(table, ids) for table, ids in runs])
+    for rows_per_group in (1, 4, 1000):
+        monkeypatch.setattr(PartWriter, "ROW_GROUP_ROWS", rows_per_group)
+        path = tmp_path / f"part-{rows_per_group}.parquet"
+        writer = PartWriter(path)
+        for table, ids in runs:
+            writer.write(table, ids)
+        writer.close()
+        got = pq.read_table(path)
+        assert got.schema == expected.schema
+        assert got.to_pydict() == expected.to_pydict()

@@ -171,16 +171,17 @@ def run_chunk(chunk: Chunk) -> list[dict]:
         name: PartWriter(chunk.staging / f"{name}.parquet" / f"part-{chunk.index:05d}.parquet")
         for name in chunk.tables
     }
+    job_ids = {k: chunk.ids[k] for k in ("config_id", "version", "overrides")}
     rows = []
     try:
         for rep, (seed, draw) in enumerate(zip(chunk.seeds, chunk.draws, strict=True), chunk.first):
             tables = simulate(draw.apply(chunk.params), chunk.days, seed)
             ids = {"scenario": chunk.ids["scenario"], "replication": rep, "seed": seed}
             ids["draw"] = draw.id
-            ids |= {k: chunk.ids[k] for k in ("config_id", "version", "overrides")}
+            ids |= job_ids
             rows.append({**ids, **tables.summary})
             for name, writer in writers.items():
-                writer.write(with_ids(tables.arrow[name], ids))
+                writer.write(tables.arrow[name], ids)
     finally:
         for writer in writers.values():
             writer.close()
@@ -191,6 +192,31 @@ def with_ids(table: pa.Table, ids: dict) -> pa.Table:
     """The table with the identity columns in front, one value each."""
     columns = [pa.repeat(value, len(table)) for value in ids.values()]
     return pa.Table.from_arrays([*columns, *table.columns], names=[*ids, *table.column_names])
+
+
+def id_columns(ids: list[dict], lengths: list[int]) -> list[pa.Array]:
+    """The identity columns of several runs' tables stacked, built once for all of them.
+
+    Run ``i`` contributes ``lengths[i]`` rows of the values ``ids[i]``: the same
+    columns, values and types as stacking :func:`with_ids` of each run, at the cost
+    of one Arrow array per column instead of one per column and run. A value shared
+    by every run (the scenario, config hash, version, overrides) is repeated once;
+    one that varies (replication, seed, draw) is taken from the runs' values.
+    """
+    total = sum(lengths)
+    run_of_row: np.ndarray | None = None
+    columns = []
+    for key in ids[0]:
+        values = [run[key] for run in ids]
+        first = values[0]
+        if all(type(v) is type(first) and v == first for v in values):
+            columns.append(pa.repeat(first, total))
+            continue
+        if run_of_row is None:
+            run_of_row = np.repeat(np.arange(len(ids)), lengths)
+        kind = pa.scalar(first).type  # as pa.repeat types a value
+        columns.append(pa.array(values, kind).take(run_of_row))
+    return columns
 
 
 def chunks_of(n: int, workers: int) -> list[range]:
@@ -241,11 +267,13 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
 
 
 class PartWriter:
-    """Streams tables into one Parquet file, a row group per ``ROW_GROUP_ROWS`` rows.
+    """Streams runs' tables into one Parquet file, a row group per ``ROW_GROUP_ROWS`` rows.
 
     Tables are buffered until a row group is full (or the file closes): a row
     group per run would cost more in Parquet's per-group work than the run's
-    data. Only string columns are dictionary-encoded; numbers rarely repeat.
+    data. Each run's identity columns (see :func:`with_ids`) are put in front of
+    its rows when the buffer is flushed, for the whole buffer at once. Only
+    string columns are dictionary-encoded; numbers rarely repeat.
     """
 
     ROW_GROUP_ROWS = 250_000
@@ -253,11 +281,12 @@ class PartWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer: pq.ParquetWriter | None = None
-        self._buffer: list[pa.Table] = []
+        self._buffer: list[tuple[pa.Table, dict]] = []
         self._rows = 0
 
-    def write(self, table: pa.Table) -> None:
-        self._buffer.append(table)
+    def write(self, table: pa.Table, ids: dict | None = None) -> None:
+        """Add one run's table, with its identity columns ``ids`` (none: as it is)."""
+        self._buffer.append((table, ids or {}))
         self._rows += len(table)
         if self._rows >= self.ROW_GROUP_ROWS:
             self._flush()
@@ -265,8 +294,18 @@ class PartWriter:
     def _flush(self) -> None:
         if not self._buffer:
             return
-        table = pa.concat_tables(self._buffer)
+        tables = [table for table, _ in self._buffer]
+        ids = [run_ids for _, run_ids in self._buffer]
         self._buffer, self._rows = [], 0
+        table = pa.concat_tables(tables)
+        if ids[0]:
+            names = list(ids[0])
+            if any(list(run) != names for run in ids):
+                raise ValueError("every run of a part has the same identity columns")
+            columns = id_columns(ids, [len(t) for t in tables])
+            table = pa.Table.from_arrays(
+                [*columns, *table.columns], names=[*names, *table.column_names]
+            )
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             strings = [f.name for f in table.schema if pa.types.is_string(f.type)]
@@ -295,9 +334,7 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
     run reached the phase, so parts of different jobs always concatenate.
     """
     runs = pd.DataFrame(rows)
-    days = [c for c in runs if c.endswith("_day")]
-    runs[days] = runs[days].astype("float64")
-    return runs
+    return runs.astype({c: "float64" for c in runs if c.endswith("_day")})
 
 
 def run_replications(

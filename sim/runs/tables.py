@@ -29,7 +29,7 @@ columns (k$ over the run, both governments) come from the model's ledger
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -154,15 +154,25 @@ def outcome_reporters(daily: Sequence[str] = ()) -> dict[str, Callable[[RoadmapM
     }
 
 
+IS_HOSTILE_ATTEMPT = np.isin(np.arange(len(IncidentType)), HOSTILE_ATTEMPT_TYPES)
+"""True at the code of each hostile crossing attempt's incident type (a lookup table)."""
+
+
 def detection_rate(types: np.ndarray, detected: np.ndarray) -> float:
     """Detected share of hostile crossing attempts (NaN when there were none)."""
-    hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
+    hostile = IS_HOSTILE_ATTEMPT[np.asarray(types, dtype=np.int64)]
     return float(detected[hostile].mean()) if hostile.any() else float("nan")
 
 
 def labels(names: Sequence[str], codes: np.ndarray) -> pa.Array:
     """A string column from integer codes into ``names``."""
-    return pa.array(names, pa.string()).take(codes)
+    return _strings(tuple(names)).take(codes)
+
+
+@lru_cache(maxsize=64)
+def _strings(names: tuple[str, ...]) -> pa.Array:
+    """``names`` as an Arrow string array, made once (the same few lists label every run)."""
+    return pa.array(names, pa.string())
 
 
 def collect(model: RoadmapModel) -> RunTables:
@@ -176,13 +186,16 @@ def collect(model: RoadmapModel) -> RunTables:
     at_border = IS_BORDER_INCIDENT[types]  # background violence has victims too: not these
     casualties = np.bincount(day, weights=cols["casualties"] * at_border, minlength=days)
     losses = np.bincount(day, weights=cols["militant_losses"], minlength=days)
-    hostile = np.isin(types, HOSTILE_ATTEMPT_TYPES)
+    hostile = IS_HOSTILE_ATTEMPT[types]
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
     seen = recorded(types, incident_deaths(cols), cols["side"], model.params.observation)
 
     state_values, levels = model.series.arrays()
-    state = dict(zip(DailySeries.STATE, state_values.T, strict=True))
+    # one contiguous row per column (Arrow takes those as they are; a strided one is copied)
+    state = dict(zip(DailySeries.STATE, np.ascontiguousarray(state_values.T), strict=True))
+    levels = np.ascontiguousarray(levels.T)
+    by_type = np.ascontiguousarray(counts.T)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(attempts > 0, detected / attempts, np.nan)
     series = {
@@ -192,7 +205,7 @@ def collect(model: RoadmapModel) -> RunTables:
         "border_incidents": border,
         "hostile_attempts": attempts,
         "state_incidents": counts[:, list(STATE_INCIDENT_TYPES)].sum(axis=1),
-        **{t.label: counts[:, t] for t in IncidentType},
+        **dict(zip(TYPE_LABELS, by_type, strict=True)),
         "casualties": casualties.astype(np.int64),
         "militant_losses": losses.astype(np.int64),
         "recorded_events": np.bincount(day[seen], minlength=days),
@@ -202,7 +215,7 @@ def collect(model: RoadmapModel) -> RunTables:
         **state,
         "arms_delivered": model.series.arms_delivered,
         "spend_roadmap": np.asarray(model.budget.roadmap_per_day(), dtype=np.float64),
-        **{f"level_{name}": levels[:, i] for i, name in enumerate(MEASURE_NAMES)},
+        **{f"level_{name}": levels[i] for i, name in enumerate(MEASURE_NAMES)},
     }
     border_info = model.border
     incidents = pa.table(
@@ -219,9 +232,9 @@ def collect(model: RoadmapModel) -> RunTables:
             "effort": cols["effort"],
             "via_gate": cols["via_gate"],
             "border_incident": IS_BORDER_INCIDENT[types],
-            "governorate": pa.array(
-                sector_governorates(model.params.geography, border_info), pa.string()
-            ).take(cols["sector"]),
+            "governorate": labels(
+                sector_governorates(model.params.geography, border_info), cols["sector"]
+            ),
             "recorded": seen,
         }
     )
