@@ -11,7 +11,7 @@ import numpy as np
 from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
-from sim.model.agents.roster import PULL
+from sim.model.agents.roster import PULL, Column, Plane
 from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType
@@ -105,45 +105,12 @@ class ArmedGroup(BorderCrosser):
         )
         self.staging = self.choose(self.stream.random())
 
-    @property
-    def fighters(self) -> int:
-        return int(self._roster.state.item(self._row, FIGHTERS))
-
-    @fighters.setter
-    def fighters(self, n: int) -> None:
-        self._roster.state[self._row, FIGHTERS] = n
-
-    @property
-    def arms(self) -> float:
-        return self._roster.state.item(self._row, ARMS)
-
-    @arms.setter
-    def arms(self, amount: float) -> None:
-        self._roster.state[self._row, ARMS] = amount
-
-    @property
-    def urge(self) -> float:
-        return self._roster.state.item(self._row, URGE)
-
-    @urge.setter
-    def urge(self, urge: float) -> None:
-        self._roster.state[self._row, URGE] = urge
-
-    @property
-    def threat(self) -> np.ndarray:
-        return self._roster.sectors[self._row, THREAT]
-
-    @property
-    def menace(self) -> float:
-        return self._roster.state.item(self._row, MENACE)
-
-    @property
-    def staging(self) -> int:
-        return int(self._roster.state.item(self._row, STAGING))
-
-    @staging.setter
-    def staging(self, i: int) -> None:
-        self._roster.state[self._row, STAGING] = i
+    fighters = Column(FIGHTERS, int, settable=True)
+    arms = Column(ARMS, settable=True)
+    urge = Column(URGE, settable=True)
+    threat = Plane(THREAT)
+    menace = Column(MENACE)
+    staging = Column(STAGING, int, settable=True)
 
     def _perceive(self) -> None:
         """Move its perceived threat toward today's assets; refresh its targeting. The one

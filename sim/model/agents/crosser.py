@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from sim.model.agents.roster import CDF, PULL, VALUE, Roster
+from sim.model.agents.roster import CDF, PULL, VALUE, Column, Plane, Roster
 from sim.model.compiled import Port, kernel
 
 if TYPE_CHECKING:
@@ -78,25 +78,11 @@ class BorderCrosser(Agent):
         state[LEARNING_RATE] = learning_rate
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
 
-    @property
-    def value(self) -> np.ndarray:
-        return self._roster.sectors[self._row, VALUE]
-
-    @property
-    def best(self) -> float:
-        return self._roster.state.item(self._row, BEST)
-
-    @property
-    def rate(self) -> float:
-        return self._roster.state.item(self._row, RATE)
-
-    @property
-    def temperature(self) -> float:
-        return self._roster.state.item(self._row, TEMPERATURE)
-
-    @property
-    def learning_rate(self) -> float:
-        return self._roster.state.item(self._row, LEARNING_RATE)
+    value = Plane(VALUE)
+    best = Column(BEST)
+    rate = Column(RATE)
+    temperature = Column(TEMPERATURE)
+    learning_rate = Column(LEARNING_RATE)
 
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""

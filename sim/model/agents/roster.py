@@ -77,3 +77,34 @@ class Roster:
         self.__dict__.update(state)
         handles = [port.handle for port in self.ports]
         self.handles = np.array(handles, dtype=np.uint64).reshape(len(handles), 5)
+
+
+class Column:
+    """A member's attribute that is its value in a column of the roster's ``state``
+    (``kind``: how it reads, e.g. ``int``); writable if ``settable``."""
+
+    def __init__(self, index: int, kind: type = float, settable: bool = False) -> None:
+        self.index, self.kind, self.settable = index, kind, settable
+
+    def __get__(self, agent: Any, owner: type | None = None) -> Any:
+        if agent is None:
+            return self
+        value = agent._roster.state.item(agent._row, self.index)
+        return value if self.kind is float else self.kind(value)
+
+    def __set__(self, agent: Any, value: float) -> None:
+        if not self.settable:
+            raise AttributeError("read-only: the kind's kernels set it")
+        agent._roster.state[agent._row, self.index] = value
+
+
+class Plane:
+    """A member's per-sector attribute: its row of one plane of the roster's ``sectors``."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, agent: Any, owner: type | None = None) -> Any:
+        if agent is None:
+            return self
+        return agent._roster.sectors[agent._row, self.index]
