@@ -85,6 +85,7 @@ SUBSTITUTIONS = [
     ("bash", r"hydra\.sweeper\.n_trials=20\b", "hydra.sweeper.n_trials=2"),
     ("bash", r"range\(0,1\.01,0\.25\)", "range(0,1.01,1)"),  # a 2 x 2 grid, not 5 x 3
     ("bash", r"patrol\.units_per_side=30,60,90", "patrol.units_per_side=30,90"),
+    ("bash", r"waves=3 wave_points=200", "waves=1 wave_points=10 wave_replications=2"),
     ("python", r"\breplications=\d+", "replications=2"),
     ("python", r"\bdays=1095\b", "days=60"),
     ("python", r'"days": 365\b', '"days": 60'),

@@ -62,6 +62,7 @@ from sim.calibrate.ppc import posterior_predictive
 from sim.calibrate.problem import Problem, prepare
 from sim.calibrate.resume import check_resumable, fingerprint
 from sim.calibrate.smc import posterior_table, run_abc
+from sim.calibrate.waves import Matched, NoPlausibleSpace
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
@@ -104,11 +105,14 @@ def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
     except (OSError, sqlalchemy.exc.SQLAlchemyError) as e:
         _try_receipt(receipt_path, receipt | {"status": "failed", "error": write_error(out_dir, e)})
         raise
+    except NoPlausibleSpace as e:
+        _try_receipt(receipt_path, receipt | {"status": "no plausible space", "error": str(e)})
+        raise
 
 
 def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict:
     s = problem.settings
-    history, stopped = run_abc(problem, out_dir)
+    history, stopped, matched = run_abc(problem, out_dir)
     names = [p.name for p in s.parameters]
     posterior = posterior_table(history, names)
     _write_table(posterior, out_dir / "posterior.parquet")
@@ -132,7 +136,8 @@ def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict
         "seconds": round(receipt["seconds"] + time.perf_counter() - started, 1),
         "status": "done",
         "generations": int(history.max_t + 1),
-        "simulations": int(populations["samples"].sum()),
+        "simulations": int(populations["samples"].sum()) + (matched.simulations if matched else 0),
+        "history_matching": _waves_receipt(matched),
         "epsilons": [float(e) for e in populations["epsilon"] if np.isfinite(e)],
         "stopped": stopped,
         "settled": settled(generations, s.settled_shift),
@@ -144,6 +149,18 @@ def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict
     }
     _write_json(out_dir / "calibration.json", receipt)
     return receipt
+
+
+def _waves_receipt(matched: Matched | None) -> dict | None:
+    """What the history matching waves cost and left (None: the fit had none)."""
+    if matched is None:
+        return None
+    return {
+        "waves": len(matched.shares),
+        "simulations": matched.simulations,
+        "share_left": [round(v, 6) for v in matched.shares],
+        "cutoff": matched.cutoff,
+    }
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -189,6 +206,9 @@ def hydra_entry(cfg: DictConfig) -> None:
         sys.exit(2)
     except (OSError, sqlalchemy.exc.SQLAlchemyError) as e:  # a full disk, a read-only directory
         print(f"error: {write_error(out, e)}", file=sys.stderr)
+        sys.exit(1)
+    except NoPlausibleSpace as e:  # a finding about the model and data, not bad input
+        print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     outside, s = receipt["statistics_outside_ppi"], receipt["settings"]
     print(

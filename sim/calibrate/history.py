@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 DB_NAME = "abc.db"
+WAVES_DIR = "waves"
+"""Where the history matching waves' runs are kept (:mod:`sim.calibrate.waves`)."""
 JOURNALS = ("-journal", "-wal", "-shm")
 """SQLite's companion files of a database (a hot journal belongs to the file it was written for)."""
 

@@ -52,6 +52,12 @@ class CalibrateSettings:
     perturb the last generation with pyabc's Gaussian kernel, its covariance
     times ``kernel_scaling``, or with probability ``prior_share`` come from the
     prior (:mod:`sim.calibrate.transition`).
+    With ``waves`` > 0, history matching first rules out implausible parameters
+    (:mod:`sim.calibrate.waves`): each wave runs ``wave_points`` parameter sets
+    ``wave_replications`` times, fits emulators, and rules out where a statistic's
+    implausibility exceeds ``cutoff`` given the model's ``discrepancy`` (its standard
+    deviation as a share of each observed statistic); the waves stop once one keeps more
+    than ``wave_keep`` of what the previous one left. ABC-SMC then samples only there.
     Samplers: ``local`` (``workers`` processes), ``dask`` (a cluster at
     ``dask_address``, whose scheduler must answer within 5 s, or a local one of
     ``workers`` processes), ``single`` (this process; exactly reproducible from
@@ -75,6 +81,12 @@ class CalibrateSettings:
     settled_shift: float = bounded(0.0, 0.0, 1.0)
     kernel_scaling: float = bounded(2.0, 0.01, 100.0)
     prior_share: float = bounded(0.1, 0.0, 0.99)
+    waves: int = bounded(0, 0, 20)
+    wave_points: int = bounded(200, 10, 100000)
+    wave_replications: int = bounded(4, 2, 1000)
+    wave_keep: float = bounded(0.8, 0.0, 1.0)
+    cutoff: float = bounded(3.0, 0.5, 100.0)
+    discrepancy: float = bounded(0.1, 0.0, 10.0)
     sampler: str = choice("local", SAMPLERS)
     workers: int = bounded(2, 1, 1024)
     dask_address: str = ""

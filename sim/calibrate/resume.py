@@ -24,7 +24,7 @@ import numpy as np
 import pyabc
 
 from sim import __version__
-from sim.calibrate.history import DB_NAME, HistoryError, finished_generations
+from sim.calibrate.history import DB_NAME, WAVES_DIR, HistoryError, finished_generations
 from sim.calibrate.params import CalibrateSettings
 from sim.config.params import ConfigError
 from sim.runs.files import NotAFile, read_bounded, read_json, write_atomic
@@ -153,10 +153,12 @@ def check_resumable(out_dir: Path, settings: CalibrateSettings) -> dict:
                 f"{where}: calibration.json is not a calibration's receipt; use a new directory"
             )
     db = out_dir / DB_NAME
-    if not db.exists():
+    if not db.exists() and not (out_dir / WAVES_DIR).exists():
         return previous
     if previous.get("fingerprint") != fingerprint(settings):
         raise ConfigError(f"{where}: holds a calibration with other settings; use a new directory")
+    if not db.exists():
+        return previous
     try:
         stored = finished_generations(db)
         state = read_state(out_dir)

@@ -20,6 +20,7 @@ from sim.calibrate.problem import Problem
 from sim.calibrate.resume import STATE_NAME, read_state, restore_state, save_state
 from sim.calibrate.sampler import make_sampler
 from sim.calibrate.transition import DefensiveTransition
+from sim.calibrate.waves import Matched, Restricted, history_match
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ class Distance(pyabc.AdaptivePNormDistance):
         return float(d) if np.isfinite(d) else np.inf
 
 
-def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str]:
-    """Run (or resume) ABC-SMC into ``out_dir/abc.db``; return pyabc's History and why it stopped.
+def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str, Matched | None]:
+    """Run (or resume) ABC-SMC into ``out_dir/abc.db``, after the history matching waves if
+    the settings ask for them; return pyabc's History, why it stopped, and what the waves
+    left (None without waves).
 
     pyabc's own loop (``ABCSMC.run``), one generation at a time, with the
     settled-posterior rule of :mod:`sim.calibrate.convergence` checked after each.
@@ -55,9 +58,13 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
     for handler in list(logging.getLogger("ABC").handlers):  # its records reach Hydra's log
         logging.getLogger("ABC").removeHandler(handler)
     s = problem.settings
-    prior = pyabc.Distribution(
-        **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in s.parameters}
-    )
+    matched = history_match(problem, out_dir) if s.waves else None
+    if matched is not None:
+        prior = Restricted(matched)
+    else:
+        prior = pyabc.Distribution(
+            **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in s.parameters}
+        )
     sampler, client = make_sampler(s)
     np.random.seed(s.seed)  # noqa: NPY002 (pyabc draws proposals from numpy's global stream)
     abc = pyabc.ABCSMC(
@@ -91,7 +98,7 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
     finally:
         if client is not None:
             client.close()
-    return abc.history, reason
+    return abc.history, reason, matched
 
 
 def _new_history(abc: pyabc.ABCSMC, db_path: Path, statistics: dict[str, float]) -> None:

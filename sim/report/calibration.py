@@ -151,6 +151,7 @@ def calibration_report(folder: Path) -> Report:
                     + f"from {s.get('start')} over {s.get('days')} days"
                 ),
             ),
+            ("History matching", esc(_waves(receipt.get("history_matching")))),
             ("ABC-SMC", esc(abc)),
             ("Stopped by", esc("did not finish" if not_done else _stopped(receipt))),
             ("Status", esc(receipt.get("status"))),
@@ -261,6 +262,17 @@ def calibration_report(folder: Path) -> Report:
     if not_done is not None:
         lead += " " + not_done
     return Report(f"Calibration report: {receipt.get('name')}", lead, sections, not_done)
+
+
+def _waves(matched: dict | None) -> str:
+    """The history matching waves in a line: how many, their runs, what each left."""
+    if not matched:
+        return "none (ABC-SMC over the whole prior)"
+    left = ", ".join(f"{100 * share:.3g}%" for share in matched.get("share_left", []))
+    return (
+        f"{matched.get('waves')} wave(s), {matched.get('simulations')} simulations; "
+        f"share of the prior left after each (cut-off {matched.get('cutoff')}): {left}"
+    )
 
 
 def _stopped(receipt: dict) -> str:
