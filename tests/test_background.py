@@ -11,12 +11,13 @@ from sim.analysis.background_fit import (
     background_events,
     fit_background,
     fit_deaths,
-    fit_hawkes,
+    fit_epochs,
 )
 from sim.analysis.background_fit import (
     main as background_fit_main,
 )
 from sim.analysis.ged import data_path, load_ged
+from sim.analysis.hawkes import fit_hawkes
 from sim.config.params import ConfigError, GovernorateProcess, validate
 from sim.model.background import draw_deaths, simulate_hawkes
 from sim.model.geography import build_border
@@ -51,6 +52,53 @@ def test_the_fitter_recovers_a_simulated_hawkes_process_within_its_standard_erro
     assert max(f.poisson_ks_p for f in fits) < 0.01
 
 
+def test_the_fitter_recovers_an_epoch_factor_shared_by_the_governorates():
+    """Three processes simulated by the model's simulator, whose baselines all fall to 0.4
+    from day 500: the profile fit finds the factor within its standard error's reach, and
+    the likelihood-ratio test prefers the epochs; with no change it finds none."""
+    truths = [(0.2, 0.5, 0.3), (0.1, 0.3, 1.0), (0.05, 0.6, 0.1)]
+    for factor in (0.4, 1.0):
+        rng = np.random.default_rng(11)
+        series = {
+            str(k): simulate_hawkes(rng, *truth, 1000.0, [(500.0, factor)])
+            for k, truth in enumerate(truths)
+        }
+        shared = fit_epochs(series, 1000, (500.0,))
+        (estimate,), (se,) = shared.epochs.factors, shared.se
+        assert abs(estimate - factor) < 3 * se and se < 0.2 * estimate, (factor, estimate, se)
+        assert (shared.lr_p < 1e-3) if factor < 1 else (shared.lr_p > 0.01), shared.lr_p
+
+
+def test_an_epoch_scales_the_models_background_from_its_first_day_on():
+    """Background events a day after ``start_day`` fall by about the epoch's factor (the
+    long-run rate is proportional to the baseline), and not before it."""
+    rates = {}
+    for epochs in ("[]", "[{start_day: 300, factor: 0.4}]"):
+        cfg = config("scenario=baseline", "geography=tr_sy", "days=600")
+        params = model_params(config("scenario=baseline", "geography=tr_sy", "days=600",
+                                     f"background.epochs={epochs}"))  # fmt: skip
+        days = np.concatenate(
+            [
+                (inc := simulate(params, 600, seed).incidents)
+                .loc[inc["type"] == "background", "day"]
+                .to_numpy()
+                for seed in replication_seeds(cfg.seed, 6)
+            ]
+        )
+        # the first 60 days of each epoch are left out: the process settles into its level
+        rates[epochs] = ((days >= 60) & (days < 300)).sum() / 240, (days >= 360).sum() / 240
+    (before, after), (before_e, after_e) = rates.values()
+    assert 0.8 < after / before < 1.25  # one level throughout
+    assert 0.85 < before_e / before < 1.15  # the same process until the epoch
+    assert 0.3 < after_e / before_e < 0.5  # 0.4 from the epoch on
+
+
+def test_epochs_out_of_order_are_refused_naming_the_key():
+    with pytest.raises(ConfigError, match=r"background.epochs\[1\].start_day=100: must come after"):
+        config("geography=tr_sy", "background.epochs=[{start_day: 366, factor: 0.4},"
+               "{start_day: 100, factor: 1}]")  # fmt: skip
+
+
 def test_the_death_law_fit_recovers_known_parameters():
     truth = np.array([0.06, 5.0, 2.0])  # zero share, scale, tail
     fit = fit_deaths(draw_deaths(np.random.default_rng(3), 3000, *truth))
@@ -63,7 +111,7 @@ def test_the_shipped_background_section_is_the_fit_of_the_shipped_data():
     events = load_ged(data_path(DATA))
     chosen = background_events(events)
     assert len(chosen) == 717 and not (chosen["side_a"] == "Government of Turkey").any()
-    fits, deaths = fit_background(events)
+    fits, deaths, _ = fit_background(events)
     shipped = config("geography=tr_sy").background
     for g in shipped.governorates:
         f = fits[g.name]
@@ -245,6 +293,9 @@ def test_a_background_process_opposite_no_sector_is_refused():
         (["--days", "30"], "error: --start=2016-01-01 --days=30: 2 events: too few to fit"),
         (["--data", "."], "is a directory; expected a GED-format CSV file"),
         (["--data", "/dev/null"], "is not a regular file (a device, pipe or socket)"),
+        (["--epochs", "2017-13-01"], "error: --epochs=2017-13-01: '2017-13-01' is not a date"),
+        (["--epochs", "2015-06-01"], "error: --epochs=2015-06-01: 2015-06-01 must fall after"),
+        (["--epochs", "2017-01-01,2016-06-01"], "after the epoch before it"),
     ],
 )
 def test_the_fit_refuses_a_bad_window_or_file_in_one_line(args, message, capsys):

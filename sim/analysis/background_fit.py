@@ -18,22 +18,16 @@ states' strikes (the USA, Iraq: 2) — 717 of the 743 events. None is the two
 states against each other.
 
 **The process**, per governorate (GED's ``adm_1``), a Hawkes process with an
-exponential kernel (:class:`~sim.config.params.GovernorateProcess`), fitted by
-maximum likelihood on its exact log-likelihood (Ozaki 1979)::
-
-    log L = sum_i log(mu + n beta A_i) - mu T - n sum_i (1 - exp(-beta (T - t_i)))
-    A_i = exp(-beta (t_i - t_{i-1})) (1 + A_{i-1}),  A_1 = 0
-
-(baseline mu a day, branching ratio n, decay beta a day, horizon T days), by
-L-BFGS-B on (log mu, logit n, log beta) with the analytic gradient from several
-starting decays; standard errors from the inverse observed information (the
-log-likelihood's Hessian in the natural parameters at the maximum, by central
-differences). GED dates are days: an event is placed at its start day plus a
-uniform fraction of it (seeded by ``--seed``), so the continuous-time likelihood
-sees no ties. **Check**: by the time-rescaling theorem, the fitted compensator's
-increments between events are independent Exp(1) if the model is right; the
-Kolmogorov-Smirnov p-value of that is reported, beside the same test of a
-constant-rate Poisson process (what self-excitation adds).
+exponential kernel (:class:`~sim.config.params.GovernorateProcess`), fitted by maximum
+likelihood (:mod:`sim.analysis.hawkes`: the likelihood, standard errors and the
+time-rescaling check). GED dates are days: an event is placed at its start day plus a
+uniform fraction of it (seeded by ``--seed``), so the continuous-time likelihood sees no
+ties. **Epochs** (``--epochs 2017-01-01``): the war's level may change while how one
+event excites the next does not; from each epoch's first day every governorate's
+baseline is multiplied by a factor shared by all of them
+(:class:`~sim.config.params.BackgroundEpoch`), fitted by profile likelihood (each
+factor's every value refits all governorates), with standard errors from the profile's
+curvature and a likelihood-ratio test against no epochs.
 
 **Deaths** of background events (GED's ``best``), pooled over governorates:
 0 with probability ``zero_share`` (its MLE is the share of zeros), else ``1 +
@@ -55,6 +49,12 @@ import pandas as pd
 from scipy import optimize, stats
 
 from sim.analysis.ged import GedFormatError, data_path, load_ged
+from sim.analysis.hawkes import (
+    Epochs,
+    HawkesFit,
+    fit_hawkes,
+    standard_errors,
+)
 from sim.runs.terminal import OneLineParser
 
 REPRESENTED = ("Government of Turkey",)
@@ -65,24 +65,6 @@ DAYS = 731
 SEED = 20160101
 MIN_DAYS = 30
 """The shortest window fitted: a Hawkes fit of a few days' events has nothing to estimate."""
-START_DECAYS = (0.03, 0.3, 3.0)
-"""Starting decays (a day) of the likelihood's maximisation: mean lags of a month to hours."""
-
-
-@dataclass(frozen=True)
-class HawkesFit:
-    """Maximum-likelihood Hawkes parameters of one event series, with standard errors and
-    the time-rescaling KS p-values of the fit and of a constant-rate Poisson process."""
-
-    baseline: float
-    branching: float
-    decay: float
-    se: tuple[float, float, float]  # of baseline, branching, decay
-    events: int
-    horizon: float
-    loglik: float
-    ks_p: float
-    poisson_ks_p: float
 
 
 @dataclass(frozen=True)
@@ -115,124 +97,6 @@ def event_times(days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.sort(np.asarray(days, dtype=float) + rng.random(len(days)))
 
 
-def _recursion(times: np.ndarray, decay: float) -> tuple[np.ndarray, np.ndarray]:
-    """``A_i = sum_{j<i} exp(-decay (t_i - t_j))`` and its derivative in ``decay``, in O(n)."""
-    gaps = np.diff(times, prepend=times[:1] if len(times) else times).tolist()
-    shrink = np.exp(-decay * np.asarray(gaps)).tolist()
-    a, da, out_a, out_da = 0.0, 0.0, [], []
-    for i, (gap, e) in enumerate(zip(gaps, shrink, strict=True)):
-        if i:
-            a, da = e * (1.0 + a), e * (da - gap * (1.0 + a))
-        out_a.append(a)
-        out_da.append(da)
-    return np.asarray(out_a), np.asarray(out_da)
-
-
-def _loglik_and_gradient(
-    times: np.ndarray, horizon: float, mu: float, n: float, beta: float
-) -> tuple[float, np.ndarray]:
-    """The exact log-likelihood (module docstring) and its gradient in (mu, n, beta)."""
-    a, da = _recursion(times, beta)
-    lam = mu + n * beta * a
-    if (lam <= 0).any():
-        return -math.inf, np.full(3, np.nan)
-    age = horizon - times
-    kept = np.exp(-beta * age)
-    grown = -np.expm1(-beta * age)  # 1 - kept: each event's share of its offspring so far
-    value = np.log(lam).sum() - mu * horizon - n * grown.sum()
-    grad = np.array(
-        [
-            (1.0 / lam).sum() - horizon,
-            (beta * a / lam).sum() - grown.sum(),
-            (n * (a + beta * da) / lam).sum() - n * (age * kept).sum(),
-        ]
-    )
-    return float(value), grad
-
-
-def hawkes_loglik(
-    times: np.ndarray, horizon: float, baseline: float, branching: float, decay: float
-) -> float:
-    """The exact log-likelihood of sorted event ``times`` on ``[0, horizon)``."""
-    return _loglik_and_gradient(times, horizon, baseline, branching, decay)[0]
-
-
-def _objective(x: np.ndarray, times: np.ndarray, horizon: float) -> tuple[float, np.ndarray]:
-    """Minus the log-likelihood and its gradient in (log baseline, logit branching, log decay)."""
-    mu, n, beta = math.exp(x[0]), 1.0 / (1.0 + math.exp(-x[1])), math.exp(x[2])
-    value, grad = _loglik_and_gradient(times, horizon, mu, n, beta)
-    return -value, -grad * np.array([mu, n * (1.0 - n), beta])
-
-
-def _hessian(f, x: np.ndarray) -> np.ndarray:
-    """The Hessian of scalar ``f`` at ``x`` by central differences (relative steps)."""
-    h = 1e-4 * np.maximum(np.abs(x), 1e-3)
-    k = len(x)
-    out = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
-            out[i, j] = out[j, i] = (
-                f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
-            ) / (4 * h[i] * h[j])
-    return out
-
-
-def _standard_errors(f, x: np.ndarray) -> tuple[float, ...]:
-    """Square roots of the inverse observed information's diagonal (NaN where it is not
-    positive definite: a maximum on the boundary)."""
-    info = -_hessian(f, x)
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return (math.nan,) * len(x)
-    diag = np.diag(cov)
-    ok = np.all(np.linalg.eigvalsh(info) > 0)
-    return tuple(float(math.sqrt(v)) if ok and v > 0 else math.nan for v in diag)
-
-
-def compensator(times: np.ndarray, baseline: float, branching: float, decay: float) -> np.ndarray:
-    """``Lambda(t_i)``: the expected number of events up to each event under the process."""
-    a, _ = _recursion(times, decay)
-    return baseline * times + branching * (np.arange(len(times)) - a)
-
-
-def rescaling_pvalue(rescaled: np.ndarray) -> float:
-    """KS p-value that the increments of rescaled times are independent Exp(1)."""
-    gaps = np.diff(rescaled, prepend=0.0)
-    return float(stats.kstest(gaps, "expon").pvalue)
-
-
-def fit_hawkes(times: np.ndarray, horizon: float) -> HawkesFit:
-    """Maximum-likelihood Hawkes parameters of sorted event ``times`` on ``[0, horizon)``."""
-    times = np.sort(np.asarray(times, dtype=float))
-    if len(times) < 3:
-        raise ValueError(f"{len(times)} events: too few to fit a Hawkes process")
-    rate = len(times) / horizon
-    best = None
-    for beta0 in START_DECAYS:
-        x0 = np.array([math.log(rate / 2), 0.0, math.log(beta0)])
-        res = optimize.minimize(
-            _objective, x0, args=(times, horizon), jac=True, method="L-BFGS-B",
-            bounds=[(-20, 10), (-12, 8), (-12, 8)],
-        )  # fmt: skip
-        if best is None or res.fun < best.fun:
-            best = res
-    mu, n, beta = math.exp(best.x[0]), 1.0 / (1.0 + math.exp(-best.x[1])), math.exp(best.x[2])
-    se = _standard_errors(lambda p: hawkes_loglik(times, horizon, *p), np.array([mu, n, beta]))
-    return HawkesFit(
-        baseline=mu,
-        branching=n,
-        decay=beta,
-        se=se,  # type: ignore[arg-type]
-        events=len(times),
-        horizon=horizon,
-        loglik=-float(best.fun),
-        ks_p=rescaling_pvalue(compensator(times, mu, n, beta)),
-        poisson_ks_p=rescaling_pvalue(rate * times),
-    )
-
-
 def _deaths_loglik(k: np.ndarray, scale: float, tail: float) -> float:
     """Log-likelihood of ``k - 1 = floor(scale X)``, X Lomax(``tail``), for deaths ``k >= 1``."""
     if scale <= 0 or tail <= 0:
@@ -252,7 +116,7 @@ def fit_deaths(deaths: np.ndarray) -> DeathsFit:
         options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000},
     )  # fmt: skip
     scale, tail = np.exp(res.x)
-    se = _standard_errors(lambda p: _deaths_loglik(positive, *p), np.array([scale, tail]))
+    se = standard_errors(lambda p: _deaths_loglik(positive, *p), np.array([scale, tail]))
     return DeathsFit(
         zero_share=zero,
         scale=float(scale),
@@ -262,24 +126,94 @@ def fit_deaths(deaths: np.ndarray) -> DeathsFit:
     )
 
 
+@dataclass(frozen=True)
+class EpochsFit:
+    """Shared epoch factors of the baselines, their standard errors, and the likelihood
+    ratio test of the epochs against one stationary level (all governorates together)."""
+
+    epochs: Epochs
+    se: tuple[float, ...]
+    loglik: float
+    stationary_loglik: float
+    lr_p: float
+
+
 def fit_background(
-    events: pd.DataFrame, start: str = START, days: int = DAYS, seed: int = SEED
-) -> tuple[dict[str, HawkesFit], DeathsFit]:
-    """The background events' Hawkes fit per governorate (alphabetically) and their
-    death law, over ``days`` days from ``start``."""
+    events: pd.DataFrame,
+    start: str = START,
+    days: int = DAYS,
+    seed: int = SEED,
+    epochs: Sequence[int] = (),
+) -> tuple[dict[str, HawkesFit], DeathsFit, EpochsFit | None]:
+    """The background events' Hawkes fit per governorate (alphabetically), their death
+    law, and (with ``epochs``, their first days) the epochs' factors, over ``days`` days
+    from ``start``."""
     chosen = background_events(events)
     day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
     chosen = chosen[(day >= 0) & (day < days) & chosen["adm_1"].notna().to_numpy()]
     day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
     rng = np.random.default_rng(seed)
-    fits = {
-        unit: fit_hawkes(event_times(day[(chosen["adm_1"] == unit).to_numpy()], rng), days)
+    series = {
+        unit: event_times(day[(chosen["adm_1"] == unit).to_numpy()], rng)
         for unit in sorted(chosen["adm_1"].unique())
     }
-    return fits, fit_deaths(chosen["best"].to_numpy())
+    fits = {unit: fit_hawkes(times, days) for unit, times in series.items()}
+    deaths = fit_deaths(chosen["best"].to_numpy())
+    if not epochs:
+        return fits, deaths, None
+    shared = fit_epochs(series, days, tuple(float(e) for e in epochs))
+    fits = {unit: fit_hawkes(times, days, shared.epochs) for unit, times in series.items()}
+    return fits, deaths, shared
 
 
-def table(fits: dict[str, HawkesFit], deaths: DeathsFit) -> str:
+def fit_epochs(series: dict[str, np.ndarray], days: int, starts: tuple[float, ...]) -> EpochsFit:
+    """The epochs' shared factors by profile likelihood over their logs."""
+
+    def profile(log_factors: np.ndarray) -> float:
+        at = Epochs(starts, tuple(np.exp(log_factors).tolist()))
+        return sum(fit_hawkes(times, days, at).loglik for times in series.values())
+
+    res = optimize.minimize(
+        lambda x: -profile(x), np.zeros(len(starts)), method="Nelder-Mead",
+        options={"xatol": 1e-4, "fatol": 1e-6},
+    )  # fmt: skip
+    factors = np.exp(res.x)
+    log_se = _profile_se(profile, res.x)
+    stationary = sum(fit_hawkes(times, days).loglik for times in series.values())
+    return EpochsFit(
+        epochs=Epochs(starts, tuple(factors.tolist())),
+        se=tuple((factors * log_se).tolist()),  # the delta method
+        loglik=-float(res.fun),
+        stationary_loglik=stationary,
+        lr_p=float(stats.chi2.sf(2.0 * (-res.fun - stationary), len(starts))),
+    )
+
+
+PROFILE_STEP = 0.02
+"""Step in a log factor of the profile's curvature: wide enough to rise above the inner fits'
+tolerance, narrow against the factors' standard errors (about 0.1 in the log)."""
+
+
+def _profile_se(profile, x: np.ndarray) -> np.ndarray:
+    """Standard errors from the profile log-likelihood's curvature (central differences)."""
+    k, h = len(x), PROFILE_STEP
+    step = np.eye(k) * h
+    info = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            info[i, j] = info[j, i] = -(
+                profile(x + step[i] + step[j])
+                - profile(x + step[i] - step[j])
+                - profile(x - step[i] + step[j])
+                + profile(x - step[i] - step[j])
+            ) / (4 * h * h)
+    try:
+        return np.sqrt(np.diag(np.linalg.inv(info)))
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+
+
+def table(fits: dict[str, HawkesFit], deaths: DeathsFit, shared: EpochsFit | None = None) -> str:
     """The fits as a plain-text table (estimates ± standard errors)."""
     lines = [
         f"{'governorate':24s} {'events':>6s} {'baseline /day':>16s} {'branching':>14s} "
@@ -296,10 +230,22 @@ def table(fits: dict[str, HawkesFit], deaths: DeathsFit) -> str:
         f"deaths ({deaths.events} events): zero share {deaths.zero_share:.4f} ± {z:.4f}, "
         f"scale {deaths.scale:.3f} ± {s:.3f}, tail {deaths.tail:.3f} ± {t:.3f}"
     )
+    if shared is not None:
+        e = shared.epochs
+        lines += [
+            f"epoch from day {start:.0f}: baselines x {factor:.3f} ± {se:.3f}"
+            for start, factor, se in zip(e.starts, e.factors, shared.se, strict=True)
+        ]
+        lines.append(
+            f"epochs against one stationary level: log-likelihood {shared.loglik:.1f} against "
+            f"{shared.stationary_loglik:.1f}, likelihood-ratio p {shared.lr_p:.2g}"
+        )
     return "\n".join(lines)
 
 
-def yaml_section(fits: dict[str, HawkesFit], deaths: DeathsFit, side: int = 1) -> str:
+def yaml_section(
+    fits: dict[str, HawkesFit], deaths: DeathsFit, shared: EpochsFit | None = None, side: int = 1
+) -> str:
     """The ``background:`` section of a geography file, standard errors as comments."""
     z, s, t = deaths.se
     lines = [
@@ -315,6 +261,15 @@ def yaml_section(fits: dict[str, HawkesFit], deaths: DeathsFit, side: int = 1) -
             f"    - {{name: {unit}, baseline: {f.baseline:.4f}, branching: {f.branching:.3f}, "
             f"decay: {f.decay:.3f}}}  # ± {f.se[0]:.4f}, {f.se[1]:.3f}, {f.se[2]:.3f}"
         )
+    if shared is not None:
+        lines.append(
+            "  epochs:  # every baseline times factor from start_day on (± standard error)"
+        )
+        e = shared.epochs
+        lines += [
+            f"    - {{start_day: {start:.0f}, factor: {factor:.3f}}}  # ± {se:.3f}"
+            for start, factor, se in zip(e.starts, e.factors, shared.se, strict=True)
+        ]
     return "\n".join(lines)
 
 
@@ -327,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--start", default=START, help="first day, YYYY-MM-DD")
     parser.add_argument("--days", type=int, default=DAYS, help="days from start")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the within-day times")
+    parser.add_argument(
+        "--epochs", default="", help="first days of epochs of another level, YYYY-MM-DD,..."
+    )
     args = parser.parse_args(argv)
     try:
         start = pd.Timestamp(date.fromisoformat(args.start))
@@ -348,13 +306,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--days={args.days}: allowed {MIN_DAYS} to {most} (the data's years end on "
             f"{end:%Y-%m-%d})"
         )
+    epochs = []
+    for text in filter(None, args.epochs.split(",")):
+        try:
+            first_day = (pd.Timestamp(date.fromisoformat(text.strip())) - start).days
+        except ValueError:
+            parser.error(f"--epochs={args.epochs}: {text!r} is not a date; expected YYYY-MM-DD")
+        if not 0 < first_day < args.days or (epochs and first_day <= epochs[-1]):
+            parser.error(
+                f"--epochs={args.epochs}: {text.strip()} must fall after {args.start}, within "
+                "the --days fitted and after the epoch before it"
+            )
+        epochs.append(first_day)
     try:
-        fits, deaths = fit_background(events, args.start, args.days, args.seed)
+        fits, deaths, shared = fit_background(events, args.start, args.days, args.seed, epochs)
     except ValueError as e:  # a governorate with too few events to fit
         parser.error(f"--start={args.start} --days={args.days}: {e}")
-    print(table(fits, deaths))
+    print(table(fits, deaths, shared))
     print()
-    print(yaml_section(fits, deaths))
+    print(yaml_section(fits, deaths, shared))
     return 0
 
 

@@ -47,6 +47,7 @@ from sim.model.incidents import TYPE_LABELS
 
 __all__ = [
     "ArmedGroupParams",
+    "BackgroundEpoch",
     "BackgroundParams",
     "CalibrationParams",
     "CommunityParams",
@@ -135,6 +136,17 @@ class GovernorateProcess:
 
 
 @dataclass
+class BackgroundEpoch:
+    """From day ``start_day`` of a run on (until the next epoch), every governorate's
+    ``baseline`` is multiplied by ``factor``: the war's level changes, how one event
+    excites the next does not. Fitted with ``python -m sim.analysis.background_fit
+    --epochs``."""
+
+    start_day: int = bounded(1, 1, 100000)
+    factor: float = bounded(1.0, 0.0, 100.0)
+
+
+@dataclass
 class BackgroundParams:
     """Armed violence of the border region that no actor of the model makes (exogenous).
 
@@ -144,12 +156,15 @@ class BackgroundParams:
     ``0`` people with probability ``deaths_zero_share`` (GED keeps events whose
     best estimate is 0), else ``1 + floor(deaths_scale * X)`` with X Lomax of
     shape ``deaths_tail`` (people; a discretised heavy tail like the actors'
-    casualties). Fitted to the GED extract by ``python -m sim.analysis.background_fit``;
-    the defaults are placeholders that act only once a governorate is listed.
+    casualties). ``epochs`` (in order of their days; none: one level throughout) scale
+    every baseline from their first day on. Fitted to the GED extract by ``python -m
+    sim.analysis.background_fit``; the defaults are placeholders that act only once a
+    governorate is listed.
     """
 
     side: int = bounded(1, 0, 1)
     governorates: list[GovernorateProcess] = field(default_factory=list)
+    epochs: list[BackgroundEpoch] = field(default_factory=list)
     deaths_zero_share: float = bounded(0.0, 0.0, 1.0)
     deaths_scale: float = bounded(1.0, 0.0, 1000000.0)
     deaths_tail: float = bounded(2.0, 1.01, 10.0)
@@ -301,6 +316,13 @@ def _check_background(params: ModelParams) -> None:
     from sim.model.geography import build_border  # the model's layer imports this module
     from sim.model.observation import sector_governorates
 
+    days = [e.start_day for e in params.background.epochs]
+    for i in range(1, len(days)):
+        if days[i] <= days[i - 1]:
+            raise ConfigError(
+                f"background.epochs[{i}].start_day={days[i]}: must come after the epoch "
+                f"before it (day {days[i - 1]})"
+            )
     names = [g.name for g in params.background.governorates]
     if not names:
         return

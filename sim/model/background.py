@@ -10,8 +10,10 @@ GED-like source records it. It enters as an exogenous process:
 
 - **Per governorate** (GED's ``adm_1``; each sector lies opposite one,
   :func:`sim.model.observation.sector_governorates`), a self-exciting (Hawkes)
-  point process with an exponential kernel, intensity ``baseline + sum over
-  past events of branching * decay * exp(-decay * age)`` events a day, with the
+  point process with an exponential kernel, intensity ``baseline * level +
+  sum over past events of branching * decay * exp(-decay * age)`` events a day
+  (``level`` is 1 until the first of ``background.epochs``, then that epoch's
+  factor: the war's level may change, shared by every governorate), with the
   parameters :class:`~sim.config.params.BackgroundParams` holds (fitted to the
   GED extract by :mod:`sim.analysis.background_fit`). The process starts with
   no history on day 0, the condition its likelihood was fitted under.
@@ -39,6 +41,7 @@ list look-ups.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,11 +58,25 @@ STREAM_KEY = 2**31
 
 
 def simulate_hawkes(
-    rng: np.random.Generator, baseline: float, branching: float, decay: float, horizon: float
+    rng: np.random.Generator,
+    baseline: float,
+    branching: float,
+    decay: float,
+    horizon: float,
+    epochs: Sequence[tuple[float, float]] = (),
 ) -> np.ndarray:
     """Event times in ``[0, horizon)`` of a Hawkes process with an exponential kernel and
-    no history before 0, sorted; drawn generation by generation (cluster representation)."""
-    generation = rng.uniform(0.0, horizon, rng.poisson(baseline * horizon))
+    no history before 0, sorted; drawn generation by generation (cluster representation).
+    ``epochs``: (first day, factor of the baseline from then on), in order."""
+    spans = [(0.0, 1.0), *epochs]
+    immigrants = []
+    for k, (start, factor) in enumerate(spans):
+        end = min(spans[k + 1][0], horizon) if k + 1 < len(spans) else horizon
+        if end > start:
+            immigrants.append(
+                rng.uniform(start, end, rng.poisson(baseline * factor * (end - start)))
+            )
+    generation = immigrants[0] if len(immigrants) == 1 else np.concatenate(immigrants)
     times = [generation]
     while generation.size:
         offspring = rng.poisson(branching, generation.size)
@@ -99,8 +116,9 @@ class BackgroundViolence:
         opposite = np.asarray(sector_governorates(model.params.geography, model.border))
         people = model.border.population[p.side]
         days, sectors = [], []
+        epochs = [(float(e.start_day), e.factor) for e in p.epochs]
         for g in p.governorates:
-            times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days)
+            times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days, epochs)
             where = np.flatnonzero(opposite == g.name)
             days.append(times.astype(np.int64))
             sectors.append(where[pick(people[where], rng.random(times.size))])
