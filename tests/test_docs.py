@@ -86,6 +86,12 @@ SUBSTITUTIONS = [
     ("bash", r"range\(0,1\.01,0\.25\)", "range(0,1.01,1)"),  # a 2 x 2 grid, not 5 x 3
     ("bash", r"patrol\.units_per_side=30,60,90", "patrol.units_per_side=30,90"),
     ("bash", r"waves=3 wave_points=200", "waves=1 wave_points=10 wave_replications=2"),
+    (
+        "bash",
+        r"--fits 100 --out outputs/sbc/shipped",
+        "--fits 1 --draws 3 --bins 2 --out outputs/sbc/shipped effort=quick days=120 "
+        "sampler=single",
+    ),
     ("python", r"\breplications=\d+", "replications=2"),
     ("python", r"\bdays=1095\b", "days=60"),
     ("python", r'"days": 365\b', '"days": 60'),
@@ -243,6 +249,7 @@ def _run_page(page: Path, headline: Path | None, env: dict[str, str], tmp: Path)
     cwd.mkdir(parents=True)
     scripts.mkdir()
     (cwd / ".venv").symlink_to(REPO / ".venv")
+    (cwd / "experiments").symlink_to(REPO / "experiments")  # scripts run from the root
     if headline:
         shutil.copytree(headline, cwd / "outputs" / "headline", symlinks=True)
     skipped = []
