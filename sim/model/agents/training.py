@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.compiled import kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -43,18 +44,10 @@ class Training:
         self._course = min(self.p.course_days, days)
         self._keep = math.exp(-days / self.p.retention_days)
 
-    def trainers(self, force: PatrolForce, joint: int) -> int:
-        """Instructor teams ``force``'s state details when it will have ``joint``
-        contingents: enough for those below proficiency (a newcomer is), within
-        what the measure allows."""
-        p = self.p
-        wanted = round(p.trainers * self.model.measures.effect[Measure.TASK_FORCE_TRAINING])
-        if wanted == 0:
-            return 0
-        serving = force.joint
-        short = np.count_nonzero(serving & (force.skill < p.proficiency))
-        short += max(0, joint - np.count_nonzero(serving))
-        return min(wanted, -(-int(short) // p.trainees_per_trainer))
+    def teams(self) -> int:
+        """Instructor teams the measure allows a state to detail (``instructors``: how
+        many it does)."""
+        return round(self.p.trainers * self.model.measures.effect[Measure.TASK_FORCE_TRAINING])
 
     def schedule(self, force: PatrolForce, days: int) -> np.ndarray | None:
         """Forget, then seat ``force``'s least skilled joint contingents below
@@ -82,3 +75,26 @@ class Training:
         """Search value of a joint contingent of each ``skill``, relative to a national unit."""
         p = self.p
         return p.value_untrained + (p.value_trained - p.value_untrained) * skill
+
+
+@kernel
+def instructors(
+    teams: int,
+    joint: int,
+    serving: np.ndarray,
+    skill: np.ndarray,
+    proficiency: float,
+    per_team: int,
+) -> int:
+    """Instructor teams a state details when its force (units ``serving`` jointly, their
+    ``skill``) will have ``joint`` contingents: enough for those below ``proficiency``
+    (a newcomer is), ``per_team`` seats a team, within the ``teams`` allowed."""
+    if teams == 0:
+        return 0
+    short, count = 0, 0
+    for i in range(serving.size):
+        if serving[i]:
+            count += 1
+            short += skill[i] < proficiency
+    short += max(0, joint - count)
+    return min(teams, -(-short // per_team))
