@@ -18,7 +18,21 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.agents import patrol_plan
-from sim.model.agents.patrol_plan import BUSY, JOINT, OFF, POST, POSTED, RANK, ROUTE, STATE, WHERE
+from sim.model.agents.patrol_plan import (
+    BUSY,
+    JOINT,
+    OFF,
+    POST,
+    POSTED,
+    RANK,
+    ROUTE,
+    SKILL,
+    STATE,
+    TOGETHER,
+    TRAINED,
+    VALUE,
+    WHERE,
+)
 from sim.model.compiled import Port, kernel
 from sim.model.detection import terrain_factor
 
@@ -110,16 +124,12 @@ class PatrolForce:
             unit.force, unit.index = self, i
         k = len(units)
         self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
-        self._flags = np.zeros((2, k), dtype=bool)  # rows JOINT, POSTED
-        self.trained = np.zeros(k)
-        self.skill = np.zeros(k)
-        self.value = np.zeros(k)
-        self.together = np.zeros(k)
+        self._flags = np.zeros((3, k), dtype=bool)  # rows JOINT, POSTED, WAS_JOINT
+        self._reals = np.zeros((4, k))  # rows TRAINED, SKILL, VALUE, TOGETHER
         self._paths = np.full((2, 1, k), n, dtype=np.int64)  # rows ROUTE, WHERE
         self._duty = np.ones((2, 1, k), dtype=bool)  # rows OFF, BUSY
         self.start = 0
-        self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
-        self._was_any = False
+        self._was_any = False  # any contingent at the last plan
         self.bill: list[tuple[str, float, float]] = []
         self._billed: tuple[int, int] | None = None  # (contingents, instructors) billed
         days = p.redeploy_days
@@ -164,6 +174,10 @@ class PatrolForce:
     where = property(lambda self: self._paths[WHERE], doc="Where it patrols (``n``: off).")
     off = property(lambda self: self._duty[OFF], doc="Whether it is off duty.")
     busy = property(lambda self: self._duty[BUSY], doc="Whether it cannot answer an alert.")
+    trained = property(lambda self: self._reals[TRAINED], doc="Joint training days kept.")
+    skill = property(lambda self: self._reals[SKILL], doc="Joint skill, 0-1.")
+    value = property(lambda self: self._reals[VALUE], doc="Search value as a contingent.")
+    together = property(lambda self: self._reals[TOGETHER], doc="Days served jointly.")
 
     def settled(self, joint: int, instructors: int) -> None:
         """Its government has posted its units (``settle``), ``joint`` of them contingents,
@@ -183,14 +197,8 @@ class PatrolForce:
         where in its zone it patrols (the rule is in the class docstring)."""
         model = self.model
         days = self.p.redeploy_days
-        if self.any_joint or self._was_any:
-            joint = self.joint
-            elapsed = model.steps - self.start
-            self.together = np.where(joint & self._was_joint, self.together + elapsed, 0.0)
-            self._was_joint, self._was_any = joint.copy(), self.any_joint
-        course = model.training.schedule(self, days)
-        if self.any_joint:
-            self.value = model.training.value(self.skill)
+        training = model.training
+        course = training.schedule(self, days)
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
         self._paths, self._duty = patrol_plan.plan(
@@ -198,6 +206,7 @@ class PatrolForce:
             days,
             self._ints,
             self._flags,
+            self._reals,
             self.instructors > 0,
             self._no_course if course is None else course,
             self._rests,
@@ -207,11 +216,15 @@ class PatrolForce:
             govs[self.side].picture,
             govs[1 - self.side].picture,
             self.any_joint,
+            self._was_any,
+            model.steps - self.start,
+            training.values,
             self.side == 1 and self.any_joint and partner.any_joint,
             partner._ints,
             partner._flags,
             partner._paths,
         )
+        self._was_any = self.any_joint
         self.start = model.steps  # the next day to run
         for item, money, personnel in self.bill:
             model.budget.book(self.side, item, days, money, personnel)
