@@ -178,6 +178,10 @@ class PatrolForce:
     skill = property(lambda self: self._reals[SKILL], doc="Joint skill, 0-1.")
     value = property(lambda self: self._reals[VALUE], doc="Search value as a contingent.")
     together = property(lambda self: self._reals[TOGETHER], doc="Days served jointly.")
+    arrays = property(
+        lambda self: (self._ints, self._flags, self._reals, self._paths, self._duty),
+        doc="Its arrays for kernels: ints, flags, reals, paths, duty.",
+    )
 
     def settled(self, joint: int, instructors: int) -> None:
         """Its government has posted its units (``settle``), ``joint`` of them contingents,
