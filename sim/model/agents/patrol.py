@@ -50,14 +50,18 @@ class PatrolUnit(CellAgent):
 
     Attributes:
         side: 0 or 1, the state the unit belongs to.
-        force: the side's ``PatrolForce``; index: the unit's place in it.
+        index: the unit's place in its side's ``PatrolForce`` (``force``).
     """
 
-    def __init__(self, model: RoadmapModel, side: int) -> None:
+    def __init__(self, model: RoadmapModel, side: int, index: int) -> None:
         super().__init__(model)
         self.side = side
-        self.force: PatrolForce | None = None
-        self.index = 0
+        self.index = index
+
+    @property
+    def force(self) -> PatrolForce:
+        """Its side's force (its government's ``patrols``)."""
+        return self.model.governments[self.side].patrols
 
     @property
     def joint(self) -> bool:
@@ -120,8 +124,6 @@ class PatrolForce:
         self._port = Port(self.stream)
         n = self.n = model.border.n
         p = self.p = model.params.patrol
-        for i, unit in enumerate(units):
-            unit.force, unit.index = self, i
         k = len(units)
         self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
         self._flags = np.zeros((3, k), dtype=bool)  # rows JOINT, POSTED, WAS_JOINT
