@@ -66,15 +66,18 @@ class Search:
         self._rule = np.array([self.p.other_side_share, joint_share, self.p.unit_effort])
         # The plan's counts and effort, rows UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT: one
         # array for the kernels, the attributes views of its rows.
-        self._counts = np.zeros((4, 1, 2, model.border.n))
-        self.flown = np.zeros((1, 2, model.border.n))
+        # A plan's arrays, written anew by each plan.
+        days, n = self.p.redeploy_days, model.border.n
+        self._counts = np.zeros((4, days, 2, n))
+        self.flown = np.zeros((days, 2, n))
         self.quality = model.params.training.value_untrained
         self.joint_posts: list[int] = []  # joint posts held by both sides
         self.start = 0
         self.row = 0
         self._unpaired = np.zeros(model.border.n, dtype=bool)
         self._paired = self._unpaired  # per sector today: contingents of both sides there
-        self._pairs = np.zeros((1, model.border.n), dtype=bool)  # the same for each day
+        self._pairs = np.zeros((days, n), dtype=bool)  # the same for each day
+        self._posts = np.empty(n, dtype=np.int64)  # the joint posts (``joint_posts``)
         self.any_joint = False
         self._arrays = (self._counts, self.flown, self.terrain, self._pairs)  # for kernels
         self._joint_clear = False  # the joint layer holds a plan without contingents (zeros)
@@ -87,20 +90,18 @@ class Search:
 
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
-        model, p = self.model, self.p
-        self.flown = np.empty((p.redeploy_days, 2, model.border.n))
+        model = self.model
         for side in (0, 1):
             model.drones[side].plan(self.flown[:, side])
         a, b = (gov.patrols for gov in model.governments)
         self.any_joint = a.any_joint or b.any_joint
-        self._counts, self._pairs, held, quality = _plan(
-            a.arrays, a.any_joint, b.arrays, b.any_joint, self.flown, self.terrain, self._rule
+        held, quality = _plan(
+            a.arrays, a.any_joint, b.arrays, b.any_joint, self._arrays, self._rule, self._posts
         )
-        self._arrays = (self._counts, self.flown, self.terrain, self._pairs)
         if self.any_joint:
             self.quality = quality
         self._paired = self._unpaired
-        self.joint_posts = held.nonzero()[0].tolist()
+        self.joint_posts = self._posts[:held].tolist()
         self.start = model.steps
         self.new_day(model.steps)
 
@@ -162,33 +163,39 @@ OTHER_SIDE, JOINT_SHARE, UNIT_EFFORT = 0, 1, 2  # the plan's constants in ``Sear
 
 @kernel
 def _plan(
-    a: tuple, any_a: bool, b: tuple, any_b: bool, flown: np.ndarray, terrain: np.ndarray,
-    rule: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:  # fmt: skip
-    """The plan's counts from each side's force (``PatrolForce.arrays``: its units'
-    ``where``, ``n`` off duty): national units, joint contingents and their summed
-    value per day, side and sector; its effort (with the drones' ``flown``); where
-    contingents of both sides patrol each day; the joint posts of both sides; the mean
-    value of a contingent (0: none). ``(counts, pairs, held, quality)``, ``counts``
-    rows ``UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT``."""
-    days, n = flown.shape[0], flown.shape[2]
-    counts = np.zeros((4, days, 2, n))
+    a: tuple, any_a: bool, b: tuple, any_b: bool, plan: tuple, rule: np.ndarray,
+    posts: np.ndarray,
+) -> tuple[int, float]:  # fmt: skip
+    """The plan (``Search._arrays``, written anew) from each side's force
+    (``PatrolForce.arrays``: its units' ``where``, ``n`` off duty): the counts of
+    national units, joint contingents and their summed value per day, side and sector;
+    its effort (with the drones' ``flown``); where contingents of both sides patrol each
+    day. Writes into ``posts`` the joint posts both sides hold. Returns how many, and the
+    mean value of a contingent (0: none)."""
+    counts, pairs = plan[0], plan[3]
+    counts[:] = 0.0
+    pairs[:] = False
     _count(0, a, any_a, counts)
     _count(1, b, any_b, counts)
     any_joint = any_a or any_b
-    pairs = np.zeros((days, n), dtype=np.bool_)
-    _effort(0, days, (counts, flown, terrain, pairs), rule, any_joint)
+    _effort(0, counts.shape[1], plan, rule, any_joint)
+    n = counts.shape[3]
     held = np.zeros((2, n), dtype=np.bool_)
     contingents = 0
     for side, force, any_side in ((0, a, any_a), (1, b, any_b)):
         if any_side:
-            joint, post, value = force[1][JOINT], force[0][POST], force[2][VALUE]
+            joint, post = force[1][JOINT], force[0][POST]
             for i in range(joint.size):
                 if joint[i]:
                     held[side, post[i]] = True
                     contingents += 1
+    count = 0
+    for s in range(n):
+        if held[0, s] and held[1, s]:
+            posts[count] = s
+            count += 1
     if not any_joint:
-        return counts, pairs, held[0] & held[1], 0.0
+        return count, 0.0
     values = np.empty(contingents)  # both sides' contingents' values, in order
     k = 0
     for force in (a, b):
@@ -197,7 +204,7 @@ def _plan(
             if joint[i]:
                 values[k] = value[i]
                 k += 1
-    return counts, pairs, held[0] & held[1], array_sum(values) / values.size
+    return count, array_sum(values) / values.size
 
 
 @kernel

@@ -128,13 +128,13 @@ class PatrolForce:
         self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
         self._flags = np.zeros((3, k), dtype=bool)  # rows JOINT, POSTED, WAS_JOINT
         self._reals = np.zeros((4, k))  # rows TRAINED, SKILL, VALUE, TOGETHER
-        self._paths = np.full((2, 1, k), n, dtype=np.int64)  # rows ROUTE, WHERE
-        self._duty = np.ones((2, 1, k), dtype=bool)  # rows OFF, BUSY
+        days = p.redeploy_days  # a plan's days: its arrays are written anew by each plan
+        self._paths = np.full((2, days, k), n, dtype=np.int64)  # rows ROUTE, WHERE
+        self._duty = np.ones((2, days, k), dtype=bool)  # rows OFF, BUSY
         self.start = 0
         self._was_any = False  # any contingent at the last plan
         self.bill: list[tuple[str, float, float]] = []
         self._billed: tuple[int, int] | None = None  # (contingents, instructors) billed
-        days = p.redeploy_days
         c = self._c = p.duty_days + 1
         rough = model.space.layer("roughness")
         self._cycle, self._rests, self._next, self._zones, self._weights = _tables(
@@ -194,9 +194,8 @@ class PatrolForce:
         course = training.schedule(self, days)
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
-        self._paths, self._duty = patrol_plan.plan(
+        patrol_plan.plan(
             self._port.handle,
-            days,
             self._ints,
             self._flags,
             self._reals,
@@ -216,6 +215,8 @@ class PatrolForce:
             partner._ints,
             partner._flags,
             partner._paths,
+            self._paths,
+            self._duty,
         )
         self._was_any = self.any_joint
         self.start = model.steps  # the next day to run

@@ -26,7 +26,6 @@ OFF, BUSY = 0, 1
 @kernel
 def plan(
     stream: np.ndarray,
-    days: int,
     ints: np.ndarray,
     flags: np.ndarray,
     reals: np.ndarray,
@@ -46,8 +45,10 @@ def plan(
     partner_ints: np.ndarray,
     partner_flags: np.ndarray,
     partner_paths: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """A plan of ``days`` days: ``(paths, duty)``, each ``(2, days, units)``.
+    paths: np.ndarray,
+    duty: np.ndarray,
+) -> None:
+    """A plan, written into ``paths`` and ``duty``, each ``(2, days, units)``.
 
     First the contingents' days of joint service (``elapsed`` days since the last plan)
     and, with any, their search value (``contingent_value`` by ``values``).
@@ -60,7 +61,7 @@ def plan(
     joint units; with ``follow``, side B's joint contingents then take their partners'
     routes. Where: the route on duty days, ``n`` (no sector) off duty. Busy: off duty.
     """
-    n, k = own.size, ints.shape[1]
+    n, days, k = own.size, paths.shape[1], ints.shape[1]
     if any_joint or was_any:
         joint, was, together = flags[JOINT], flags[WAS_JOINT], reals[TOGETHER]
         for i in range(k):
@@ -69,13 +70,11 @@ def plan(
     if any_joint:
         contingent_value(reals[SKILL], values, reals[VALUE])
     state, posted = ints[STATE], flags[POSTED]
-    duty = np.empty((2, days, k), dtype=np.bool_)
     for i in range(k):
         for d in range(days):
             off = rests[state[i], d] or (instructors and not posted[i]) or course[d, i]
             duty[OFF, d, i] = duty[BUSY, d, i] = off
         state[i] = after[state[i]]
-    paths = np.empty((2, days, k), dtype=np.int64)
     route = paths[ROUTE]
     _route(stream, zones, weights, ints[POST], flags[JOINT], own, other, any_joint, route)
     if follow:
@@ -83,7 +82,6 @@ def plan(
     for d in range(days):
         for i in range(k):
             paths[WHERE, d, i] = n if duty[OFF, d, i] else route[d, i]
-    return paths, duty
 
 
 @kernel
