@@ -234,7 +234,7 @@ class RoadmapModel(mesa.Model):
     def _create_patrols(self) -> None:
         units = self.params.patrol.units_per_side
         for gov in self.governments:
-            gov.station(list(PatrolUnit.create_agents(self, units, side=gov.side)))
+            gov.station([PatrolUnit(self, gov.side, i) for i in range(units)])
 
     # --- what agents call -------------------------------------------------
     def mean_trust(self) -> float:

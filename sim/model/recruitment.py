@@ -34,26 +34,70 @@ if TYPE_CHECKING:
 
 
 @kernel
+def _exposure(
+    ties: np.ndarray,
+    hardship: np.ndarray,
+    cells: np.ndarray,
+    hosts: np.ndarray,
+    grow: float,
+    scale: float,
+    cut: float,
+    days: int,
+) -> np.ndarray:
+    """A tally's ties and each catchment cell's exposure ``-days * hazard`` (the module
+    docstring: ``scale`` is ``recruit_rate / recruit_pool``): ties (``(sides, sectors)``)
+    move toward 1 in the ``hosts`` sectors and fade elsewhere, by ``grow`` (while there
+    are hosts or ties at all); the hazard is cut by ties ``cut`` (where there are any)."""
+    sides, n = ties.shape
+    tied = _any(ties)
+    if hosts.size or tied:
+        target = np.zeros(n)
+        target[hosts] = 1.0
+        for side in range(sides):
+            for s in range(n):
+                ties[side, s] = ties[side, s] + (target[s] - ties[side, s]) * grow
+        tied = _any(ties)
+    exposure = np.empty(cells.size)
+    for i in range(cells.size):
+        side, s = cells[i] // n, cells[i] % n
+        hazard = scale * (hardship[side, s] * hardship[side, s])
+        if tied:
+            hazard *= 1.0 - cut * ties[side, s]
+        exposure[i] = -days * hazard
+    return exposure
+
+
+@kernel
+def _any(a: np.ndarray) -> bool:
+    """``a.any()`` of a 2-d float array."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] != 0.0:
+                return True
+    return False
+
+
+@kernel
 def _draw_recruits(
     stream: np.ndarray,
     pool: np.ndarray,
     pool_size: np.ndarray,
-    joining: np.ndarray,
+    unjoined: np.ndarray,
     refill: float,
     fighters: np.ndarray,
     leave: float,
     share: np.ndarray,
 ) -> int:
     """A tally's recruits, in place: each cell's pool loses those who join (chance
-    ``joining``) and refills its missing places (chance ``refill``); each group loses
-    ``leave`` of its fighters and gains its share of every cell's recruits (a
-    multinomial split, as NumPy draws it: a binomial per group on what is left).
-    Returns what is left of the pool."""
+    ``-unjoined``, ``unjoined`` the ``expm1`` of its exposure) and refills its missing
+    places (chance ``refill``); each group loses ``leave`` of its ``fighters`` and gains
+    its share of every cell's recruits (a multinomial split, as NumPy draws it: a
+    binomial per group on what is left). Returns what is left of the pool."""
     g = generator(stream)
     cells, groups = share.shape
     joined = np.empty(cells, np.int64)
     for i in range(cells):
-        joined[i] = g.binomial(pool[i], joining[i])
+        joined[i] = g.binomial(pool[i], -unjoined[i])
         pool[i] -= joined[i]
     for i in range(cells):
         pool[i] += g.binomial(pool_size[i] - pool[i], refill)
@@ -110,17 +154,24 @@ class Recruitment:
         if self._catchment is None:
             self._catchment = self._catchments(groups)
         cells, share = self._catchment
-        self._grow_ties(days)
-        a, c = self.model.params.armed_groups, self.p
-        hazard = a.recruit_rate / c.recruit_pool * self.hardship.ravel()[cells] ** 2
-        if self.ties.any():
-            hazard *= 1.0 - self.projects_p.tie_recruit_cut * self.ties.ravel()[cells]
+        a, c, pp = self.model.params.armed_groups, self.p, self.projects_p
+        exposure = _exposure(
+            self.ties,
+            self.hardship,
+            cells,
+            self._exchanges_held(days),
+            1.0 - math.exp(-days / pp.tie_days),
+            a.recruit_rate / c.recruit_pool,
+            pp.tie_recruit_cut,
+            days,
+        )
+        np.expm1(exposure, out=exposure)  # NumPy's expm1: libm's may differ in the last bit
         fighters = np.array([g.fighters for g in groups], dtype=np.int64)
         left = _draw_recruits(
             self._port.handle,
             self.pool,
             self.pool_size,
-            -np.expm1(-days * hazard),  # NumPy's expm1: libm's may differ in the last bit
+            exposure,
             -math.expm1(-days / c.pool_recovery_days),
             fighters,
             1.0 - (1.0 - a.attrition) ** days,
@@ -152,12 +203,11 @@ class Recruitment:
         """Share of the groups' recruitable pool left at the last tally (1: full)."""
         return self._pool_share
 
-    def _grow_ties(self, days: int) -> None:
-        """Exchanges are held in the host sectors (one every ``exchange_days`` in each);
-        ties move toward 1 there and fade elsewhere."""
+    def _exchanges_held(self, days: int) -> np.ndarray:
+        """Exchanges are held in the host sectors (one every ``exchange_days`` in each):
+        paid for and seen by both governments; the host sectors (their ties grow:
+        ``_exposure``)."""
         level = self.model.measures.effect[Measure.CULTURAL_PROGRAMS]
-        if level <= 0 and not self.ties.any():
-            return
         order, pp = self._exchange_order, self.projects_p
         hosts = order[: round(pp.exchange_share * level * len(order))]
         if len(hosts):
@@ -168,6 +218,4 @@ class Recruitment:
                 model = self.model
                 model.budget.charge(None, "exchanges", model.params.costs.exchange * held)
                 model.delivered("exchange", held)
-        target = np.zeros(self.ties.shape[1])
-        target[hosts] = 1.0
-        self.ties += (target - self.ties) * (1.0 - math.exp(-days / pp.tie_days))
+        return hosts

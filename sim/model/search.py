@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.patrol import dispatch
+from sim.model.agents.patrol_plan import JOINT, POST, VALUE, WHERE
 from sim.model.compiled import array_sum, kernel
 from sim.model.detection import detection_probability, terrain_factor
 
@@ -61,19 +62,24 @@ class Search:
         self.national = space.layer("patrol_effort")
         self.joint = space.layer("joint_effort")
         self.terrain = terrain_factor(space.layer("roughness"), self.p.terrain_penalty)
-        self._joint_share = 0.5 * (1.0 + self.p.other_side_share)  # half on each side
+        joint_share = 0.5 * (1.0 + self.p.other_side_share)  # half on each side
+        self._rule = np.array([self.p.other_side_share, joint_share, self.p.unit_effort])
         # The plan's counts and effort, rows UNITS, JOINT_UNITS, JOINT_VALUE, EFFORT: one
         # array for the kernels, the attributes views of its rows.
-        self._counts = np.zeros((4, 1, 2, model.border.n))
-        self.flown = np.zeros((1, 2, model.border.n))
+        # A plan's arrays, written anew by each plan.
+        days, n = self.p.redeploy_days, model.border.n
+        self._counts = np.zeros((4, days, 2, n))
+        self.flown = np.zeros((days, 2, n))
         self.quality = model.params.training.value_untrained
         self.joint_posts: list[int] = []  # joint posts held by both sides
         self.start = 0
         self.row = 0
         self._unpaired = np.zeros(model.border.n, dtype=bool)
         self._paired = self._unpaired  # per sector today: contingents of both sides there
-        self._pairs = np.zeros((1, model.border.n), dtype=bool)  # the same for each day
+        self._pairs = np.zeros((days, n), dtype=bool)  # the same for each day
+        self._posts = np.empty(n, dtype=np.int64)  # the joint posts (``joint_posts``)
         self.any_joint = False
+        self._arrays = (self._counts, self.flown, self.terrain, self._pairs)  # for kernels
         self._joint_clear = False  # the joint layer holds a plan without contingents (zeros)
 
     # Views of the plan's counts, made on each access (a copy of Search keeps them views).
@@ -84,21 +90,18 @@ class Search:
 
     def plan(self) -> None:
         """Recompute the plan's effort from the units' positions and the drones' sorties."""
-        model, p = self.model, self.p
-        self.flown = np.empty((p.redeploy_days, 2, model.border.n))
+        model = self.model
         for side in (0, 1):
             model.drones[side].plan(self.flown[:, side])
         a, b = (gov.patrols for gov in model.governments)
         self.any_joint = a.any_joint or b.any_joint
-        self._counts, self._pairs, held = _plan(
-            a.where, a.joint, a.value, a.post, a.any_joint,
-            b.where, b.joint, b.value, b.post, b.any_joint,
-            self.flown, self.terrain, p.other_side_share, self._joint_share, p.unit_effort,
-        )  # fmt: skip
+        held, quality = _plan(
+            a.arrays, a.any_joint, b.arrays, b.any_joint, self._arrays, self._rule, self._posts
+        )
         if self.any_joint:
-            self.quality = _mean_value(a.joint, a.value, b.joint, b.value)
+            self.quality = quality
         self._paired = self._unpaired
-        self.joint_posts = held.nonzero()[0].tolist()
+        self.joint_posts = self._posts[:held].tolist()
         self.start = model.steps
         self.new_day(model.steps)
 
@@ -118,11 +121,9 @@ class Search:
         exact), not every unit of those days. Returns how many went."""
         force = self.model.governments[side].patrols
         start = force.row(self.model.day)
-        p = self.p
         sent, rows = _send(
-            side, start, sector, reach, days, units, force._paths, force._duty, force.joint,
-            force.value, force.any_joint, self._counts, self.flown, self.terrain,
-            self.any_joint, p.other_side_share, self._joint_share, p.unit_effort, self._pairs,
+            side, start, sector, reach, days, units, force.arrays, force.any_joint,
+            self._arrays, self._rule, self.any_joint,
         )  # fmt: skip
         if sent and start <= self.row < start + rows:
             self.new_day(self.row + self.start)
@@ -157,64 +158,60 @@ class Search:
         return float(self.terrain[side, sector] * share * value)
 
 
+OTHER_SIDE, JOINT_SHARE, UNIT_EFFORT = 0, 1, 2  # the plan's constants in ``Search._rule``
+
+
 @kernel
 def _plan(
-    where_a: np.ndarray,
-    joint_a: np.ndarray,
-    value_a: np.ndarray,
-    post_a: np.ndarray,
-    any_a: bool,
-    where_b: np.ndarray,
-    joint_b: np.ndarray,
-    value_b: np.ndarray,
-    post_b: np.ndarray,
-    any_b: bool,
-    flown: np.ndarray,
-    terrain: np.ndarray,
-    other_side: float,
-    joint_share: float,
-    unit_effort: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The plan's counts from each side's units' ``where`` (``n``: off duty): national
-    units, joint contingents and their summed ``value`` per day, side and sector; its
-    effort; where contingents of both sides patrol each day; the joint posts of both
-    sides. ``(counts, pairs, held)``, ``counts`` rows ``UNITS, JOINT_UNITS, JOINT_VALUE,
-    EFFORT``."""
-    days, n = flown.shape[0], flown.shape[2]
-    counts = np.zeros((4, days, 2, n))
-    _count(0, where_a, joint_a, value_a, any_a, counts)
-    _count(1, where_b, joint_b, value_b, any_b, counts)
+    a: tuple, any_a: bool, b: tuple, any_b: bool, plan: tuple, rule: np.ndarray,
+    posts: np.ndarray,
+) -> tuple[int, float]:  # fmt: skip
+    """The plan (``Search._arrays``, written anew) from each side's force
+    (``PatrolForce.arrays``: its units' ``where``, ``n`` off duty): the counts of
+    national units, joint contingents and their summed value per day, side and sector;
+    its effort (with the drones' ``flown``); where contingents of both sides patrol each
+    day. Writes into ``posts`` the joint posts both sides hold. Returns how many, and the
+    mean value of a contingent (0: none)."""
+    counts, pairs = plan[0], plan[3]
+    counts[:] = 0.0
+    pairs[:] = False
+    _count(0, a, any_a, counts)
+    _count(1, b, any_b, counts)
     any_joint = any_a or any_b
-    pairs = np.zeros((days, n), dtype=np.bool_)
-    _effort(0, days, counts, flown, terrain, any_joint, other_side, joint_share, unit_effort)
-    if any_joint:
-        _pair(0, days, counts[JOINT_UNITS], pairs)
+    _effort(0, counts.shape[1], plan, rule, any_joint)
+    n = counts.shape[3]
     held = np.zeros((2, n), dtype=np.bool_)
-    _held(joint_a, post_a, any_a, held[0])
-    _held(joint_b, post_b, any_b, held[1])
-    return counts, pairs, held[0] & held[1]
-
-
-@kernel
-def _held(joint: np.ndarray, post: np.ndarray, any_joint: bool, held: np.ndarray) -> None:
-    """Mark in ``held`` the sectors where a side posts joint contingents."""
-    if any_joint:
+    contingents = 0
+    for side, force, any_side in ((0, a, any_a), (1, b, any_b)):
+        if any_side:
+            joint, post = force[1][JOINT], force[0][POST]
+            for i in range(joint.size):
+                if joint[i]:
+                    held[side, post[i]] = True
+                    contingents += 1
+    count = 0
+    for s in range(n):
+        if held[0, s] and held[1, s]:
+            posts[count] = s
+            count += 1
+    if not any_joint:
+        return count, 0.0
+    values = np.empty(contingents)  # both sides' contingents' values, in order
+    k = 0
+    for force in (a, b):
+        joint, value = force[1][JOINT], force[2][VALUE]
         for i in range(joint.size):
             if joint[i]:
-                held[post[i]] = True
+                values[k] = value[i]
+                k += 1
+    return count, array_sum(values) / values.size
 
 
 @kernel
-def _count(
-    side: int,
-    where: np.ndarray,
-    joint: np.ndarray,
-    value: np.ndarray,
-    any_joint: bool,
-    counts: np.ndarray,
-) -> None:
+def _count(side: int, force: tuple, any_joint: bool, counts: np.ndarray) -> None:
     """Add ``side``'s units on duty to the counts of the sectors they patrol each day."""
     units, joint_units, joint_value = counts[UNITS], counts[JOINT_UNITS], counts[JOINT_VALUE]
+    where, joint, value = force[3][WHERE], force[1][JOINT], force[2][VALUE]
     n = units.shape[2]
     for d in range(where.shape[0]):
         for i in range(where.shape[1]):
@@ -229,19 +226,12 @@ def _count(
 
 
 @kernel
-def _effort(
-    start: int,
-    stop: int,
-    counts: np.ndarray,
-    flown: np.ndarray,
-    terrain: np.ndarray,
-    any_joint: bool,
-    other_side: float,
-    joint_share: float,
-    unit_effort: float,
-) -> None:
-    """The effort of the plan's rows ``start..stop`` (the formula in the module docstring)."""
+def _effort(start: int, stop: int, plan: tuple, rule: np.ndarray, any_joint: bool) -> None:
+    """The effort of the plan's rows ``start..stop`` (the formula in the module docstring)
+    and, with any contingents, where those of both sides patrol (``Search._arrays``)."""
+    counts, flown, terrain, pairs = plan
     units, joint_value, effort = counts[UNITS], counts[JOINT_VALUE], counts[EFFORT]
+    other_side, joint_share, unit_effort = rule[OTHER_SIDE], rule[JOINT_SHARE], rule[UNIT_EFFORT]
     for d in range(start, stop):
         for side in range(2):
             for s in range(units.shape[2]):
@@ -252,23 +242,11 @@ def _effort(
                 e *= unit_effort
                 e += flown[d, side, s]
                 effort[d, side, s] = e * terrain[side, s]
-
-
-@kernel
-def _pair(start: int, stop: int, joint_units: np.ndarray, pairs: np.ndarray) -> None:
-    """Where contingents of both sides patrol on the plan's rows ``start..stop``."""
-    for d in range(start, stop):
-        for s in range(pairs.shape[1]):
-            pairs[d, s] = joint_units[d, 0, s] > 0 and joint_units[d, 1, s] > 0
-
-
-@kernel
-def _mean_value(
-    joint_a: np.ndarray, value_a: np.ndarray, joint_b: np.ndarray, value_b: np.ndarray
-) -> float:
-    """The mean search value of both sides' joint contingents."""
-    values = np.concatenate((value_a[joint_a], value_b[joint_b]))
-    return array_sum(values) / values.size
+    if any_joint:
+        joint_units = counts[JOINT_UNITS]
+        for d in range(start, stop):
+            for s in range(pairs.shape[1]):
+                pairs[d, s] = joint_units[d, 0, s] > 0 and joint_units[d, 1, s] > 0
 
 
 @kernel
@@ -292,61 +270,20 @@ def _layers(
 
 @kernel
 def _send(
-    side: int,
-    start: int,
-    to: int,
-    reach: int,
-    days: int,
-    units: int,
-    paths: np.ndarray,
-    duty: np.ndarray,
-    joint: np.ndarray,
-    value: np.ndarray,
-    force_joint: bool,
-    counts: np.ndarray,
-    flown: np.ndarray,
-    terrain: np.ndarray,
-    any_joint: bool,
-    other_side: float,
-    joint_share: float,
-    unit_effort: float,
-    pairs: np.ndarray,
-) -> tuple[int, int]:
-    """``Search.dispatch``: ``side``'s force sends its units (``dispatch``, from plan row
-    ``start``) and they are recounted (``_moved``). Returns (units sent, plan rows they
-    are away; 0 if none went)."""
+    side: int, start: int, to: int, reach: int, days: int, units: int, force: tuple,
+    force_joint: bool, plan: tuple, rule: np.ndarray, any_joint: bool,
+) -> tuple[int, int]:  # fmt: skip
+    """``Search.dispatch``: ``side``'s force (``PatrolForce.arrays``) sends its units
+    (``dispatch``, from plan row ``start``) and they are recounted in the plan
+    (``Search._arrays``): moved in the counts, those rows' effort and pairs recomputed.
+    Returns (units sent, plan rows they are away; 0 if none went)."""
+    counts = plan[0]
+    paths, duty, joint, value = force[3], force[4], force[1][JOINT], force[2][VALUE]
     sent, before = dispatch(counts.shape[3], paths, duty, start, to, reach, days, units)
     if sent.size == 0:
         return 0, 0
-    _moved(side, start, sent, before, to, joint, value, force_joint, counts, flown, terrain,
-           any_joint, other_side, joint_share, unit_effort, pairs)  # fmt: skip
-    return sent.size, before.shape[0]
-
-
-@kernel
-def _moved(
-    side: int,
-    start: int,
-    sent: np.ndarray,
-    before: np.ndarray,
-    to: int,
-    joint: np.ndarray,
-    value: np.ndarray,
-    force_joint: bool,
-    counts: np.ndarray,
-    flown: np.ndarray,
-    terrain: np.ndarray,
-    any_joint: bool,
-    other_side: float,
-    joint_share: float,
-    unit_effort: float,
-    pairs: np.ndarray,
-) -> None:
-    """Units ``sent`` of ``side`` patrol ``to`` on the plan's rows from ``start`` instead
-    of where they were (``before``, per row; ``n`` for a day off duty): move them in the
-    counts, and recompute those rows' effort and pairs."""
-    units, joint_units, joint_value = counts[UNITS], counts[JOINT_UNITS], counts[JOINT_VALUE]
-    n, stop = units.shape[2], start + before.shape[0]
+    national, joint_units, joint_value = counts[UNITS], counts[JOINT_UNITS], counts[JOINT_VALUE]
+    n, stop = counts.shape[3], start + before.shape[0]
     for r in range(start, stop):
         for k in range(sent.size):
             i, sector = sent[k], before[r - start, k]
@@ -358,8 +295,7 @@ def _moved(
                 joint_value[r, side, sector] -= value[i]
                 joint_value[r, side, to] += value[i]
             else:
-                units[r, side, sector] -= 1.0
-                units[r, side, to] += 1.0
-    _effort(start, stop, counts, flown, terrain, any_joint, other_side, joint_share, unit_effort)
-    if any_joint:
-        _pair(start, stop, joint_units, pairs)
+                national[r, side, sector] -= 1.0
+                national[r, side, to] += 1.0
+    _effort(start, stop, plan, rule, any_joint)
+    return sent.size, before.shape[0]

@@ -70,13 +70,13 @@ class StateForces:
         self._grievance_response = float(self.g.grievance_response)
         # Today's meeting sectors, and the sides and sectors whose commanders want to fire.
         self._sectors, self._sides = np.empty(2 * n, dtype=np.int64), np.empty(2 * n, np.int64)
-        self.forward = np.zeros((2, n), dtype=np.int64)
+        self.forward = np.zeros((2, n), dtype=np.int64)  # written anew at each redeployment
 
     def on_redeploy(self) -> None:
         """Units moved: each decides whether it goes up to the line under its orders."""
         model, g = self.model, self.g
         share, (a, b) = g.forward_share, model.governments
-        self.forward = forward = _forward(
+        _forward(
             self._port.handle,
             self.national,
             model.params.patrol.unit_effort,
@@ -84,8 +84,9 @@ class StateForces:
             float(share[b.orders()]),
             g.line_posts,
             model.dialogue.bound,
+            self.forward,
         )
-        self.meet = detection_probability(self.hotline.overlap(forward), g.friction_rate)
+        self.meet = detection_probability(self.hotline.overlap(self.forward), g.friction_rate)
 
     def step(self, day: int) -> None:
         """Run today's encounters and unprovoked fire."""
@@ -257,13 +258,14 @@ def _forward(
     share_b: float,
     line_posts: int,
     bound: np.ndarray,
-) -> np.ndarray:
-    """Forward units per side and sector, ``(2, n)``: each of the national units there (its
-    ``national`` effort in whole units of ``per_unit``; none if that is not positive) goes
-    up to the line with its side's chance (binomial draws from ``stream``, side A's
-    sectors first), as far as ``line_posts`` allow; none where an arrangement binds."""
+    forward: np.ndarray,
+) -> None:
+    """Write into ``forward`` the forward units per side and sector, ``(2, n)``: each of
+    the national units there (its ``national`` effort in whole units of ``per_unit``;
+    none if that is not positive) goes up to the line with its side's chance (binomial
+    draws from ``stream``, side A's sectors first), as far as ``line_posts`` allow; none
+    where an arrangement binds."""
     g = generator(stream)
-    forward = np.empty(national.shape, dtype=np.int64)
     for side in range(2):
         share = share_a if side == 0 else share_b
         for s in range(national.shape[1]):
@@ -271,4 +273,3 @@ def _forward(
             forward[side, s] = min(g.binomial(units, share), line_posts)
             if bound[s]:
                 forward[side, s] = 0
-    return forward

@@ -16,6 +16,7 @@ from mesa import Agent
 
 from sim.model.agents.patrol import PatrolForce, PatrolUnit, settle
 from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
+from sim.model.agents.training import instructors
 from sim.model.compiled import array_sum, kernel
 from sim.model.measures import Measure
 
@@ -55,10 +56,16 @@ def _apportion(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
     return counts
 
 
+THREAT, SEEN, PICTURE, SPREAD = 0, 1, 2, 3  # rows of a government's ``_state``
+SPARE, PLACED, MOVED = 0, 1, 2  # rows of its ``_stack``
+
+
 @kernel
-def _review(threat: np.ndarray, seen: np.ndarray, decay: float, picture: np.ndarray) -> None:
-    """Fold the hostile events ``seen`` since the last review into the decayed ``threat``
-    and write its shares into ``picture`` (even while nothing was ever seen)."""
+def _review(state: np.ndarray, decay: float) -> None:
+    """Fold the hostile events seen since the last review into the decayed threat and
+    write its shares into the picture (even while nothing was ever seen): rows of
+    ``state``."""
+    threat, seen, picture = state[THREAT], state[SEEN], state[PICTURE]
     for s in range(threat.size):
         threat[s] = threat[s] * decay + seen[s]
         seen[s] = 0.0
@@ -140,6 +147,48 @@ def _move(
     return n_spare, count, settle(spare[:n_spare], ints, flags, cycle, c)
 
 
+@kernel
+def _deploy(
+    own: np.ndarray,
+    other: np.ndarray,
+    review: int,
+    decay: float,
+    focus: float,
+    n_joint: int,
+    teams: int,
+    proficiency: float,
+    per_team: int,
+    ints: np.ndarray,
+    flags: np.ndarray,
+    skill: np.ndarray,
+    cycle: np.ndarray,
+    c: int,
+    posts: np.ndarray,
+    held: np.ndarray,
+    stack: np.ndarray,
+    n_spare: int,
+) -> tuple[int, int, int]:
+    """``Government.redeploy`` up to the units' plans: review the threat pictures due
+    (``review``: bit 0 its own, bit 1 the other's, ``state`` rows), detail instructors
+    (``instructors``, up to ``teams``) out of the ``n_joint`` contingents wanted, and
+    move the units (``_move``; the force's arrays ``ints``, ``flags``, ``skill``; the
+    posts' ``posts`` and ``held``; ``stack`` rows ``SPARE, PLACED, MOVED``). Returns
+    what ``_move`` does."""
+    if review & 1:
+        _review(own, decay)
+    if review & 2:
+        _review(other, decay)
+    units = ints.shape[1]
+    trainers = instructors(teams, n_joint, flags[JOINT], skill, proficiency, per_team)
+    n_joint = min(n_joint, units - trainers)
+    national = units - n_joint - trainers
+    wanted = _wanted(national, n_joint, own[SPREAD], focus, own[PICTURE], other[PICTURE])
+    return _move(
+        wanted, held, posts, stack[SPARE], n_spare, ints, flags, cycle, c, stack[PLACED],
+        stack[MOVED],
+    )  # fmt: skip
+
+
 class Government(Agent):
     """A state's government: it patrols where it believes the threat is.
 
@@ -175,16 +224,20 @@ class Government(Agent):
         self.tension = g.initial_tension
         self.stream = model.spawn_rng()
         n = model.border.n
-        self.threat = np.zeros(n)
-        self._seen = np.zeros(n)
         self.suspended_until = 0
         self.units: list[PatrolUnit] = []
-        self.picture = np.full(n, 1.0 / n)
         p = model.params.patrol
+        self._state = np.zeros((4, n))  # rows THREAT, SEEN, PICTURE, SPREAD
+        self._state[PICTURE] = 1.0 / n
+        self._state[SPREAD] = (1 - p.threat_focus) * self.picture  # a share's even part
         self._threat_decay = math.exp(-p.redeploy_days / p.threat_memory_days)
-        self._spread = (1 - p.threat_focus) * self.picture  # the even part of a posting share
         self._tension_keep = math.exp(-g.tension_decay)
         self._trust_keep = math.exp(-g.trust_erosion)
+
+    # Views of its state, made on each access (a copy of the government keeps them views).
+    threat = property(lambda self: self._state[THREAT], doc="Decayed hostile events seen.")
+    picture = property(lambda self: self._state[PICTURE], doc="The threat picture's shares.")
+    _seen = property(lambda self: self._state[SEEN], doc="Events seen since the last review.")
 
     @property
     def other(self) -> Government:
@@ -246,69 +299,65 @@ class Government(Agent):
         n, k = self.model.border.n, len(units)
         self.units = units
         self.patrols = PatrolForce(self.model, self.side, units)
-        self._spare = np.arange(k)  # units without a post, a stack: the last one goes first
+        # Rows SPARE: units without a post, a stack (the last one goes first, ``_n_spare``
+        # of them); PLACED: the sector of each unit's cell; MOVED: units a move placed anew.
+        self._stack = np.empty((3, k), dtype=np.int64)
+        self._stack[SPARE] = np.arange(k)
+        self._stack[PLACED] = -1
         self._n_spare = k
         self._posts = np.empty((2 * n, k), dtype=np.int64)  # each post's units, as posted
         self._held = np.zeros(2 * n, dtype=np.int64)
-        self._moved = np.empty(k, dtype=np.int64)
-        self._placed = np.full(k, -1, dtype=np.int64)  # the sector of each unit's cell
         space, side = self.model.space, self.side
         self._cells = [space[(sector, side)] for sector in range(n)]
         self._reviewed = -1  # the step of its last review of the threat picture
 
-    def review(self) -> None:
-        """Fold the hostile events seen since its last review into its threat picture
-        (once a redeployment: the joint posts need both governments' pictures)."""
-        if self._reviewed == self.model.steps:
-            return
-        self._reviewed = self.model.steps
-        _review(self.threat, self._seen, self._threat_decay, self.picture)
-
     def redeploy(self) -> None:
         """Post patrol units to match the threat picture; they plan their patrols.
 
-        Its contingents of joint units go to joint posts where both governments'
-        pictures point (the two commands post their contingents alike, so they
-        pair up); the instructor teams joint training needs get no post.
+        Both governments' threat pictures take in what was seen since their last
+        review first (once a redeployment: the joint posts need both). Its
+        contingents of joint units go to joint posts where both pictures point (the
+        two commands post their contingents alike, so they pair up); the instructor
+        teams joint training needs get no post. Moves as few units as possible;
+        units left over have no post (instructors).
         """
-        model, p = self.model, self.model.params.patrol
-        self.review()
-        self.other.review()
-        units = len(self.units)
-        n_joint = round(units * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS])
-        n_train = model.training.trainers(self.patrols, n_joint)
-        n_joint = min(n_joint, units - n_train)
-        national = units - n_joint - n_train
-        focus, other = p.threat_focus, self.other.picture
-        self._move_units(_wanted(national, n_joint, self._spread, focus, self.picture, other))
-        self.patrols.plan()
+        model, p, other = self.model, self.model.params.patrol, self.other
+        steps, force, training = model.steps, self.patrols, model.training
+        review = (self._reviewed != steps) | 2 * (other._reviewed != steps)
+        self._reviewed = other._reviewed = steps
+        n_joint = round(
+            len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
+        )
+        stack, t = self._stack, training.p
+        self._n_spare, moved, joint = _deploy(
+            self._state, other._state, review, self._threat_decay, p.threat_focus, n_joint,
+            training.teams(), t.proficiency, t.trainees_per_trainer, force._ints, force._flags,
+            force.skill, force._cycle, force._c, self._posts, self._held, stack, self._n_spare,
+        )  # fmt: skip
+        self._moved(moved, joint)
+        force.plan()
 
     def _move_units(self, wanted: np.ndarray) -> None:
-        """Move as few units as possible so that each post holds ``wanted`` units;
-        units left over have no post (instructors).
-
-        Posts are the national posts of sectors ``0..n-1``, then the joint posts.
-        """
-        force = self.patrols
+        """Move as few units as possible so that each post holds ``wanted`` units (the
+        national posts of sectors ``0..n-1``, then the joint posts); units left over
+        have no post (instructors)."""
+        force, stack = self.patrols, self._stack
         self._n_spare, moved, joint = _move(
-            wanted,
-            self._held,
-            self._posts,
-            self._spare,
-            self._n_spare,
-            force._ints,
-            force._flags,
-            force._cycle,
-            force._c,
-            self._placed,
-            self._moved,
-        )
+            wanted, self._held, self._posts, stack[SPARE], self._n_spare, force._ints,
+            force._flags, force._cycle, force._c, stack[PLACED], stack[MOVED],
+        )  # fmt: skip
+        self._moved(moved, joint)
+
+    def _moved(self, moved: int, joint: int) -> None:
+        """A move placed ``moved`` units anew (``MOVED``), ``joint`` of the units now
+        contingents (-1: nothing changed): their Mesa cells follow, and the force takes
+        note."""
         if joint < 0:
             return
-        cells, units = self._cells, self.units
-        for i in self._moved[:moved].tolist():
-            units[i].cell = cells[self._placed[i]]
-        force.settled(joint, self._n_spare)
+        cells, units, stack = self._cells, self.units, self._stack
+        for i in stack[MOVED, :moved].tolist():
+            units[i].cell = cells[stack[PLACED, i]]
+        self.patrols.settled(joint, self._n_spare)
 
     def respond_to_attack(self, sector: int, casualties: int) -> None:
         """An attack got through on this side: tension rises; blame and maybe retaliate.

@@ -18,7 +18,21 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.agents import patrol_plan
-from sim.model.agents.patrol_plan import BUSY, JOINT, OFF, POST, POSTED, RANK, ROUTE, STATE, WHERE
+from sim.model.agents.patrol_plan import (
+    BUSY,
+    JOINT,
+    OFF,
+    POST,
+    POSTED,
+    RANK,
+    ROUTE,
+    SKILL,
+    STATE,
+    TOGETHER,
+    TRAINED,
+    VALUE,
+    WHERE,
+)
 from sim.model.compiled import Port, kernel
 from sim.model.detection import terrain_factor
 
@@ -36,14 +50,18 @@ class PatrolUnit(CellAgent):
 
     Attributes:
         side: 0 or 1, the state the unit belongs to.
-        force: the side's ``PatrolForce``; index: the unit's place in it.
+        index: the unit's place in its side's ``PatrolForce`` (``force``).
     """
 
-    def __init__(self, model: RoadmapModel, side: int) -> None:
+    def __init__(self, model: RoadmapModel, side: int, index: int) -> None:
         super().__init__(model)
         self.side = side
-        self.force: PatrolForce | None = None
-        self.index = 0
+        self.index = index
+
+    @property
+    def force(self) -> PatrolForce:
+        """Its side's force (its government's ``patrols``)."""
+        return self.model.governments[self.side].patrols
 
     @property
     def joint(self) -> bool:
@@ -106,49 +124,30 @@ class PatrolForce:
         self._port = Port(self.stream)
         n = self.n = model.border.n
         p = self.p = model.params.patrol
-        for i, unit in enumerate(units):
-            unit.force, unit.index = self, i
         k = len(units)
         self._ints = np.zeros((3, k), dtype=np.int64)  # rows POST, RANK, STATE
-        self._flags = np.zeros((2, k), dtype=bool)  # rows JOINT, POSTED
-        self.trained = np.zeros(k)
-        self.skill = np.zeros(k)
-        self.value = np.zeros(k)
-        self.together = np.zeros(k)
-        self._paths = np.full((2, 1, k), n, dtype=np.int64)  # rows ROUTE, WHERE
-        self._duty = np.ones((2, 1, k), dtype=bool)  # rows OFF, BUSY
+        self._flags = np.zeros((3, k), dtype=bool)  # rows JOINT, POSTED, WAS_JOINT
+        self._reals = np.zeros((4, k))  # rows TRAINED, SKILL, VALUE, TOGETHER
+        days = p.redeploy_days  # a plan's days: its arrays are written anew by each plan
+        self._paths = np.full((2, days, k), n, dtype=np.int64)  # rows ROUTE, WHERE
+        self._duty = np.ones((2, days, k), dtype=bool)  # rows OFF, BUSY
         self.start = 0
-        self._was_joint = np.zeros(k, dtype=bool)  # joint at the last plan
-        self._was_any = False
+        self._was_any = False  # any contingent at the last plan
         self.bill: list[tuple[str, float, float]] = []
         self._billed: tuple[int, int] | None = None  # (contingents, instructors) billed
-        days = p.redeploy_days
-        rough = model.space.layer("roughness")
-        # A unit's duty state: its post's cycle (duty stretch and a rest day; ``block``:
-        # which of the cycles there are) times ``c``, plus its days on duty since the
-        # last rest. By state: which days of a plan are rest days (each cycle's last),
-        # and the state after the plan.
         c = self._c = p.duty_days + 1
-        stretch = np.rint(p.duty_days * (1.0 - p.terrain_fatigue * rough[side]))
-        cycles, block = np.unique(np.maximum(stretch, 1).astype(np.int64) + 1, return_inverse=True)
-        self._cycle = block * c  # per post sector
-        cycle, phase = np.repeat(cycles, c), np.tile(np.arange(c), len(cycles))
-        self._rests = (phase[:, None] + np.arange(days)) % cycle[:, None] == cycle[:, None] - 1
-        self._next = np.repeat(np.arange(len(cycles)) * c, c) + (phase + days) % cycle
+        rough = model.space.layer("roughness")
+        self._cycle, self._rests, self._next, self._zones, self._weights = _tables(
+            rough[side],
+            terrain_factor(rough, p.terrain_penalty),
+            side,
+            p.duty_days,
+            p.terrain_fatigue,
+            days,
+            p.zone_radius,
+            p.pursuit * n,
+        )
         self._ints[STATE] = np.arange(k) % c  # days on duty since the last rest: staggered
-        r = p.zone_radius
-        zone = np.arange(n)[:, None] + np.arange(-r, r + 1)
-        inside = (zone >= 0) & (zone < n)
-        zone = np.clip(zone, 0, n - 1)
-        terrain = terrain_factor(rough, p.terrain_penalty)
-        terrain = np.maximum(terrain, 1e-9)  # where search never works, still walked, rarely
-        # Per post sector (columns), its zone's sectors (rows), their terrain weights and
-        # the pursuit's (a share of sightings is m / n): national units' columns, then
-        # joint units' (their zones by both sides' terrain and pictures).
-        zones = np.concatenate((zone, zone + n)).T.copy()
-        both = np.concatenate((terrain[side], terrain.mean(axis=0)))
-        weight = both[zones] * np.concatenate((inside, inside)).T
-        self._zones, self._weights = zones, np.stack((weight, weight * (p.pursuit * n)))
         self._no_course = np.zeros((days, k), dtype=bool)
         self.instructors = 0
         self.settled(
@@ -164,6 +163,14 @@ class PatrolForce:
     where = property(lambda self: self._paths[WHERE], doc="Where it patrols (``n``: off).")
     off = property(lambda self: self._duty[OFF], doc="Whether it is off duty.")
     busy = property(lambda self: self._duty[BUSY], doc="Whether it cannot answer an alert.")
+    trained = property(lambda self: self._reals[TRAINED], doc="Joint training days kept.")
+    skill = property(lambda self: self._reals[SKILL], doc="Joint skill, 0-1.")
+    value = property(lambda self: self._reals[VALUE], doc="Search value as a contingent.")
+    together = property(lambda self: self._reals[TOGETHER], doc="Days served jointly.")
+    arrays = property(
+        lambda self: (self._ints, self._flags, self._reals, self._paths, self._duty),
+        doc="Its arrays for kernels: ints, flags, reals, paths, duty.",
+    )
 
     def settled(self, joint: int, instructors: int) -> None:
         """Its government has posted its units (``settle``), ``joint`` of them contingents,
@@ -183,21 +190,15 @@ class PatrolForce:
         where in its zone it patrols (the rule is in the class docstring)."""
         model = self.model
         days = self.p.redeploy_days
-        if self.any_joint or self._was_any:
-            joint = self.joint
-            elapsed = model.steps - self.start
-            self.together = np.where(joint & self._was_joint, self.together + elapsed, 0.0)
-            self._was_joint, self._was_any = joint.copy(), self.any_joint
-        course = model.training.schedule(self, days)
-        if self.any_joint:
-            self.value = model.training.value(self.skill)
+        training = model.training
+        course = training.schedule(self, days)
         govs = model.governments
         partner = govs[0].patrols  # side B's joint contingents follow side A's
-        self._paths, self._duty = patrol_plan.plan(
+        patrol_plan.plan(
             self._port.handle,
-            days,
             self._ints,
             self._flags,
+            self._reals,
             self.instructors > 0,
             self._no_course if course is None else course,
             self._rests,
@@ -207,11 +208,17 @@ class PatrolForce:
             govs[self.side].picture,
             govs[1 - self.side].picture,
             self.any_joint,
+            self._was_any,
+            model.steps - self.start,
+            training.values,
             self.side == 1 and self.any_joint and partner.any_joint,
             partner._ints,
             partner._flags,
             partner._paths,
+            self._paths,
+            self._duty,
         )
+        self._was_any = self.any_joint
         self.start = model.steps  # the next day to run
         for item, money, personnel in self.bill:
             model.budget.book(self.side, item, days, money, personnel)
@@ -283,3 +290,63 @@ def dispatch(
             where[r, i] = n if off[r, i] else sector
             busy[r, i] = True
     return sent, before
+
+
+@kernel
+def _tables(
+    rough: np.ndarray,
+    terrain: np.ndarray,
+    side: int,
+    duty_days: int,
+    fatigue: float,
+    days: int,
+    radius: int,
+    pursuit: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A force's tables for its plans, from its side's ``rough``-ness and both sides'
+    ``terrain`` factors: ``(cycle, rests, after, zones, weights)``.
+
+    Duty: a unit's duty state is its post's cycle (its duty stretch, ``duty_days``
+    shortened by ``fatigue`` times the roughness there, at least a day, and a rest day)
+    times ``c = duty_days + 1``, plus its days on duty since the last rest. ``cycle``:
+    per post sector, the index of its cycle among the distinct ones (ascending) times
+    ``c``; by state, ``rests``: which days of a plan are rest days (each cycle's last),
+    ``after``: the state after the plan.
+
+    Zones: per post sector (columns: national units', then joint units'), its zone's
+    sectors (rows; ``radius`` either side, clipped at the ends), their terrain weights
+    (national zones by the side's terrain, joint ones by both sides' mean; a side's at
+    least 1e-9: where search never works, still walked, rarely; nothing outside the
+    border) and the
+    pursuit's (the terrain weight times ``pursuit``: a share of sightings is m / n)."""
+    n, c = rough.size, duty_days + 1
+    length = np.empty(n, np.int64)
+    for s in range(n):
+        length[s] = np.int64(max(np.rint(duty_days * (1.0 - fatigue * rough[s])), 1.0)) + 1
+    cycles = np.unique(length)
+    cycle = np.empty(n, np.int64)
+    for s in range(n):
+        cycle[s] = np.searchsorted(cycles, length[s]) * c
+    rests = np.empty((cycles.size * c, days), dtype=np.bool_)
+    after = np.empty(cycles.size * c, np.int64)
+    for b in range(cycles.size):
+        for phase in range(c):
+            state = b * c + phase
+            for d in range(days):
+                rests[state, d] = (phase + d) % cycles[b] == cycles[b] - 1
+            after[state] = b * c + (phase + days) % cycles[b]
+    width = 2 * radius + 1
+    zones = np.empty((width, 2 * n), np.int64)
+    weights = np.empty((2, width, 2 * n))
+    for s in range(n):
+        for j in range(width):
+            z = s - radius + j
+            inside = 1.0 if 0 <= z < n else 0.0
+            z = min(max(z, 0), n - 1)
+            zones[j, s], zones[j, n + s] = z, z + n
+            own = max(terrain[side, z], 1e-9)
+            both = (max(terrain[0, z], 1e-9) + max(terrain[1, z], 1e-9)) / 2.0
+            weights[0, j, s], weights[0, j, n + s] = own * inside, both * inside
+            weights[1, j, s] = weights[0, j, s] * pursuit
+            weights[1, j, n + s] = weights[0, j, n + s] * pursuit
+    return cycle, rests, after, zones, weights

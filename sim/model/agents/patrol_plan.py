@@ -3,7 +3,9 @@
 
 A force keeps its units' state as a few arrays, so that a plan is one kernel call:
 ``ints`` rows ``POST, RANK, STATE`` (each unit's post sector, its place among the units
-at its post, its duty state) and ``flags`` rows ``JOINT, POSTED``; a plan is ``paths``
+at its post, its duty state), ``flags`` rows ``JOINT, POSTED, WAS_JOINT`` (a contingent
+at the last plan) and ``reals`` rows ``TRAINED, SKILL, VALUE, TOGETHER`` (its joint
+training, skill, search value and days of joint service); a plan is ``paths``
 (rows ``ROUTE, WHERE``, each ``(days, units)``) and ``duty`` (rows ``OFF, BUSY``).
 """
 
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.agents.training import contingent_value
 from sim.model.compiled import generator, kernel
 
 POST, RANK, STATE = 0, 1, 2
-JOINT, POSTED = 0, 1
+JOINT, POSTED, WAS_JOINT = 0, 1, 2
+TRAINED, SKILL, VALUE, TOGETHER = 0, 1, 2, 3
 ROUTE, WHERE = 0, 1
 OFF, BUSY = 0, 1
 
@@ -22,9 +26,9 @@ OFF, BUSY = 0, 1
 @kernel
 def plan(
     stream: np.ndarray,
-    days: int,
     ints: np.ndarray,
     flags: np.ndarray,
+    reals: np.ndarray,
     instructors: bool,
     course: np.ndarray,
     rests: np.ndarray,
@@ -34,12 +38,20 @@ def plan(
     own: np.ndarray,
     other: np.ndarray,
     any_joint: bool,
+    was_any: bool,
+    elapsed: int,
+    values: np.ndarray,
     follow: bool,
     partner_ints: np.ndarray,
     partner_flags: np.ndarray,
     partner_paths: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """A plan of ``days`` days: ``(paths, duty)``, each ``(2, days, units)``.
+    paths: np.ndarray,
+    duty: np.ndarray,
+) -> None:
+    """A plan, written into ``paths`` and ``duty``, each ``(2, days, units)``.
+
+    First the contingents' days of joint service (``elapsed`` days since the last plan)
+    and, with any, their search value (``contingent_value`` by ``values``).
 
     Off duty: the rest days of each unit's duty state (``rests``; then advanced past the
     plan by ``after``), instructors without a post, and course days. Route: each unit
@@ -49,15 +61,20 @@ def plan(
     joint units; with ``follow``, side B's joint contingents then take their partners'
     routes. Where: the route on duty days, ``n`` (no sector) off duty. Busy: off duty.
     """
-    n, k = own.size, ints.shape[1]
+    n, days, k = own.size, paths.shape[1], ints.shape[1]
+    if any_joint or was_any:
+        joint, was, together = flags[JOINT], flags[WAS_JOINT], reals[TOGETHER]
+        for i in range(k):
+            together[i] = together[i] + elapsed if joint[i] and was[i] else 0.0
+            was[i] = joint[i]
+    if any_joint:
+        contingent_value(reals[SKILL], values, reals[VALUE])
     state, posted = ints[STATE], flags[POSTED]
-    duty = np.empty((2, days, k), dtype=np.bool_)
     for i in range(k):
         for d in range(days):
             off = rests[state[i], d] or (instructors and not posted[i]) or course[d, i]
             duty[OFF, d, i] = duty[BUSY, d, i] = off
         state[i] = after[state[i]]
-    paths = np.empty((2, days, k), dtype=np.int64)
     route = paths[ROUTE]
     _route(stream, zones, weights, ints[POST], flags[JOINT], own, other, any_joint, route)
     if follow:
@@ -65,7 +82,6 @@ def plan(
     for d in range(days):
         for i in range(k):
             paths[WHERE, d, i] = n if duty[OFF, d, i] else route[d, i]
-    return paths, duty
 
 
 @kernel

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.compiled import kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -42,43 +43,65 @@ class Training:
         days = model.params.patrol.redeploy_days
         self._course = min(self.p.course_days, days)
         self._keep = math.exp(-days / self.p.retention_days)
+        # A contingent's value: untrained, and what full skill adds (``contingent_value``).
+        self.values = np.array(
+            [self.p.value_untrained, self.p.value_trained - self.p.value_untrained]
+        )
 
-    def trainers(self, force: PatrolForce, joint: int) -> int:
-        """Instructor teams ``force``'s state details when it will have ``joint``
-        contingents: enough for those below proficiency (a newcomer is), within
-        what the measure allows."""
-        p = self.p
-        wanted = round(p.trainers * self.model.measures.effect[Measure.TASK_FORCE_TRAINING])
-        if wanted == 0:
-            return 0
-        serving = force.joint
-        short = np.count_nonzero(serving & (force.skill < p.proficiency))
-        short += max(0, joint - np.count_nonzero(serving))
-        return min(wanted, -(-int(short) // p.trainees_per_trainer))
+    def teams(self) -> int:
+        """Instructor teams the measure allows a state to detail (``instructors``: how
+        many it does)."""
+        return round(self.p.trainers * self.model.measures.effect[Measure.TASK_FORCE_TRAINING])
 
     def schedule(self, force: PatrolForce, days: int) -> np.ndarray | None:
         """Forget, then seat ``force``'s least skilled joint contingents below
         proficiency in this period's course and train them; ``(days, units)``
         whether each is in the course each day (None: nobody is)."""
-        p = self.p
+        p, trained, skill = self.p, force.trained, force.skill
         if self.delivered[force.side]:
-            force.trained *= self._keep
-            np.exp(force.trained / -p.learning_days, out=force.skill)
-            np.subtract(1.0, force.skill, out=force.skill)
+            trained *= self._keep
+            np.exp(trained / -p.learning_days, out=skill)
+            np.subtract(1.0, skill, out=skill)
         teams = force.instructors
         if teams == 0 or not force.any_joint:
             return None
-        skill = force.skill
         short = np.flatnonzero(force.joint & (skill < p.proficiency))
         seated = short[np.argsort(skill[short], kind="stable")[: teams * p.trainees_per_trainer]]
-        force.trained[seated] += self._course
-        skill[seated] = -np.expm1(force.trained[seated] / -p.learning_days)
+        trained[seated] += self._course
+        skill[seated] = -np.expm1(trained[seated] / -p.learning_days)
         self.delivered[force.side] += self._course * len(seated)
         course = np.zeros((days, len(force.units)), dtype=bool)
         course[: self._course, seated] = True
         return course
 
-    def value(self, skill: np.ndarray) -> np.ndarray:
-        """Search value of a joint contingent of each ``skill``, relative to a national unit."""
-        p = self.p
-        return p.value_untrained + (p.value_trained - p.value_untrained) * skill
+
+@kernel
+def instructors(
+    teams: int,
+    joint: int,
+    serving: np.ndarray,
+    skill: np.ndarray,
+    proficiency: float,
+    per_team: int,
+) -> int:
+    """Instructor teams a state details when its force (units ``serving`` jointly, their
+    ``skill``) will have ``joint`` contingents: enough for those below ``proficiency``
+    (a newcomer is), ``per_team`` seats a team, within the ``teams`` allowed."""
+    if teams == 0:
+        return 0
+    short, count = 0, 0
+    for i in range(serving.size):
+        if serving[i]:
+            count += 1
+            short += skill[i] < proficiency
+    short += max(0, joint - count)
+    return min(teams, -(-short // per_team))
+
+
+@kernel
+def contingent_value(skill: np.ndarray, values: np.ndarray, value: np.ndarray) -> None:
+    """Write into ``value`` the search value of a joint contingent of each ``skill``,
+    relative to a national unit: ``values`` are the untrained value and what full skill
+    adds."""
+    for i in range(skill.size):
+        value[i] = values[0] + values[1] * skill[i]
