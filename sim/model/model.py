@@ -265,9 +265,6 @@ class RoadmapModel(mesa.Model):
         for gov in self.governments:
             gov.build_trust(gain)
 
-    def record_arms_delivered(self, amount: float) -> None:
-        self.series.arms_delivered[self.day] += amount
-
     # --- the day ----------------------------------------------------------
     def step(self) -> None:
         day = self.day
