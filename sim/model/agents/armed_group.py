@@ -8,13 +8,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
+from sim.model.agents.crosser import (
+    ACTOR,
+    BEST,
+    FRESH,
+    RATE,
+    START,
+    TARGET,
+    BorderCrosser,
+    fresh_cdf,
+    learn,
+    pick,
+)
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
 from sim.model.agents.roster import PULL, Column, Plane
 from sim.model.agents.sums import python_sum
+from sim.model.communities import exposed
 from sim.model.compiled import generator, kernel
-from sim.model.incidents import IncidentType
+from sim.model.incidents import IncidentType, append
+from sim.model.search import CROSSING, DETECTED, DONE, MET, conditions, cross, handle
+
+ATTACK, INTERDICTION = int(IncidentType.ATTACK), int(IncidentType.INTERDICTION)
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -28,8 +43,21 @@ THREAT, HOME_STRIKE = range(CROSSER_PLANES, CROSSER_PLANES + 2)
 """A group's planes in its roster's ``sectors``, after a crosser's: its perceived threat,
 and 1.0 where a project in its recruitment cell is all it saw there (it strikes it)."""
 PLANES = CROSSER_PLANES + 2
-PERCEIVE = -2
-"""What ``_decide`` returns for a spoiler that reviews the threats to its base first."""
+(
+    ATTEMPT_RATE, REFERENCE, RESPONSE, DETERRENCE, PER_ATTEMPT, LOSSES_INTERDICTED,
+    JUMP_SUCCESS, COUNTERSTRIKE, LOSSES_STRUCK, JUMP_STRUCK, HARM, CAMP_CROWD,
+) = range(12)  # fmt: skip
+"""The groups' ``_rule``: attempt rate, reference fighters, threat response, deterrence
+exponent, arms per attempt, mean losses when interdicted, urge jump after a success, the
+attacked state's chance to strike back, mean losses when struck, urge jump when struck,
+the chance an exposed person is harmed, the people a full camp exposes."""
+PERCEIVE, JOINT_INTERDICTION, ATTACKED = 10, 11, 12
+"""What ``_decide`` hands back besides ``cross``'s: a spoiler that reviews the threats
+to its base first, an interdiction where joint units patrol, an attack that got through."""
+DECIDE, PERCEIVED, SEARCH = range(3)
+"""A group's steps in ``_decide`` (where it goes on after Python acted)."""
+SIDE, SECTOR, INDEX, CASUALTIES = range(2, 6)
+"""The attempt in ``_decide``'s cursor, after the position and step."""
 
 
 class ArmedGroup(BorderCrosser):
@@ -94,6 +122,7 @@ class ArmedGroup(BorderCrosser):
         self.spoiler = spoiler
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
         self._gates = model.border.gate[self.reach].copy()
+        g, c = model.params.governments, model.params.communities
         self._rule = np.array(
             [
                 a.attempt_rate,
@@ -101,6 +130,13 @@ class ArmedGroup(BorderCrosser):
                 a.threat_response,
                 a.deterrence_exponent,
                 a.arms_per_attempt,
+                a.losses_interdicted,
+                a.urge_jump_success,
+                g.counterstrike,
+                a.losses_counterstrike,
+                a.urge_jump_struck,
+                min(1.0, c.harm_share * a.casualty_scale),
+                model.params.corridors.camp_crowd,
             ]
         )
         self.staging = self.choose(self.stream.random())
@@ -123,47 +159,6 @@ class ArmedGroup(BorderCrosser):
             self.p.target_value,
         )  # fmt: skip
 
-    def _attempt(self, i: int, tip_u: float, detect_u: float) -> bool:
-        """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
-        there raise an alert first, ``detect_u`` whether it is detected. Returns whether it
-        got through (what it learns from, in the kernel's next call)."""
-        model, a = self.model, self.p
-        sector = self.sectors[i]
-        side = self.home if self._roster.sectors.item(self._row, HOME_STRIKE, i) else self.target
-        detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
-        if detected:
-            lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
-            self.fighters -= lost
-            model.log.add(
-                model.day,
-                sector,
-                side,
-                IncidentType.INTERDICTION,
-                self.actor,
-                True,
-                0,
-                effort,
-                lost,
-            )
-            model.on_interdiction(side, sector)
-            return False
-        casualties = model.communities.victims(self.stream, side, sector, a.casualty_scale)
-        model.log.add(
-            model.day, sector, side, IncidentType.ATTACK, self.actor, False, casualties, effort
-        )
-        self.urge += a.urge_jump_success
-        model.governments[side].respond_to_attack(sector, casualties)
-        self._maybe_struck()
-        model.report_casualties(side, sector, casualties)
-        return True
-
-    def _maybe_struck(self) -> None:
-        """The attacked state hits back at the group itself: losses, and revenge urge."""
-        g, a = self.model.params.governments, self.model.params.armed_groups
-        if self.stream.random() < g.counterstrike:
-            self.fighters -= min(self.fighters, int(self.stream.poisson(a.losses_counterstrike)))
-            self.urge += a.urge_jump_struck
-
     def ready(self) -> bool:
         """Preparing attacks: willing, and armed for one."""
         return self.rate > 0 and self.arms >= self.p.arms_per_attempt
@@ -181,29 +176,47 @@ def strength(groups: list[ArmedGroup]) -> tuple[int, float]:
 def strike(groups: list[ArmedGroup]) -> None:
     """The groups' day, in the order given (the model's shuffle): each maybe attempts an
     attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
-    groups in turn; it hands a group back to Python to perceive, or to carry out an
-    attempt, and then goes on where it stopped (an attempt changes what the next group
-    meets)."""
+    groups in turn and carries out their attempts; it hands back to Python a spoiler to
+    perceive, what a crossing leaves others to do (``sim.model.search.handle``), a joint
+    interdiction (trust) and an attack's answer (the government's, and what it does to
+    communities, mediator and roadmap), and then goes on where it stopped (an attempt
+    changes what the next group meets)."""
     if not groups:
         return
     first = groups[0]
-    roster = first._roster
+    roster, model = first._roster, first.model
     order = tuple([g._row for g in groups])  # a tuple reaches a kernel faster than an array
-    perceive = first.model.day % first.p.threat_review_days == 0
-    position, handed, got_through = 0, -1, False
+    perceive = model.day % first.p.threat_review_days == 0
+    log, search, corridors, (a, b) = (
+        model.log,
+        model.search,
+        model.communities.corridors,
+        model.governments,
+    )
+    cursor, c = np.array([0, DECIDE, 0, 0, 0, 0]), np.zeros(CROSSING)
+    drawn = np.zeros(2)
     while True:
-        position, handed, tip_u, detect_u = _decide(
-            roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
-            position, handed, got_through,
+        if log.effort.size - log.size[0] < len(order):
+            log.grow()  # room for an entry per group: the kernel never finds it full
+        code = _decide(
+            roster.handles, roster.state, roster.sectors, first._rule, order, perceive, cursor,
+            c, drawn, model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
+            b._seen, search.joint, model.communities.crowd, corridors.zones, corridors.capacity,
+            *conditions(model),
         )  # fmt: skip
-        if position == len(order):
+        if code == DONE:
             return
-        group = groups[position]
-        if handed == PERCEIVE:
-            group._perceive()
+        side, sector = int(cursor[SIDE]), int(cursor[SECTOR])
+        if code == PERCEIVE:
+            groups[cursor[0]]._perceive()
+        elif code == JOINT_INTERDICTION:
+            model.on_joint_interdiction()
+        elif code == ATTACKED:
+            casualties = int(cursor[CASUALTIES])
+            model.governments[side].respond_to_attack(sector, casualties)
+            model.report_casualties(side, sector, casualties)
         else:
-            got_through = group._attempt(handed, tip_u, detect_u)
-            position += 1
+            handle(model, code, side, sector, c)
 
 
 @kernel
@@ -214,45 +227,166 @@ def _decide(
     rule: np.ndarray,
     order: tuple[int, ...],
     perceive: bool,
-    start: int,
-    handed: int,
-    got_through: bool,
-) -> tuple[int, int, float, float]:
-    """From ``order[start]`` on, each group's day until one must perceive or attempts:
-    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
-    and the attempt's two uniform draws; ``len(order)`` when all are done). Its urge
-    decays (not again when it was handed back to perceive); today's attempt probability is
-    its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
-    and staging anew. ``rule``: attempt rate, reference fighters, threat response,
-    deterrence exponent, arms per attempt.
+    cursor: np.ndarray,
+    c: np.ndarray,
+    drawn: np.ndarray,
+    day: int,
+    table: np.ndarray,
+    effort: np.ndarray,
+    size: np.ndarray,
+    border_per_day: np.ndarray,
+    seen_a: np.ndarray,
+    seen_b: np.ndarray,
+    joint_layer: np.ndarray,
+    crowd: np.ndarray,
+    zones: np.ndarray,
+    capacity: float,
+    counts: np.ndarray,
+    row: int,
+    paired: np.ndarray,
+    terrain: np.ndarray,
+    covered: np.ndarray,
+    intel: np.ndarray,
+    joint_posts: np.ndarray,
+    sweep_rate: float,
+    unit_effort: float,
+    other_side: float,
+    alert_chance: float,
+    quality: float,
+    sharing: float,
+    trust_a: float,
+    trust_b: float,
+) -> int:
+    """The groups' day, from where ``cursor`` stands (position in ``order``, step; the
+    attempt's side, sector, reach index, and an attack's casualties) until done
+    (``DONE``) or Python must act (what it hands back). The arguments from ``counts`` on
+    are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
 
-    ``handed``: what the last call handed back (-1 at the start of the day). After an
-    attempt (the index of its sector) the group before ``start`` first learns from it,
-    whether it ``got_through``."""
-    if handed >= 0:
-        r = order[start - 1]
-        learn(sectors[r], state[r], np.full(1, handed), np.full(1, 1.0 if got_through else 0.0))
-    for position in range(start, len(order)):
-        r = order[position]
+    Each group's urge decays (before a spoiler perceives, on a review day); today's
+    attempt probability is its ``RATE``; it attempts if armed and a draw falls under
+    it, striking where it staged (at home where ``HOME_STRIKE``, otherwise across the
+    line) and staging anew; two uniforms (``drawn``) decide the sensors' alert and the
+    detection (``cross``). Then ``_interdicted`` or ``_attacked``; it learns whether it
+    got through."""
+    while cursor[0] < len(order):
+        r = order[cursor[0]]
         s = state[r]
-        if not (handed == PERCEIVE and position == start):
-            s[URGE] *= s[URGE_DECAY]
-            if perceive and s[SPOILER]:
-                return position, PERCEIVE, 0.0, 0.0
-        deterrence = s[BEST] ** rule[3]
-        motive = 1.0 + s[URGE] + rule[2] * s[MENACE]
-        s[RATE] = min(rule[0] * s[FIGHTERS] / rule[1] * motive * deterrence, 1.0)
-        if s[ARMS] < rule[4]:
-            continue
+        if cursor[1] != SEARCH:
+            if cursor[1] == DECIDE:
+                s[URGE] *= s[URGE_DECAY]
+                if perceive and s[SPOILER]:
+                    cursor[1] = PERCEIVED
+                    return PERCEIVE
+            deterrence = s[BEST] ** rule[DETERRENCE]
+            motive = 1.0 + s[URGE] + rule[RESPONSE] * s[MENACE]
+            s[RATE] = min(
+                rule[ATTEMPT_RATE] * s[FIGHTERS] / rule[REFERENCE] * motive * deterrence, 1.0
+            )
+            g = generator(handles[r])
+            if s[ARMS] < rule[PER_ATTEMPT] or g.random() >= s[RATE]:
+                cursor[0], cursor[1] = cursor[0] + 1, DECIDE
+                continue
+            i = int(s[STAGING])  # it strikes where it staged, and stages anew
+            s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
+            s[ARMS] -= rule[PER_ATTEMPT]
+            drawn[0] = g.random()
+            drawn[1] = g.random()
+            home_strike = sectors[r, HOME_STRIKE, i] != 0.0
+            cursor[SIDE] = 1 - int(s[TARGET]) if home_strike else int(s[TARGET])
+            cursor[SECTOR], cursor[INDEX], cursor[1] = int(s[START]) + i, i, SEARCH
+            c[:] = 0.0
+        side, sector = cursor[SIDE], cursor[SECTOR]
+        code = cross(
+            c, side, sector, drawn[0], drawn[1], counts, row, paired, terrain, covered, intel,
+            joint_posts, sweep_rate, unit_effort, other_side, alert_chance, quality, sharing,
+            trust_a, trust_b,
+        )  # fmt: skip
+        if code != DONE:
+            return code
+        seen = seen_b if side else seen_a
         g = generator(handles[r])
-        if g.random() >= s[RATE]:
-            continue
-        i = int(s[STAGING])  # it strikes where it staged, and stages anew
-        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
-        s[ARMS] -= rule[4]
-        tip_u = g.random()
-        return position, i, tip_u, g.random()
-    return len(order), -1, 0.0, 0.0
+        detected = c[DETECTED] != 0.0
+        if detected:
+            code = _interdicted(
+                g, s, rule, day, side, sector, c[MET], table, effort, size, border_per_day,
+                seen, joint_layer,
+            )  # fmt: skip
+        else:
+            cursor[CASUALTIES] = _attacked(
+                g, s, rule, day, side, sector, c[MET], table, effort, size, border_per_day,
+                crowd, zones, capacity,
+            )  # fmt: skip
+            code = ATTACKED
+        learn(sectors[r], s, np.full(1, cursor[INDEX]), np.full(1, 0.0 if detected else 1.0))
+        cursor[0], cursor[1] = cursor[0] + 1, DECIDE
+        if code != DONE:
+            return code
+    return DONE
+
+
+@kernel
+def _interdicted(
+    g: np.random.Generator,
+    s: np.ndarray,
+    rule: np.ndarray,
+    day: int,
+    side: int,
+    sector: int,
+    met: float,
+    table: np.ndarray,
+    effort: np.ndarray,
+    size: np.ndarray,
+    border_per_day: np.ndarray,
+    seen: np.ndarray,
+    joint_layer: np.ndarray,
+) -> int:
+    """A group's attempt was interdicted: it loses fighters (Poisson); the entry in the
+    log; the state it crossed into sees it (``Government.observe``). Returns
+    ``JOINT_INTERDICTION`` where joint units patrol the sector (trust: Python's), or
+    ``DONE``."""
+    lost = min(s[FIGHTERS], float(g.poisson(rule[LOSSES_INTERDICTED])))
+    s[FIGHTERS] -= lost
+    append(
+        table, effort, size, border_per_day, day, sector, side, INTERDICTION, int(s[ACTOR]),
+        True, 0, met, int(lost), False,
+    )  # fmt: skip
+    seen[sector] += 1.0
+    joint = joint_layer[0, sector] + joint_layer[1, sector]
+    return JOINT_INTERDICTION if joint > 0 else DONE
+
+
+@kernel
+def _attacked(
+    g: np.random.Generator,
+    s: np.ndarray,
+    rule: np.ndarray,
+    day: int,
+    side: int,
+    sector: int,
+    met: float,
+    table: np.ndarray,
+    effort: np.ndarray,
+    size: np.ndarray,
+    border_per_day: np.ndarray,
+    crowd: np.ndarray,
+    zones: np.ndarray,
+    capacity: float,
+) -> int:
+    """A group's attack got through: its victims (``exposed`` people, each harmed with
+    chance ``HARM``), the entry in the log, its urge jumps; the attacked state may hit
+    back at the group itself (losses, and more urge). Returns the casualties (the
+    attacked government's answer and its effects are Python's)."""
+    people = exposed(crowd, zones, capacity, rule[CAMP_CROWD], side, sector, g.random())
+    casualties = g.binomial(people, rule[HARM])
+    append(
+        table, effort, size, border_per_day, day, sector, side, ATTACK, int(s[ACTOR]),
+        False, casualties, met, 0, False,
+    )  # fmt: skip
+    s[URGE] += rule[JUMP_SUCCESS]
+    if g.random() < rule[COUNTERSTRIKE]:
+        s[FIGHTERS] -= min(s[FIGHTERS], float(g.poisson(rule[LOSSES_STRUCK])))
+        s[URGE] += rule[JUMP_STRUCK]
+    return casualties
 
 
 @kernel
