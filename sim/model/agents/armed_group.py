@@ -193,14 +193,13 @@ def strike(groups: list[ArmedGroup]) -> None:
         model.communities.corridors,
         model.governments,
     )
-    cursor, c = np.array([0, DECIDE, 0, 0, 0, 0]), np.zeros(CROSSING)
-    drawn = np.zeros(2)
+    cursor, work = roster.cursor, roster.work
     while True:
         if log.effort.size - log.size[0] < len(order):
             log.grow()  # room for an entry per group: the kernel never finds it full
         code = _decide(
             roster.handles, roster.state, roster.sectors, first._rule, order, perceive, cursor,
-            c, drawn, model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
+            work, model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
             b._seen, search.joint, model.communities.crowd, corridors.zones, corridors.capacity,
             *conditions(model),
         )  # fmt: skip
@@ -216,7 +215,7 @@ def strike(groups: list[ArmedGroup]) -> None:
             model.governments[side].respond_to_attack(sector, casualties)
             model.report_casualties(side, sector, casualties)
         else:
-            handle(model, code, side, sector, c)
+            handle(model, code, side, sector, work)
 
 
 @kernel
@@ -228,8 +227,7 @@ def _decide(
     order: tuple[int, ...],
     perceive: bool,
     cursor: np.ndarray,
-    c: np.ndarray,
-    drawn: np.ndarray,
+    work: np.ndarray,
     day: int,
     table: np.ndarray,
     effort: np.ndarray,
@@ -259,15 +257,17 @@ def _decide(
 ) -> int:
     """The groups' day, from where ``cursor`` stands (position in ``order``, step; the
     attempt's side, sector, reach index, and an attack's casualties) until done
-    (``DONE``) or Python must act (what it hands back). The arguments from ``counts`` on
+    (``DONE``, the cursor back at the start) or Python must act (what it hands back).
+    ``work``: the attempt's crossing record, then its two uniforms. The arguments from ``counts`` on
     are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
 
     Each group's urge decays (before a spoiler perceives, on a review day); today's
     attempt probability is its ``RATE``; it attempts if armed and a draw falls under
     it, striking where it staged (at home where ``HOME_STRIKE``, otherwise across the
-    line) and staging anew; two uniforms (``drawn``) decide the sensors' alert and the
+    line) and staging anew; two uniforms decide the sensors' alert and the
     detection (``cross``). Then ``_interdicted`` or ``_attacked``; it learns whether it
     got through."""
+    c, drawn = work[:CROSSING], work[CROSSING:]
     while cursor[0] < len(order):
         r = order[cursor[0]]
         s = state[r]
@@ -321,6 +321,7 @@ def _decide(
         cursor[0], cursor[1] = cursor[0] + 1, DECIDE
         if code != DONE:
             return code
+    cursor[:] = 0
     return DONE
 
 

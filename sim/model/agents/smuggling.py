@@ -22,10 +22,11 @@ from sim.model.agents.crosser import (
 )
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
+from sim.model.agents.roster import Roster
 from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
 from sim.model.incidents import IncidentType, append
-from sim.model.search import CROSSING, DETECTED, DONE, MET, STAGE, conditions, cross, handle
+from sim.model.search import DETECTED, DONE, MET, STAGE, conditions, cross, handle
 
 SMUGGLING_DELIVERED, SMUGGLING_SEIZED = (
     int(IncidentType.SMUGGLING_DELIVERED),
@@ -41,11 +42,15 @@ GATE, THROUGH_GATE, ACROSS_GREEN = range(CROSSER_PLANES, CROSSER_PLANES + 3)
 of its reach holds a gate, and there its learned success through the gate and across
 the green border."""
 PLANES = CROSSER_PLANES + 3
-ROUTE, SEARCH, RECORD = range(3)
-"""A shipment's steps in ``_send`` (where it goes on after Python acted)."""
-CUSTOMS, FULL = 10, 11
+NETWORK, STEP, SHIPMENT, SHIPMENTS, VIA = range(5)
+"""``_send``'s cursor: the network, its step, the shipment, how many it sends, and
+whether the shipment goes through a gate."""
+DECIDE, DRAW, ROUTE, SEARCH, RECORD = range(5)
+"""A network's steps in ``_send`` (where it goes on after Python acted): deciding how
+many shipments, drawing them, and each shipment's route, search and record."""
+CUSTOMS, FULL, ROOM = 10, 11, 12
 """What ``_send`` hands back besides ``cross``'s: a search at a staffed customs post,
-a full incident log."""
+a full incident log, more shipments than its buffers hold."""
 
 
 class SmugglingNetwork(BorderCrosser):
@@ -85,6 +90,8 @@ class SmugglingNetwork(BorderCrosser):
         sectors = self._roster.sectors[self._row]
         sectors[GATE] = self.gate
         sectors[THROUGH_GATE] = sectors[ACROSS_GREEN] = s.initial_success
+        if self._row == 0:
+            _buffers(self._roster, 8)
         self.clients = []  # set by the model once the groups exist
 
     @property
@@ -106,6 +113,12 @@ class SmugglingNetwork(BorderCrosser):
         self._roster.link(self._row, [g._row for g in groups])
 
 
+def _buffers(roster: Roster, k: int) -> None:
+    """Room in the networks' ``roster`` for a day's ``k`` shipments of a network: their
+    uniform draws (``draws``), reach indices (``picks``) and outcomes (``outcomes``)."""
+    roster.draws, roster.picks, roster.outcomes = np.zeros(5 * k), np.zeros(k, int), np.zeros(k)
+
+
 def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     """The networks' day, in the order they were created: each decides how many
     shipments to send and sends them (the rule is in ``SmugglingNetwork``'s docstring).
@@ -119,24 +132,24 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     roster, s, model = first._roster, first.p, first.model
     group_state = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
     log, customs, (a, b) = model.log, model.customs, model.governments
-    cursor, c = np.array([0, -1, ROUTE, 0]), np.zeros(CROSSING)
-    u, index, got_through = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
-    while True:
-        code, u, index, got_through = _send(
-            roster.handles, roster.state, roster.sectors, roster.links, group_state,
-            s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, u, index,
-            got_through, c, model.day, model.series.arms_delivered, customs.inspectors(0),
-            customs.inspectors(1), log.table, log.effort, log.size, log.border_per_day,
-            a._seen, b._seen, *conditions(model),
-        )  # fmt: skip
-        if code == DONE:
-            return
-        network, m = roster.members[cursor[0]], int(cursor[1])
-        sector = network.sectors[index[m]]
-        if code == CUSTOMS:
-            c[DETECTED] = customs.seizes(network.target, sector, float(u[4 * index.size + m]))
-        elif code == FULL:
+    cursor, c = roster.cursor, roster.work
+    while code := _send(
+        roster.handles, roster.state, roster.sectors, roster.links, group_state,
+        s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
+        roster.picks, roster.outcomes, c, model.day, model.series.arms_delivered,
+        customs.inspectors(0), customs.inspectors(1), log.table, log.effort, log.size,
+        log.border_per_day, a._seen, b._seen, *conditions(model),
+    ):  # fmt: skip
+        if code == ROOM:
+            _buffers(roster, int(cursor[SHIPMENTS]))
+            continue
+        if code == FULL:
             log.grow()
+            continue
+        network, m, k = roster.members[cursor[NETWORK]], cursor[SHIPMENT], cursor[SHIPMENTS]
+        sector = network.sectors[roster.picks[m]]
+        if code == CUSTOMS:
+            c[DETECTED] = customs.seizes(network.target, sector, roster.draws.item(4 * k + m))
         else:
             handle(model, code, network.target, sector, c)
 
@@ -181,13 +194,13 @@ def _send(
     sharing: float,
     trust_a: float,
     trust_b: float,
-) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """The networks' day from where ``cursor`` stands (network, shipment, its step, and
-    whether it goes through a gate) until done (``DONE``) or Python must act: (what it
-    hands back; the network's ``5 * k`` uniform draws of its ``k`` shipments, per
-    shipment: sector, route, alert, patrol detection, customs; the reach index of each,
-    chosen by the first ``k``; whether each got through). The arguments from ``counts``
-    on are ``cross``'s conditions.
+) -> int:
+    """The networks' day from where ``cursor`` stands until done (``DONE``, the cursor
+    back at the start) or Python must act (what it hands back). A network's ``k``
+    shipments take the first ``5 * k`` uniform draws ``u`` (per shipment: sector, route,
+    alert, patrol detection, customs), their reach indices ``index`` (chosen by the
+    first ``k``) and whether each got through. ``c``: the shipment's crossing record.
+    The arguments from ``counts`` on are ``cross``'s conditions.
 
     A network's ``RATE`` is ``per_day`` times its clients' shortfall of arms against
     their target (as a share of it: at most 1); the number of shipments is Poisson, of
@@ -196,70 +209,73 @@ def _send(
     (``cross``); it is logged, and a seized one seen by the target state. The network
     then learns from its shipments and shares the arms that got through among its
     clients by what each lacks (``arms_delivered`` today)."""
-    while cursor[0] < handles.shape[0]:
-        j = cursor[0]
-        if cursor[1] < 0:
+    while cursor[NETWORK] < handles.shape[0]:
+        j = cursor[NETWORK]
+        s, target, start = state[j], int(state[j, TARGET]), int(state[j, START])
+        g = generator(handles[j])
+        if cursor[STEP] == DECIDE:
             need, count = _shortfall(clients[j], groups, arms_target)
             full = arms_target * count
-            state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
-            g = generator(handles[j])
-            k = g.poisson(state[j, RATE])
-            if not k:
-                cursor[0] += 1
+            s[RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
+            cursor[SHIPMENTS] = g.poisson(s[RATE])
+            if not cursor[SHIPMENTS]:
+                cursor[NETWORK] += 1
                 continue
-            u = np.empty(5 * k)
+            cursor[STEP] = DRAW
+            if cursor[SHIPMENTS] > index.size:
+                return ROOM
+        k = cursor[SHIPMENTS]
+        if cursor[STEP] == DRAW:
             for m in range(5 * k):
                 u[m] = g.random()
-            cdf = fresh_cdf(sectors[j], state[j])
-            index = np.empty(k, dtype=np.int64)
+            cdf = fresh_cdf(sectors[j], s)
             for m in range(k):
                 index[m] = pick(cdf, u[m])
-            got_through = np.empty(k)
-            cursor[1], cursor[2] = 0, ROUTE
-        k = index.size
-        s, target, start = state[j], int(state[j, TARGET]), int(state[j, START])
+            cursor[SHIPMENT], cursor[STEP] = 0, ROUTE
         seen = seen_b if target else seen_a
-        while cursor[1] < k:
-            m = cursor[1]
+        while cursor[SHIPMENT] < k:
+            m = cursor[SHIPMENT]
             i = index[m]
-            if cursor[2] == ROUTE:
+            if cursor[STEP] == ROUTE:
                 c[:] = 0.0
-                cursor[3] = _via_gate(sectors[j], s[TEMPERATURE], i, u[k + m])
-                if cursor[3]:
+                cursor[VIA] = _via_gate(sectors[j], s[TEMPERATURE], i, u[k + m])
+                if cursor[VIA]:
                     c[STAGE], c[MET] = 2.0, np.nan  # no search by patrols
-                    cursor[2] = RECORD
+                    cursor[STEP] = RECORD
                     if (inspectors_b if target else inspectors_a) > 0:
-                        return CUSTOMS, u, index, got_through
+                        return CUSTOMS
                 else:
-                    cursor[2] = SEARCH
-            if cursor[2] == SEARCH:
+                    cursor[STEP] = SEARCH
+            if cursor[STEP] == SEARCH:
                 code = cross(
                     c, target, start + i, u[2 * k + m], u[3 * k + m], counts, row, paired,
                     terrain, covered, intel, joint_posts, sweep_rate, unit_effort, other_side,
                     alert_chance, quality, sharing, trust_a, trust_b,
                 )  # fmt: skip
                 if code != DONE:
-                    return code, u, index, got_through
-                cursor[2] = RECORD
-            seized, via = c[DETECTED] != 0.0, cursor[3] != 0
+                    return code
+                cursor[STEP] = RECORD
+            seized, via = c[DETECTED] != 0.0, cursor[VIA] != 0
             kind = SMUGGLING_SEIZED if seized else SMUGGLING_DELIVERED
             if not append(
                 table, effort, size, border_per_day, day, start + i, target, kind,
                 int(s[ACTOR]), seized, 0, c[MET], 0, via,
             ):  # fmt: skip
-                return FULL, u, index, got_through
+                return FULL
             if sectors[j, GATE, i]:
                 r = THROUGH_GATE if via else ACROSS_GREEN
                 sectors[j, r, i] += s[LEARNING_RATE] * ((0.0 if seized else 1.0) - sectors[j, r, i])
             if seized:
                 seen[start + i] += 1.0  # the target government sees it (Government.observe)
             got_through[m] = 0.0 if seized else 1.0
-            cursor[1], cursor[2] = m + 1, ROUTE
+            cursor[SHIPMENT], cursor[STEP] = m + 1, ROUTE
         arms_delivered[day] += _deliver(
-            sectors[j], s, clients[j], groups, index, got_through, arms_target, arms_per_shipment
-        )
-        cursor[0], cursor[1] = j + 1, -1
-    return DONE, u, index, got_through
+            sectors[j], s, clients[j], groups, index[:k], got_through[:k], arms_target,
+            arms_per_shipment,
+        )  # fmt: skip
+        cursor[NETWORK], cursor[STEP] = j + 1, DECIDE
+    cursor[:] = 0
+    return DONE
 
 
 @kernel
