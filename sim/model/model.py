@@ -29,7 +29,8 @@ from sim.model.agents import (
     SmugglingNetwork,
     StateForces,
 )
-from sim.model.agents.armed_group import strength, strike
+from sim.model.agents.armed_group import strength
+from sim.model.agents.attacks import strike
 from sim.model.agents.customs import Customs
 from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
