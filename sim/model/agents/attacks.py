@@ -22,7 +22,6 @@ from sim.model.agents.armed_group import (
     PER_ATTEMPT,
     REFERENCE,
     RESPONSE,
-    SPOILER,
     STAGING,
     URGE,
     URGE_DECAY,
@@ -35,10 +34,10 @@ from sim.model.incidents import IncidentType, append
 from sim.model.search import CROSSING, DETECTED, DONE, MET, conditions, cross, handle
 
 ATTACK, INTERDICTION = int(IncidentType.ATTACK), int(IncidentType.INTERDICTION)
-PERCEIVE, JOINT_INTERDICTION, ATTACKED = 10, 11, 12
-"""What ``_decide`` hands back besides ``cross``'s: a spoiler that reviews the threats
-to its base first, an interdiction where joint units patrol, an attack that got through."""
-DECIDE, PERCEIVED, SEARCH = range(3)
+JOINT_INTERDICTION, ATTACKED = 10, 11
+"""What ``_decide`` hands back besides ``cross``'s: an interdiction where joint units
+patrol, an attack that got through."""
+DECIDE, SEARCH = range(2)
 """A group's steps in ``_decide`` (where it goes on after Python acted)."""
 SIDE, SECTOR, INDEX, CASUALTIES = range(2, 6)
 """The attempt in ``_decide``'s cursor, after the position and step."""
@@ -47,17 +46,22 @@ SIDE, SECTOR, INDEX, CASUALTIES = range(2, 6)
 def strike(groups: list[ArmedGroup]) -> None:
     """The groups' day, in the order given (the model's shuffle): each maybe attempts an
     attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
-    groups in turn and carries out their attempts; it hands back to Python a spoiler to
-    perceive, what a crossing leaves others to do (``sim.model.search.handle``), a joint
-    interdiction (trust) and an attack's answer (the government's, and what it does to
-    communities, mediator and roadmap), and then goes on where it stopped (an attempt
-    changes what the next group meets)."""
+    groups in turn and carries out their attempts; it hands back to Python what a
+    crossing leaves others to do (``sim.model.search.handle``), a joint interdiction
+    (trust) and an attack's answer (the government's, and what it does to communities,
+    mediator and roadmap), and then goes on where it stopped (an attempt changes what the
+    next group meets). On a review day the spoilers perceive first: what they see does
+    not change during the groups' day, and a review touches nothing else of theirs
+    that their day reads."""
     if not groups:
         return
     first = groups[0]
     roster, model = first._roster, first.model
     order = tuple([g._row for g in groups])  # a tuple reaches a kernel faster than an array
-    perceive = model.day % first.p.threat_review_days == 0
+    if model.day % first.p.threat_review_days == 0:
+        for group in groups:
+            if group.spoiler:
+                group._perceive()
     log, search, corridors, (a, b) = (
         model.log,
         model.search,
@@ -69,17 +73,15 @@ def strike(groups: list[ArmedGroup]) -> None:
         if log.effort.size - log.size[0] < len(order):
             log.grow()  # room for an entry per group: the kernel never finds it full
         code = _decide(
-            roster.handles, roster.state, roster.sectors, first._rule, order, perceive, cursor,
-            work, model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
+            roster.handles, roster.state, roster.sectors, first._rule, order, cursor, work,
+            model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
             b._seen, search.joint, model.communities.crowd, corridors.zones, corridors.capacity,
             *conditions(model),
         )  # fmt: skip
         if code == DONE:
             return
         side, sector = int(cursor[SIDE]), int(cursor[SECTOR])
-        if code == PERCEIVE:
-            groups[cursor[0]]._perceive()
-        elif code == JOINT_INTERDICTION:
+        if code == JOINT_INTERDICTION:
             model.on_joint_interdiction()
         elif code == ATTACKED:
             casualties = int(cursor[CASUALTIES])
@@ -96,7 +98,6 @@ def _decide(
     sectors: np.ndarray,
     rule: np.ndarray,
     order: tuple[int, ...],
-    perceive: bool,
     cursor: np.ndarray,
     work: np.ndarray,
     day: int,
@@ -129,25 +130,20 @@ def _decide(
     """The groups' day, from where ``cursor`` stands (position in ``order``, step; the
     attempt's side, sector, reach index, and an attack's casualties) until done
     (``DONE``, the cursor back at the start) or Python must act (what it hands back).
-    ``work``: the attempt's crossing record, then its two uniforms. The arguments from ``counts`` on
-    are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
+    ``work``: the attempt's crossing record, then its two uniforms. The arguments from
+    ``counts`` on are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
 
-    Each group's urge decays (before a spoiler perceives, on a review day); today's
-    attempt probability is its ``RATE``; it attempts if armed and a draw falls under
-    it, striking where it staged (at home where ``HOME_STRIKE``, otherwise across the
-    line) and staging anew; two uniforms decide the sensors' alert and the
-    detection (``cross``). Then ``_interdicted`` or ``_attacked``; it learns whether it
-    got through."""
+    Each group's urge decays; today's attempt probability is its ``RATE``; it attempts
+    if armed and a draw falls under it, striking where it staged (at home where
+    ``HOME_STRIKE``, otherwise across the line) and staging anew; two uniforms decide the
+    sensors' alert and the detection (``cross``). Then ``_interdicted`` or
+    ``_attacked``; it learns whether it got through."""
     c, drawn = work[:CROSSING], work[CROSSING:]
     while cursor[0] < len(order):
         r = order[cursor[0]]
         s = state[r]
-        if cursor[1] != SEARCH:
-            if cursor[1] == DECIDE:
-                s[URGE] *= s[URGE_DECAY]
-                if perceive and s[SPOILER]:
-                    cursor[1] = PERCEIVED
-                    return PERCEIVE
+        if cursor[1] == DECIDE:
+            s[URGE] *= s[URGE_DECAY]
             deterrence = s[BEST] ** rule[DETERRENCE]
             motive = 1.0 + s[URGE] + rule[RESPONSE] * s[MENACE]
             s[RATE] = min(
