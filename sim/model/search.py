@@ -360,6 +360,7 @@ STAGE, MET, DETECTED, DRAWS = 0, 1, 2, 3
 the sensors, 1: at the search, 2: done), the effort it met, whether it was detected, and
 from ``DRAWS`` the three uniforms of a joint units' stop."""
 CROSSING = DRAWS + 3
+_SHARING = int(Measure.INTEL_SHARING)
 DONE, ALERT, SEEN_AT_ONCE, SEEN_SHARED, JOINT_STOP = range(5)
 """What ``cross`` hands back: done, or what Python does before it goes on (``handle``)."""
 
@@ -374,7 +375,7 @@ def conditions(model: RoadmapModel) -> tuple:
         model.intel._port.handle, model.joint_posts._port.handle,
         patrol.sweep_rate, patrol.unit_effort, patrol.other_side_share,
         model.params.sensors.alert_chance, search.quality,
-        model.measures.effect[Measure.INTEL_SHARING], a.trust, b.trust,
+        model.measures.effect[_SHARING], a.trust, b.trust,
     )  # fmt: skip
 
 
