@@ -68,12 +68,14 @@ def strike(groups: list[ArmedGroup]) -> None:
         model.communities.corridors,
         model.governments,
     )
-    cursor, work = roster.cursor, roster.work
+    cursor, work, rule = roster.cursor, roster.work, first._rule
+    if not _choose(roster.handles, roster.state, roster.sectors, rule, order, cursor, work):
+        return  # nobody attempts today: the short call
     while True:
         if log.effort.size - log.size[0] < len(order):
             log.grow()  # room for an entry per group: the kernel never finds it full
         code = _decide(
-            roster.handles, roster.state, roster.sectors, first._rule, order, cursor, work,
+            roster.handles, roster.state, roster.sectors, rule, order, cursor, work,
             model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
             b._seen, search.joint, model.communities.crowd, corridors.zones, corridors.capacity,
             *conditions(model),
@@ -133,40 +135,18 @@ def _decide(
     ``work``: the attempt's crossing record, then its two uniforms. The arguments from
     ``counts`` on are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
 
-    Each group's urge decays; today's attempt probability is its ``RATE``; it attempts
-    if armed and a draw falls under it, striking where it staged (at home where
-    ``HOME_STRIKE``, otherwise across the line) and staging anew; two uniforms decide the
-    sensors' alert and the detection (``cross``). Then ``_interdicted`` or
-    ``_attacked``; it learns whether it got through."""
-    c, drawn = work[:CROSSING], work[CROSSING:]
-    while cursor[0] < len(order):
+    Each group decides (``_choose``); an attempt's two uniforms decide the sensors'
+    alert and the detection (``cross``); then ``_interdicted`` or ``_attacked``; it
+    learns whether it got through."""
+    c = work[:CROSSING]
+    while cursor[1] != DECIDE or _choose(handles, state, sectors, rule, order, cursor, work):
         r = order[cursor[0]]
         s = state[r]
-        if cursor[1] == DECIDE:
-            s[URGE] *= s[URGE_DECAY]
-            deterrence = s[BEST] ** rule[DETERRENCE]
-            motive = 1.0 + s[URGE] + rule[RESPONSE] * s[MENACE]
-            s[RATE] = min(
-                rule[ATTEMPT_RATE] * s[FIGHTERS] / rule[REFERENCE] * motive * deterrence, 1.0
-            )
-            g = generator(handles[r])
-            if s[ARMS] < rule[PER_ATTEMPT] or g.random() >= s[RATE]:
-                cursor[0], cursor[1] = cursor[0] + 1, DECIDE
-                continue
-            i = int(s[STAGING])  # it strikes where it staged, and stages anew
-            s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
-            s[ARMS] -= rule[PER_ATTEMPT]
-            drawn[0] = g.random()
-            drawn[1] = g.random()
-            home_strike = sectors[r, HOME_STRIKE, i] != 0.0
-            cursor[SIDE] = 1 - int(s[TARGET]) if home_strike else int(s[TARGET])
-            cursor[SECTOR], cursor[INDEX], cursor[1] = int(s[START]) + i, i, SEARCH
-            c[:] = 0.0
         side, sector = cursor[SIDE], cursor[SECTOR]
         code = cross(
-            c, side, sector, drawn[0], drawn[1], counts, row, paired, terrain, covered, intel,
-            joint_posts, sweep_rate, unit_effort, other_side, alert_chance, quality, sharing,
-            trust_a, trust_b,
+            c, side, sector, work[CROSSING], work[CROSSING + 1], counts, row, paired, terrain,
+            covered, intel, joint_posts, sweep_rate, unit_effort, other_side, alert_chance,
+            quality, sharing, trust_a, trust_b,
         )  # fmt: skip
         if code != DONE:
             return code
@@ -188,8 +168,48 @@ def _decide(
         cursor[0], cursor[1] = cursor[0] + 1, DECIDE
         if code != DONE:
             return code
-    cursor[:] = 0
     return DONE
+
+
+@kernel
+def _choose(
+    handles: np.ndarray,
+    state: np.ndarray,
+    sectors: np.ndarray,
+    rule: np.ndarray,
+    order: tuple[int, ...],
+    cursor: np.ndarray,
+    work: np.ndarray,
+) -> bool:
+    """The groups' decisions from ``order[cursor[0]]`` on, until one attempts (True: the
+    cursor holds its attempt, ``work`` a fresh crossing record and its two uniforms) or
+    none does (False: the cursor back at the start). Each group's urge decays; today's
+    attempt probability is its ``RATE``; it attempts if armed and a draw falls under
+    it, striking where it staged (at home where ``HOME_STRIKE``, otherwise across the
+    line) and staging anew."""
+    while cursor[0] < len(order):
+        r = order[cursor[0]]
+        s = state[r]
+        s[URGE] *= s[URGE_DECAY]
+        deterrence = s[BEST] ** rule[DETERRENCE]
+        motive = 1.0 + s[URGE] + rule[RESPONSE] * s[MENACE]
+        s[RATE] = min(rule[ATTEMPT_RATE] * s[FIGHTERS] / rule[REFERENCE] * motive * deterrence, 1.0)
+        g = generator(handles[r])
+        if s[ARMS] < rule[PER_ATTEMPT] or g.random() >= s[RATE]:
+            cursor[0] += 1
+            continue
+        i = int(s[STAGING])  # it strikes where it staged, and stages anew
+        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
+        s[ARMS] -= rule[PER_ATTEMPT]
+        work[:] = 0.0
+        work[CROSSING] = g.random()
+        work[CROSSING + 1] = g.random()
+        home_strike = sectors[r, HOME_STRIKE, i] != 0.0
+        cursor[SIDE] = 1 - int(s[TARGET]) if home_strike else int(s[TARGET])
+        cursor[SECTOR], cursor[INDEX], cursor[1] = int(s[START]) + i, i, SEARCH
+        return True
+    cursor[:] = 0
+    return False
 
 
 @kernel
