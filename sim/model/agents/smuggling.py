@@ -133,6 +133,9 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     group_state = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
     log, customs, (a, b) = model.log, model.customs, model.governments
     cursor, c = roster.cursor, roster.work
+    if not _count(roster.handles, roster.state, roster.links, group_state, s.arms_target,
+                  s.shipments_per_day, cursor):  # fmt: skip
+        return  # no shipments today: the short call
     while code := _send(
         roster.handles, roster.state, roster.sectors, roster.links, group_state,
         s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
@@ -202,30 +205,22 @@ def _send(
     first ``k``) and whether each got through. ``c``: the shipment's crossing record.
     The arguments from ``counts`` on are ``cross``'s conditions.
 
-    A network's ``RATE`` is ``per_day`` times its clients' shortfall of arms against
-    their target (as a share of it: at most 1); the number of shipments is Poisson, of
-    that mean. Each shipment goes through a gate (``_via_gate``; there a staffed post's
-    customs may seize it: Python's ``Customs.seizes``) or across the green border
-    (``cross``); it is logged, and a seized one seen by the target state. The network
-    then learns from its shipments and shares the arms that got through among its
-    clients by what each lacks (``arms_delivered`` today)."""
-    while cursor[NETWORK] < handles.shape[0]:
+    Each network decides how many shipments it sends (``_count``). Each goes through a
+    gate (``_via_gate``; there a staffed post's customs may seize it: Python's
+    ``Customs.seizes``) or across the green border (``cross``); it is logged, and a
+    seized one seen by the target state. The network then learns from its shipments and
+    shares the arms that got through among its clients by what each lacks
+    (``arms_delivered`` today)."""
+    while cursor[STEP] != DECIDE or _count(
+        handles, state, clients, groups, arms_target, per_day, cursor
+    ):
         j = cursor[NETWORK]
         s, target, start = state[j], int(state[j, TARGET]), int(state[j, START])
         g = generator(handles[j])
-        if cursor[STEP] == DECIDE:
-            need, count = _shortfall(clients[j], groups, arms_target)
-            full = arms_target * count
-            s[RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
-            cursor[SHIPMENTS] = g.poisson(s[RATE])
-            if not cursor[SHIPMENTS]:
-                cursor[NETWORK] += 1
-                continue
-            cursor[STEP] = DRAW
-            if cursor[SHIPMENTS] > index.size:
-                return ROOM
         k = cursor[SHIPMENTS]
         if cursor[STEP] == DRAW:
+            if k > index.size:
+                return ROOM
             for m in range(5 * k):
                 u[m] = g.random()
             cdf = fresh_cdf(sectors[j], s)
@@ -274,8 +269,36 @@ def _send(
             arms_per_shipment,
         )  # fmt: skip
         cursor[NETWORK], cursor[STEP] = j + 1, DECIDE
-    cursor[:] = 0
     return DONE
+
+
+@kernel
+def _count(
+    handles: np.ndarray,
+    state: np.ndarray,
+    clients: np.ndarray,
+    groups: np.ndarray,
+    arms_target: float,
+    per_day: float,
+    cursor: np.ndarray,
+) -> bool:
+    """How many shipments the networks from ``cursor[NETWORK]`` on send, until one sends
+    any (True: the cursor holds it, and their number, to draw) or none does (False: the
+    cursor back at the start). A network's ``RATE`` is ``per_day`` times its clients'
+    shortfall of arms against their target (as a share of it: at most 1); the number of
+    shipments is Poisson, of that mean."""
+    while cursor[NETWORK] < handles.shape[0]:
+        j = cursor[NETWORK]
+        need, count = _shortfall(clients[j], groups, arms_target)
+        full = arms_target * count
+        state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
+        cursor[SHIPMENTS] = generator(handles[j]).poisson(state[j, RATE])
+        if cursor[SHIPMENTS]:
+            cursor[STEP] = DRAW
+            return True
+        cursor[NETWORK] += 1
+    cursor[:] = 0
+    return False
 
 
 @kernel
