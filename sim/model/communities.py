@@ -119,6 +119,29 @@ def _draw_crossers(stream: np.ndarray, pressure: np.ndarray, total: int, crosser
     crossers[0, :total] = pick(pressure, crossers[0, :total])
 
 
+@kernel
+def exposed(
+    crowd: np.ndarray,
+    zones: np.ndarray,
+    capacity: float,
+    camp_crowd: float,
+    side: int,
+    sector: int,
+    u: float,
+) -> int:
+    """The people in harm's way where a strike at ``(side, sector)`` lands (the spot
+    chosen by the uniform ``u``): ``Communities.victims``' rule, before the binomial
+    draw of the harmed (``zones``: ``Corridors.zones``, ``capacity``: a camp's)."""
+    camp = zones[2, side, sector]  # the camp's occupants
+    spots = crowd.size + (1 if camp > 0 else 0)
+    spot = int(u * spots)
+    if spot == crowd.size:
+        people = camp_crowd * min(1.0, camp / capacity) if capacity > 0 else 0.0
+    else:
+        people = crowd[spot] * (1.0 - zones[1, side, sector])  # those not sheltered
+    return int(people + 0.5)
+
+
 class Communities(Recruitment, OwnViews):
     """Hardship, displacement, crossings and ties of the border population on both sides,
     and what the roadmap builds among them.
@@ -294,15 +317,9 @@ class Communities(Recruitment, OwnViews):
         Each of them is harmed with chance ``harm_share * scale`` (at most 1).
         """
         z = self.corridors
-        camp = z.occupants[side, sector]
-        spots = len(self.crowd) + (camp > 0)
-        spot = int(rng.random() * spots)
-        if spot == len(self.crowd):
-            people = z.p.camp_crowd * min(1.0, camp / z.capacity) if z.capacity > 0 else 0.0
-        else:
-            people = self.crowd[spot] * (1.0 - z.sheltered[side, sector])
-        harm = min(1.0, self.p.harm_share * scale)
-        return int(rng.binomial(int(people + 0.5), harm))
+        u = rng.random()  # the spot it lands on
+        people = exposed(self.crowd, z.zones, z.capacity, z.p.camp_crowd, side, sector, u)
+        return int(rng.binomial(people, min(1.0, self.p.harm_share * scale)))
 
     def on_violence(self, side: int, sector: int, casualties: int) -> None:
         """Violence where people live: hardship rises for those at home, some flee, fear

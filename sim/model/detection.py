@@ -11,15 +11,24 @@ import math
 
 import numpy as np
 
+from sim.model.compiled import kernel
+
+
+@kernel
+def detection_chance(effort: float, sweep_rate: float) -> float:
+    """Chance that an attempt meeting ``effort`` units of effective search is detected
+    (a kernel's, and a single attempt's in Python: ``detection_probability``)."""
+    return -math.expm1(-sweep_rate * effort)
+
 
 def detection_probability(effort: float | np.ndarray, sweep_rate: float) -> float | np.ndarray:
     """Chance that an attempt meeting ``effort`` units of effective search is detected.
 
-    A single attempt (a float) is computed with ``math``: several times cheaper
-    than a numpy call, and the same number.
+    A single attempt (a float) is computed with ``math`` (``detection_chance``'s rule,
+    uncompiled): several times cheaper than a numpy call, and the same number.
     """
     if isinstance(effort, float):
-        return -math.expm1(-sweep_rate * effort)
+        return detection_chance.py_func(effort, sweep_rate)
     return -np.expm1(-sweep_rate * np.asarray(effort, dtype=float))
 
 

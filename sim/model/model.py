@@ -29,7 +29,8 @@ from sim.model.agents import (
     SmugglingNetwork,
     StateForces,
 )
-from sim.model.agents.armed_group import strength, strike
+from sim.model.agents.armed_group import strength
+from sim.model.agents.attacks import strike
 from sim.model.agents.customs import Customs
 from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
@@ -240,14 +241,12 @@ class RoadmapModel(mesa.Model):
     def mean_trust(self) -> float:
         return 0.5 * (self.governments[0].trust + self.governments[1].trust)
 
-    def on_interdiction(self, side: int, sector: int) -> None:
-        """Both states see an interdiction; a joint one builds trust."""
-        self.governments[side].observe(sector)
-        joint = np.add.reduce(self.space.layer("joint_effort")[:, sector])
-        if joint > 0:
-            gain = self.params.governments.trust_gain_joint_success
-            for gov in self.governments:
-                gov.build_trust(gain)
+    def on_joint_interdiction(self) -> None:
+        """An interdiction where joint units patrol builds both states' trust (the state
+        crossed into saw it: ``sim.model.agents.armed_group``)."""
+        gain = self.params.governments.trust_gain_joint_success
+        for gov in self.governments:
+            gov.build_trust(gain)
 
     def report_casualties(self, side: int, sector: int, casualties: int) -> None:
         """Violence hits communities; the mediator may take the incident up; a severe one
@@ -264,9 +263,6 @@ class RoadmapModel(mesa.Model):
         gain = getattr(self.params.governments, f"trust_gain_{kind}") * count
         for gov in self.governments:
             gov.build_trust(gain)
-
-    def record_arms_delivered(self, amount: float) -> None:
-        self.series.arms_delivered[self.day] += amount
 
     # --- the day ----------------------------------------------------------
     def step(self) -> None:

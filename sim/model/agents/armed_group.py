@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.crosser import BEST, FRESH, RATE, BorderCrosser, fresh_cdf, learn, pick
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
+from sim.model.agents.crosser import FRESH, BorderCrosser
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
 from sim.model.agents.roster import PULL, Column, Plane
 from sim.model.agents.sums import python_sum
-from sim.model.compiled import generator, kernel
-from sim.model.incidents import IncidentType
+from sim.model.compiled import kernel
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -28,8 +27,14 @@ THREAT, HOME_STRIKE = range(CROSSER_PLANES, CROSSER_PLANES + 2)
 """A group's planes in its roster's ``sectors``, after a crosser's: its perceived threat,
 and 1.0 where a project in its recruitment cell is all it saw there (it strikes it)."""
 PLANES = CROSSER_PLANES + 2
-PERCEIVE = -2
-"""What ``_decide`` returns for a spoiler that reviews the threats to its base first."""
+(
+    ATTEMPT_RATE, REFERENCE, RESPONSE, DETERRENCE, PER_ATTEMPT, LOSSES_INTERDICTED,
+    JUMP_SUCCESS, COUNTERSTRIKE, LOSSES_STRUCK, JUMP_STRUCK, HARM, CAMP_CROWD,
+) = range(12)  # fmt: skip
+"""The groups' ``_rule``: attempt rate, reference fighters, threat response, deterrence
+exponent, arms per attempt, mean losses when interdicted, urge jump after a success, the
+attacked state's chance to strike back, mean losses when struck, urge jump when struck,
+the chance an exposed person is harmed, the people a full camp exposes."""
 
 
 class ArmedGroup(BorderCrosser):
@@ -61,6 +66,7 @@ class ArmedGroup(BorderCrosser):
     both sides; where a project in its own recruitment cell is the only asset
     it sees in the sector, it strikes the project there, on its home side,
     meeting that side's forces. The roadmap's phase number plays no part.
+    (A group's day: ``sim.model.agents.attacks``.)
 
     Attributes (besides ``BorderCrosser``'s; ``rate`` is today's attempt probability):
         fighters, arms: strength and arms stock (one attempt uses ``arms_per_attempt``).
@@ -94,6 +100,7 @@ class ArmedGroup(BorderCrosser):
         self.spoiler = spoiler
         self._threat_step = -math.expm1(-a.threat_review_days / a.threat_memory_days)
         self._gates = model.border.gate[self.reach].copy()
+        g, c = model.params.governments, model.params.communities
         self._rule = np.array(
             [
                 a.attempt_rate,
@@ -101,6 +108,13 @@ class ArmedGroup(BorderCrosser):
                 a.threat_response,
                 a.deterrence_exponent,
                 a.arms_per_attempt,
+                a.losses_interdicted,
+                a.urge_jump_success,
+                g.counterstrike,
+                a.losses_counterstrike,
+                a.urge_jump_struck,
+                min(1.0, c.harm_share * a.casualty_scale),
+                model.params.corridors.camp_crowd,
             ]
         )
         self.staging = self.choose(self.stream.random())
@@ -123,47 +137,6 @@ class ArmedGroup(BorderCrosser):
             self.p.target_value,
         )  # fmt: skip
 
-    def _attempt(self, i: int, tip_u: float, detect_u: float) -> bool:
-        """An attempt at the ``i``-th sector of its reach: ``tip_u`` decides whether sensors
-        there raise an alert first, ``detect_u`` whether it is detected. Returns whether it
-        got through (what it learns from, in the kernel's next call)."""
-        model, a = self.model, self.p
-        sector = self.sectors[i]
-        side = self.home if self._roster.sectors.item(self._row, HOME_STRIKE, i) else self.target
-        detected, effort = model.search.attempt(side, sector, tip_u, detect_u)
-        if detected:
-            lost = min(self.fighters, int(self.stream.poisson(a.losses_interdicted)))
-            self.fighters -= lost
-            model.log.add(
-                model.day,
-                sector,
-                side,
-                IncidentType.INTERDICTION,
-                self.actor,
-                True,
-                0,
-                effort,
-                lost,
-            )
-            model.on_interdiction(side, sector)
-            return False
-        casualties = model.communities.victims(self.stream, side, sector, a.casualty_scale)
-        model.log.add(
-            model.day, sector, side, IncidentType.ATTACK, self.actor, False, casualties, effort
-        )
-        self.urge += a.urge_jump_success
-        model.governments[side].respond_to_attack(sector, casualties)
-        self._maybe_struck()
-        model.report_casualties(side, sector, casualties)
-        return True
-
-    def _maybe_struck(self) -> None:
-        """The attacked state hits back at the group itself: losses, and revenge urge."""
-        g, a = self.model.params.governments, self.model.params.armed_groups
-        if self.stream.random() < g.counterstrike:
-            self.fighters -= min(self.fighters, int(self.stream.poisson(a.losses_counterstrike)))
-            self.urge += a.urge_jump_struck
-
     def ready(self) -> bool:
         """Preparing attacks: willing, and armed for one."""
         return self.rate > 0 and self.arms >= self.p.arms_per_attempt
@@ -176,83 +149,6 @@ def strength(groups: list[ArmedGroup]) -> tuple[int, float]:
         return 0, 0.0
     state = groups[0]._roster.state
     return int(sum(state[:, FIGHTERS].tolist())), sum(state[:, ARMS].tolist())
-
-
-def strike(groups: list[ArmedGroup]) -> None:
-    """The groups' day, in the order given (the model's shuffle): each maybe attempts an
-    attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
-    groups in turn; it hands a group back to Python to perceive, or to carry out an
-    attempt, and then goes on where it stopped (an attempt changes what the next group
-    meets)."""
-    if not groups:
-        return
-    first = groups[0]
-    roster = first._roster
-    order = tuple([g._row for g in groups])  # a tuple reaches a kernel faster than an array
-    perceive = first.model.day % first.p.threat_review_days == 0
-    position, handed, got_through = 0, -1, False
-    while True:
-        position, handed, tip_u, detect_u = _decide(
-            roster.handles, roster.state, roster.sectors, first._rule, order, perceive,
-            position, handed, got_through,
-        )  # fmt: skip
-        if position == len(order):
-            return
-        group = groups[position]
-        if handed == PERCEIVE:
-            group._perceive()
-        else:
-            got_through = group._attempt(handed, tip_u, detect_u)
-            position += 1
-
-
-@kernel
-def _decide(
-    handles: np.ndarray,
-    state: np.ndarray,
-    sectors: np.ndarray,
-    rule: np.ndarray,
-    order: tuple[int, ...],
-    perceive: bool,
-    start: int,
-    handed: int,
-    got_through: bool,
-) -> tuple[int, int, float, float]:
-    """From ``order[start]`` on, each group's day until one must perceive or attempts:
-    (its position in ``order``, ``PERCEIVE`` or the index of the sector it strikes,
-    and the attempt's two uniform draws; ``len(order)`` when all are done). Its urge
-    decays (not again when it was handed back to perceive); today's attempt probability is
-    its ``RATE``; it attempts if armed and a draw falls under it, striking where it staged
-    and staging anew. ``rule``: attempt rate, reference fighters, threat response,
-    deterrence exponent, arms per attempt.
-
-    ``handed``: what the last call handed back (-1 at the start of the day). After an
-    attempt (the index of its sector) the group before ``start`` first learns from it,
-    whether it ``got_through``."""
-    if handed >= 0:
-        r = order[start - 1]
-        learn(sectors[r], state[r], np.full(1, handed), np.full(1, 1.0 if got_through else 0.0))
-    for position in range(start, len(order)):
-        r = order[position]
-        s = state[r]
-        if not (handed == PERCEIVE and position == start):
-            s[URGE] *= s[URGE_DECAY]
-            if perceive and s[SPOILER]:
-                return position, PERCEIVE, 0.0, 0.0
-        deterrence = s[BEST] ** rule[3]
-        motive = 1.0 + s[URGE] + rule[2] * s[MENACE]
-        s[RATE] = min(rule[0] * s[FIGHTERS] / rule[1] * motive * deterrence, 1.0)
-        if s[ARMS] < rule[4]:
-            continue
-        g = generator(handles[r])
-        if g.random() >= s[RATE]:
-            continue
-        i = int(s[STAGING])  # it strikes where it staged, and stages anew
-        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
-        s[ARMS] -= rule[4]
-        tip_u = g.random()
-        return position, i, tip_u, g.random()
-    return len(order), -1, 0.0, 0.0
 
 
 @kernel

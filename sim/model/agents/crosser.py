@@ -14,10 +14,11 @@ from sim.model.compiled import Port, kernel
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
-BEST, RATE, TEMPERATURE, LEARNING_RATE, FRESH = range(5)
+BEST, RATE, TEMPERATURE, LEARNING_RATE, FRESH, TARGET, START, ACTOR = range(8)
 """A crosser's columns in its roster's ``state`` (``FRESH``: 1 while ``CDF`` is up to
-date); a kind's own columns follow them."""
-COLUMNS = 5
+date; ``TARGET``, ``START``, ``ACTOR``: its ``target``, its reach's first sector, its
+``actor``); a kind's own columns follow them."""
+COLUMNS = 8
 PLANES = 3  # VALUE, PULL, CDF
 
 
@@ -77,6 +78,7 @@ class BorderCrosser(Agent):
         state[TEMPERATURE] = temperature
         state[LEARNING_RATE] = learning_rate
         self.actor = model.register_actor(f"{name}_{self.unique_id}")
+        state[TARGET], state[START], state[ACTOR] = self.target, self.reach.start, self.actor
 
     value = Plane(VALUE)
     best = Column(BEST)

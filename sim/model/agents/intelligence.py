@@ -11,7 +11,10 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
-from sim.model.detection import detection_probability
+import numpy as np
+
+from sim.model.compiled import Port, generator, kernel
+from sim.model.detection import detection_chance, detection_probability
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ class Intelligence:
         self.model = model
         self.p = model.params.intel
         self.stream = model.spawn_rng()
+        self._port = Port(self.stream)
         self.ties = model.space.layer("ties")
         self.crossers: list = []
         self._queue: list[tuple[int, int, int, int]] = []  # (due day, order, side, sector)
@@ -73,20 +77,10 @@ class Intelligence:
             _, _, side, sector = heapq.heappop(queue)
             self._deliver(side, sector)
 
-    def crossing(self, side: int, sector: int) -> None:
-        """A crossing into ``side`` at ``sector`` got past the search: did the home side see it?"""
-        model = self.model
-        search, home = model.search, 1 - side
-        sharing = model.measures.effect[Measure.INTEL_SHARING]
-        joint = search.joint_units[search.row, home, sector]
-        if sharing == 0 and joint == 0:
-            return
-        units = search.units[search.row, home, sector] + search.quality * joint
-        effort = search.terrain[home, sector] * model.params.patrol.unit_effort * units
-        u_seen, u_shared = self.stream.random(2).tolist()
-        if u_seen >= detection_probability(float(effort), model.params.patrol.sweep_rate):
-            return
-        if joint > 0 and u_shared < model.governments[home].trust:
+    def passed(self, side: int, sector: int, at_once: bool) -> None:
+        """A crossing into ``side`` at ``sector`` that got past the search was seen leaving
+        (``seen_leaving``): a report to ``side`` at once, or through sharing."""
+        if at_once:
             self._report(side, sector, 0)
         else:
             self._share(side, sector, 0)
@@ -130,3 +124,40 @@ class Intelligence:
         self.reports += 1
         model.governments[side].observe(sector)
         self.tips += model.search.dispatch(side, sector, p.tip_reach, p.tip_days, p.tip_units)
+
+
+NOT_SEEN, AT_ONCE, SHARED = 0, 1, 2
+"""What ``seen_leaving`` finds."""
+
+
+@kernel
+def seen_leaving(
+    stream: np.ndarray,
+    units: np.ndarray,
+    joint_units: np.ndarray,
+    terrain: np.ndarray,
+    side: int,
+    sector: int,
+    quality: float,
+    unit_effort: float,
+    sweep_rate: float,
+    sharing: float,
+    trust: float,
+) -> int:
+    """A crossing into ``side`` at ``sector`` got past the search: did the home side's
+    units there (today's ``units``, ``joint_units`` of ``quality``) see it leave, and
+    does it reach ``side`` ``AT_ONCE`` (seen by joint units, a draw under the home
+    government's ``trust``) or if ``SHARED`` (``Intelligence.passed``)? Two uniforms of
+    the intelligence ``stream``, unless nothing could come of it (no joint units and no
+    sharing)."""
+    home = 1 - side
+    joint = joint_units[home, sector]
+    if sharing == 0 and joint == 0:
+        return NOT_SEEN
+    effort = terrain[home, sector] * unit_effort * (units[home, sector] + quality * joint)
+    g = generator(stream)
+    u_seen = g.random()
+    u_shared = g.random()
+    if u_seen >= detection_chance(effort, sweep_rate):
+        return NOT_SEEN
+    return AT_ONCE if joint > 0 and u_shared < trust else SHARED

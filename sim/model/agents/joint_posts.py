@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from sim.model.compiled import Port, generator, kernel
+
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
@@ -34,15 +38,15 @@ class JointPosts:
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
         self.stream = model.spawn_rng()
+        self._port = Port(self.stream)
         self.stops = self.disputes = self.clashes = 0
 
-    def stopped(self, side: int, sector: int, effort: float, joint_effort: float) -> None:
-        """A crossing into ``side`` at ``sector`` was detected by ``effort``, of which
-        ``joint_effort`` came from joint units: did they make the stop, and agree?"""
+    def stopped(
+        self, side: int, sector: int, follow_a: float, follow_b: float, blows: float
+    ) -> None:
+        """Joint units made the stop of a crossing into ``side`` at ``sector`` (``joint_stop``
+        drew it, and the uniforms of the rest): were they both there, and did they agree?"""
         model = self.model
-        who, follow_a, follow_b, blows = self.stream.random(4).tolist()
-        if who * effort >= joint_effort:
-            return  # national units or drones made it
         day = model.day
         a, b = (gov.patrols for gov in model.governments)
         here_a, here_b = a.at(day, sector), b.at(day, sector)
@@ -60,3 +64,16 @@ class JointPosts:
         self.clashes += 1
         actor = int(self.stream.integers(2))
         model.forces.clash(sector, 1 - actor, actor_side=actor, rng=self.stream)
+
+
+@kernel
+def joint_stop(stream: np.ndarray, effort: float, joint_effort: float, draws: np.ndarray) -> bool:
+    """Whether a crossing detected by ``effort``, of which ``joint_effort`` came from joint
+    units, was the joint units' stop (``JointPosts``' rule): four uniforms, the first
+    deciding it; the other three (each contingent's following the procedure, blows) go
+    into ``draws`` for ``JointPosts.stopped``."""
+    g = generator(stream)
+    who = g.random()
+    for k in range(3):
+        draws[k] = g.random()
+    return who * effort < joint_effort

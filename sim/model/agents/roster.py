@@ -30,6 +30,8 @@ class Roster:
         sectors: ``(members, planes, width)``: per sector of a member's reach, by plane.
         links: ``(members, k)`` rows of another roster each member deals with (-1: none).
         handles: each member's stream for kernels (rebuilt from its ``Port`` in a copy).
+        cursor, work: where the kind's day kernel stopped to hand back to Python (all
+            zeros: at the start of a day), and the floats it holds meanwhile.
     """
 
     def __init__(self, columns: int, planes: int, width: int) -> None:
@@ -39,6 +41,8 @@ class Roster:
         self.sectors = np.zeros((0, planes, width))
         self.links = np.full((0, 0), -1, dtype=np.int64)
         self.handles = np.zeros((0, 5), dtype=np.uint64)
+        self.cursor = np.zeros(8, dtype=np.int64)
+        self.work = np.zeros(8)
 
     @staticmethod
     def join(agent: Any, columns: int, planes: int, width: int) -> tuple[Roster, int]:

@@ -81,10 +81,9 @@ class SensorNetwork:
             price = self.model.params.costs.sensor_sector_install
             self.model.budget.charge(None, "sensors", len(fresh) * price)
 
-    def warn(self, side: int, sector: int, u: float) -> None:
-        """A crossing into ``side`` passes covered ``sector``: an alert with ``alert_chance``."""
-        if u >= self.p.alert_chance:
-            return
+    def warn(self, side: int, sector: int) -> None:
+        """A crossing into ``side`` passing covered ``sector`` raised an alert (a draw under
+        ``alert_chance``: ``sim.model.search.cross``)."""
         self.alerts += 1
         model = self.model
         model.governments[side].observe(sector)

@@ -8,13 +8,49 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.armed_group import ARMS, ArmedGroup
-from sim.model.agents.crosser import RATE, BorderCrosser, fresh_cdf, learn, pick
+from sim.model.agents.crosser import (
+    ACTOR,
+    LEARNING_RATE,
+    RATE,
+    START,
+    TARGET,
+    TEMPERATURE,
+    BorderCrosser,
+    fresh_cdf,
+    learn,
+    pick,
+)
+from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
+from sim.model.agents.crosser import PLANES as CROSSER_PLANES
+from sim.model.agents.roster import Roster
 from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
-from sim.model.incidents import IncidentType
+from sim.model.incidents import IncidentType, append
+from sim.model.search import DETECTED, DONE, MET, STAGE, conditions, cross, handle
+
+SMUGGLING_DELIVERED, SMUGGLING_SEIZED = (
+    int(IncidentType.SMUGGLING_DELIVERED),
+    int(IncidentType.SMUGGLING_SEIZED),
+)
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
+
+
+GATE, THROUGH_GATE, ACROSS_GREEN = range(CROSSER_PLANES, CROSSER_PLANES + 3)
+"""A network's planes in its roster's ``sectors``, after a crosser's: 1.0 where a sector
+of its reach holds a gate, and there its learned success through the gate and across
+the green border."""
+PLANES = CROSSER_PLANES + 3
+NETWORK, STEP, SHIPMENT, SHIPMENTS, VIA = range(5)
+"""``_send``'s cursor: the network, its step, the shipment, how many it sends, and
+whether the shipment goes through a gate."""
+DECIDE, DRAW, ROUTE, SEARCH, RECORD = range(5)
+"""A network's steps in ``_send`` (where it goes on after Python acted): deciding how
+many shipments, drawing them, and each shipment's route, search and record."""
+CUSTOMS, FULL, ROOM = 10, 11, 12
+"""What ``_send`` hands back besides ``cross``'s: a search at a staffed customs post,
+a full incident log, more shipments than its buffers hold."""
 
 
 class SmugglingNetwork(BorderCrosser):
@@ -25,8 +61,8 @@ class SmugglingNetwork(BorderCrosser):
     a sector with a gate, a shipment hides in trade through the gate (and faces
     the target side's customs post there) or crosses the green border (and
     faces patrols), chosen by a logistic rule on what it learned of each route
-    there. Seized shipments are lost; delivered arms go to the groups across the
-    line.
+    there. Seized shipments are lost (the target state sees them); delivered arms
+    go to the groups across the line.
 
     Attributes (besides ``BorderCrosser``'s; ``rate`` is expected shipments a day):
         gate: which sectors of its reach hold an official crossing gate.
@@ -46,11 +82,26 @@ class SmugglingNetwork(BorderCrosser):
             s.choice_temperature,
             s.learning_rate,
             "smuggling_network",
+            CROSSER_COLUMNS,
+            PLANES,
         )
         self.p = s
         self.gate: list[bool] = model.border.gate[self.reach].tolist()
-        self.route = {i: [s.initial_success] * 2 for i, g in enumerate(self.gate) if g}
+        sectors = self._roster.sectors[self._row]
+        sectors[GATE] = self.gate
+        sectors[THROUGH_GATE] = sectors[ACROSS_GREEN] = s.initial_success
+        if self._row == 0:
+            _buffers(self._roster, 8)
         self.clients = []  # set by the model once the groups exist
+
+    @property
+    def route(self) -> dict[int, list[float]]:
+        sectors = self._roster.sectors[self._row]
+        return {
+            i: [sectors.item(THROUGH_GATE, i), sectors.item(ACROSS_GREEN, i)]
+            for i, gate in enumerate(self.gate)
+            if gate
+        }
 
     @property
     def clients(self) -> list[ArmedGroup]:
@@ -61,61 +112,49 @@ class SmugglingNetwork(BorderCrosser):
         self._clients = groups
         self._roster.link(self._row, [g._row for g in groups])
 
-    def _ship(self, u: list[float], index: list[int]) -> np.ndarray:
-        """Send the day's shipments, through the ``index``-th sectors of its reach (``u``:
-        their uniform draws, see ``_send``); learn each route's outcome. Returns whether
-        each got through (1.0) or was seized (0.0)."""
-        model, k = self.model, len(index)
-        day, target, search, customs = model.day, self.target, model.search, model.customs
-        got_through = np.empty(k)
-        for j, i in enumerate(index):
-            sector = self.sectors[i]
-            route = self.route.get(i)
-            via_gate = (
-                route is not None
-                and u[k + j] * (1.0 + math.exp((route[1] - route[0]) / self.temperature)) < 1.0
-            )
-            if via_gate:  # hidden in trade at the gate
-                seized, effort = customs.seizes(target, sector, u[4 * k + j]), np.nan
-            else:
-                seized, effort = search.attempt(target, sector, u[2 * k + j], u[3 * k + j])
-            if route is not None:
-                r = 0 if via_gate else 1
-                route[r] += self.learning_rate * (float(not seized) - route[r])
-            kind = IncidentType.SMUGGLING_SEIZED if seized else IncidentType.SMUGGLING_DELIVERED
-            model.log.add(
-                day, sector, target, kind, self.actor, seized, 0, effort, via_gate=via_gate
-            )
-            if seized:
-                model.governments[target].observe(sector)
-            got_through[j] = 0.0 if seized else 1.0
-        return got_through
+
+def _buffers(roster: Roster, k: int) -> None:
+    """Room in the networks' ``roster`` for a day's ``k`` shipments of a network: their
+    uniform draws (``draws``), reach indices (``picks``) and outcomes (``outcomes``)."""
+    roster.draws, roster.picks, roster.outcomes = np.zeros(5 * k), np.zeros(k, int), np.zeros(k)
 
 
 def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     """The networks' day, in the order they were created: each decides how many
     shipments to send and sends them (the rule is in ``SmugglingNetwork``'s docstring).
-    One kernel call decides for the networks in turn; it hands a network that sends
-    shipments back to Python to send them, then, called again, lets it learn from them
-    and deliver what got through before it goes on with the next one (a delivery changes
-    what the next one's clients need)."""
+    One kernel call decides and sends for the networks in turn (a delivery changes what
+    the next one's clients need); it hands a shipment back to Python only for what
+    others do (``sim.model.search.handle``, a staffed customs post) and then goes on
+    where it stopped."""
     if not networks:
         return
     first = networks[0]
     roster, s, model = first._roster, first.p, first.model
     group_state = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
-    j, index, got_through = 0, np.zeros(0, dtype=np.int64), np.zeros(0)
-    while True:
-        j, u, index, delivered = _send(
-            roster.handles, roster.state, roster.sectors, roster.links, group_state,
-            s.arms_target, s.shipments_per_day, s.arms_per_shipment, j, index, got_through,
-        )  # fmt: skip
-        if got_through.size:
-            model.record_arms_delivered(delivered)
-        if j == len(networks):
-            return
-        got_through = roster.members[j]._ship(u.tolist(), index.tolist())
-        j += 1
+    log, customs, (a, b) = model.log, model.customs, model.governments
+    cursor, c = roster.cursor, roster.work
+    if not _count(roster.handles, roster.state, roster.links, group_state, s.arms_target,
+                  s.shipments_per_day, cursor):  # fmt: skip
+        return  # no shipments today: the short call
+    while code := _send(
+        roster.handles, roster.state, roster.sectors, roster.links, group_state,
+        s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
+        roster.picks, roster.outcomes, c, model.day, model.series.arms_delivered,
+        customs.inspectors(0), customs.inspectors(1), log.table, log.effort, log.size,
+        log.border_per_day, a._seen, b._seen, *conditions(model),
+    ):  # fmt: skip
+        if code == ROOM:
+            _buffers(roster, int(cursor[SHIPMENTS]))
+            continue
+        if code == FULL:
+            log.grow()
+            continue
+        network, m, k = roster.members[cursor[NETWORK]], cursor[SHIPMENT], cursor[SHIPMENTS]
+        sector = network.sectors[roster.picks[m]]
+        if code == CUSTOMS:
+            c[DETECTED] = customs.seizes(network.target, sector, roster.draws.item(4 * k + m))
+        else:
+            handle(model, code, network.target, sector, c)
 
 
 @kernel
@@ -128,48 +167,174 @@ def _send(
     arms_target: float,
     per_day: float,
     arms_per_shipment: float,
-    start: int,
+    cursor: np.ndarray,
+    u: np.ndarray,
     index: np.ndarray,
     got_through: np.ndarray,
-) -> tuple[int, np.ndarray, np.ndarray, float]:
-    """From network ``start`` on, how many shipments each sends today, until one sends
-    any: (that network, or the number of networks when none does; the day's ``5 * k``
-    uniform draws of its ``k`` shipments, per shipment: sector, route, alert, patrol
-    detection, customs; the reach index of each, chosen by the first ``k``; the arms
-    delivered by the network before ``start``).
+    c: np.ndarray,
+    day: int,
+    arms_delivered: np.ndarray,
+    inspectors_a: int,
+    inspectors_b: int,
+    table: np.ndarray,
+    effort: np.ndarray,
+    size: np.ndarray,
+    border_per_day: np.ndarray,
+    seen_a: np.ndarray,
+    seen_b: np.ndarray,
+    counts: np.ndarray,
+    row: int,
+    paired: np.ndarray,
+    terrain: np.ndarray,
+    covered: np.ndarray,
+    intel: np.ndarray,
+    joint_posts: np.ndarray,
+    sweep_rate: float,
+    unit_effort: float,
+    other_side: float,
+    alert_chance: float,
+    quality: float,
+    sharing: float,
+    trust_a: float,
+    trust_b: float,
+) -> int:
+    """The networks' day from where ``cursor`` stands until done (``DONE``, the cursor
+    back at the start) or Python must act (what it hands back). A network's ``k``
+    shipments take the first ``5 * k`` uniform draws ``u`` (per shipment: sector, route,
+    alert, patrol detection, customs), their reach indices ``index`` (chosen by the
+    first ``k``) and whether each got through. ``c``: the shipment's crossing record.
+    The arguments from ``counts`` on are ``cross``'s conditions.
 
-    A network's ``RATE`` is ``per_day`` times its clients' shortfall of arms against
-    their target (as a share of it: at most 1); the number of shipments is Poisson, of
-    that mean. When the network before ``start`` sent shipments (to the reach sectors
-    ``index``: ``got_through`` or not), it first learns from them and shares the arms
-    that got through among its clients by what each lacks."""
-    delivered = 0.0
-    if got_through.size:
-        n = start - 1
-        learn(sectors[n], state[n], index, got_through)
-        delivered = int(got_through.sum()) * arms_per_shipment
-        need = _shortfall(clients[n], groups, arms_target)[0]
-        if delivered and need > 0:
-            for c in clients[n]:
-                if c < 0:
-                    break
-                groups[c, ARMS] += delivered * _short(arms_target, groups[c, ARMS]) / need
-    for j in range(start, handles.shape[0]):
+    Each network decides how many shipments it sends (``_count``). Each goes through a
+    gate (``_via_gate``; there a staffed post's customs may seize it: Python's
+    ``Customs.seizes``) or across the green border (``cross``); it is logged, and a
+    seized one seen by the target state. The network then learns from its shipments and
+    shares the arms that got through among its clients by what each lacks
+    (``arms_delivered`` today)."""
+    while cursor[STEP] != DECIDE or _count(
+        handles, state, clients, groups, arms_target, per_day, cursor
+    ):
+        j = cursor[NETWORK]
+        s, target, start = state[j], int(state[j, TARGET]), int(state[j, START])
+        g = generator(handles[j])
+        k = cursor[SHIPMENTS]
+        if cursor[STEP] == DRAW:
+            if k > index.size:
+                return ROOM
+            for m in range(5 * k):
+                u[m] = g.random()
+            cdf = fresh_cdf(sectors[j], s)
+            for m in range(k):
+                index[m] = pick(cdf, u[m])
+            cursor[SHIPMENT], cursor[STEP] = 0, ROUTE
+        seen = seen_b if target else seen_a
+        while cursor[SHIPMENT] < k:
+            m = cursor[SHIPMENT]
+            i = index[m]
+            if cursor[STEP] == ROUTE:
+                c[:] = 0.0
+                cursor[VIA] = _via_gate(sectors[j], s[TEMPERATURE], i, u[k + m])
+                if cursor[VIA]:
+                    c[STAGE], c[MET] = 2.0, np.nan  # no search by patrols
+                    cursor[STEP] = RECORD
+                    if (inspectors_b if target else inspectors_a) > 0:
+                        return CUSTOMS
+                else:
+                    cursor[STEP] = SEARCH
+            if cursor[STEP] == SEARCH:
+                code = cross(
+                    c, target, start + i, u[2 * k + m], u[3 * k + m], counts, row, paired,
+                    terrain, covered, intel, joint_posts, sweep_rate, unit_effort, other_side,
+                    alert_chance, quality, sharing, trust_a, trust_b,
+                )  # fmt: skip
+                if code != DONE:
+                    return code
+                cursor[STEP] = RECORD
+            seized, via = c[DETECTED] != 0.0, cursor[VIA] != 0
+            kind = SMUGGLING_SEIZED if seized else SMUGGLING_DELIVERED
+            if not append(
+                table, effort, size, border_per_day, day, start + i, target, kind,
+                int(s[ACTOR]), seized, 0, c[MET], 0, via,
+            ):  # fmt: skip
+                return FULL
+            if sectors[j, GATE, i]:
+                r = THROUGH_GATE if via else ACROSS_GREEN
+                sectors[j, r, i] += s[LEARNING_RATE] * ((0.0 if seized else 1.0) - sectors[j, r, i])
+            if seized:
+                seen[start + i] += 1.0  # the target government sees it (Government.observe)
+            got_through[m] = 0.0 if seized else 1.0
+            cursor[SHIPMENT], cursor[STEP] = m + 1, ROUTE
+        arms_delivered[day] += _deliver(
+            sectors[j], s, clients[j], groups, index[:k], got_through[:k], arms_target,
+            arms_per_shipment,
+        )  # fmt: skip
+        cursor[NETWORK], cursor[STEP] = j + 1, DECIDE
+    return DONE
+
+
+@kernel
+def _count(
+    handles: np.ndarray,
+    state: np.ndarray,
+    clients: np.ndarray,
+    groups: np.ndarray,
+    arms_target: float,
+    per_day: float,
+    cursor: np.ndarray,
+) -> bool:
+    """How many shipments the networks from ``cursor[NETWORK]`` on send, until one sends
+    any (True: the cursor holds it, and their number, to draw) or none does (False: the
+    cursor back at the start). A network's ``RATE`` is ``per_day`` times its clients'
+    shortfall of arms against their target (as a share of it: at most 1); the number of
+    shipments is Poisson, of that mean."""
+    while cursor[NETWORK] < handles.shape[0]:
+        j = cursor[NETWORK]
         need, count = _shortfall(clients[j], groups, arms_target)
         full = arms_target * count
         state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
-        g = generator(handles[j])
-        k = g.poisson(state[j, RATE])
-        if k:
-            u = np.empty(5 * k)
-            for m in range(5 * k):
-                u[m] = g.random()
-            cdf = fresh_cdf(sectors[j], state[j])
-            chosen = np.empty(k, dtype=np.int64)
-            for m in range(k):
-                chosen[m] = pick(cdf, u[m])
-            return j, u, chosen, delivered
-    return handles.shape[0], got_through, index, delivered  # (no shipments: what came in)
+        cursor[SHIPMENTS] = generator(handles[j]).poisson(state[j, RATE])
+        if cursor[SHIPMENTS]:
+            cursor[STEP] = DRAW
+            return True
+        cursor[NETWORK] += 1
+    cursor[:] = 0
+    return False
+
+
+@kernel
+def _via_gate(sectors: np.ndarray, temperature: float, i: int, u: float) -> bool:
+    """Whether a shipment at the ``i``-th sector of a network's reach hides in trade
+    through the gate there (none: the green border), by a logistic rule on what it
+    learned of each route, from the uniform ``u``."""
+    if not sectors[GATE, i]:
+        return False
+    odds = math.exp((sectors[ACROSS_GREEN, i] - sectors[THROUGH_GATE, i]) / temperature)
+    return u * (1.0 + odds) < 1.0
+
+
+@kernel
+def _deliver(
+    sectors: np.ndarray,
+    state: np.ndarray,
+    clients: np.ndarray,
+    groups: np.ndarray,
+    index: np.ndarray,
+    got_through: np.ndarray,
+    arms_target: float,
+    arms_per_shipment: float,
+) -> float:
+    """A network learns from its day's shipments (to the reach sectors ``index``:
+    ``got_through`` or not) and shares the arms that got through among its clients by
+    what each lacks. Returns the arms delivered."""
+    learn(sectors, state, index, got_through)
+    delivered = int(got_through.sum()) * arms_per_shipment
+    need = _shortfall(clients, groups, arms_target)[0]
+    if delivered and need > 0:
+        for c in clients:
+            if c < 0:
+                break
+            groups[c, ARMS] += delivered * _short(arms_target, groups[c, ARMS]) / need
+    return delivered
 
 
 @kernel
