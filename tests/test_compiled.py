@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,24 @@ def test_a_copied_port_draws_from_the_copys_stream(how: str) -> None:
     drawn = _uniforms(copied.handle, 4)
     np.testing.assert_array_equal(drawn, np.random.default_rng(5).random(7)[3:])
     np.testing.assert_array_equal(original.stream.random(4), drawn)  # the original untouched
+
+
+def test_a_kernels_cache_is_stale_once_any_model_source_changes(tmp_path, monkeypatch) -> None:
+    """A cached kernel holds the code of what it calls and the constants it reads from
+    other modules: its cache's freshness is the whole model's source, not its own file's
+    (numba's own stamp), so a change to, say, the crosser's column constants recompiles the
+    groups' kernel too."""
+    from sim.model import compiled
+    from sim.model.agents.attacks import _decide
+
+    locator = _decide._cache._impl.locator
+    assert isinstance(locator, compiled._ModelStamp)
+    assert locator.get_source_stamp() == compiled.model_stamp()
+    assert _draws._cache._impl.locator.__class__.__name__ == "InTreeCacheLocator"  # a test's
+    copy = tmp_path / "model"
+    shutil.copytree(compiled.MODEL_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(compiled, "MODEL_DIR", copy)
+    before = compiled.model_stamp.__wrapped__()
+    crosser = copy / "agents" / "crosser.py"
+    crosser.write_text(crosser.read_text().replace("RATE", "RATE_", 1))
+    assert compiled.model_stamp.__wrapped__() != before

@@ -24,17 +24,59 @@ NumPy calls outside kernels.
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 from numba import types
-from numba.core import cgutils
+from numba.core import caching, cgutils
 from numba.extending import intrinsic
 
+MODEL_DIR = Path(__file__).resolve().parent
+
+
+@functools.cache
+def model_stamp() -> bytes:
+    """A hash of every source file of :mod:`sim.model` (and numba's version)."""
+    digest = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(MODEL_DIR.rglob("*.py")):
+        digest.update(path.relative_to(MODEL_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+class _ModelStamp:
+    """A cache locator for the model's kernels whose freshness stamp is the whole model's
+    source, not the kernel's own file: a cached kernel holds the code of the kernels it
+    calls and the constants it reads from other modules, so a change to any of them must
+    recompile it (numba's own stamp would keep serving the stale machine code)."""
+
+    def get_source_stamp(self) -> bytes:
+        return model_stamp()
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        if not Path(py_file).resolve().is_relative_to(MODEL_DIR):
+            return None  # not a kernel of the model: numba's own locators decide
+        return super().from_function(py_func, py_file)  # type: ignore[misc]
+
+
+caching.CacheImpl._locator_classes[:0] = [
+    type(f"Model{base.__name__}", (_ModelStamp, base), {})
+    for base in (
+        caching.UserProvidedCacheLocator,  # NUMBA_CACHE_DIR, if set
+        caching.InTreeCacheLocator,  # beside the module
+        caching.UserWideCacheLocator,  # where the package's directory is read-only
+    )
+]
+
 kernel = numba.njit(cache=True, error_model="numpy")
-"""The decorator of every kernel: compiled on first use, cached beside its module, with
-NumPy's semantics for division (inf and nan, not an exception)."""
+"""The decorator of every kernel: compiled on first use, cached beside its module (fresh
+while no source of the model changed: ``_ModelStamp``), with NumPy's semantics for
+division (inf and nan, not an exception)."""
 
 _GENERATOR = types.NumPyRandomGeneratorType("generator")
 _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")
