@@ -48,6 +48,7 @@ import numpy as np
 
 from sim.model.agents.corridors import Corridors
 from sim.model.compiled import OwnViews, Port, array_sum, generator, kernel
+from sim.model.crossing import attempt
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
 from sim.model.recruitment import Recruitment
@@ -292,7 +293,7 @@ class Communities(Recruitment, OwnViews):
         if total > self._crossers.shape[1]:  # more than ever before: room for them
             self._crossers = np.empty((3, 2 * total))
             _draw_crossers(self._port.handle, self.pressure, total, self._crossers)
-        n, search, log = self.model.border.n, self.model.search, self.model.log
+        n, log = self.model.border.n, self.model.log
         route = corridors.route if corridors.open else None
         for at, tip, detect in zip(*self._crossers[:, :total].tolist(), strict=True):
             cell = int(at)
@@ -301,7 +302,7 @@ class Communities(Recruitment, OwnViews):
             if via >= 0:
                 log.add(day, via, side, IncidentType.CORRIDOR_CROSSING, self.actor, False)
                 continue
-            detected, effort = search.attempt(side, sector, tip, detect)
+            detected, effort = attempt(self.model, side, sector, tip, detect)
             log.add(
                 day, sector, side, IncidentType.IRREGULAR_CROSSING, self.actor, detected, 0, effort
             )

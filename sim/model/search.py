@@ -1,4 +1,4 @@
-"""Search effort where units and drones are, and the detection of crossing attempts.
+"""Search effort where units and drones are: the plan of each day until the next redeployment.
 
 Effort a crossing into side ``t`` at sector ``s`` meets on a day, before terrain:
 
@@ -14,11 +14,8 @@ sides of the line, half its time on each: it is counted once, its effort
 split between the sides, so that it adds what a national unit of its value adds
 to the two sides together. Positions are the units' own decisions
 (:mod:`sim.model.agents.patrol`), drones' sorties their operators'
-(:mod:`sim.model.agents.drones`). An attempt in a sector with early-warning sensors
-may bring a free unit to it first (:mod:`sim.model.agents.sensors`). Detection then
-follows :func:`sim.model.detection.detection_probability`, the one place effort
-becomes a detection chance; a crosser stopped where a joint unit patrols may be
-the joint unit's to handle (``JointPosts``).
+(:mod:`sim.model.agents.drones`). What one crossing meets on its way (sensors, this
+effort, a sighting, a joint stop) is :mod:`sim.model.crossing`.
 
 The whole plan (every day until the next redeployment) is computed at once when
 units are redeployed; when units answer an alert or a tip-off, the days they
@@ -27,18 +24,14 @@ are away are recounted.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.intelligence import NOT_SEEN, seen_leaving
-from sim.model.agents.joint_posts import joint_stop
 from sim.model.agents.patrol import dispatch
 from sim.model.agents.patrol_plan import JOINT, POST, VALUE, WHERE
 from sim.model.compiled import array_sum, kernel
-from sim.model.detection import detection_chance, terrain_factor
-from sim.model.measures import Measure
+from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -132,20 +125,6 @@ class Search:
         if sent and start <= self.row < start + rows:
             self.new_day(self.row + self.start)
         return sent
-
-    def attempt(
-        self, side: int, sector: int, alert_u: float, detect_u: float
-    ) -> tuple[bool, float]:
-        """One crossing into ``side`` at ``sector``: (detected, effort it met).
-
-        ``alert_u`` decides whether sensors there raise an alert first (and a
-        unit comes), ``detect_u`` whether the effort it meets detects it
-        (``cross``; a crosser's kernel calls it itself).
-        """
-        model, c = self.model, np.zeros(CROSSING)
-        while code := cross(c, side, sector, alert_u, detect_u, *conditions(model)):
-            handle(model, code, side, sector, c)
-        return bool(c[DETECTED]), float(c[MET])
 
 
 OTHER_SIDE, JOINT_SHARE, UNIT_EFFORT = 0, 1, 2  # the plan's constants in ``Search._rule``
@@ -289,117 +268,3 @@ def _send(
                 national[r, side, to] += 1.0
     _effort(start, stop, plan, rule, any_joint)
     return sent.size, before.shape[0]
-
-
-STAGE, MET, DETECTED, DRAWS = 0, 1, 2, 3
-"""A crossing's record for ``cross`` (``CROSSING`` floats): the stage it reached (0: at
-the sensors, 1: at the search, 2: done), the effort it met, whether it was detected, and
-from ``DRAWS`` the three uniforms of a joint units' stop."""
-CROSSING = DRAWS + 3
-_SHARING = int(Measure.INTEL_SHARING)
-DONE, ALERT, SEEN_AT_ONCE, SEEN_SHARED, JOINT_STOP = range(5)
-"""What ``cross`` hands back: done, or what Python does before it goes on (``handle``)."""
-
-
-def conditions(model: RoadmapModel) -> tuple:
-    """What a crossing meets today, as ``cross`` takes it (after its first five
-    arguments): read anew after Python ran (trust and sharing may have moved)."""
-    search, patrol, a, b = model.search, model.params.patrol, *model.governments
-    return (
-        search._counts, search.row, search._paired, search.terrain,
-        _covered(model.border.n, tuple(model.sensors.installed)),
-        model.intel._port.handle, model.joint_posts._port.handle,
-        patrol.sweep_rate, patrol.unit_effort, patrol.other_side_share,
-        model.params.sensors.alert_chance, search.quality,
-        model.measures.effect[_SHARING], a.trust, b.trust,
-    )  # fmt: skip
-
-
-@lru_cache(maxsize=64)
-def _covered(n: int, installed: tuple[int, ...]) -> np.ndarray:
-    """Whether a sensor watches each of ``n`` sectors (read only: shared)."""
-    covered = np.zeros(n, dtype=np.bool_)
-    covered[list(installed)] = True
-    covered.flags.writeable = False
-    return covered
-
-
-def handle(model: RoadmapModel, code: int, side: int, sector: int, c: np.ndarray) -> None:
-    """What a crossing into ``side`` at ``sector`` handed back (``code``) from ``cross``:
-    an alert, a report of it, a stop by joint units."""
-    if code == ALERT:
-        model.sensors.warn(side, sector)
-    elif code == JOINT_STOP:
-        model.joint_posts.stopped(side, sector, *c[DRAWS:CROSSING].tolist())
-    else:
-        model.intel.passed(side, sector, code == SEEN_AT_ONCE)
-
-
-@kernel
-def cross(
-    c: np.ndarray,
-    side: int,
-    sector: int,
-    alert_u: float,
-    detect_u: float,
-    counts: np.ndarray,
-    row: int,
-    paired: np.ndarray,
-    terrain: np.ndarray,
-    covered: np.ndarray,
-    intel: np.ndarray,
-    joint_posts: np.ndarray,
-    sweep_rate: float,
-    unit_effort: float,
-    other_side: float,
-    alert_chance: float,
-    quality: float,
-    sharing: float,
-    trust_a: float,
-    trust_b: float,
-) -> int:
-    """One crossing into ``side`` at ``sector``, from the stage ``c`` holds on (the rule
-    is in the module docstring), until it is ``DONE`` or Python must act: sensors there
-    raise an alert (``alert_u`` under ``alert_chance``); ``detect_u`` under the chance
-    of the effort it meets detects it; missed, the home side may see it leave
-    (``seen_leaving``, on the ``intel`` stream; ``trust_*``: the governments'); detected
-    where joint units of both sides patrol, they may have made the stop
-    (``joint_stop``, on the ``joint_posts`` stream). Returns what Python must do first."""
-    if c[STAGE] == 0.0:
-        c[STAGE] = 1.0
-        if covered[sector] and alert_u < alert_chance:
-            return ALERT
-    if c[STAGE] == 1.0:
-        c[STAGE] = 2.0
-        effort = counts[EFFORT, row, side, sector]
-        detected = detect_u < detection_chance(effort, sweep_rate)
-        c[MET], c[DETECTED] = effort, detected
-        if not detected:
-            trust = trust_b if side == 0 else trust_a  # the home government's
-            seen = seen_leaving(
-                intel, counts[UNITS, row], counts[JOINT_UNITS, row], terrain, side, sector,
-                quality, unit_effort, sweep_rate, sharing, trust,
-            )  # fmt: skip
-            return DONE if seen == NOT_SEEN else SEEN_AT_ONCE + seen - 1
-        if paired[sector]:
-            joint = _joint_effort(counts, row, terrain, side, sector, other_side, unit_effort)
-            if joint_stop(joint_posts, effort, joint, c[DRAWS:]):
-                return JOINT_STOP
-    return DONE
-
-
-@kernel
-def _joint_effort(
-    counts: np.ndarray,
-    row: int,
-    terrain: np.ndarray,
-    side: int,
-    sector: int,
-    other_side: float,
-    unit_effort: float,
-) -> float:
-    """The part of the effort at ``(side, sector)`` on the plan's ``row`` that joint
-    contingents make."""
-    value = counts[JOINT_VALUE, row, 0, sector] + counts[JOINT_VALUE, row, 1, sector]
-    share = 0.5 * (1.0 + other_side) * unit_effort
-    return terrain[side, sector] * share * value

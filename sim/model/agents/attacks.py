@@ -30,8 +30,8 @@ from sim.model.agents.armed_group import (
 from sim.model.agents.crosser import ACTOR, BEST, RATE, START, TARGET, fresh_cdf, learn, pick
 from sim.model.communities import exposed
 from sim.model.compiled import generator, kernel
+from sim.model.crossing import CROSSING, DETECTED, DONE, MET, conditions, cross, handle
 from sim.model.incidents import IncidentType, append
-from sim.model.search import CROSSING, DETECTED, DONE, MET, conditions, cross, handle
 
 ATTACK, INTERDICTION = int(IncidentType.ATTACK), int(IncidentType.INTERDICTION)
 JOINT_INTERDICTION, ATTACKED = 10, 11
@@ -47,7 +47,7 @@ def strike(groups: list[ArmedGroup]) -> None:
     """The groups' day, in the order given (the model's shuffle): each maybe attempts an
     attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
     groups in turn and carries out their attempts; it hands back to Python what a
-    crossing leaves others to do (``sim.model.search.handle``), a joint interdiction
+    crossing leaves others to do (``sim.model.crossing.handle``), a joint interdiction
     (trust) and an attack's answer (the government's, and what it does to communities,
     mediator and roadmap), and then goes on where it stopped (an attempt changes what the
     next group meets). On a review day the spoilers perceive first: what they see does

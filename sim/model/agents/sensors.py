@@ -83,7 +83,7 @@ class SensorNetwork:
 
     def warn(self, side: int, sector: int) -> None:
         """A crossing into ``side`` passing covered ``sector`` raised an alert (a draw under
-        ``alert_chance``: ``sim.model.search.cross``)."""
+        ``alert_chance``: ``sim.model.crossing.cross``)."""
         self.alerts += 1
         model = self.model
         model.governments[side].observe(sector)

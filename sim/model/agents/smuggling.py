@@ -25,8 +25,8 @@ from sim.model.agents.crosser import PLANES as CROSSER_PLANES
 from sim.model.agents.roster import Roster
 from sim.model.agents.sums import python_sum
 from sim.model.compiled import generator, kernel
+from sim.model.crossing import DETECTED, DONE, MET, STAGE, conditions, cross, handle
 from sim.model.incidents import IncidentType, append
-from sim.model.search import DETECTED, DONE, MET, STAGE, conditions, cross, handle
 
 SMUGGLING_DELIVERED, SMUGGLING_SEIZED = (
     int(IncidentType.SMUGGLING_DELIVERED),
@@ -124,7 +124,7 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     shipments to send and sends them (the rule is in ``SmugglingNetwork``'s docstring).
     One kernel call decides and sends for the networks in turn (a delivery changes what
     the next one's clients need); it hands a shipment back to Python only for what
-    others do (``sim.model.search.handle``, a staffed customs post) and then goes on
+    others do (``sim.model.crossing.handle``, a staffed customs post) and then goes on
     where it stopped."""
     if not networks:
         return
