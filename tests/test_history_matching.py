@@ -14,7 +14,14 @@ from sim.calibrate.command import calibrate
 from sim.calibrate.emulator import fit_wave
 from sim.calibrate.params import CalibrateSettings, PriorParams
 from sim.calibrate.sbc import run_sbc, sbc_figure, uniformity
-from sim.calibrate.waves import Restricted, history_match
+from sim.calibrate.waves import (
+    Matched,
+    NoPlausibleSpace,
+    Restricted,
+    Space,
+    _ruling_out,
+    history_match,
+)
 from sim.runs.files import save_figure
 from tests.conftest import config
 
@@ -45,6 +52,18 @@ def test_the_emulators_follow_the_mean_and_the_spread_that_varies_with_the_param
     assert 3.0 < high / low < 5.3
     truth_sd = 0.05 + 0.3 * test[:, 1]
     assert 0.9 < np.median(np.sqrt(ensemble) / truth_sd) < 1.1
+
+
+def test_a_prior_ruled_out_whole_is_reported_with_the_statistics_that_rule_it_out():
+    rng = np.random.default_rng(4)
+    x = rng.random((60, 2))
+    runs = np.stack([toy_runs(x, rng) for _ in range(3)], axis=1)
+    both = np.stack([runs, runs], axis=2)  # two statistics: one the data put out of reach
+    wave = fit_wave(["reachable", "unreachable"], x, both, [1.0, 50.0], 0.1, seed=2)
+    space = Space(("a", "b"), np.zeros(2), np.ones(2))
+    matched = Matched(space, [wave], 3.0, [0.0], 180)
+    error = NoPlausibleSpace(matched, _ruling_out(matched, rng.random((2000, 2))))
+    assert "(share of the prior each statistic rules out: unreachable 100%, reachable" in str(error)
 
 
 @pytest.fixture(scope="module")

@@ -41,8 +41,8 @@ from sim.runs.pool import worker_pool
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 2**14
-"""Sobol points on which each wave's share of the space left is estimated."""
+CANDIDATE_BITS = 14
+"""2**14 Sobol points on which each wave's share of the space left is estimated."""
 MAX_CANDIDATES = 2**22
 """Most Sobol points searched for a wave's design before the space left is called empty."""
 
@@ -98,13 +98,13 @@ def _history_match(problem: Problem, out_dir: Path) -> Matched:
     names = tuple(problem.statistics)
     observed = [problem.statistics[k] for k in names]
     sobol = qmc.Sobol(len(space.names), scramble=True, seed=np.random.default_rng([s.seed, 1]))
-    candidates = sobol.random_base2(14)
+    candidates = sobol.random_base2(CANDIDATE_BITS)
     matched = Matched(space, [], s.cutoff, [], 0)
     simulator = problem.simulator()
     for k in range(s.waves):
         design = _design(matched, candidates, sobol, s.wave_points)
         if design is None:
-            raise NoPlausibleSpace(matched)
+            raise NoPlausibleSpace(matched, _ruling_out(matched, candidates))
         runs = _wave_runs(out_dir, k, space, names, design, simulator, s)
         matched.simulations += runs.shape[0] * runs.shape[1]
         matched.waves.append(fit_wave(names, design, runs, observed, s.discrepancy, s.seed + k))
@@ -118,7 +118,7 @@ def _history_match(problem: Problem, out_dir: Path) -> Matched:
             runs.shape[0] * runs.shape[1],
         )
         if share == 0.0:
-            raise NoPlausibleSpace(matched)
+            raise NoPlausibleSpace(matched, _ruling_out(matched, candidates))
         if share > s.wave_keep * before:
             break
     return matched
@@ -128,13 +128,23 @@ class NoPlausibleSpace(Exception):
     """The waves ruled out the whole prior: no parameter set brings the model within the
     stated discrepancy of the data (a finding about the model, not a failure to hide)."""
 
-    def __init__(self, matched: Matched) -> None:
+    def __init__(self, matched: Matched, ruled_out: dict[str, float]) -> None:
+        worst = ", ".join(f"{name} {100 * share:.0f}%" for name, share in ruled_out.items())
         super().__init__(
             f"history matching ruled out every parameter set after {len(matched.shares)} "
-            f"wave(s) at cut-off {matched.cutoff}: the model cannot reach the data within "
-            "the stated discrepancy (widen the priors or raise discrepancy)"
+            f"wave(s) at cut-off {matched.cutoff} (share of the prior each statistic rules "
+            f"out: {worst}): the model cannot reach the data within the stated discrepancy "
+            "(widen the priors or raise discrepancy)"
         )
         self.matched = matched
+
+
+def _ruling_out(matched: Matched, candidates: np.ndarray, most: int = 3) -> dict[str, float]:
+    """The statistics that rule out the largest shares of the prior in the last wave."""
+    wave = matched.waves[-1]
+    out = (wave.implausibility(candidates) > matched.cutoff).mean(axis=0)
+    order = np.argsort(-out, kind="stable")[:most]
+    return {wave.names[j]: float(out[j]) for j in order}
 
 
 def _design(
