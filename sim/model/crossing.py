@@ -47,14 +47,15 @@ def attempt(
     ``detect_u`` whether the effort it meets detects it (a crosser's kernel calls
     ``cross`` itself)."""
     c = np.zeros(CROSSING)
-    while code := cross(c, side, sector, alert_u, detect_u, *conditions(model)):
+    while code := cross(c, side, sector, alert_u, detect_u, conditions(model)):
         handle(model, code, side, sector, c)
     return bool(c[DETECTED]), float(c[MET])
 
 
 def conditions(model: RoadmapModel) -> tuple:
-    """What a crossing meets today, as ``cross`` takes it (after its first five
-    arguments): read anew after Python ran (trust and sharing may have moved)."""
+    """What a crossing meets today, as ``cross`` takes it (its ``met``), one tuple that the
+    crossers' kernels pass on: read anew after Python ran (trust and sharing may have
+    moved)."""
     search, patrol, a, b = model.search, model.params.patrol, *model.governments
     return (
         search._counts, search.row, search._paired, search.terrain,
@@ -93,21 +94,7 @@ def cross(
     sector: int,
     alert_u: float,
     detect_u: float,
-    counts: np.ndarray,
-    row: int,
-    paired: np.ndarray,
-    terrain: np.ndarray,
-    covered: np.ndarray,
-    intel: np.ndarray,
-    joint_posts: np.ndarray,
-    sweep_rate: float,
-    unit_effort: float,
-    other_side: float,
-    alert_chance: float,
-    quality: float,
-    sharing: float,
-    trust_a: float,
-    trust_b: float,
+    met: tuple,
 ) -> int:
     """One crossing into ``side`` at ``sector``, from the stage ``c`` holds on (the rule
     is in the module docstring), until it is ``DONE`` or Python must act: sensors there
@@ -116,6 +103,9 @@ def cross(
     (``seen_leaving``, on the ``intel`` stream; ``trust_*``: the governments'); detected
     where joint units of both sides patrol, they may have made the stop
     (``joint_stop``, on the ``joint_posts`` stream). Returns what Python must do first."""
+    counts, row, paired, terrain, covered, intel, joint_posts = met[:7]
+    sweep_rate, unit_effort, other_side, alert_chance, quality, sharing = met[7:13]
+    trust_a, trust_b = met[13:]
     if c[STAGE] == 0.0:
         c[STAGE] = 1.0
         if covered[sector] and alert_u < alert_chance:

@@ -149,10 +149,14 @@ class IncidentLog:
         if self.size[0] == self.effort.size:
             self.grow()
         append(
-            self.table, self.effort, self.size, self.border_per_day, day, sector, side,
-            int(kind), actor, bool(detected), int(casualties), float(effort),
-            int(militant_losses), bool(via_gate),
+            self.arrays, day, sector, side, int(kind), actor, bool(detected), int(casualties),
+            float(effort), int(militant_losses), bool(via_gate),
         )  # fmt: skip
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What ``append`` writes to, as kernels take it (anew after ``grow``)."""
+        return self.table, self.effort, self.size, self.border_per_day
 
     def grow(self) -> None:
         """Twice the room (a kernel that finds the log full hands back for it)."""
@@ -191,10 +195,7 @@ class IncidentLog:
 
 @kernel
 def append(
-    table: np.ndarray,
-    effort: np.ndarray,
-    size: np.ndarray,
-    border_per_day: np.ndarray,
+    log: tuple,
     day: int,
     sector: int,
     side: int,
@@ -207,7 +208,9 @@ def append(
     via_gate: bool,
 ) -> bool:
     """Append one event to the log's arrays, and count a border incident on its day.
-    Returns False (and appends nothing) when the log is full: ``IncidentLog.grow``."""
+    Returns False (and appends nothing) when the log is full: ``IncidentLog.grow``.
+    ``log``: ``IncidentLog.arrays``."""
+    table, effort, size, border_per_day = log
     i = size[0]
     if i == effort.size:
         return False

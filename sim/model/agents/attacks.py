@@ -76,9 +76,9 @@ def strike(groups: list[ArmedGroup]) -> None:
             log.grow()  # room for an entry per group: the kernel never finds it full
         code = _decide(
             roster.handles, roster.state, roster.sectors, rule, order, cursor, work,
-            model.day, log.table, log.effort, log.size, log.border_per_day, a._seen,
+            model.day, log.arrays, a._seen,
             b._seen, search.joint, model.communities.crowd, corridors.zones, corridors.capacity,
-            *conditions(model),
+            conditions(model),
         )  # fmt: skip
         if code == DONE:
             return
@@ -103,37 +103,20 @@ def _decide(
     cursor: np.ndarray,
     work: np.ndarray,
     day: int,
-    table: np.ndarray,
-    effort: np.ndarray,
-    size: np.ndarray,
-    border_per_day: np.ndarray,
+    log: tuple,
     seen_a: np.ndarray,
     seen_b: np.ndarray,
     joint_layer: np.ndarray,
     crowd: np.ndarray,
     zones: np.ndarray,
     capacity: float,
-    counts: np.ndarray,
-    row: int,
-    paired: np.ndarray,
-    terrain: np.ndarray,
-    covered: np.ndarray,
-    intel: np.ndarray,
-    joint_posts: np.ndarray,
-    sweep_rate: float,
-    unit_effort: float,
-    other_side: float,
-    alert_chance: float,
-    quality: float,
-    sharing: float,
-    trust_a: float,
-    trust_b: float,
+    met: tuple,
 ) -> int:
     """The groups' day, from where ``cursor`` stands (position in ``order``, step; the
     attempt's side, sector, reach index, and an attack's casualties) until done
     (``DONE``, the cursor back at the start) or Python must act (what it hands back).
     ``work``: the attempt's crossing record, then its two uniforms. The arguments from
-    ``counts`` on are ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
+    ``met`` is ``cross``'s conditions; ``rule``: see ``ArmedGroup._rule``.
 
     Each group decides (``_choose``); an attempt's two uniforms decide the sensors'
     alert and the detection (``cross``); then ``_interdicted`` or ``_attacked``; it
@@ -143,11 +126,7 @@ def _decide(
         r = order[cursor[0]]
         s = state[r]
         side, sector = cursor[SIDE], cursor[SECTOR]
-        code = cross(
-            c, side, sector, work[CROSSING], work[CROSSING + 1], counts, row, paired, terrain,
-            covered, intel, joint_posts, sweep_rate, unit_effort, other_side, alert_chance,
-            quality, sharing, trust_a, trust_b,
-        )  # fmt: skip
+        code = cross(c, side, sector, work[CROSSING], work[CROSSING + 1], met)
         if code != DONE:
             return code
         seen = seen_b if side else seen_a
@@ -155,12 +134,12 @@ def _decide(
         detected = c[DETECTED] != 0.0
         if detected:
             code = _interdicted(
-                g, s, rule, day, side, sector, c[MET], table, effort, size, border_per_day,
+                g, s, rule, day, side, sector, c[MET], log,
                 seen, joint_layer,
             )  # fmt: skip
         else:
             cursor[CASUALTIES] = _attacked(
-                g, s, rule, day, side, sector, c[MET], table, effort, size, border_per_day,
+                g, s, rule, day, side, sector, c[MET], log,
                 crowd, zones, capacity,
             )  # fmt: skip
             code = ATTACKED
@@ -221,10 +200,7 @@ def _interdicted(
     side: int,
     sector: int,
     met: float,
-    table: np.ndarray,
-    effort: np.ndarray,
-    size: np.ndarray,
-    border_per_day: np.ndarray,
+    log: tuple,
     seen: np.ndarray,
     joint_layer: np.ndarray,
 ) -> int:
@@ -235,7 +211,7 @@ def _interdicted(
     lost = min(s[FIGHTERS], float(g.poisson(rule[LOSSES_INTERDICTED])))
     s[FIGHTERS] -= lost
     append(
-        table, effort, size, border_per_day, day, sector, side, INTERDICTION, int(s[ACTOR]),
+        log, day, sector, side, INTERDICTION, int(s[ACTOR]),
         True, 0, met, int(lost), False,
     )  # fmt: skip
     seen[sector] += 1.0
@@ -252,10 +228,7 @@ def _attacked(
     side: int,
     sector: int,
     met: float,
-    table: np.ndarray,
-    effort: np.ndarray,
-    size: np.ndarray,
-    border_per_day: np.ndarray,
+    log: tuple,
     crowd: np.ndarray,
     zones: np.ndarray,
     capacity: float,
@@ -267,7 +240,7 @@ def _attacked(
     people = exposed(crowd, zones, capacity, rule[CAMP_CROWD], side, sector, g.random())
     casualties = g.binomial(people, rule[HARM])
     append(
-        table, effort, size, border_per_day, day, sector, side, ATTACK, int(s[ACTOR]),
+        log, day, sector, side, ATTACK, int(s[ACTOR]),
         False, casualties, met, 0, False,
     )  # fmt: skip
     s[URGE] += rule[JUMP_SUCCESS]

@@ -140,8 +140,8 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
         roster.handles, roster.state, roster.sectors, roster.links, group_state,
         s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
         roster.picks, roster.outcomes, c, model.day, model.series.arms_delivered,
-        customs.inspectors(0), customs.inspectors(1), log.table, log.effort, log.size,
-        log.border_per_day, a._seen, b._seen, *conditions(model),
+        customs.inspectors(0), customs.inspectors(1), log.arrays, a._seen, b._seen,
+        conditions(model),
     ):  # fmt: skip
         if code == ROOM:
             _buffers(roster, int(cursor[SHIPMENTS]))
@@ -176,34 +176,17 @@ def _send(
     arms_delivered: np.ndarray,
     inspectors_a: int,
     inspectors_b: int,
-    table: np.ndarray,
-    effort: np.ndarray,
-    size: np.ndarray,
-    border_per_day: np.ndarray,
+    log: tuple,
     seen_a: np.ndarray,
     seen_b: np.ndarray,
-    counts: np.ndarray,
-    row: int,
-    paired: np.ndarray,
-    terrain: np.ndarray,
-    covered: np.ndarray,
-    intel: np.ndarray,
-    joint_posts: np.ndarray,
-    sweep_rate: float,
-    unit_effort: float,
-    other_side: float,
-    alert_chance: float,
-    quality: float,
-    sharing: float,
-    trust_a: float,
-    trust_b: float,
+    met: tuple,
 ) -> int:
     """The networks' day from where ``cursor`` stands until done (``DONE``, the cursor
     back at the start) or Python must act (what it hands back). A network's ``k``
     shipments take the first ``5 * k`` uniform draws ``u`` (per shipment: sector, route,
     alert, patrol detection, customs), their reach indices ``index`` (chosen by the
     first ``k``) and whether each got through. ``c``: the shipment's crossing record.
-    The arguments from ``counts`` on are ``cross``'s conditions.
+    ``met`` is ``cross``'s conditions.
 
     Each network decides how many shipments it sends (``_count``). Each goes through a
     gate (``_via_gate``; there a staffed post's customs may seize it: Python's
@@ -242,18 +225,14 @@ def _send(
                 else:
                     cursor[STEP] = SEARCH
             if cursor[STEP] == SEARCH:
-                code = cross(
-                    c, target, start + i, u[2 * k + m], u[3 * k + m], counts, row, paired,
-                    terrain, covered, intel, joint_posts, sweep_rate, unit_effort, other_side,
-                    alert_chance, quality, sharing, trust_a, trust_b,
-                )  # fmt: skip
+                code = cross(c, target, start + i, u[2 * k + m], u[3 * k + m], met)
                 if code != DONE:
                     return code
                 cursor[STEP] = RECORD
             seized, via = c[DETECTED] != 0.0, cursor[VIA] != 0
             kind = SMUGGLING_SEIZED if seized else SMUGGLING_DELIVERED
             if not append(
-                table, effort, size, border_per_day, day, start + i, target, kind,
+                log, day, start + i, target, kind,
                 int(s[ACTOR]), seized, 0, c[MET], 0, via,
             ):  # fmt: skip
                 return FULL
