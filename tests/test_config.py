@@ -109,6 +109,11 @@ def test_every_measure_field_is_overridable():
         ("armed_groups.spoilers=[true]", "needs one entry per group"),
         ("phases.schedule_days=[500,100]", "phase 3 cannot start before phase 2"),
         ("patrol.sweep_rate=nan", "must be a finite number"),
+        (
+            "observation.bloodless_reported=0.2",
+            "observation.bloodless_reported=0.2: acts only when events without a death count "
+            "(observation.min_deaths=0, not 1)",
+        ),
     ],
 )
 def test_bad_values_are_refused_clearly(override, expected):

@@ -8,7 +8,7 @@ from sim.analysis.events import Events, event_statistics, lag1_autocorrelation, 
 MONTH = 30.4375
 
 
-def series(counts_per_month, units=None, deaths=None):
+def series(counts_per_month, units=None, deaths=None, actor=None):
     """Events over whole months: month m holds counts_per_month[m] events on its first days."""
     days = []
     for m, c in enumerate(counts_per_month):
@@ -19,6 +19,7 @@ def series(counts_per_month, units=None, deaths=None):
         day=np.array(days),
         unit=np.array(units if units is not None else ["A"] * n, dtype=object),
         deaths=np.array(deaths if deaths is not None else [1] * n),
+        actor=np.array(actor if actor is not None else [False] * n),
         days=int(len(counts_per_month) * MONTH) + 1,
     )
 
@@ -38,6 +39,7 @@ def test_share_of_days_without_events_and_of_events_by_unit():
         day=np.array([0, 0, 3, 9]),
         unit=np.array(["A", "B", "B", None], dtype=object),
         deaths=np.array([1, 1, 1, 1]),
+        actor=np.zeros(4, dtype=bool),
         days=10,
     )
     stats = event_statistics(ev, ["A", "B", "C"], tail_min=6)
@@ -74,3 +76,14 @@ def test_statistics_that_cannot_be_computed_are_nan():
     assert stats["monthly_mean"] == 0 and stats["zero_day_share"] == 1
     for key in ("monthly_dispersion", "monthly_acf1", "share A", "tail_alpha"):
         assert np.isnan(stats[key])
+
+
+def test_the_actors_events_per_month_count_only_theirs_and_bloodless_events_their_share():
+    counts = [3, 5, 4]
+    n = sum(counts)
+    actor = [i % 3 == 0 for i in range(n)]  # events 0, 3, 6, 9 of 12: four in three months
+    deaths = [0 if i in (1, 2, 7) else 2 for i in range(n)]
+    stats = event_statistics(series(counts, deaths=deaths, actor=actor), ["A"], tail_min=6)
+    assert stats["monthly_mean"] == 4
+    assert stats["actor_monthly_mean"] == pytest.approx(4 / 3)
+    assert stats["zero_death_share"] == pytest.approx(3 / 12)

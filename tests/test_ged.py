@@ -44,6 +44,21 @@ def test_shipped_data_load_with_their_documented_counts():
     assert events["date_start"].min() == pd.Timestamp("2016-01-01")
     # What a calibration compares: every type of violence, at least one death.
     assert len(observed_events(events, "2016-01-01", 731, [1, 2, 3], min_deaths=1).day) == 697
+    # The Turkish state's events are the model's actors' (sim/analysis/background_fit.py).
+    every = observed_events(events, "2016-01-01", 731, [1, 2, 3])
+    assert every.actor.sum() == 26 and (every.deaths == 0).sum() == 46
+    assert (every.deaths[every.actor] == 0).sum() == 2
+
+
+def test_an_event_is_the_actors_when_one_of_them_is_either_side_in_a_list(tmp_path):
+    rows = [
+        event(id=1, side_a="Government of Turkey", side_b="IS"),
+        event(id=2, side_a="IS", side_b="SDF"),
+        event(id=3, side_a="FSA, Government of Turkey", side_b="IS"),
+        event(id=4, side_a="Government of Syria", side_b="Government of Turkeyland"),
+    ]
+    chosen = observed_events(load_ged(write(tmp_path, rows)), "2017-03-01", 10, [1, 2, 3])
+    assert chosen.actor.tolist() == [True, False, True, False]
 
 
 def test_any_ged_csv_loads_and_its_events_are_placed_by_start_day(tmp_path):

@@ -32,6 +32,40 @@ def test_flags_follow_the_documented_rule_type_deaths_and_side():
     ]
 
 
+def test_bloodless_events_count_only_with_min_deaths_0_the_background_always_others_when_reported():
+    types = np.array(
+        [IncidentType.BACKGROUND, IncidentType.ATTACK, IncidentType.INTERDICTION] * 400
+    )
+    deaths = np.tile([0, 0, 0], 400)
+    sides = np.ones(types.size, dtype=np.int64)
+    none = ObservationParams()
+    assert not recorded(types, deaths, sides, none).any()
+    obs = ObservationParams(min_deaths=0, bloodless_reported=0.25)
+    seen = recorded(types, deaths, sides, obs, np.random.default_rng(3))
+    assert seen[types == IncidentType.BACKGROUND].all()
+    share = seen[types != IncidentType.BACKGROUND].mean()
+    assert 0.2 < share < 0.3  # 800 draws: a 0.25 share lies here with probability > 0.999
+    again = recorded(types, deaths, sides, obs, np.random.default_rng(3))
+    assert (again == seen).all()
+    deadly = recorded(types, deaths + 1, sides, obs, np.random.default_rng(3))
+    assert deadly.all()  # a death is always counted, whatever the draws
+
+
+def test_a_runs_reporting_draws_shift_no_other_stream_and_follow_the_seed():
+    base = ("scenario=baseline", "geography=tr_sy", "days=200", "observation.sides=[1]")
+    plain = replicate(config(*base, "observation.min_deaths=0"), 1)[0].incidents
+    told = replicate(
+        config(*base, "observation.min_deaths=0", "observation.bloodless_reported=0.5"), 1
+    )[0].incidents
+    same = [c for c in plain.columns if c != "recorded"]
+    assert plain[same].equals(told[same])  # the run itself is unchanged
+    extra = told["recorded"] & ~plain["recorded"]
+    assert extra.any() and (told.loc[extra, "type"] != "background").all()
+    deaths = told["casualties"] + told["militant_losses"]
+    assert (deaths[extra] == 0).all()
+    assert (plain.loc[plain["type"] == "background", "recorded"]).all()
+
+
 def test_by_default_every_deadly_incident_gets_recorded_and_compared_with_every_ged_code():
     """The default records the actors' deadly incidents and the background violence, and
     compares them with the data's events of every type of violence."""

@@ -7,7 +7,7 @@ standard errors and a goodness-of-fit test, the fitted death law, and the
 **Which events are background.** The model's actors make cross-border violence:
 the two states' border forces, armed groups that strike across the line, their
 interdiction. On the Syrian side, the GED events with one of
-:data:`REPRESENTED` as a side are that: the Turkish state's forces against IS
+:data:`~sim.analysis.ged.REPRESENTED` as a side are that: the Turkish state's forces against IS
 and the PKK at and across the line (19; shelling answering rockets on Kilis,
 Operation Euphrates Shield's strikes inside the band) and against civilians
 (7, mostly people shot crossing). Every other event is **background**:
@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sim.analysis.ged import GedFormatError, data_path, load_ged
+from sim.analysis.ged import REPRESENTED, GedFormatError, data_path, load_ged, represented
 from sim.analysis.hawkes import (
     Epochs,
     HawkesFit,
@@ -57,8 +57,6 @@ from sim.analysis.hawkes import (
 )
 from sim.runs.terminal import OneLineParser
 
-REPRESENTED = ("Government of Turkey",)
-"""GED actors whose events the model's actors make (module docstring); the rest is background."""
 DATA = "ucdp_ged191_tr_sy_border25km_2016_2017.csv"
 START = "2016-01-01"
 DAYS = 731
@@ -78,18 +76,9 @@ class DeathsFit:
     events: int
 
 
-def background_events(
-    events: pd.DataFrame, represented: Sequence[str] = REPRESENTED
-) -> pd.DataFrame:
-    """The events none of whose actors (``side_a``, ``side_b``, comma-separated) is in
-    ``represented``."""
-    names = set(represented)
-
-    def ours(side: str) -> bool:
-        return any(a.strip() in names for a in str(side).split(","))
-
-    theirs = events["side_a"].map(ours) | events["side_b"].map(ours)
-    return events[~theirs.to_numpy()]
+def background_events(events: pd.DataFrame, actors: Sequence[str] = REPRESENTED) -> pd.DataFrame:
+    """The events none of whose sides is one of ``actors``."""
+    return events[~represented(events, actors)]
 
 
 def event_times(days: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -2,9 +2,17 @@
 
 Both the GED events (:func:`sim.analysis.ged.observed_events`) and a run's recorded
 incidents (:func:`recorded_events`) become :class:`Events` (day, administrative
-unit, deaths), and :func:`event_statistics` summarises either in the same way:
+unit, deaths, whether the model's actors made it), and :func:`event_statistics`
+summarises either in the same way:
 
 - ``monthly_mean``: events per month (months of 30.4375 days, full months only);
+- ``actor_monthly_mean``: the same of the events the model's actors make: in the
+  data those with an actor the model represents as a side
+  (:data:`sim.analysis.ged.REPRESENTED`), in a run every recorded incident but the
+  background's. Like is compared with like: the background violence makes nearly
+  all events, and without this statistic the actors' few would hide in its noise;
+- ``zero_death_share``: share of the events without a death (GED's best estimate
+  0; counted only with ``observation.min_deaths`` 0, :mod:`sim.model.observation`);
 - ``monthly_dispersion``: variance / mean of the monthly counts (1 for Poisson);
 - ``monthly_acf1``: lag-1 autocorrelation of the monthly counts;
 - ``zero_day_share``: share of days without any event;
@@ -31,11 +39,13 @@ from sim.model.observation import DEATH_COLUMNS, incident_deaths
 
 @dataclass(frozen=True)
 class Events:
-    """Events of a series of ``days`` days: day index, administrative unit, deaths."""
+    """Events of a series of ``days`` days: day index, administrative unit, deaths, and
+    whether the model's actors (not the background violence) made each."""
 
     day: np.ndarray
     unit: np.ndarray  # object array of names (None: unknown)
     deaths: np.ndarray
+    actor: np.ndarray  # bool
     days: int
 
 
@@ -48,14 +58,16 @@ def recorded_events(incidents: pa.Table, days: int) -> Events:
         day=incidents["day"].to_numpy(zero_copy_only=False)[seen],
         unit=np.asarray(incidents["governorate"].to_pylist(), dtype=object)[seen],
         deaths=deaths[seen],
+        actor=(incidents["type"].to_numpy(zero_copy_only=False) != "background")[seen],
         days=days,
     )
 
 
-def monthly_counts(events: Events) -> np.ndarray:
-    """Events in each full month of the series."""
+def monthly_counts(events: Events, only: np.ndarray | None = None) -> np.ndarray:
+    """Events in each full month of the series (of those where ``only`` holds)."""
     months = int(events.days // DAYS_PER_MONTH)
-    month = (np.asarray(events.day) // DAYS_PER_MONTH).astype(np.int64)
+    day = np.asarray(events.day) if only is None else np.asarray(events.day)[only]
+    month = (day // DAYS_PER_MONTH).astype(np.int64)
     return np.bincount(month[month < months], minlength=months)[:months]
 
 
@@ -79,11 +91,15 @@ def event_statistics(events: Events, units: Sequence[str], tail_min: float) -> d
     mean = float(counts.mean()) if len(counts) else np.nan
     var = float(counts.var(ddof=1)) if len(counts) > 1 else np.nan
     per_day = np.bincount(np.asarray(events.day, dtype=np.int64), minlength=events.days)
+    actors = monthly_counts(events, np.asarray(events.actor, dtype=bool))
+    deaths = np.asarray(events.deaths)
     stats = {
         "monthly_mean": mean,
         "monthly_dispersion": var / mean if mean > 0 else np.nan,
         "monthly_acf1": lag1_autocorrelation(counts),
         "zero_day_share": float((per_day[: events.days] == 0).mean()),
+        "actor_monthly_mean": float(actors.mean()) if len(actors) else np.nan,
+        "zero_death_share": float((deaths == 0).mean()) if deaths.size else np.nan,
     }
     placed = [u for u in events.unit if u is not None]
     for unit in units:

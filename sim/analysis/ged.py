@@ -10,6 +10,7 @@ run's recorded incidents are turned into them.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ REQUIRED = ("id", "date_start", "date_end", "type_of_violence", "adm_1", "best")
 """GED columns the loader needs; any others are kept as they are."""
 VIOLENCE_TYPES = (1, 2, 3)
 """GED's ``type_of_violence``: 1 state-based, 2 non-state, 3 one-sided."""
+REPRESENTED = ("Government of Turkey",)
+"""GED actors whose events the model's actors make (:mod:`sim.analysis.background_fit` says
+which events those are); every other event is the background violence."""
 DEATH_COLUMNS = ("best", "low", "high")
 MAX_GED_BYTES = 64 * 2**20
 """The largest GED file read (64 MiB). The events of one border region over years take
@@ -115,6 +119,19 @@ def _refuse(name: str, raw: pd.DataFrame, bad: pd.Series, col: str, what: str) -
         )
 
 
+def represented(events: pd.DataFrame, actors: Sequence[str] = REPRESENTED) -> np.ndarray:
+    """Whether one of ``actors`` is a side (``side_a``, ``side_b``, comma-separated lists)
+    of each event; without those columns, no event is."""
+    if "side_a" not in events.columns or "side_b" not in events.columns:
+        return np.zeros(len(events), dtype=bool)
+    names = set(actors)
+
+    def ours(side: str) -> bool:
+        return any(a.strip() in names for a in str(side).split(","))
+
+    return (events["side_a"].map(ours) | events["side_b"].map(ours)).to_numpy(dtype=bool)
+
+
 def observed_events(
     events: pd.DataFrame, start: str, days: int, ged_types: list[int], min_deaths: int = 0
 ) -> Events:
@@ -122,11 +139,12 @@ def observed_events(
     ``days`` days from ``start``.
 
     An event is placed on its ``date_start`` (in the shipped data 96% have an
-    exact date); its deaths are GED's ``best`` estimate; its place is ``adm_1``.
+    exact date); its deaths are GED's ``best`` estimate; its place is ``adm_1``;
+    the model's actors made it when one of :data:`REPRESENTED` is a side.
     A calibration passes the observation model's ``min_deaths``, so that data
-    and model are held to one rule: GED keeps some events whose best estimate
-    is 0 dead (46 of the shipped 743), which a model incident without a death
-    would never match.
+    and model are held to one rule (:mod:`sim.model.observation`): GED keeps some
+    events whose best estimate is 0 dead (46 of the shipped 743), which count only
+    with ``min_deaths`` 0.
     """
     day = (events["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
     keep = (
@@ -140,5 +158,6 @@ def observed_events(
         day=day[keep],
         unit=chosen["adm_1"].to_numpy(dtype=object),
         deaths=chosen["best"].to_numpy(),
+        actor=represented(chosen),
         days=days,
     )

@@ -99,7 +99,10 @@ class ObservationParams:
     An incident is ``recorded`` when its type is one of ``types``, it left at
     least ``min_deaths`` dead (victims and militants alike, as GED counts them)
     and it happened on one of ``sides`` (the source's coverage: the shipped GED
-    extract holds Syria-side events only). ``ged_types`` are the GED
+    extract holds Syria-side events only). ``min_deaths`` 0 also counts events
+    without a death, as GED keeps some: every background event, and an actor's
+    bloodless incident with probability ``bloodless_reported`` (a source reports a
+    death the best estimate discounts; :mod:`sim.model.observation`). ``ged_types`` are the GED
     ``type_of_violence`` codes of the data a calibration compares the recorded
     incidents with (1 state-based, 2 non-state, 3 one-sided): all three by
     default, because the recorded types include ``background``, the violence no
@@ -110,7 +113,8 @@ class ObservationParams:
     types: list[str] = field(
         default_factory=lambda: ["attack", "interdiction", "clash", "background"]
     )
-    min_deaths: int = bounded(1, 1, 1000000)
+    min_deaths: int = bounded(1, 0, 1000000)
+    bloodless_reported: float = bounded(0.0, 0.0, 1.0)
     sides: list[int] = bounded([0, 1], 0, 1)
     ged_types: list[int] = bounded([1, 2, 3], 1, 3)
 
@@ -308,6 +312,11 @@ def _check_observation(obs: ObservationParams) -> None:
         raise ConfigError(
             f"observation.types={obs.types}: no incident type {unknown[0]}; "
             f"allowed: {', '.join(TYPE_LABELS)}"
+        )
+    if obs.bloodless_reported > 0 and obs.min_deaths > 0:
+        raise ConfigError(
+            f"observation.bloodless_reported={obs.bloodless_reported}: acts only when events "
+            f"without a death count (observation.min_deaths=0, not {obs.min_deaths})"
         )
 
 

@@ -9,8 +9,20 @@ of the model's incidents such a source would have recorded
 
     recorded = type in observation.types             (default: attack, interdiction,
                                                        clash, background)
-               and deaths >= observation.min_deaths  (default 1; victims and militants)
                and side in observation.sides         (the source's coverage)
+               and (deaths >= max(1, observation.min_deaths)   (victims and militants)
+                    or (observation.min_deaths == 0 and deaths == 0
+                        and (type is background or reported)))
+
+**Events without a death.** GED keeps some events whose best estimate is 0 dead
+(46 of the shipped 743): in every one of them a source reported a death (GED's
+``high`` is at least 1) that the best estimate discounts. With ``min_deaths`` 0
+the data's such events count, and so do the model's: a background event is a GED
+event by construction, whatever its deaths; an actor's incident that killed no
+one is ``reported`` with probability ``observation.bloodless_reported`` (a draw
+per incident on a stream keyed by the run's seed alone,
+:data:`STREAM_KEY`, which shifts no agent's draws). With ``min_deaths`` 1 or
+more neither side's bloodless events count (the default).
 
 and where: each sector lies opposite one administrative unit (GED's ``adm_1``),
 declared per province in the geography (``governorates``). Recorded incidents
@@ -38,7 +50,10 @@ import numpy as np
 
 from sim.config.params import GeographyParams, ObservationParams
 from sim.model.geography import Border
-from sim.model.incidents import TYPE_LABELS
+from sim.model.incidents import TYPE_LABELS, IncidentType
+
+STREAM_KEY = 2**31 + 1
+"""The reporting draws' stream key (the background's is 2**31)."""
 
 DEATH_COLUMNS = ("casualties", "militant_losses")
 """Incident-log columns that count dead people; GED's fatality count includes them all."""
@@ -65,17 +80,28 @@ def incident_deaths(columns: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 def recorded(
-    types: np.ndarray, deaths: np.ndarray, sides: np.ndarray, obs: ObservationParams
+    types: np.ndarray,
+    deaths: np.ndarray,
+    sides: np.ndarray,
+    obs: ObservationParams,
+    rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """The documented rule (module docstring): which incidents the source records.
 
     ``types`` are incident type codes (:class:`~sim.model.incidents.IncidentType`),
-    ``sides`` the side of the line each incident happened on.
+    ``sides`` the side of the line each incident happened on; ``rng`` (the run's
+    :data:`STREAM_KEY` stream) draws which bloodless actor incidents are reported, one
+    uniform per incident in the log's order; it is needed only when they can be.
     """
     wanted = np.isin(np.asarray(TYPE_LABELS), obs.types)
     codes = np.asarray(types, dtype=np.int64)
-    return (
-        wanted[codes]
-        & (np.asarray(deaths) >= obs.min_deaths)
-        & np.isin(np.asarray(sides), obs.sides)
-    )
+    deaths = np.asarray(deaths)
+    counted = deaths >= max(1, obs.min_deaths)
+    if obs.min_deaths == 0:
+        reported = codes == IncidentType.BACKGROUND
+        if obs.bloodless_reported > 0:
+            if rng is None:
+                raise ValueError("bloodless_reported > 0 needs the reporting stream (rng)")
+            reported |= rng.random(codes.size) < obs.bloodless_reported
+        counted |= (deaths == 0) & reported
+    return wanted[codes] & counted & np.isin(np.asarray(sides), obs.sides)

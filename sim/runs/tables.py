@@ -45,6 +45,7 @@ from sim.model.incidents import (
 )
 from sim.model.measures import MEASURE_NAMES
 from sim.model.model import DailySeries, RoadmapModel
+from sim.model.observation import STREAM_KEY as OBSERVATION_STREAM
 from sim.model.observation import incident_deaths, recorded, sector_governorates
 from sim.model.phases import FINAL_PHASE
 
@@ -189,7 +190,13 @@ def collect(model: RoadmapModel) -> RunTables:
     hostile = IS_HOSTILE_ATTEMPT[types]
     attempts = np.bincount(day[hostile], minlength=days)
     detected = np.bincount(day[hostile & cols["detected"]], minlength=days)
-    seen = recorded(types, incident_deaths(cols), cols["side"], model.params.observation)
+    seen = recorded(
+        types,
+        incident_deaths(cols),
+        cols["side"],
+        model.params.observation,
+        model.keyed_rng(OBSERVATION_STREAM),
+    )
 
     state_values, levels = model.series.arrays()
     # one contiguous row per column (Arrow takes those as they are; a strided one is copied)
