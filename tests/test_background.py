@@ -70,27 +70,32 @@ def test_the_fitter_recovers_an_epoch_factor_shared_by_the_governorates():
 
 
 def test_an_epoch_scales_the_models_background_from_its_first_day_on():
-    """Background events a day after ``start_day`` fall by about the epoch's factor (the
-    long-run rate is proportional to the baseline), and not before it."""
+    """Background events a day settle at the process's long-run rate, ``sum of baseline /
+    (1 - branching)``, before an epoch and at ``factor`` times it after (the long-run rate is
+    proportional to the baseline)."""
     rates = {}
     for epochs in ("[]", "[{start_day: 300, factor: 0.4}]"):
-        cfg = config("scenario=baseline", "geography=tr_sy", "days=600")
-        params = model_params(config("scenario=baseline", "geography=tr_sy", "days=600",
-                                     f"background.epochs={epochs}"))  # fmt: skip
+        cfg = config("scenario=baseline", "geography=tr_sy", "days=600",
+                     f"background.epochs={epochs}")  # fmt: skip
+        params = model_params(cfg)
         days = np.concatenate(
             [
                 (inc := simulate(params, 600, seed).incidents)
                 .loc[inc["type"] == "background", "day"]
                 .to_numpy()
-                for seed in replication_seeds(cfg.seed, 6)
+                for seed in replication_seeds(cfg.seed, 24)
             ]
         )
         # the first 60 days of each epoch are left out: the process settles into its level
-        rates[epochs] = ((days >= 60) & (days < 300)).sum() / 240, (days >= 360).sum() / 240
+        rates[epochs] = (
+            ((days >= 60) & (days < 300)).sum() / 240 / 24,
+            (days >= 360).sum() / 240 / 24,
+        )
+    level = sum(g.baseline / (1 - g.branching) for g in cfg.background.governorates)
     (before, after), (before_e, after_e) = rates.values()
-    assert 0.8 < after / before < 1.25  # one level throughout
-    assert 0.85 < before_e / before < 1.15  # the same process until the epoch
-    assert 0.3 < after_e / before_e < 0.5  # 0.4 from the epoch on
+    assert 0.85 < before / level < 1.15 and 0.85 < after / level < 1.15  # one level throughout
+    assert 0.85 < before_e / level < 1.15  # the same process until the epoch
+    assert 0.3 < after_e / level < 0.5  # 0.4 from the epoch on
 
 
 def test_epochs_out_of_order_are_refused_naming_the_key():
@@ -107,12 +112,16 @@ def test_the_death_law_fit_recovers_known_parameters():
 
 
 def test_the_shipped_background_section_is_the_fit_of_the_shipped_data():
-    """`python -m sim.analysis.background_fit` reproduces what conf/geography/tr_sy.yaml ships."""
+    """`python -m sim.analysis.background_fit --epochs 2017-01-01` reproduces what
+    conf/geography/tr_sy.yaml ships."""
     events = load_ged(data_path(DATA))
     chosen = background_events(events)
     assert len(chosen) == 717 and not (chosen["side_a"] == "Government of Turkey").any()
-    fits, deaths, _ = fit_background(events)
+    fits, deaths, shared = fit_background(events, epochs=[366])
     shipped = config("geography=tr_sy").background
+    assert [(e.start_day, e.factor) for e in shipped.epochs] == [
+        (366, round(shared.epochs.factors[0], 3))
+    ]
     for g in shipped.governorates:
         f = fits[g.name]
         assert (round(f.baseline, 4), round(f.branching, 3), round(f.decay, 3)) == (
