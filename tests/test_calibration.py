@@ -79,8 +79,10 @@ def twin_problem(truth, days=365, units=UNITS[-1:], **settings):
         days=days,
         model=TWIN_MODEL,
         units=units,
-        parameters=PRIORS,
-        **({"sampler": "single", "workers": 1, "ppc_draws": 4, "seed": 3} | settings),
+        **(
+            {"parameters": PRIORS, "sampler": "single", "workers": 1, "ppc_draws": 4, "seed": 3}
+            | settings
+        ),  # fmt: skip
     )
     model = config(*s.model)
     simulator = Simulator(model_params(model), days, units, s.tail_min)
@@ -285,14 +287,17 @@ def test_calibration_for_another_geography_is_refused_in_one_line():
 
 
 def test_the_calibration_compares_all_recorded_violence_with_all_of_ged():
-    """The shipped settings: the model records its actors' deadly incidents and its
-    background violence; the data side is every GED type with at least one death."""
+    """The shipped settings: the model records its actors' incidents and its background
+    violence; the data side is every GED type, events without a death included (as the
+    model's bloodless incidents can be: sim/model/observation.py)."""
     one = "parameters=[{name: armed_groups.attempt_rate, low: 0.02, high: 0.5, reason: test}]"
     problem = prepare(to_settings(compose_checked("calibrate", [one]), CalibrateSettings))
     obs = problem.model.observation
     assert obs.ged_types == [1, 2, 3] and "background" in obs.types
     assert problem.model.background.governorates
-    assert len(problem.observed.day) == 697  # of the 743 events, 46 have no death
+    assert obs.min_deaths == 0
+    assert len(problem.observed.day) == 743  # 46 of them without a death
+    assert problem.statistics["actor_monthly_mean"] == pytest.approx(26 / 24)
 
 
 def test_the_calibrated_scenarios_observe_what_the_calibration_observed():
@@ -582,6 +587,14 @@ def test_a_table_the_disk_refuses_is_not_left_half_written(tmp_path, monkeypatch
         ("effort=nope", "effort=nope: no such effort"),
         ("parameters=[{name: armed_groups.nope, low: 0, high: 1}]", "armed_groups.nope: no such"),
         ("parameters=[{name: armed_groups.attempt_rate, low: 0.1, high: 0.2}]", "give its reason"),
+        (
+            "parameters=[{name: armed_groups.attempt_rate, low: 0, high: 1, scale: log}]",
+            "armed_groups.attempt_rate: a prior of scale=log needs low > 0, not 0.0",
+        ),
+        (
+            "parameters=[{name: armed_groups.attempt_rate, low: 0.1, high: 1, scale: ln}]",
+            "allowed values are linear, log",
+        ),
         ("data=/nonexistent/events.csv", "no such file"),
         ("days=2000", "the data end on"),
         ("model=['geography=nope']", "geography=nope: no such geography"),
@@ -600,6 +613,34 @@ def test_bad_settings_one_line_exit_2_nothing_written(tmp_path, bad, message):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_log_scale_prior_is_fitted_in_the_log_and_the_model_gets_the_values(tmp_path):
+    """pyabc, the waves and the transition see log10 of the rate (uniform there); the model
+    and every table see the rate itself."""
+    seen = []
+
+    class Recording(Simulator):
+        def statistics(self, values, seed):
+            seen.append(values["armed_groups.attempt_rate"])
+            return super().statistics(values, seed)
+
+    prior = PriorParams("armed_groups.attempt_rate", 0.01, 0.5, "test", scale="log")
+    assert prior.bounds == pytest.approx((-2.0, np.log10(0.5)))
+    problem = twin_problem(
+        {"armed_groups.attempt_rate": 0.05}, days=200, population=8, generations=2,
+        min_acceptance=0.0, waves=1, wave_points=20, wave_replications=2, wave_keep=1.0,
+        parameters=[prior],
+    )  # fmt: skip
+    sim = Recording(model_params(problem.model), 200, problem.settings.units, 6, [prior])
+    sim.fit_statistics({"armed_groups.attempt_rate": -1.0}, seed=1)
+    assert seen == [pytest.approx(0.1)]
+    calibrate(problem, tmp_path)
+    waves = pd.read_parquet(tmp_path / "waves" / "wave_0.parquet")["armed_groups.attempt_rate"]
+    assert waves.between(-2.0, np.log10(0.5)).all()  # the design covers the log's box
+    assert (waves < np.log10(0.5) - 1).any() and (waves > -1).any()  # both decades
+    posterior = pd.read_parquet(tmp_path / "posterior.parquet")["armed_groups.attempt_rate"]
+    assert posterior.between(0.01, 0.5).all()
 
 
 def test_statistics_of_model_and_data_are_computed_by_the_same_function():

@@ -112,6 +112,28 @@ def test_the_restricted_prior_has_no_density_where_the_waves_ruled_out(matched_f
     assert copy.pdf(TRUTH) == prior.pdf(TRUTH) and copy.pdf(FAR) == 0.0
 
 
+def test_on_dask_the_restricted_prior_travels_as_a_name_and_each_worker_fetches_it_once(
+    matched_fit,
+):
+    """pyabc's Dask sampler pickles the prior into every task: published, it weighs bytes,
+    not the emulators' megabytes, and a worker resolves it to the same density."""
+    from distributed import Client, LocalCluster
+
+    from sim.calibrate import waves
+
+    problem, out, _ = matched_fit
+    prior = Restricted(history_match(problem, out))
+    whole = len(pickle.dumps(prior))
+    cluster = LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        prior.publish(client)
+        assert len(pickle.dumps(prior)) < 1000 < whole
+        waves._MATCHED.clear()  # as in a worker process that has not fetched it yet
+        remote = client.submit(lambda p: (p.pdf(TRUTH), p.pdf(FAR)), prior).result()
+        assert list(waves._MATCHED) == [prior.published]  # fetched once, kept
+    assert remote == (prior.pdf(TRUTH), 0.0)
+
+
 def test_a_fit_resumed_after_its_waves_reuses_their_runs_and_draws_the_same_posterior(
     matched_fit, tmp_path, monkeypatch
 ):
@@ -131,18 +153,24 @@ def test_a_fit_resumed_after_its_waves_reuses_their_runs_and_draws_the_same_post
         )
 
 
-def test_a_wave_runs_the_same_numbers_on_one_process_or_two(matched_fit, tmp_path):
+def test_a_wave_runs_the_same_numbers_on_one_process_two_or_a_dask_cluster(matched_fit, tmp_path):
+    from distributed import Client, LocalCluster
+
     problem, out, _ = matched_fit
     two = twin_problem(
         TRUTH, days=365, population=8, generations=2, min_acceptance=0.0,
         waves=1, wave_points=30, wave_replications=3, wave_keep=1.0, workers=2,
     )  # fmt: skip
-    history_match(two, tmp_path)
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "waves" / "wave_0.parquet"),
-        pd.read_parquet(out / "waves" / "wave_0.parquet"),
-        check_exact=True,
-    )
+    history_match(two, tmp_path / "two")
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        history_match(two, tmp_path / "dask", client)
+    for where in ("two", "dask"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / where / "waves" / "wave_0.parquet"),
+            pd.read_parquet(out / "waves" / "wave_0.parquet"),
+            check_exact=True,
+        )
 
 
 @pytest.mark.slow

@@ -157,3 +157,34 @@ def test_drivers_name_interdictions_when_they_make_most_of_a_rise():
     text = drivers_sentence(rows, {})
     assert text.startswith("90 units: border incidents per month +8, of which interdictions +12")
     assert "attacks that got through -4" in text and "Most of the rise is interdictions" in text
+
+
+def test_a_calibration_report_names_a_parameter_piled_against_its_priors_bound():
+    """The settled-fit rule of the calibration issue: no parameter keeps more than a quarter
+    of its weight in an outer tenth of its prior; the report says which does, measured in
+    the prior's own scale (a log-scale prior's tenths are decades' shares)."""
+    from sim.report.calibration import _calibration_findings, posterior_summary
+
+    rng = np.random.default_rng(1)
+    n = 400
+    posterior = pd.DataFrame(
+        {
+            "generation": 0,
+            "weight": 1.0,
+            "piled": rng.uniform(0.0, 0.05, n),  # all in the lowest tenth of [0, 1]
+            "spread": rng.uniform(0.0, 1.0, n),
+            "rate": 10 ** rng.uniform(-3, 0, n),  # uniform in the log of [0.001, 1]
+        }
+    )
+    priors = [
+        {"name": "piled", "low": 0.0, "high": 1.0},
+        {"name": "spread", "low": 0.0, "high": 1.0},
+        {"name": "rate", "low": 0.001, "high": 1.0, "scale": "log"},
+    ]
+    summary = posterior_summary(posterior, priors).set_index("parameter")
+    assert summary.loc["piled", "weight in lowest tenth"] == pytest.approx(1.0)
+    assert summary.loc["rate", "weight in lowest tenth"] == pytest.approx(0.1, abs=0.05)
+    assert summary.loc["rate", "share of prior range"] == pytest.approx(0.9, abs=0.05)
+    found = " ".join(_calibration_findings(summary.reset_index(), None))
+    assert "piled keeps 100% of its weight in the lowest tenth" in found
+    assert "spread keeps" not in found and "rate keeps" not in found

@@ -113,8 +113,7 @@ def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
 def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict:
     s = problem.settings
     history, stopped, matched = run_abc(problem, out_dir)
-    names = [p.name for p in s.parameters]
-    posterior = posterior_table(history, names)
+    posterior = posterior_table(history, s.parameters)
     _write_table(posterior, out_dir / "posterior.parquet")
     populations = history.get_all_populations()
     generations = generation_table(posterior, s.parameters, populations)

@@ -54,7 +54,9 @@ def generation_table(
         q = np.array(
             [weighted_quantiles(particles[p.name].to_numpy(), w, QUANTILES) for p in priors]
         )
-        scaled = q / np.array([[p.high - p.low] for p in priors])
+        scaled = np.array(
+            [p.to_fit(qs) / (p.bounds[1] - p.bounds[0]) for p, qs in zip(priors, q, strict=True)]
+        )
         shift = float(np.abs(scaled - previous).max()) if previous is not None else math.nan
         previous = scaled
         samples = int(pops.at[gen, "samples"]) if gen in pops.index else 0
@@ -95,6 +97,7 @@ def convergence_figure(table: pd.DataFrame, priors: Sequence[PriorParams], withi
         ax.fill_between(gen, low, high, color="#4c78a8", alpha=0.25, label="90% interval")
         ax.plot(gen, med, color="#4c78a8", marker="o", ms=3, label="median")
         ax.set_ylim(prior.low, prior.high)
+        ax.set_yscale("log" if prior.log else "linear")
         ax.set_xlabel("generation")
         ax.set_ylabel(prior.name, fontsize=8)
     axes[0].legend(fontsize=7, loc="best")

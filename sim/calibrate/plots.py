@@ -15,11 +15,16 @@ from matplotlib.figure import Figure
 
 from sim.calibrate.params import PriorParams
 
+BINS = 20
+"""Histogram bins of a posterior marginal, equal in the fit's coordinates."""
+
 STAT_LABELS = {
     "monthly_mean": "Events per month",
     "monthly_dispersion": "Variance / mean of monthly counts",
     "monthly_acf1": "Lag-1 autocorrelation of monthly counts",
     "zero_day_share": "Share of days without events",
+    "actor_monthly_mean": "The actors' events per month",
+    "zero_death_share": "Share of events without a death",
     "tail_alpha": "Tail exponent of deaths per event",
 }
 
@@ -49,24 +54,23 @@ def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorParams]) -> 
     w = final["weight"].to_numpy()
     for ax, prior in zip(axes, priors, strict=False):
         x = final[prior.name].to_numpy()
-        bins = np.linspace(prior.low, prior.high, 21)
-        ax.hist(
-            x, bins=bins, weights=w, density=True, color="#4c78a8", alpha=0.75, label="posterior"
-        )
+        bins = prior.to_model(np.linspace(*prior.bounds, BINS + 1))
+        ax.hist(x, bins=bins, weights=w / w.sum(), color="#4c78a8", alpha=0.75, label="posterior")
         ax.hlines(
-            1 / (prior.high - prior.low),
+            1 / BINS,
             prior.low,
             prior.high,
             colors="#e45756",
             linestyles="--",
-            label="prior (uniform)",
+            label="prior (uniform in the log)" if prior.log else "prior (uniform)",
         )
         lo, med, hi = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
         ax.axvspan(lo, hi, color="#4c78a8", alpha=0.12, label="90% interval")
         ax.axvline(med, color="black", lw=1, label=f"median {med:.3g}")
         ax.set_xlim(prior.low, prior.high)
-        ax.set_xlabel(prior.name)
-        ax.set_ylabel("density")
+        ax.set_xscale("log" if prior.log else "linear")
+        ax.set_xlabel(prior.name + (" (log scale)" if prior.log else ""))
+        ax.set_ylabel(f"weight per bin (1/{BINS} of the prior)")
         ax.legend(fontsize=7, loc="upper right")
     for ax in axes[n:]:
         ax.set_visible(False)

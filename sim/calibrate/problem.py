@@ -31,7 +31,7 @@ class Problem:
 
     def simulator(self) -> Simulator:
         s = self.settings
-        return Simulator(model_params(self.model), s.days, s.units, s.tail_min)
+        return Simulator(model_params(self.model), s.days, s.units, s.tail_min, s.parameters)
 
 
 def prepare(settings: CalibrateSettings) -> Problem:
@@ -45,6 +45,8 @@ def prepare(settings: CalibrateSettings) -> Problem:
     model = load_config(settings.model)
     for prior in settings.parameters:
         check_prior(model, prior.name, prior.low, prior.high, prior.reason)
+        if prior.log and prior.low <= 0:
+            raise ConfigError(f"{prior.name}: a prior of scale=log needs low > 0, not {prior.low}")
     try:
         start = pd.Timestamp(settings.start)
     except ValueError:

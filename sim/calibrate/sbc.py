@@ -41,7 +41,7 @@ def synthetic_problem(
     rng = np.random.default_rng([seed, fit])
     simulator = Simulator(model_params(model), settings.days, settings.units, settings.tail_min)
     for _ in range(MAX_TRIES):
-        truth = {p.name: float(rng.uniform(p.low, p.high)) for p in settings.parameters}
+        truth = {p.name: float(p.to_model(rng.uniform(*p.bounds))) for p in settings.parameters}
         observed = simulator.events(truth, seed=int(rng.integers(2**62)))
         statistics = event_statistics(observed, settings.units, settings.tail_min)
         if all(np.isfinite(v) for v in statistics.values()):
@@ -62,7 +62,7 @@ def run_sbc(
         fit_dir = out_dir / f"fit_{fit}"
         fit_dir.mkdir(parents=True, exist_ok=True)
         history, stopped, _ = run_abc(problem, fit_dir)
-        final = posterior_table(history, names, history.max_t)
+        final = posterior_table(history, settings.parameters, history.max_t)
         rng = np.random.default_rng([seed, fit, 1])
         weights = final["weight"].to_numpy() / final["weight"].sum()
         picked = final.iloc[rng.choice(len(final), size=draws, p=weights)]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from sim.analysis.events import Events, event_statistics, recorded_events
+from sim.calibrate.params import PriorParams
 from sim.config.params import ConfigError, ModelParams
 from sim.model.model import RoadmapModel
 from sim.runs.draws import apply_parameters, parameter_field
@@ -49,12 +50,18 @@ class Simulator:
     """
 
     def __init__(
-        self, params: ModelParams, days: int, units: Sequence[str], tail_min: float
+        self,
+        params: ModelParams,
+        days: int,
+        units: Sequence[str],
+        tail_min: float,
+        priors: Sequence[PriorParams] = (),
     ) -> None:
         self.params = params
         self.days = days
         self.units = tuple(units)
         self.tail_min = tail_min
+        self.priors = {p.name: p for p in priors}
 
     def events(self, values: Mapping[str, float], seed: int) -> Events:
         """The recorded events of one run with the parameter values ``values``."""
@@ -64,6 +71,13 @@ class Simulator:
     def statistics(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
         return event_statistics(self.events(values, seed), self.units, self.tail_min)
 
+    def fit_statistics(self, point: Mapping[str, float], seed: int) -> dict[str, float]:
+        """:meth:`statistics` at a point of the fit's coordinates (a log-scale prior's
+        parameter is its base-10 logarithm there: :class:`PriorParams`)."""
+        values = {k: float(self.priors[k].to_model(x)) if k in self.priors else float(x)
+                  for k, x in point.items()}  # fmt: skip
+        return self.statistics(values, seed)
+
     def __call__(self, parameter: Mapping[str, float]) -> dict[str, float]:
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002 (pyabc's seeded global stream)
-        return self.statistics(dict(parameter), seed)
+        return self.fit_statistics(dict(parameter), seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import sqlalchemy.exc
 
 from sim.calibrate.convergence import SETTLED_RUNS, generation_table, settled
 from sim.calibrate.history import DB_NAME, finished_generations, remove_history, roll_back
-from sim.calibrate.params import CalibrateSettings
+from sim.calibrate.params import CalibrateSettings, PriorParams
 from sim.calibrate.problem import Problem
 from sim.calibrate.resume import STATE_NAME, read_state, restore_state, save_state
 from sim.calibrate.sampler import make_sampler
@@ -58,14 +59,31 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
     for handler in list(logging.getLogger("ABC").handlers):  # its records reach Hydra's log
         logging.getLogger("ABC").removeHandler(handler)
     s = problem.settings
-    matched = history_match(problem, out_dir) if s.waves else None
+    sampler, client = make_sampler(s)
+    try:
+        return _run(problem, out_dir, sampler, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run(
+    problem: Problem, out_dir: Path, sampler, client
+) -> tuple[pyabc.History, str, Matched | None]:
+    """:func:`run_abc` with its sampler (and Dask client, which the waves use too)."""
+    s = problem.settings
+    matched = history_match(problem, out_dir, client) if s.waves else None
     if matched is not None:
         prior = Restricted(matched)
+        if client is not None:
+            prior.publish(client)
     else:
         prior = pyabc.Distribution(
-            **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in s.parameters}
+            **{
+                p.name: pyabc.RV("uniform", p.bounds[0], p.bounds[1] - p.bounds[0])
+                for p in s.parameters
+            }  # fmt: skip
         )
-    sampler, client = make_sampler(s)
     np.random.seed(s.seed)  # noqa: NPY002 (pyabc draws proposals from numpy's global stream)
     abc = pyabc.ABCSMC(
         problem.simulator(),
@@ -77,27 +95,23 @@ def run_abc(problem: Problem, out_dir: Path) -> tuple[pyabc.storage.History, str
     )
     db_path = out_dir / DB_NAME
     db = f"sqlite:///{db_path}"
-    try:
-        state = read_state(out_dir) if db_path.exists() else None
-        if state is None or state["t"] == 0:  # no finished generation to go on from
-            remove_history(db_path)
-            (out_dir / STATE_NAME).unlink(missing_ok=True)
-            state = None
-            _new_history(abc, db_path, problem.statistics)
-            done = 0
-        else:
-            done = state["t"]
-            if finished_generations(db_path) > done:
-                log.info("generation %d was stored without its successor's state: again", done)
-                roll_back(db_path, done)
-            abc.load(db, 1)
-            log.info("resuming after %d finished generation(s)", done)
-        reason = "generations"
-        if done < s.generations:
-            reason = _generations(abc, problem, out_dir, s.generations - done, state)
-    finally:
-        if client is not None:
-            client.close()
+    state = read_state(out_dir) if db_path.exists() else None
+    if state is None or state["t"] == 0:  # no finished generation to go on from
+        remove_history(db_path)
+        (out_dir / STATE_NAME).unlink(missing_ok=True)
+        state = None
+        _new_history(abc, db_path, problem.statistics)
+        done = 0
+    else:
+        done = state["t"]
+        if finished_generations(db_path) > done:
+            log.info("generation %d was stored without its successor's state: again", done)
+            roll_back(db_path, done)
+        abc.load(db, 1)
+        log.info("resuming after %d finished generation(s)", done)
+    reason = "generations"
+    if done < s.generations:
+        reason = _generations(abc, problem, out_dir, s.generations - done, state)
     return abc.history, reason, matched
 
 
@@ -161,19 +175,21 @@ def _generations(
 
 def _settled_now(history: pyabc.storage.History, s: CalibrateSettings) -> bool:
     """The settled rule on the last generations only (the ones whose shifts it reads)."""
-    recent = posterior_table(history, [p.name for p in s.parameters], history.max_t - SETTLED_RUNS)
+    recent = posterior_table(history, s.parameters, history.max_t - SETTLED_RUNS)
     return settled(
         generation_table(recent, s.parameters, history.get_all_populations()), s.settled_shift
     )
 
 
-def posterior_table(history, names: list[str], first: int = 0) -> pd.DataFrame:
+def posterior_table(history, priors: Sequence[PriorParams], first: int = 0) -> pd.DataFrame:
     """One row per particle of every generation from ``first``: generation, particle, weight,
-    parameters."""
+    and the parameters' values (pyabc holds them in the fit's coordinates)."""
     frames = []
     for t in range(max(first, 0), history.max_t + 1):
         params, weights = history.get_distribution(m=0, t=t)
-        frame = params[names].reset_index(drop=True)
+        frame = pd.DataFrame(
+            {p.name: p.to_model(params[p.name].to_numpy(dtype=float)) for p in priors}
+        )
         frame.insert(0, "weight", np.asarray(weights, dtype=float))
         frame.insert(0, "particle", np.arange(len(frame)))
         frame.insert(0, "generation", t)

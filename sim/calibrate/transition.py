@@ -38,7 +38,7 @@ class DefensiveTransition(pyabc.MultivariateNormalTransition):
 
     def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
         super().fit(X, w)
-        box = {p.name: (p.low, p.high) for p in self.priors}
+        box = {p.name: p.bounds for p in self.priors}
         self._low, self._high = (np.array([box[c][i] for c in X.columns]) for i in (0, 1))
         self._density = 1.0 / float(np.prod(self._high - self._low))
 

@@ -21,6 +21,7 @@ replication: the same numbers whichever number of processes ran them.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,18 +83,19 @@ class Matched:
         return keep
 
 
-def history_match(problem: Problem, out_dir: Path) -> Matched:
-    """Run (or resume) the settings' waves; what they leave of the prior."""
+def history_match(problem: Problem, out_dir: Path, client=None) -> Matched:
+    """Run (or resume) the settings' waves; what they leave of the prior. Runs go to the
+    Dask ``client``'s cluster if there is one, else to ``workers`` local processes."""
     with threadpool_limits(1):  # the emulators' matrices are small: BLAS threads only cost
-        return _history_match(problem, out_dir)
+        return _history_match(problem, out_dir, client)
 
 
-def _history_match(problem: Problem, out_dir: Path) -> Matched:
+def _history_match(problem: Problem, out_dir: Path, client) -> Matched:
     s = problem.settings
-    space = Space(
+    space = Space(  # in the fit's coordinates (a log-scale prior's: its logarithm)
         tuple(p.name for p in s.parameters),
-        np.array([p.low for p in s.parameters]),
-        np.array([p.high for p in s.parameters]),
+        np.array([p.bounds[0] for p in s.parameters]),
+        np.array([p.bounds[1] for p in s.parameters]),
     )
     names = tuple(problem.statistics)
     observed = [problem.statistics[k] for k in names]
@@ -105,7 +107,7 @@ def _history_match(problem: Problem, out_dir: Path) -> Matched:
         design = _design(matched, candidates, sobol, s.wave_points)
         if design is None:
             raise NoPlausibleSpace(matched, _ruling_out(matched, candidates))
-        runs = _wave_runs(out_dir, k, space, names, design, simulator, s)
+        runs = _wave_runs(out_dir, k, space, names, design, simulator, s, client)
         matched.simulations += runs.shape[0] * runs.shape[1]
         matched.waves.append(fit_wave(names, design, runs, observed, s.discrepancy, s.seed + k))
         share = float(matched.plausible(candidates).mean())
@@ -172,9 +174,11 @@ def _wave_runs(
     design: np.ndarray,
     simulator: Simulator,
     settings: CalibrateSettings,
+    client=None,
 ) -> np.ndarray:
     """``(points, replications, statistics)`` of wave ``k``: read back if written whole for
-    this very design, else run and written."""
+    this very design, else run (on ``client``'s Dask cluster, or local processes) and
+    written."""
     path = out_dir / WAVES_DIR / f"wave_{k}.parquet"
     r = settings.wave_replications
     x = space.low + design * (space.high - space.low)
@@ -190,8 +194,11 @@ def _wave_runs(
         log.info("%s holds another design: run again", path)
     values = space.values(design)
     jobs = [(simulator, values[i], seeds[i * r : (i + 1) * r], names) for i in range(len(x))]
-    pool = worker_pool(settings.workers)
-    runs = np.array(list(pool.map(_point, jobs, chunksize=4) if pool else map(_point, jobs)))
+    if client is not None:
+        runs = np.array(client.gather(client.map(_point, jobs, pure=False)))
+    else:
+        pool = worker_pool(settings.workers)
+        runs = np.array(list(pool.map(_point, jobs, chunksize=4) if pool else map(_point, jobs)))
     frame = pd.DataFrame(
         {
             "wave": k,
@@ -221,7 +228,7 @@ def _point(job: tuple) -> list[list[float]]:
     simulator, values, seeds, names = job
     out = []
     for seed in seeds:
-        stats = simulator.statistics(values, seed)
+        stats = simulator.fit_statistics(values, seed)
         out.append([stats[k] for k in names])
     return out
 
@@ -229,24 +236,53 @@ def _point(job: tuple) -> list[list[float]]:
 class Restricted(pyabc.Distribution):
     """The uniform prior restricted to what history matching left: proposals outside it have
     density 0 (pyabc draws again without simulating them); first-generation draws are the
-    prior's, redrawn until plausible."""
+    prior's, redrawn until plausible.
 
-    def __init__(self, matched: Matched) -> None:
-        s = matched.space
+    Its emulators weigh megabytes (one Cholesky factor per statistic and wave), and pyabc's
+    Dask sampler pickles the prior into every task: :meth:`publish` hands them to a Dask
+    cluster once, and the prior then pickles as the box and their name, fetched once per
+    worker process on first use (never where a task is only unpacked: the scheduler).
+    """
+
+    def __init__(self, matched: Matched | None, space: Space | None = None, name: str = ""):
+        s = matched.space if matched is not None else space
         super().__init__(
             **{
-                name: pyabc.RV("uniform", lo, hi - lo)
-                for name, lo, hi in zip(s.names, s.low, s.high, strict=True)
+                n: pyabc.RV("uniform", lo, hi - lo)
+                for n, lo, hi in zip(s.names, s.low, s.high, strict=True)
             }
         )
-        self.matched = matched
+        self.space = s
+        self.published = name
+        self._matched = matched
+
+    @property
+    def matched(self) -> Matched:
+        if self._matched is None:
+            if self.published not in _MATCHED:
+                from distributed import get_client
+
+                _MATCHED[self.published] = get_client().get_dataset(self.published)
+            self._matched = _MATCHED[self.published]
+        return self._matched
+
+    def publish(self, client) -> None:
+        """Send the emulators to ``client``'s cluster once; tasks carry only their name."""
+        name = f"sim-calibrate-matched-{os.getpid()}-{id(self)}"
+        client.publish_dataset(self.matched, name=name, override=True)
+        _MATCHED[name] = self.matched
+        self.published = name
+
+    def __reduce__(self):
+        if self.published:
+            return (Restricted, (None, self.space, self.published))
+        return (Restricted, (self.matched,))
 
     def copy(self) -> Restricted:
-        return Restricted(self.matched)
+        return Restricted(self._matched, self.space, self.published)
 
     def _unit(self, x) -> np.ndarray:
-        s = self.matched.space
-        return s.unit(np.array([[float(x[name]) for name in s.names]]))
+        return self.space.unit(np.array([[float(x[name]) for name in self.space.names]]))
 
     def rvs(self, *args, **kwargs) -> pyabc.Parameter:
         while True:
@@ -259,3 +295,7 @@ class Restricted(pyabc.Distribution):
         if density == 0 or not self.matched.plausible(self._unit(x))[0]:
             return 0.0
         return density
+
+
+_MATCHED: dict[str, Matched] = {}
+"""Published emulators this process has already fetched (or sent), by name."""

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.history import DB_NAME, HistoryError, finished_generations
-from sim.calibrate.params import PPC_LEVEL
+from sim.calibrate.params import PPC_LEVEL, PriorParams
 from sim.calibrate.plots import stat_label, weighted_quantiles
 from sim.report.html import (
     Report,
@@ -47,22 +47,33 @@ CALIBRATION_CAPTIONS = {
 }
 
 
+EDGE_SHARE = 0.25
+"""Weight in an outer tenth of a prior beyond which a report says the bound may decide it."""
+
+
 def posterior_summary(posterior: pd.DataFrame, priors: list[dict]) -> pd.DataFrame:
     """Each parameter's prior range and weighted posterior median and central interval."""
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     tail = (1 - POSTERIOR_LEVEL) / 2
     rows = []
-    for prior in priors:
-        q = weighted_quantiles(last[prior["name"]], last["weight"], [tail, 0.5, 1 - tail])
+    w = last["weight"].to_numpy() / last["weight"].sum()
+    for fields in priors:
+        prior = PriorParams(**fields)
+        q = weighted_quantiles(last[prior.name], w, [tail, 0.5, 1 - tail])
+        lo, hi = prior.bounds
+        at = (prior.to_fit(last[prior.name].to_numpy(dtype=float)) - lo) / (hi - lo)
         rows.append(
             {
-                "parameter": prior["name"],
-                "prior low": prior["low"],
-                "prior high": prior["high"],
+                "parameter": prior.name,
+                "prior low": prior.low,
+                "prior high": prior.high,
+                "prior scale": prior.scale,
                 "posterior median": q[1],
                 f"{POSTERIOR_LEVEL:.0%} low": q[0],
                 f"{POSTERIOR_LEVEL:.0%} high": q[2],
-                "share of prior range": (q[2] - q[0]) / (prior["high"] - prior["low"]),
+                "share of prior range": float(np.diff(prior.to_fit(q[[0, 2]]))[0]) / (hi - lo),
+                "weight in lowest tenth": float(w[at < 0.1].sum()),
+                "weight in highest tenth": float(w[at > 0.9].sum()),
             }
         )
     return pd.DataFrame(rows)
@@ -82,6 +93,15 @@ def _calibration_findings(summary: pd.DataFrame, ppc: pd.DataFrame | None) -> li
             f"{int(ppc['inside'].sum())} of {len(ppc)} summary statistics of the data lie inside "
             f"their {PPC_LEVEL:.0%} posterior predictive interval."
         )
+    for _, row in summary.iterrows():
+        for edge in ("lowest", "highest"):
+            share = row[f"weight in {edge} tenth"]
+            if share > EDGE_SHARE:
+                shows.append(
+                    f"{row['parameter']} keeps {share:.0%} of its weight in the {edge} tenth of "
+                    "its prior: there the prior's bound, not the data, may decide it (widen "
+                    "the prior, or give it a log scale, unless the bound is physical)."
+                )
     return shows
 
 
