@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-METHODS = ("model", "no_change", "negative_binomial")
-"""Every forecast method, the model first."""
+METHODS = ("model", "background_only", "no_change", "negative_binomial")
+"""Every forecast method: the model, its background's share alone (a diagnostic:
+:mod:`sim.forecast.model`), the baselines."""
 
 
 def no_change(window: np.ndarray, ahead: int, draws: int, rng: np.random.Generator) -> np.ndarray:

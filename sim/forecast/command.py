@@ -52,9 +52,9 @@ def forecast_origin(problem: Problem, origin: int) -> tuple[pd.DataFrame, dict]:
     """One origin's rows (every method) and its window's background fit."""
     s = problem.settings
     ahead = problem.ahead(origin)
-    model, fit = model_samples(problem, origin)
+    samples, fit = model_samples(problem, origin)
     rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(BASELINE_STREAM, origin)))
-    samples = {"model": model, "no_change": {}, "negative_binomial": {}}
+    samples |= {"no_change": {}, "negative_binomial": {}}
     for quantity, table in problem.observed.items():
         window = table[:, :origin]
         samples["no_change"][quantity] = no_change(window, ahead, s.draws, rng)

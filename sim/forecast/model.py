@@ -116,8 +116,12 @@ class ConditionedModel(RoadmapModel):
         super().__init__(params, days, seed)
 
 
-def model_samples(problem: Problem, origin: int) -> tuple[dict[str, np.ndarray], WindowFit]:
-    """Per quantity, samples of shape (units, months ahead, draws), and the window's fit."""
+def model_samples(
+    problem: Problem, origin: int
+) -> tuple[dict[str, dict[str, np.ndarray]], WindowFit]:
+    """Samples of shape (units, months ahead, draws) per method (``model``: every recorded
+    event; ``background_only``: the same runs' recorded background events) and quantity,
+    and the window's fit."""
     s = problem.settings
     first = month_day(origin)
     last = month_day(origin + problem.ahead(origin))
@@ -129,16 +133,24 @@ def model_samples(problem: Problem, origin: int) -> tuple[dict[str, np.ndarray],
     seeds = replication_seeds(s.seed, s.draws)
     units = {u: i for i, u in enumerate(s.units)}
     shape = (len(s.units), problem.ahead(origin), s.draws)
-    out = {"events": np.zeros(shape, np.int64), "fatalities": np.zeros(shape, np.int64)}
+    out = {
+        method: {q: np.zeros(shape, np.int64) for q in ("events", "fatalities")}
+        for method in ("model", "background_only")
+    }
     for k, (draw, seed) in enumerate(zip(values, seeds, strict=True)):
         run_params = apply_parameters(params, draw) if draw else params
-        model = ConditionedModel(run_params, last, seed, fit.history)
-        rec = recorded_events(collect(model.run()).arrow["incidents"], last)
+        incidents = collect(ConditionedModel(run_params, last, seed, fit.history).run()).arrow[
+            "incidents"
+        ]
+        rec = recorded_events(incidents, last)
+        seen = incidents["recorded"].to_numpy(zero_copy_only=False)
+        background = np.asarray(incidents["type"].to_pylist(), dtype=object)[seen] == "background"
         month = (rec.day // DAYS_PER_MONTH).astype(np.int64) - origin
         row = np.array([units.get(u, -1) for u in rec.unit], dtype=np.int64)
         ok = (row >= 0) & (month >= 0) & (month < shape[1])
-        np.add.at(out["events"], (row[ok], month[ok], k), 1)
-        np.add.at(out["fatalities"], (row[ok], month[ok], k), rec.deaths[ok])
+        for method, keep in (("model", ok), ("background_only", ok & background)):
+            np.add.at(out[method]["events"], (row[keep], month[keep], k), 1)
+            np.add.at(out[method]["fatalities"], (row[keep], month[keep], k), rec.deaths[keep])
     return out, fit
 
 

@@ -15,8 +15,18 @@ from matplotlib.figure import Figure
 from sim.forecast.baselines import METHODS
 from sim.forecast.problem import Problem, month_day
 
-COLORS = {"model": "#4c78a8", "no_change": "#f58518", "negative_binomial": "#54a24b"}
-LABELS = {"model": "model", "no_change": "no change", "negative_binomial": "negative binomial"}
+COLORS = {
+    "model": "#4c78a8",
+    "background_only": "#9ecae9",
+    "no_change": "#f58518",
+    "negative_binomial": "#54a24b",
+}
+LABELS = {
+    "model": "model",
+    "background_only": "model's background alone",
+    "no_change": "no change",
+    "negative_binomial": "negative binomial",
+}
 SCORE_PANELS = (
     ("events", "crps", "CRPS, events (events)"),
     ("events", "ignorance", "Ignorance, events (bits)"),
@@ -110,7 +120,7 @@ def _score_panel(ax, scores: pd.DataFrame, quantity: str, score: str, title: str
     for j, method in enumerate(METHODS):
         rows = table[table["method"] == method].set_index("ahead").reindex(aheads)
         ax.bar(
-            np.arange(len(aheads)) + (j - 1) * width,
+            np.arange(len(aheads)) + (j - (len(METHODS) - 1) / 2) * width,
             rows[score],
             width,
             color=COLORS[method],
