@@ -3,6 +3,7 @@ the baselines, the scores' ranking, bad input, determinism and a small run end t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -14,16 +15,18 @@ import pandas as pd
 import pytest
 
 from sim.analysis.scores import crps
-from sim.config.compose import compose_checked, to_settings
+from sim.config.compose import compose_checked, load_config, to_settings
 from sim.config.params import ConfigError, GovernorateProcess
 from sim.config.precheck import split_command_line
 from sim.forecast.baselines import METHODS, negative_binomial, no_change
 from sim.forecast.command import check, forecast, run_forecasts
-from sim.forecast.model import fit_window
+from sim.forecast.model import ConditionedModel, fit_window
 from sim.forecast.params import ForecastSettings
 from sim.forecast.problem import month_day, prepare
 from sim.model.background import History, simulate_hawkes
 from sim.report.command import write_report
+from sim.runs.runner import model_params
+from sim.runs.tables import collect
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["draws=3", "first_origin=21", "origin_step=2", "horizon=2"]
@@ -170,3 +173,23 @@ def test_a_small_forecast_end_to_end(tmp_path):
     page = write_report(tmp_path).read_text()
     assert "Forecast report" in page and "What it does not show" in page
     assert "fitted on all of 2016-17" in page
+
+
+def test_a_model_run_continues_its_background_history():
+    """The model's background reads the history: a burst just before the origin brings
+    events after it, the same events long before it almost none (no immigrants here)."""
+    params = model_params(load_config(["scenario=baseline", "geography=tr_sy"]))
+    name = params.background.governorates[0].name
+    quiet_process = GovernorateProcess(name, 0.0, 0.8, 1.0)
+    params.background = dataclasses.replace(params.background, governorates=[quiet_process])
+
+    def after_origin(times: np.ndarray) -> int:
+        model = ConditionedModel(params, 60, 3, History(40, {name: times}))
+        incidents = collect(model.run()).arrow["incidents"]
+        kind = np.asarray(incidents["type"].to_pylist())
+        day = incidents["day"].to_numpy()
+        return int(((kind == "background") & (day >= 40)).sum())
+
+    burst = np.linspace(38.0, 39.9, 30)
+    assert after_origin(burst) > 5  # expected: 0.8 sum(e^(t - 40)) / (1 - 0.8), about 50
+    assert after_origin(burst - 35.0) <= 2  # decayed: e^-35 of the excitation is left

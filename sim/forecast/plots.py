@@ -28,10 +28,15 @@ LABELS = {
     "negative_binomial": "negative binomial",
 }
 SCORE_PANELS = (
-    ("events", "crps", "CRPS, events (events)"),
-    ("events", "ignorance", "Ignorance, events (bits)"),
-    ("fatalities", "crps", "CRPS, fatalities (deaths)"),
-    ("fatalities", "interval_score", "90% interval score, fatalities (deaths)"),
+    ("events", "crps", "CRPS, events", "Mean CRPS (events)"),
+    ("events", "ignorance", "Ignorance, events", "Mean ignorance (bits)"),
+    ("fatalities", "crps", "CRPS, fatalities", "Mean CRPS (deaths)"),
+    (
+        "fatalities",
+        "interval_score",
+        "90% interval score, fatalities",
+        "Mean interval score (deaths)",
+    ),
 )
 
 
@@ -96,14 +101,16 @@ def forecast_figure(forecasts: pd.DataFrame, scores: pd.DataFrame, problem: Prob
         ax.set_ylabel("Recorded events per month")
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    first.legend(fontsize=8, loc="upper left")
+    score_axes = [fig.add_subplot(grid[rows, 3 * c : 3 * c + 3]) for c in range(4)]
+    for ax, (quantity, score, title, label) in zip(score_axes, SCORE_PANELS, strict=True):
+        _score_panel(ax, scores, quantity, score, title, label)
     note = fig.add_subplot(cells[len(s.units)])
     note.set_axis_off()
     _legend_note(note, s, problem)
-    score_axes = [fig.add_subplot(grid[rows, 3 * c : 3 * c + 3]) for c in range(4)]
-    for ax, (quantity, score, title) in zip(score_axes, SCORE_PANELS, strict=True):
-        _score_panel(ax, scores, quantity, score, title)
-    score_axes[0].legend(fontsize=8, loc="best")
+    bands = note.legend(*first.get_legend_handles_labels(), fontsize=8, loc="lower left")
+    note.add_artist(bands)
+    note.legend(*score_axes[0].get_legend_handles_labels(), fontsize=8, loc="lower right",
+                title="scores (below)", title_fontsize=8)  # fmt: skip
     fig.suptitle(
         f"Rolling-origin forecasts of recorded events, {s.draws} draws each "
         "(scores: lower is better)",
@@ -112,7 +119,9 @@ def forecast_figure(forecasts: pd.DataFrame, scores: pd.DataFrame, problem: Prob
     return fig
 
 
-def _score_panel(ax, scores: pd.DataFrame, quantity: str, score: str, title: str) -> None:
+def _score_panel(
+    ax, scores: pd.DataFrame, quantity: str, score: str, title: str, label: str
+) -> None:
     """Mean score by months ahead, one group of bars per horizon, one bar per method."""
     table = scores[(scores["quantity"] == quantity) & (scores["ahead"] > 0)]
     aheads = sorted(table["ahead"].unique())
@@ -128,7 +137,7 @@ def _score_panel(ax, scores: pd.DataFrame, quantity: str, score: str, title: str
         )
     ax.set_xticks(np.arange(len(aheads)), [str(a) for a in aheads])
     ax.set_xlabel("Months ahead")
-    ax.set_ylabel(f"Mean {score.replace('_', ' ')}")
+    ax.set_ylabel(label)
     ax.set_title(title, fontsize=10)
 
 
