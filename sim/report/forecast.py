@@ -70,6 +70,17 @@ def findings(scores: pd.DataFrame) -> list[str]:
                 f"the model {model[score]:.3g})"
             )
         lines.append(f"Recorded {quantity}, mean over all targets: " + "; ".join(parts) + ".")
+    events = overall[overall["quantity"] == "events"].set_index("method")["crps"]
+    if {"model", "background_only"} <= set(events.index):
+        lines.append(
+            f"The model's background alone scores a CRPS on events of "
+            f"{events['background_only']:.3g} against the whole model's {events['model']:.3g}: "
+            + (
+                "the actors' recorded events add error."
+                if events["background_only"] < events["model"]
+                else "the actors' recorded events improve the forecast."
+            )
+        )
     return lines
 
 
@@ -101,9 +112,9 @@ def forecast_report(folder: Path) -> Report:
     )
     notes = [
         "The actors' parameters are draws from a posterior fitted on all of 2016-17, the "
-        "scored months included: the model's forecasts are not out of sample in them. The "
-        "actors make 26 of the 743 events; the background violence, which makes the rest, "
-        "is refitted on each window and sees no scored month.",
+        "scored months included: the model's forecasts are not out of sample in them. In the "
+        "data the actors' kind of violence is 26 of the 743 events; the background violence, "
+        "which is the rest, is refitted on each window and sees no scored month.",
         f"{len(origins)} origins over one region and two years: differences between methods "
         "of a few per cent are within what another period could reverse; the targets of one "
         "origin are not independent (one war, shared months).",
@@ -125,7 +136,10 @@ def forecast_report(folder: Path) -> Report:
                     scores,
                     "ahead: months after the origin (0: all together); targets: governorate x "
                     "month forecasts averaged; CRPS and interval score in events or deaths, "
-                    "ignorance in bits on ViEWS's bins. Lower is better.",
+                    "ignorance in bits on ViEWS's bins. Lower is better. background_only: the "
+                    "model runs' recorded background events alone (a diagnostic); no_change: "
+                    "Poisson of the window's last month; negative_binomial: the window's "
+                    "monthly mean and variance.",
                 ),
             ),
         ),
