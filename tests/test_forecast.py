@@ -128,15 +128,18 @@ def test_garbage_csv_is_refused(tmp_path):
         check(split_command_line([f"data={path}"], "forecast"))
 
 
-def test_the_command_refuses_in_one_line_with_exit_2_and_writes_nothing(tmp_path):
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "sim.forecast", "horizon=0", f"hydra.run.dir={tmp_path / 'out'}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+def run_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m sim.forecast args`` of this tree, run from ``tmp_path``."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "sim.forecast", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": path},
     )  # fmt: skip
+
+
+def test_the_command_refuses_in_one_line_with_exit_2_and_writes_nothing(tmp_path):
+    result = run_command(tmp_path, "horizon=0", f"hydra.run.dir={tmp_path / 'out'}")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: horizon=0"), result.stderr
@@ -193,3 +196,15 @@ def test_a_model_run_continues_its_background_history():
     burst = np.linspace(38.0, 39.9, 30)
     assert after_origin(burst) > 5  # expected: 0.8 sum(e^(t - 40)) / (1 - 0.8), about 50
     assert after_origin(burst - 35.0) <= 2  # decayed: e^-35 of the excitation is left
+
+
+def test_the_command_writes_its_tables_figure_and_report(tmp_path):
+    out = tmp_path / "out"
+    result = run_command(tmp_path, *SMALL, f"hydra.run.dir={out}")
+    assert result.returncode == 0, result.stderr
+    for name in ("forecasts.parquet", "scores.parquet", "forecast.json", "report.html"):
+        assert (out / name).is_file(), name
+    assert (out / "figures" / "forecast.png").is_file()
+    assert (
+        "negative_binomial" in result.stdout and f"report: {out / 'report.html'}" in result.stdout
+    )
