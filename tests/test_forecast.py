@@ -112,6 +112,8 @@ def test_the_right_rate_scores_better_crps_than_a_wrong_one():
         ("horizon=0", "horizon=0: out of range"),
         ("days=2000", "days=2000: the data run from 2016-01-01 to 2017-12-30"),
         ("first_origin=24", "first_origin=24: leaves no month to score"),
+        ("start=2015-01-01", "start=2015-01-01: the data begin on 2016-01-01"),
+        ("start=2016-02-30", "start=2016-02-30: not a date (YYYY-MM-DD)"),
         ("posterior=/nonexistent/p.parquet", "posterior=/nonexistent/p.parquet: no such file"),
         ("units=[Nowhere]", "units: 'Nowhere' is not an administrative unit"),
     ],
@@ -166,7 +168,7 @@ def test_a_small_forecast_end_to_end(tmp_path):
     for row in events.itertuples():
         unit = problem.settings.units.index(row.unit)
         assert row.observed == problem.observed["events"][unit, row.month]
-    assert (rows["q05"] <= rows["q50"]).all() and (rows["q50"] <= rows["q95"]).all()
+    assert (rows["q05"] <= rows["median"]).all() and (rows["median"] <= rows["q95"]).all()
     assert {"version", "seed", "data", "crps", "ignorance", "interval_score"} <= set(rows)
     scores = pd.read_parquet(tmp_path / "scores.parquet")
     assert set(scores["ahead"]) == {0, 1, 2}

@@ -80,7 +80,7 @@ def forecast_figure(forecasts: pd.DataFrame, scores: pd.DataFrame, problem: Prob
             )
             ax.step(
                 x,
-                block["q50"],
+                block["median"],
                 where="mid",
                 color=COLORS["model"],
                 lw=1.5,

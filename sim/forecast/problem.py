@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def prepare(settings: ForecastSettings) -> Problem:
         raise ConfigError("units: a unit is listed twice; list each once")
     model = load_config(s.model)
     try:
-        start = pd.Timestamp(s.start)
+        start = pd.Timestamp(date.fromisoformat(s.start))
     except ValueError:
         raise ConfigError(f"start={s.start}: not a date (YYYY-MM-DD)") from None
     events = load_data(s.data)
@@ -84,7 +85,12 @@ def prepare(settings: ForecastSettings) -> Problem:
                 f"allowed: {', '.join(places)}"
             )
     first, last = events["date_start"].min(), events["date_start"].max()
-    if start + pd.Timedelta(days=s.days - 1) > last + pd.Timedelta(days=31) or start > last:
+    if start < first - pd.Timedelta(days=31):
+        raise ConfigError(
+            f"start={s.start}: the data begin on {first.date()}; a window before them "
+            "would be fitted on months the data do not cover"
+        )
+    if start + pd.Timedelta(days=s.days - 1) > last + pd.Timedelta(days=31):
         raise ConfigError(
             f"days={s.days}: the data run from {first.date()} to {last.date()}; {s.days} days "
             f"from start={s.start} go beyond them"

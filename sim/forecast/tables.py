@@ -21,7 +21,8 @@ SCORES = ("crps", "ignorance", "interval_score")
 
 
 def quantile_column(q: float) -> str:
-    return f"q{round(100 * q):02d}"
+    """``median``, or ``q05`` for the 5% quantile and so on."""
+    return "median" if q == 0.5 else f"q{round(100 * q):02d}"
 
 
 def forecast_rows(
