@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.hawkes import fit_hawkes
 from sim.analysis.scores import crps
 from sim.config.compose import compose_checked, load_config, to_settings
 from sim.config.params import ConfigError, GovernorateProcess
 from sim.config.precheck import split_command_line
 from sim.forecast.baselines import METHODS, negative_binomial, no_change
 from sim.forecast.command import check, forecast, run_forecasts
-from sim.forecast.model import ConditionedModel, fit_window
+from sim.forecast.model import ConditionedModel, covariance, fit_window, transformed
 from sim.forecast.params import ForecastSettings
 from sim.forecast.problem import month_day, prepare
 from sim.model.background import History, simulate_hawkes
@@ -210,3 +211,18 @@ def test_the_command_writes_its_tables_figure_and_report(tmp_path):
     assert (
         "negative_binomial" in result.stdout and f"report: {out / 'report.html'}" in result.stdout
     )
+
+
+def test_background_draws_carry_the_fits_uncertainty_which_shrinks_with_data():
+    """The normal approximation's spread covers the true parameters and narrows as the
+    window grows (about as one over the square root of its length)."""
+    truth = transformed(0.2, 0.5, 0.5)
+    sds = []
+    for days in (500.0, 4000.0):
+        times = simulate_hawkes(np.random.default_rng(4), 0.2, 0.5, 0.5, days)
+        fit = fit_hawkes(times, days)
+        x = transformed(fit.baseline, fit.branching, fit.decay)
+        sd = np.sqrt(np.diag(covariance(times, days, x)))
+        assert (np.abs(x - truth) < 3.5 * sd).all()
+        sds.append(sd)
+    assert (sds[1] < 0.6 * sds[0]).all()  # 8 times the data: sqrt(8) = 2.8 times narrower

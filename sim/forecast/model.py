@@ -21,16 +21,22 @@ carried); in the data they make 26 of the 743 events, and the posterior was fitt
 all of 2016-17, scored months included. The forecast is the run's recorded events
 (:mod:`sim.model.observation`) after the origin.
 
+**The background's parameter uncertainty** is carried too: each draw takes its own
+governorate parameters from the likelihood's normal approximation at the maximum, in
+(log baseline, logit branching, log decay), its covariance the inverse observed
+information (:func:`sim.analysis.hawkes.hessian`); where that is not positive definite
+(a maximum on a bound) the estimate is used as it is. Draws are held to the model's
+declared ranges (branching at most 0.99: the process stays finite over the horizon).
 A governorate with fewer than :data:`MIN_EVENTS` background events in the window gets
-a constant rate (events / window days) instead of a Hawkes fit, which has nothing to
-estimate there. Fitted branching and decay are held to the model's declared ranges
-(branching at most 0.99: the process stays finite over the horizon).
+a constant rate (events / window days) instead: a Hawkes fit has nothing to estimate
+there. The death law is the window's estimate.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +44,7 @@ import pandas as pd
 
 from sim.analysis.background_fit import background_events, event_times, fit_deaths
 from sim.analysis.events import recorded_events
-from sim.analysis.hawkes import fit_hawkes
+from sim.analysis.hawkes import fit_hawkes, hawkes_loglik, hessian
 from sim.config.params import GovernorateProcess, ModelParams
 from sim.forecast.problem import Problem, month_day
 from sim.model.background import History
@@ -53,8 +59,11 @@ MIN_EVENTS = 3
 MAX_BRANCHING = 0.99
 DECAY_RANGE = (0.0001, 1000.0)
 """The model's declared ranges of a governorate's branching and decay."""
+MAX_BASELINE = 100.0
 DRAW_STREAM = 13
 """Spawn key of the stream the draws' particles are chosen from."""
+BACKGROUND_STREAM = 19
+"""Spawn key (with the origin) of the stream the draws' background parameters come from."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,46 @@ class WindowFit:
     deaths: tuple[float, float, float]  # zero share, scale, tail
     history: History
     events: dict[str, int]
+    spread: dict[str, tuple[np.ndarray, np.ndarray]]  # the maximum, transformed; covariance
+
+    def sample(self, rng: np.random.Generator) -> list[GovernorateProcess]:
+        """One draw of every governorate's parameters (module docstring)."""
+        out = []
+        for g in self.governorates:
+            if g.name not in self.spread:
+                out.append(g)
+                continue
+            out.append(process(g.name, rng.multivariate_normal(*self.spread[g.name])))
+        return out
+
+
+def transformed(baseline: float, branching: float, decay: float) -> np.ndarray:
+    return np.array([math.log(baseline), math.log(branching / (1 - branching)), math.log(decay)])
+
+
+def process(name: str, x: np.ndarray) -> GovernorateProcess:
+    """A governorate's process at (log baseline, logit branching, log decay) ``x``, held to
+    the model's ranges."""
+    return GovernorateProcess(
+        name,
+        min(math.exp(x[0]), MAX_BASELINE),
+        min(1.0 / (1.0 + math.exp(-x[1])), MAX_BRANCHING),
+        float(np.clip(math.exp(x[2]), *DECAY_RANGE)),
+    )
+
+
+def covariance(times: np.ndarray, days: float, x: np.ndarray) -> np.ndarray | None:
+    """The inverse observed information at ``x`` (transformed), or None where it is not
+    positive definite."""
+
+    def loglik(y: np.ndarray) -> float:
+        mu, n, beta = math.exp(y[0]), 1.0 / (1.0 + math.exp(-y[1])), math.exp(y[2])
+        return hawkes_loglik(times, days, mu, n, beta)
+
+    info = -hessian(loglik, x)
+    if not np.all(np.isfinite(info)) or not np.all(np.linalg.eigvalsh(info) > 0):
+        return None
+    return np.linalg.inv(info)
 
 
 def fit_window(
@@ -77,7 +126,7 @@ def fit_window(
     keep = (day >= 0) & (day < days) & chosen["adm_1"].notna().to_numpy()
     chosen, day = chosen[keep], day[keep]
     rng = np.random.default_rng(seed)
-    processes, times_of, counts = [], {}, {}
+    processes, times_of, counts, spread = [], {}, {}, {}
     for name in sorted(names):
         times = event_times(day[(chosen["adm_1"] == name).to_numpy()], rng)
         times_of[name], counts[name] = times, len(times)
@@ -85,19 +134,25 @@ def fit_window(
             processes.append(GovernorateProcess(name, len(times) / days, 0.0, 1.0))
             continue
         fit = fit_hawkes(times, days)
-        branching = min(fit.branching, MAX_BRANCHING)
-        decay = float(np.clip(fit.decay, *DECAY_RANGE))
-        processes.append(GovernorateProcess(name, fit.baseline, branching, decay))
+        x = transformed(fit.baseline, fit.branching, fit.decay)
+        processes.append(process(name, x))
+        cov = covariance(times, days, x)
+        if cov is not None:
+            spread[name] = (x, cov)
     d = fit_deaths(chosen["best"].to_numpy())
-    return WindowFit(processes, (d.zero_share, d.scale, d.tail), History(days, times_of), counts)
+    deaths = (d.zero_share, d.scale, d.tail)
+    return WindowFit(processes, deaths, History(days, times_of), counts, spread)
 
 
-def refitted(params: ModelParams, fit: WindowFit) -> ModelParams:
-    """``params`` with the window's background (one level throughout: no epochs)."""
+def refitted(
+    params: ModelParams, fit: WindowFit, governorates: list[GovernorateProcess]
+) -> ModelParams:
+    """``params`` with the window's background, ``governorates`` its processes (one level
+    throughout: no epochs)."""
     zero, scale, tail = fit.deaths
     background = dataclasses.replace(
         params.background,
-        governorates=list(fit.governorates),
+        governorates=list(governorates),
         epochs=[],
         deaths_zero_share=zero,
         deaths_scale=scale,
@@ -128,8 +183,10 @@ def model_samples(
     params = model_params(problem.model)
     names = [g.name for g in params.background.governorates]
     fit = fit_window(problem.events, s.start, first, names, s.seed)
-    params = refitted(params, fit)
     values = particle_values(problem, s.draws)
+    rng = np.random.default_rng(
+        np.random.SeedSequence(s.seed, spawn_key=(BACKGROUND_STREAM, origin))
+    )
     seeds = replication_seeds(s.seed, s.draws)
     units = {u: i for i, u in enumerate(s.units)}
     shape = (len(s.units), problem.ahead(origin), s.draws)
@@ -138,7 +195,8 @@ def model_samples(
         for method in ("model", "background_only")
     }
     for k, (draw, seed) in enumerate(zip(values, seeds, strict=True)):
-        run_params = apply_parameters(params, draw) if draw else params
+        run_params = refitted(params, fit, fit.sample(rng))
+        run_params = apply_parameters(run_params, draw) if draw else run_params
         incidents = collect(ConditionedModel(run_params, last, seed, fit.history).run()).arrow[
             "incidents"
         ]
