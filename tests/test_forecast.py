@@ -117,6 +117,7 @@ def test_the_right_rate_scores_better_crps_than_a_wrong_one():
         ("start=2016-02-30", "start=2016-02-30: not a date (YYYY-MM-DD)"),
         ("posterior=/nonexistent/p.parquet", "posterior=/nonexistent/p.parquet: no such file"),
         ("units=[Nowhere]", "units: 'Nowhere' is not an administrative unit"),
+        ("model=['scenario=baseline']", "model=[scenario=baseline]: the model has no background"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_key(bad, message):

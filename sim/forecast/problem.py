@@ -72,6 +72,12 @@ def prepare(settings: ForecastSettings) -> Problem:
     if len(set(s.units)) < len(s.units):
         raise ConfigError("units: a unit is listed twice; list each once")
     model = load_config(s.model)
+    if not model.background.governorates:
+        raise ConfigError(
+            f"model=[{', '.join(s.model)}]: the model has no background violence to refit "
+            "(geography=stylised has none); forecast a geography that has, such as "
+            "geography=tr_sy"
+        )
     try:
         start = pd.Timestamp(date.fromisoformat(s.start))
     except ValueError:

@@ -118,8 +118,9 @@ def forecast_report(folder: Path) -> Report:
         f"{len(origins)} origins over one region and two years: differences between methods "
         "of a few per cent are within what another period could reverse; the targets of one "
         "origin are not independent (one war, shared months).",
-        "The background's fitted parameters are point estimates: their uncertainty is not "
-        "in the forecast's spread, which is therefore too narrow by that much.",
+        "The background's parameter uncertainty is a normal approximation of the likelihood "
+        "at its maximum (the estimate as it is where that fails, or with fewer than three "
+        "events), and the death law is the window's estimate.",
     ]
     scores = pd.read_parquet(folder / "scores.parquet")
     sections = [
