@@ -16,7 +16,10 @@ GED-like source records it. It enters as an exogenous process:
   factor: the war's level may change, shared by every governorate), with the
   parameters :class:`~sim.config.params.BackgroundParams` holds (fitted to the
   GED extract by :mod:`sim.analysis.background_fit`). The process starts with
-  no history on day 0, the condition its likelihood was fitted under.
+  no history on day 0, the condition its likelihood was fitted under. A model
+  that carries a ``background_history`` (:class:`History`: a forecast's,
+  :mod:`sim.forecast`) replays the observed event times before its origin day
+  instead, and from there continues them: the excitation they left still acts.
 - **Rule of an event**: it strikes one sector opposite its governorate on
   ``background.side``, drawn in proportion to the people living there; it
   kills 0 people with probability ``deaths_zero_share``, else ``1 +
@@ -41,7 +44,8 @@ list look-ups.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +55,7 @@ from sim.model.incidents import IncidentType
 from sim.model.observation import sector_governorates
 
 if TYPE_CHECKING:
+    from sim.config.params import GovernorateProcess
     from sim.model.model import RoadmapModel
 
 STREAM_KEY = 2**31
@@ -64,10 +69,14 @@ def simulate_hawkes(
     decay: float,
     horizon: float,
     epochs: Sequence[tuple[float, float]] = (),
+    history: np.ndarray | Sequence[float] = (),
 ) -> np.ndarray:
-    """Event times in ``[0, horizon)`` of a Hawkes process with an exponential kernel and
-    no history before 0, sorted; drawn generation by generation (cluster representation).
-    ``epochs``: (first day, factor of the baseline from then on), in order."""
+    """Event times in ``[0, horizon)`` of a Hawkes process with an exponential kernel,
+    sorted; drawn generation by generation (cluster representation). ``epochs``: (first
+    day, factor of the baseline from then on), in order. ``history``: the observed event
+    times before 0 (none: the process starts empty); each one's offspring after 0 are
+    Poisson(``branching * exp(decay * t)``) at Exp(``decay``) lags from 0 (the kernel is
+    memoryless; those before 0 are in the history already), and they beget the rest."""
     spans = [(0.0, 1.0), *epochs]
     immigrants = []
     for k, (start, factor) in enumerate(spans):
@@ -76,6 +85,11 @@ def simulate_hawkes(
             immigrants.append(
                 rng.uniform(start, end, rng.poisson(baseline * factor * (end - start)))
             )
+    past = np.asarray(history, dtype=float)
+    if past.size:
+        late = np.repeat(0.0, rng.poisson(branching * np.exp(decay * past)).sum())
+        late = late + rng.exponential(1.0 / decay, late.size)
+        immigrants.append(late[late < horizon])
     generation = immigrants[0] if len(immigrants) == 1 else np.concatenate(immigrants)
     times = [generation]
     while generation.size:
@@ -85,6 +99,23 @@ def simulate_hawkes(
         generation = generation[generation < horizon]
         times.append(generation)
     return np.sort(np.concatenate(times))
+
+
+@dataclass(frozen=True)
+class History:
+    """Observed background event times (days, before ``origin``) per governorate: a run
+    replays them and draws the process from ``origin`` on conditioned on them."""
+
+    origin: int
+    times: Mapping[str, np.ndarray]
+
+    def continued(self, rng: np.random.Generator, g: GovernorateProcess, days: int) -> np.ndarray:
+        """The governorate's observed times, then its process's from the origin to ``days``."""
+        past = np.asarray(self.times.get(g.name, ()), dtype=float)
+        ahead = simulate_hawkes(
+            rng, g.baseline, g.branching, g.decay, days - self.origin, history=past - self.origin
+        )
+        return np.concatenate([past, self.origin + ahead])
 
 
 def draw_deaths(
@@ -117,8 +148,14 @@ class BackgroundViolence:
         people = model.border.population[p.side]
         days, sectors = [], []
         epochs = [(float(e.start_day), e.factor) for e in p.epochs]
+        history: History | None = getattr(model, "background_history", None)
+        if history is not None and epochs:
+            raise ValueError("a background history is continued at one level: no epochs")
         for g in p.governorates:
-            times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days, epochs)
+            if history is None:
+                times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days, epochs)
+            else:
+                times = history.continued(rng, g, model.days)
             where = np.flatnonzero(opposite == g.name)
             days.append(times.astype(np.int64))
             sectors.append(where[pick(people[where], rng.random(times.size))])

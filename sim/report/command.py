@@ -6,10 +6,10 @@ command line), what the results show (summary table with CIs, paired
 differences, every figure with a caption), and as plainly what they do not
 show. ``DIR`` is a single run's directory (``python -m sim``), a multirun
 directory or its ``sweep/`` folder, a ``python -m sim.compare`` output, a
-design's run directory (``python -m sim.explore``) or a calibration's
-(``python -m sim.calibrate``). The page goes next to the tables it reads
-(``sweep/report.html`` for a multirun), written atomically; each of these
-commands writes it itself when it finishes.
+design's run directory (``python -m sim.explore``), a calibration's
+(``python -m sim.calibrate``) or a forecast's (``python -m sim.forecast``). The page goes
+next to the tables it reads (``sweep/report.html`` for a multirun), written
+atomically; each of these commands writes it itself when it finishes.
 
 Results that are not whole (a design with points missing, a calibration that
 did not finish, a multirun with jobs left out) are still reported, exit code 0:
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from sim import __version__
 from sim.report.calibration import calibration_report
 from sim.report.design import design_report
+from sim.report.forecast import forecast_report
 from sim.report.html import page, writer
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import write_atomic
@@ -39,7 +40,8 @@ from sim.runs.terminal import OneLineParser
 REPORT = "report.html"
 EXPECTED = (
     "a run (runs.parquet, job.json), a multirun (sweep/aggregate.json), "
-    "a comparison (aggregate.json), a design (design.parquet) or a calibration (calibration.json)"
+    "a comparison (aggregate.json), a design (design.parquet), a calibration (calibration.json) "
+    "or a forecast (forecast.json)"
 )
 
 
@@ -61,13 +63,14 @@ def locate(directory: Path) -> tuple[str, Path]:
         ("sweep", AGGREGATE_MARK),
         ("design", "design.parquet"),
         ("calibration", "calibration.json"),
+        ("forecast", "forecast.json"),
     ):
         if (directory / name).is_file():
             return kind, directory
     if (directory / "runs.parquet").is_file():
         return "run", directory
     raise NotAResult(
-        f"{directory}: not a run, multirun, design or calibration; expected {EXPECTED}"
+        f"{directory}: not a run, multirun, design, calibration or forecast; expected {EXPECTED}"
     )
 
 
@@ -102,6 +105,7 @@ def build(directory: Path) -> tuple[str, Path, str | None]:
         "sweep": sweep_report,
         "design": design_report,
         "calibration": calibration_report,
+        "forecast": forecast_report,
     }
     report = makers[kind](folder)
     footer = f"Written by {writer()} (border-roadmap {__version__}) from {folder}."
