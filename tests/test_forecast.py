@@ -227,3 +227,11 @@ def test_background_draws_carry_the_fits_uncertainty_which_shrinks_with_data():
         assert (np.abs(x - truth) < 3.5 * sd).all()
         sds.append(sd)
     assert (sds[1] < 0.6 * sds[0]).all()  # 8 times the data: sqrt(8) = 2.8 times narrower
+
+
+def test_the_forecasting_model_is_the_one_the_posterior_was_fitted_to():
+    """The actors' parameters come from the calibration's posterior: the forecast runs them
+    in the calibration's model and observes as it did (events without a death included)."""
+    forecast_model = compose_checked("forecast", []).model
+    assert list(forecast_model) == list(compose_checked("calibrate", []).model)
+    assert load_config(list(forecast_model)).observation.min_deaths == 0

@@ -374,4 +374,7 @@ def test_a_calibration_report_names_the_parameter_the_data_constrain_most(tmp_pa
     assert "not comparable across generations" in page and '<td class="num">900</td>' in page
     assert "The data constrain narrow most" in page
     assert "1 of 2 summary statistics" in page
-    assert "does not reproduce: Tail exponent of deaths per event" in page
+    assert (
+        "does not reproduce: Tail exponent of deaths per event (observed 2, below its 90% "
+        "predictive interval 3 to 5)" in page
+    )

@@ -105,6 +105,24 @@ def _calibration_findings(summary: pd.DataFrame, ppc: pd.DataFrame | None) -> li
     return shows
 
 
+def _misfits(outside: list[str], ppc: pd.DataFrame | None) -> str:
+    """Each statistic outside its predictive interval, with the side of it the data fall on
+    (what the fitted model would have to produce more or less of)."""
+    rows = {} if ppc is None else {r.statistic: r for r in ppc.itertuples(index=False)}
+    said = []
+    for name in outside:
+        row = rows.get(name)
+        if row is None or not (np.isfinite(row.low) and np.isfinite(row.high)):
+            said.append(f"{stat_label(name)} (no predictive draw could compute it)")
+            continue
+        side = "below" if row.observed < row.low else "above"
+        said.append(
+            f"{stat_label(name)} (observed {number(row.observed)}, {side} its "
+            f"{PPC_LEVEL:.0%} predictive interval {number(row.low)} to {number(row.high)})"
+        )
+    return "; ".join(said)
+
+
 def read_receipt(folder: Path) -> dict:
     """``calibration.json``: a dict with the fit's settings, else a one-line ValueError."""
     from sim.report.command import NotAResult  # that module imports this one
@@ -203,18 +221,14 @@ def calibration_report(folder: Path) -> Report:
             f"{number(receipt.get('last_shift', np.nan))} of a prior's width per generation, so "
             "more generations could narrow or shift it."
         )
+    path = folder / "ppc_statistics.parquet"
+    ppc = pd.read_parquet(path) if path.exists() else None
     if outside:
-        notes.append(
-            "The fitted model does not reproduce: "
-            + ", ".join(stat_label(o) for o in outside)
-            + "."
-        )
+        notes.append("The fitted model does not reproduce: " + _misfits(outside, ppc) + ".")
     sections = [
         ("run", "What was run", section("What was run", "run", what)),
         caveat_section(notes),
     ]
-    path = folder / "ppc_statistics.parquet"
-    ppc = pd.read_parquet(path) if path.exists() else None
     path = folder / "posterior.parquet"
     if path.exists():
         summary = posterior_summary(pd.read_parquet(path), s.get("parameters", []))
