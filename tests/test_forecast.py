@@ -188,7 +188,9 @@ def test_a_model_run_continues_its_background_history():
     params = model_params(load_config(["scenario=baseline", "geography=tr_sy"]))
     name = params.background.governorates[0].name
     quiet_process = GovernorateProcess(name, 0.0, 0.8, 1.0)
-    params.background = dataclasses.replace(params.background, governorates=[quiet_process])
+    params.background = dataclasses.replace(
+        params.background, governorates=[quiet_process], epochs=[]
+    )  # a history continues one level (sim.forecast refits without epochs)
 
     def after_origin(times: np.ndarray) -> int:
         model = ConditionedModel(params, 60, 3, History(40, {name: times}))

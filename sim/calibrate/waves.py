@@ -193,10 +193,14 @@ def _wave_runs(
             return frame[list(names)].to_numpy().reshape(len(x), r, len(names))
         log.info("%s holds another design: run again", path)
     values = space.values(design)
-    jobs = [(simulator, values[i], seeds[i * r : (i + 1) * r], names) for i in range(len(x))]
-    if client is not None:
-        runs = np.array(client.gather(client.map(_point, jobs, pure=False)))
+    points = [values[i] for i in range(len(x))]
+    chunks = [seeds[i * r : (i + 1) * r] for i in range(len(x))]
+    if client is not None:  # parts, not a job tuple: Dask would run a (callable, ...) tuple
+        futures = client.map(_dask_point, points, chunks, simulator=simulator, names=names,
+                             pure=False)  # fmt: skip
+        runs = np.array(client.gather(futures))
     else:
+        jobs = [(simulator, p, c, names) for p, c in zip(points, chunks, strict=True)]
         pool = worker_pool(settings.workers)
         runs = np.array(list(pool.map(_point, jobs, chunksize=4) if pool else map(_point, jobs)))
     frame = pd.DataFrame(
@@ -221,6 +225,11 @@ def _seed(seed: int, wave: int, point: int, replication: int) -> int:
     """A run's seed from the fit's, independent of how the runs are spread over processes."""
     ss = np.random.SeedSequence(seed, spawn_key=(wave, point, replication))
     return int(ss.generate_state(1, np.uint64)[0] >> 2)
+
+
+def _dask_point(values, seeds, simulator: Simulator, names) -> list[list[float]]:
+    """:func:`_point` with its job's parts as arguments (how Dask's ``map`` passes them)."""
+    return _point((simulator, values, seeds, names))
 
 
 def _point(job: tuple) -> list[list[float]]:
