@@ -4,6 +4,7 @@ the baselines, the scores' ranking, bad input, determinism and a small run end t
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -237,3 +238,36 @@ def test_the_forecasting_model_is_the_one_the_posterior_was_fitted_to():
     forecast_model = compose_checked("forecast", []).model
     assert list(forecast_model) == list(compose_checked("calibrate", []).model)
     assert load_config(list(forecast_model)).observation.min_deaths == 0
+
+
+def test_the_command_writes_nowhere_that_holds_other_results_nor_where_one_is_writing(
+    tmp_path,
+):
+    from sim.runs.runner import locked
+
+    other = tmp_path / "fit"
+    other.mkdir()
+    (other / "calibration.json").write_text("{}")
+    result = run_command(tmp_path, *SMALL, f"hydra.run.dir={other}")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {other}: holds a calibration's results; choose " \
+        "another directory"  # fmt: skip
+    assert sorted(p.name for p in other.iterdir()) == ["calibration.json"]
+    busy = tmp_path / "busy"
+    with locked(busy):  # another forecast writing there
+        result = run_command(tmp_path, *SMALL, f"hydra.run.dir={busy}")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert not (busy / ".hydra").exists() and not (busy / "forecast.json").exists()
+
+
+def test_a_forecast_that_did_not_finish_is_reported_as_such_not_from_older_tables(tmp_path):
+    """Killed after its receipt said ``running``: an earlier run's tables in the directory
+    are not presented as this one's."""
+    problem = prepare(settings(*SMALL))
+    forecast(problem, tmp_path, "python -m sim.forecast")
+    receipt = json.loads((tmp_path / "forecast.json").read_text())
+    assert receipt["status"] == "done"
+    (tmp_path / "forecast.json").write_text(json.dumps(receipt | {"status": "running"}))
+    page = write_report(tmp_path).read_text()
+    assert "This forecast did not finish (status &#x27;running&#x27;" in page
+    assert "Mean scores" not in page

@@ -79,21 +79,29 @@ def run_forecasts(problem: Problem) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dict:
-    """Run, write the tables, the figure and the receipt; return the receipt."""
+    """Run, write the tables, the figure and the receipt; return the receipt.
+
+    The receipt says ``running`` from the start until everything is written, so tables
+    left by a run into the same directory that was killed midway are never taken for
+    this run's (the report says the forecast did not finish)."""
     started = time.perf_counter()
-    forecasts, fits = run_forecasts(problem)
-    scores = score_table(forecasts)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("forecasts", forecasts), ("scores", scores)):
-        with atomic_path(out_dir / f"{name}.parquet", ".parquet") as tmp:
-            frame.to_parquet(tmp, index=False)
     s = problem.settings
-    save_figure(forecast_figure(forecasts, scores, problem), out_dir / "figures" / "forecast.png")
     receipt = {
         "name": s.name,
         "version": __version__,
         "settings": dataclasses.asdict(s),
         "command": command,
+        "status": "running",
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_dir / RECEIPT, json.dumps(receipt, indent=2, default=str))
+    forecasts, fits = run_forecasts(problem)
+    scores = score_table(forecasts)
+    for name, frame in (("forecasts", forecasts), ("scores", scores)):
+        with atomic_path(out_dir / f"{name}.parquet", ".parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
+    save_figure(forecast_figure(forecasts, scores, problem), out_dir / "figures" / "forecast.png")
+    receipt |= {
         "status": "done",
         "seconds": round(time.perf_counter() - started, 1),
         "origins": list(problem.origins),

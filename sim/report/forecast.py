@@ -122,11 +122,27 @@ def forecast_report(folder: Path) -> Report:
         "at its maximum (the estimate as it is where that fails, or with fewer than three "
         "events), and the death law is the window's estimate.",
     ]
-    scores = pd.read_parquet(folder / "scores.parquet")
+    path = folder / "scores.parquet"
+    done = receipt.get("status") == "done" and path.exists()
+    if not done:
+        notes.insert(
+            0,
+            f"This forecast did not finish (status {receipt.get('status')!r}: still running, "
+            "or killed): any tables in its directory are from an earlier run, not from this "
+            "one's settings.",
+        )
     sections = [
         ("run", "What was run", section("What was run", "run", what)),
-        ("shows", "What it shows", section("What it shows", "shows", bullets(findings(scores)))),
         caveat_section(notes),
+    ]
+    if not done:
+        lead = f"Rolling-origin forecasts {receipt.get('name')}: not finished."
+        return Report(f"Forecast report: {receipt.get('name')}", lead, sections)
+    scores = pd.read_parquet(path)
+    sections[1:1] = [
+        ("shows", "What it shows", section("What it shows", "shows", bullets(findings(scores)))),
+    ]
+    sections += [
         (
             "scores",
             "Scores",

@@ -28,6 +28,7 @@ KINDS = {
     "comparison": ("aggregate.json",),
     "design": ("explore.json", "design.parquet"),
     "calibration": ("calibration.json", "abc.db"),
+    "forecast": ("forecast.json", "forecasts.parquet"),
     "run": ("job.json", "runs.parquet"),
 }
 """Each kind of output directory, by the files that mark it (checked in this order)."""
