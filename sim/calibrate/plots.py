@@ -147,6 +147,8 @@ def ppc_statistics_figure(ppc: pd.DataFrame) -> Figure:
     for ax in axes[n:]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower right", fontsize=8, ncols=3)
+    fig.legend(
+        handles, labels, loc="outside lower center", fontsize=8, ncols=3
+    )  # clear of a full grid
     fig.suptitle("Summary statistics: observed against the posterior predictive interval")
     return fig
