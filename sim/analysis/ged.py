@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.events import Events
+from sim.config.params import ConfigError
 from sim.runs.files import NotAFile, read_bounded
 
 REQUIRED = ("id", "date_start", "date_end", "type_of_violence", "adm_1", "best")
@@ -161,3 +162,29 @@ def observed_events(
         actor=represented(chosen),
         days=days,
     )
+
+
+def load_data(name: str, units: Sequence[str] = ()) -> pd.DataFrame:
+    """The GED events of a command's ``data`` setting (a CSV path, or a bare name in the
+    shipped ``data/``), each of ``units`` checked to be one of its administrative units;
+    else a ConfigError naming the setting and what is expected (:func:`load_ged` reads only
+    a regular file of bounded size)."""
+    if not name.strip():
+        expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
+            sorted(p.name for p in data_dir().glob("*.csv"))
+        )
+        raise ConfigError(f"data={name}: empty; expected {expected})")
+    try:
+        events = load_ged(data_path(name))
+    except GedFormatError as e:
+        raise ConfigError(f"data={name}: {e}") from None
+    except OSError as e:  # a read that fails midway
+        raise ConfigError(f"data={name}: {e.strerror or e}") from None
+    places = sorted(set(events["adm_1"].dropna()))
+    for unit in units:
+        if unit not in places:
+            raise ConfigError(
+                f"units: {unit!r} is not an administrative unit (adm_1) of data={name}; "
+                f"allowed: {', '.join(places)}"
+            )
+    return events

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.events import Events, event_statistics
-from sim.analysis.ged import GedFormatError, data_dir, data_path, load_ged, observed_events
+from sim.analysis.ged import load_data, observed_events
 from sim.calibrate.params import CalibrateSettings
 from sim.calibrate.simulator import Simulator, check_prior
 from sim.config.compose import load_config
@@ -51,14 +51,7 @@ def prepare(settings: CalibrateSettings) -> Problem:
         start = pd.Timestamp(settings.start)
     except ValueError:
         raise ConfigError(f"start={settings.start}: not a date (YYYY-MM-DD)") from None
-    events = _load_data(settings.data)
-    places = sorted(set(events["adm_1"].dropna()))
-    for unit in settings.units:
-        if unit not in places:
-            raise ConfigError(
-                f"units: {unit!r} is not an administrative unit (adm_1) of data={settings.data}; "
-                f"allowed: {', '.join(places)}"
-            )
+    events = load_data(settings.data, settings.units)
     last = events["date_start"].max()
     if start + pd.Timedelta(days=settings.days - 1) > last + pd.Timedelta(days=31):
         raise ConfigError(
@@ -84,20 +77,3 @@ def _refuse_repeats(key: str, names: list[str], what: str) -> None:
         if name in seen:
             raise ConfigError(f"{key}: {name!r} is listed twice; each gets one {what}")
         seen.add(name)
-
-
-def _load_data(name: str) -> pd.DataFrame:
-    """The GED events of ``data`` (a CSV file), or a ConfigError naming it and what is expected
-    (:func:`~sim.analysis.ged.load_ged` reads only a regular file of bounded size)."""
-    if not name.strip():
-        expected = "a GED-format CSV file (a path, or a bare name in data/: " + ", ".join(
-            sorted(p.name for p in data_dir().glob("*.csv"))
-        )
-        raise ConfigError(f"data={name}: empty; expected {expected})")
-    path = data_path(name)
-    try:
-        return load_ged(path)
-    except GedFormatError as e:
-        raise ConfigError(f"data={name}: {e}") from None
-    except OSError as e:  # a read that fails midway
-        raise ConfigError(f"data={name}: {e.strerror or e}") from None

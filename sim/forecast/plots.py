@@ -58,26 +58,17 @@ def forecast_figure(forecasts: pd.DataFrame, scores: pd.DataFrame, problem: Prob
         for k, (_, block) in enumerate(model[model["unit"] == unit].groupby("origin")):
             block = block.sort_values("month")
             x, once = block["month_date"], k == 0
-            ax.fill_between(
-                x,
-                block["q05"],
-                block["q95"],
-                color=COLORS["model"],
-                alpha=0.2,
-                lw=0,
-                step="mid",
-                label="model, 90% band" if once else None,
-            )
-            ax.fill_between(
-                x,
-                block["q25"],
-                block["q75"],
-                color=COLORS["model"],
-                alpha=0.4,
-                lw=0,
-                step="mid",
-                label="model, 50% band" if once else None,
-            )
+            for low, high, alpha, band in (("q05", "q95", 0.2, "90%"), ("q25", "q75", 0.4, "50%")):
+                ax.fill_between(
+                    x,
+                    block[low],
+                    block[high],
+                    color=COLORS["model"],
+                    alpha=alpha,
+                    lw=0,
+                    step="mid",
+                    label=f"model, {band} band" if once else None,
+                )
             ax.step(
                 x,
                 block["median"],

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.events import Events
-from sim.analysis.ged import GedFormatError, data_path, load_ged, observed_events
+from sim.analysis.ged import load_data, observed_events
 from sim.config.compose import load_config
 from sim.config.params import Config, ConfigError
 from sim.forecast.params import ForecastSettings
@@ -82,14 +82,7 @@ def prepare(settings: ForecastSettings) -> Problem:
         start = pd.Timestamp(date.fromisoformat(s.start))
     except ValueError:
         raise ConfigError(f"start={s.start}: not a date (YYYY-MM-DD)") from None
-    events = load_data(s.data)
-    places = sorted(set(events["adm_1"].dropna()))
-    for unit in s.units:
-        if unit not in places:
-            raise ConfigError(
-                f"units: {unit!r} is not an administrative unit (adm_1) of data={s.data}; "
-                f"allowed: {', '.join(places)}"
-            )
+    events = load_data(s.data, s.units)
     first, last = events["date_start"].min(), events["date_start"].max()
     if start < first - pd.Timedelta(days=31):
         raise ConfigError(
@@ -112,18 +105,6 @@ def prepare(settings: ForecastSettings) -> Problem:
     table = monthly_table(observed, list(s.units), months)
     origins = tuple(range(s.first_origin, months, s.origin_step))
     return Problem(s, model, events, table, origins, load_posterior(s.posterior, model))
-
-
-def load_data(name: str) -> pd.DataFrame:
-    """The GED events of ``data``, or a ConfigError naming it and what is expected."""
-    if not name.strip():
-        raise ConfigError(f"data={name}: empty; expected a GED-format CSV (a path or a data/ name)")
-    try:
-        return load_ged(data_path(name))
-    except GedFormatError as e:
-        raise ConfigError(f"data={name}: {e}") from None
-    except OSError as e:
-        raise ConfigError(f"data={name}: {e.strerror or e}") from None
 
 
 def load_posterior(name: str, model: Config) -> pd.DataFrame | None:

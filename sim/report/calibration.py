@@ -28,7 +28,6 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
-from sim.runs.files import read_json
 from sim.runs.terminal import number
 
 POSTERIOR_LEVEL = 0.9
@@ -124,20 +123,10 @@ def _misfits(outside: list[str], ppc: pd.DataFrame | None) -> str:
 
 
 def read_receipt(folder: Path) -> dict:
-    """``calibration.json``: a dict with the fit's settings, else a one-line ValueError."""
-    from sim.report.command import NotAResult  # that module imports this one
+    """``calibration.json``: a dict with the fit's settings, else a one-line NotAResult."""
+    from sim.report.command import settings_receipt  # that module imports this one
 
-    path = folder / "calibration.json"
-    try:
-        receipt = read_json(path)
-    except (ValueError, UnicodeDecodeError):
-        receipt = None
-    if not isinstance(receipt, dict) or not isinstance(receipt.get("settings"), dict):
-        raise NotAResult(
-            f"{path}: not a calibration's receipt (JSON with the fit's settings, as "
-            "python -m sim.calibrate writes it)"
-        )
-    return receipt
+    return settings_receipt(folder / "calibration.json", "calibration", "sim.calibrate")
 
 
 def unfinished(folder: Path, receipt: dict) -> str | None:

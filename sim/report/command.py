@@ -32,7 +32,7 @@ from sim.report.design import design_report
 from sim.report.forecast import forecast_report
 from sim.report.html import page, writer
 from sim.report.runs import run_report, sweep_report
-from sim.runs.files import write_atomic
+from sim.runs.files import read_json, write_atomic
 from sim.runs.jobs import RECEIPT, read_receipt
 from sim.runs.results import AGGREGATE_MARK, RUN_COLUMNS
 from sim.runs.terminal import OneLineParser
@@ -47,6 +47,21 @@ EXPECTED = (
 
 class NotAResult(ValueError):
     """The directory holds none of the outputs a report can be made of."""
+
+
+def settings_receipt(path: Path, kind: str, command: str) -> dict:
+    """A calibration's or forecast's receipt (``path``): a dict with its settings, else a
+    one-line NotAResult."""
+    try:
+        receipt = read_json(path)
+    except (ValueError, UnicodeDecodeError):
+        receipt = None
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("settings"), dict):
+        raise NotAResult(
+            f"{path}: not a {kind}'s receipt (JSON with its settings, as python -m {command} "
+            "writes it)"
+        )
+    return receipt
 
 
 class OutRefused(ValueError):

@@ -24,7 +24,6 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
-from sim.runs.files import read_json
 
 FORECAST_CAPTIONS = {
     "forecast": "Top: per governorate, the recorded events per month in the data (black) "
@@ -41,19 +40,9 @@ SCORE_NAMES = {
 
 def read_receipt(folder: Path) -> dict:
     """``forecast.json``: a dict with the settings, else a one-line NotAResult."""
-    from sim.report.command import NotAResult  # that module imports this one
+    from sim.report.command import settings_receipt  # that module imports this one
 
-    path = folder / "forecast.json"
-    try:
-        receipt = read_json(path)
-    except (ValueError, UnicodeDecodeError):
-        receipt = None
-    if not isinstance(receipt, dict) or not isinstance(receipt.get("settings"), dict):
-        raise NotAResult(
-            f"{path}: not a forecast's receipt (JSON with the settings, as python -m "
-            "sim.forecast writes it)"
-        )
-    return receipt
+    return settings_receipt(folder / "forecast.json", "forecast", "sim.forecast")
 
 
 def findings(scores: pd.DataFrame) -> list[str]:
