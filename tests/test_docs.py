@@ -64,7 +64,10 @@ NOT_RUN = {"text", "yaml"}
 SIZES = {
     "sim": "replications=2 days=60 workers=1",
     "sim.explore": "replications=2 days=60 workers=1 explore.points=8",
-    "sim.calibrate": "population=4 generations=1 ppc_draws=2 days=120 workers=1",
+    "sim.calibrate": (
+        "population=4 generations=1 ppc_draws=2 days=120 workers=1 "
+        "waves=1 wave_points=10 wave_replications=2"
+    ),
 }
 
 
@@ -85,7 +88,6 @@ SUBSTITUTIONS = [
     ("bash", r"hydra\.sweeper\.n_trials=20\b", "hydra.sweeper.n_trials=2"),
     ("bash", r"range\(0,1\.01,0\.25\)", "range(0,1.01,1)"),  # a 2 x 2 grid, not 5 x 3
     ("bash", r"patrol\.units_per_side=30,60,90", "patrol.units_per_side=30,90"),
-    ("bash", r"waves=3 wave_points=200", "waves=1 wave_points=10 wave_replications=2"),
     (
         "bash",
         r"--fits 100 --out outputs/sbc/shipped",
