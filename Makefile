@@ -15,7 +15,7 @@ RUN_ARGS ?= -m scenario=baseline,roadmap,roadmap_scheduled,security_only,all_at_
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,joblib,ray,optuna,explore,calibrate,viz,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,joblib,ray,optuna,explore,policy,calibrate,viz,docs]"
 	touch $(STAMP)
 
 # Browser tests drive Debian's Chromium through its ChromeDriver, installed

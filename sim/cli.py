@@ -34,13 +34,20 @@ from sim.config.compose import command_line, config_dir, to_config
 from sim.config.params import Config, ConfigError
 from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.report.command import write_report
-from sim.runs.draws import final_generation
+from sim.runs.draws import final_generation, world_draws
 from sim.runs.files import save_figure
 from sim.runs.jobs import check_done, file_manifest, read_receipt, write_receipt
 from sim.runs.lock import check_destination, creation_error, refuse
 from sim.runs.pool import end_with, keep_pool
 from sim.runs.progress import Progress
-from sim.runs.runner import Busy, locked, model_params, run_replications, simulate
+from sim.runs.runner import (
+    Busy,
+    locked,
+    model_params,
+    replication_seeds,
+    run_replications,
+    simulate,
+)
 from sim.runs.sweep import (
     aggregate,
     job_dirs,
@@ -273,6 +280,9 @@ def check(line: CommandLine) -> None:
     p = plan(line)
     for posterior in {c.calibration.posterior for c in p.configs if c.calibration.name != "none"}:
         final_generation(posterior)  # readable, and a posterior, before anything is written
+    for config in p.configs:
+        if config.calibration.worlds:  # readable, and drawn for these seeds
+            world_draws(config, replication_seeds(config.seed, config.replications))
     if line.multirun:
         check_compare(p)
     else:

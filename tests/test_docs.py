@@ -64,6 +64,7 @@ NOT_RUN = {"text", "yaml"}
 SIZES = {
     "sim": "replications=2 days=60 workers=1",
     "sim.explore": "replications=2 days=60 workers=1 explore.points=8",
+    "sim.policy": ("days=60 worlds.count=3 search.population=6 search.generations=2 workers=1"),
     "sim.calibrate": (
         "population=4 generations=1 ppc_draws=2 days=120 workers=1 "
         "waves=1 wave_points=10 wave_replications=2"

@@ -380,8 +380,8 @@ def test_versus_is_named_when_it_is_not_a_scenario_to_compare_with():
 
 def test_overrides_and_factors_are_accepted_without_a_plus():
     from sim.config.compose import compose_checked, config_dir, to_settings
-    from sim.config.precheck import split_command_line
-    from sim.explore.command import accept_mappings, check
+    from sim.config.precheck import accept_mappings, split_command_line
+    from sim.explore.command import MAPPINGS, check
     from sim.explore.params import ExploreConfig
 
     line = split_command_line(
@@ -393,14 +393,13 @@ def test_overrides_and_factors_are_accepted_without_a_plus():
         ],
         "explore",
     )
-    typed = accept_mappings(line)
-    assert typed == {rewritten: rewritten[2:] for rewritten in line.args[::3]}  # as typed
+    checking = accept_mappings(line, MAPPINGS, check)
     assert line.args[::3] == [
         "++explore.factors.patrol.sweep_rate=[0.2,1.0]",
         "++overrides={armed_groups.attempt_rate: 0.1}",
     ]
     assert line.args == line.overrides  # Hydra gets the rewritten command line
-    check(line)
+    checking(line)
     cfg = to_settings(
         compose_checked("explore", line.overrides, config_dir() / "explore"), ExploreConfig
     )
@@ -546,8 +545,8 @@ def test_a_ray_address_that_is_no_cluster_is_refused_quickly(monkeypatch):
     import socket
     import time
 
-    import sim.explore.command as command
-    from sim.explore.command import check_address
+    import sim.runs.backends as backends
+    from sim.runs.backends import check_address
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -555,10 +554,10 @@ def test_a_ray_address_that_is_no_cluster_is_refused_quickly(monkeypatch):
     with pytest.raises(ConfigError, match=rf"no Ray cluster answers at 127.0.0.1:{port} \("):
         check_address("ray", f"127.0.0.1:{port}")
     with pytest.raises(ConfigError, match="^explore.address=tcp://127.0.0.1:1: not a Ray address"):
-        check_address("ray", "tcp://127.0.0.1:1")
-    with pytest.raises(ConfigError, match="used only with explore.backend=ray"):
-        check_address("processes", "127.0.0.1:6379")
-    monkeypatch.setattr(command, "CONNECT_SECONDS", 0.5)
+        check_address("ray", "tcp://127.0.0.1:1", "explore.address")
+    with pytest.raises(ConfigError, match="used only with explore.backend=ray "):
+        check_address("processes", "127.0.0.1:6379", "explore.address")
+    monkeypatch.setattr(backends, "CONNECT_SECONDS", 0.5)
     with socket.socket() as silent:  # listens, never answers as gRPC does
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -573,21 +572,19 @@ def test_a_ray_address_that_is_no_cluster_is_refused_quickly(monkeypatch):
 def test_a_ray_cluster_that_cannot_be_joined_is_named_in_one_line(monkeypatch):
     import ray
 
-    from sim.explore.chunks import _ray
-    from sim.explore.params import DesignParams, ExploreConfig
+    from sim.runs.backends import as_completed
 
     def unreachable(**kwargs):
         raise ConnectionError("Could not find any running Ray instance.\nPlease start one.")
 
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", unreachable)
-    cfg = ExploreConfig(explore=DesignParams(backend="ray", address="auto"))
     with pytest.raises(
         ConfigError,
         match=r"^explore.address=auto: Ray could not start or connect \(Could not find any "
         r"running Ray instance.\)$",
     ):
-        list(_ray(cfg, []))
+        list(as_completed(len, [], 2, "ray", "auto", where="explore.address"))
 
 
 @pytest.mark.slow

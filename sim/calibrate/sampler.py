@@ -7,11 +7,8 @@ accepted depends on which worker finishes first.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import signal
-from collections.abc import Iterator
 from ctypes import c_longlong
 
 import numpy as np
@@ -21,10 +18,9 @@ from pyabc.sampler.multicorebase import get_if_worker_healthy
 from pyabc.sampler.util import get_mp_context
 
 from sim.calibrate.params import CalibrateSettings
-from sim.config.params import ConfigError
+from sim.runs.backends import check_dask, dask_client, local_dask_client, sigint_blocked
 
-DASK_TIMEOUT = 5.0
-"""Seconds to reach the Dask scheduler at ``dask_address`` before the fit is refused."""
+__all__ = ["QuietMulticoreSampler", "check_dask", "make_sampler"]
 
 
 def make_sampler(settings: CalibrateSettings):
@@ -33,88 +29,11 @@ def make_sampler(settings: CalibrateSettings):
         return pyabc.SingleCoreSampler(), None
     if settings.sampler == "local":
         return QuietMulticoreSampler(n_procs=settings.workers), None
-    from distributed import Client
-
     if settings.dask_address:
-        client = dask_client(settings.dask_address)
-    else:  # a cluster of the client's own: closed with it; its workers log errors only
-        # A Ctrl-C that lands while the client waits on its event loop makes tornado
-        # log the cancelled wait as an error with a traceback; the interruption itself
-        # is reported in one line, and real failures reach us as exceptions.
-        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
-        with _sigint_left_to_this_process():
-            client = Client(
-                n_workers=settings.workers,
-                threads_per_worker=1,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+        client = dask_client(settings.dask_address, "dask_address")
+    else:
+        client = local_dask_client(settings.workers)
     return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
-
-
-def dask_client(address: str):
-    """A client of the Dask scheduler at ``address`` (checked by :func:`check_dask`)."""
-    from distributed import Client
-
-    check_dask(address)
-    return Client(address, timeout=DASK_TIMEOUT, set_as_default=False)
-
-
-def check_dask(address: str) -> None:
-    """ConfigError unless a Dask scheduler answers at ``address`` within :data:`DASK_TIMEOUT`
-    seconds (a connection and Dask's handshake, then closed)."""
-    import asyncio
-
-    from distributed.comm import connect
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    expected = (
-        "give a running scheduler's address (tcp://host:port), or leave it empty for a "
-        "local cluster"
-    )
-    try:
-        scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls"):
-            parse_host_port(location)
-    except (ValueError, TypeError) as e:
-        raise ConfigError(f"dask_address={address}: not an address ({e}); {expected}") from None
-
-    async def probe() -> None:
-        comm = await connect(address, timeout=DASK_TIMEOUT)
-        await comm.close()
-
-    try:
-        asyncio.run(probe())
-    except (OSError, TimeoutError, ValueError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ConfigError(
-            f"dask_address={address}: no Dask scheduler answered within {DASK_TIMEOUT:g} s "
-            f"({reason}); {expected}"
-        ) from None
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Hold back Ctrl-C while worker processes are forked: they inherit the block (and
-    ignore it from their first line), this process gets the signal once it is over."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-@contextlib.contextmanager
-def _sigint_left_to_this_process() -> Iterator[None]:
-    """Start processes that ignore Ctrl-C: they inherit the ignored disposition across
-    ``exec`` (Dask's spawned workers), this process gets a Ctrl-C sent meanwhile once it is
-    over (a blocked signal stays pending even while ignored)."""
-    with _sigint_blocked():
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, old)
 
 
 def _quiet_work(parent: int, *args) -> None:
@@ -168,7 +87,7 @@ class QuietMulticoreSampler(pyabc.MulticoreEvalParallelSampler):
             for _ in range(self.n_procs)
         ]
         try:
-            with _sigint_blocked():
+            with sigint_blocked():
                 for proc in processes:
                     proc.start()
             id_results = []

@@ -28,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.calibrate.params import CalibrateSettings
 from sim.config.params import Config, ConfigError, GeographyParams, check_ranges, validate
 from sim.explore.params import ExploreConfig
+from sim.policy.params import PolicySettings
 
 
 def config_dir() -> Path:
@@ -46,6 +47,7 @@ def register_configs() -> None:
     cs.store(group="geography", name="base_geography", node=GeographyParams)
     cs.store(name="base_calibrate", node=CalibrateSettings)
     cs.store(name="explore_schema", node=ExploreConfig)
+    cs.store(name="policy_schema", node=PolicySettings)
 
 
 def to_config(cfg: DictConfig) -> Config:

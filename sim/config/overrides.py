@@ -133,12 +133,13 @@ def canonical(overrides: Overrides, config: Config) -> list[str]:
     them (``7.0`` for an integer reads ``7``): the runs table's ``overrides`` column."""
     values = parse(overrides)
     return [
-        f"{key}={_text(value if key in GROUPS else _lookup(config, key))}"
+        f"{key}={_text(value if key in GROUPS else lookup(config, key))}"
         for key, value in sorted(values.items())
     ]
 
 
-def _lookup(config: Config, key: str) -> Any:
+def lookup(config: Config, key: str) -> Any:
+    """The value ``config`` holds at a dotted key (list elements by index)."""
     node: Any = config
     for part in key.split("."):
         node = node[int(part)] if isinstance(node, list) else getattr(node, part)

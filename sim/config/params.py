@@ -182,12 +182,16 @@ class CalibrationParams:
     of the posterior table ``posterior`` (a path; a bare file name is looked up
     in the package's ``data/``) by its weight, the same particle in every
     scenario, and runs with that particle's parameter values. ``geography``
-    names the geography the posterior was fitted for (empty: any).
+    names the geography the posterior was fitted for (empty: any). ``worlds`` (a path
+    or a name in ``data/``): replication ``i`` runs world ``i`` of a worlds table as
+    ``python -m sim.policy`` writes it (its parameter values and seed), whatever
+    ``name`` says; the runs then repeat a policy's evaluation exactly.
     """
 
     name: str = "none"
     posterior: str = ""
     geography: str = ""
+    worlds: str = ""
 
 
 @dataclass

@@ -156,6 +156,35 @@ def _whole(key: str, value: typing.Any, kind: typing.Any) -> str | None:
     return text(value) if has_float(value) else None
 
 
+def accept_mappings(
+    line: CommandLine, mappings: Sequence[str], check: Callable[[CommandLine], object]
+) -> Callable[[CommandLine], None]:
+    """Let overrides of the mapping settings ``mappings`` extend them, in place, and
+    return ``check`` naming those overrides as the user typed them.
+
+    Hydra refuses a new key of a mapping without ``+`` ("no such parameter"),
+    though these settings exist; ``++`` adds or sets it, as the user meant.
+    """
+    typed = {}
+    for i, text in enumerate(line.overrides):
+        key = text.partition("=")[0]
+        if any(key == m or key.startswith(f"{m}.") for m in mappings):
+            line.overrides[i] = f"++{text}"
+            line.args[line.positions[i]] = line.overrides[i]
+            typed[line.overrides[i]] = text
+
+    def check_as_typed(line: CommandLine) -> None:
+        try:
+            check(line)
+        except ConfigError as e:
+            text = str(e)
+            for rewritten, original in typed.items():
+                text = text.replace(rewritten, original)
+            raise ConfigError(text) from None
+
+    return check_as_typed
+
+
 def checked_main(
     app: Callable[[], object],
     check: Callable[[CommandLine], object],

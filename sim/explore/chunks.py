@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
-from sim.config.params import ConfigError
 from sim.explore.params import ExploreConfig
 from sim.explore.tasks import (
     RUNS,
@@ -20,7 +18,8 @@ from sim.explore.tasks import (
     write_part,
     writing,
 )
-from sim.runs.pool import shutdown_pool, worker_pool
+from sim.runs.backends import as_completed
+from sim.runs.pool import shutdown_pool
 
 log = logging.getLogger(__name__)
 
@@ -49,61 +48,15 @@ def execute(cfg: ExploreConfig, tasks: list[Task], out: Path, ident: str) -> Non
         log.info("resuming: %d of %d chunks done already", len(tasks) - len(todo), len(tasks))
     progress = Progress(len(tasks), len(tasks) - len(todo))
     try:
-        for index, rows in _backend(cfg, todo):
-            write_part(parts, index, rows, ident)
+        ex = cfg.explore
+        finished = as_completed(
+            run_task, todo, cfg.workers, ex.backend, ex.address, where="explore.address"
+        )
+        for i, rows in finished:
+            write_part(parts, todo[i].index, rows, ident)
             progress.advance()
     finally:
         shutdown_pool()  # no idle worker processes outlive the design
-
-
-def _backend(cfg: ExploreConfig, tasks: list[Task]):
-    """(chunk index, rows) as chunks finish, on processes or Ray."""
-    if cfg.explore.backend == "ray":
-        yield from _ray(cfg, tasks)
-        return
-    pool = worker_pool(cfg.workers)
-    if pool is None:
-        for task in tasks:
-            yield task.index, run_task(task)
-        return
-    queue, running = iter(tasks), {}
-    for task in queue:
-        running[pool.submit(run_task, task)] = task.index
-        if len(running) >= 2 * cfg.workers:
-            break
-    while running:
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield running.pop(future), future.result()
-            for task in queue:
-                running[pool.submit(run_task, task)] = task.index
-                break
-
-
-def _ray(cfg: ExploreConfig, tasks: list[Task]):
-    import ray
-
-    if not ray.is_initialized():
-        address = cfg.explore.address
-        try:
-            ray.init(
-                address=address,
-                num_cpus=cfg.workers if address is None else None,
-                include_dashboard=False,
-                log_to_driver=False,
-            )
-        except Exception as e:  # ConnectionError, RuntimeError, ValueError...: one line
-            text = str(e).strip().splitlines()
-            raise ConfigError(
-                f"explore.address={address}: Ray could not start or connect "
-                f"({text[0] if text else type(e).__name__})"
-            ) from None
-    remote = ray.remote(run_task)
-    pending = {remote.remote(task): task.index for task in tasks}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            yield pending.pop(ref), ray.get(ref)
 
 
 class Progress:

@@ -30,7 +30,6 @@ import copy
 import hashlib
 import json
 import logging
-import socket
 import sys
 import time
 from pathlib import Path
@@ -46,13 +45,14 @@ from sim import __version__
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
 from sim.config.overrides import configure, flatten
 from sim.config.params import ConfigError
-from sim.config.precheck import CommandLine, checked_main, split_command_line
+from sim.config.precheck import CommandLine, accept_mappings, checked_main, split_command_line
 from sim.explore.analysis import analyse
 from sim.explore.chunks import execute
 from sim.explore.designs import Factor, check_size, factors, sample
 from sim.explore.params import ExploreConfig
 from sim.explore.tasks import RUNS, NotWritten, Task, read_runs, writing
 from sim.report.command import write_report
+from sim.runs.backends import check_address
 from sim.runs.files import atomic_path, read_json, write_atomic
 from sim.runs.lock import RunDirLock, refuse
 from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
@@ -80,7 +80,7 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
                 raise ConfigError("versus=" + text.removeprefix("scenario=")) from None
             raise
     factor_list, design = make_design(cfg)
-    check_address(ex.backend, ex.address)
+    check_address(ex.backend, ex.address, "explore.address")
     probe = simulate(model_params(configure(cfg.scenario, cfg.overrides, days=2)), 2, 0).summary
     for key, name in [
         *(("explore.outcomes", o) for o in ex.outcomes),
@@ -111,53 +111,6 @@ def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
     per_point = (1 if cfg.versus is None else 2) * cfg.replications
     check_size(ex.design, len(factor_list), ex.points, per_point)  # before building it
     return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
-
-
-CONNECT_SECONDS = 5.0
-"""How long :func:`check_address` waits for a Ray cluster to answer."""
-ADDRESS_FORMS = "host:port (a cluster's head), ray://host:port (Ray Client), auto or local"
-
-
-def check_address(backend: str, address: str | None) -> None:
-    """Refuse an ``explore.address`` that is no Ray address, or where nothing answers.
-
-    A ``host:port`` or ``ray://host:port`` address is tried with a connection of
-    at most :data:`CONNECT_SECONDS` that must answer as a gRPC server does
-    (``ray.init`` would wait minutes for a cluster that is not there); ``auto``
-    and ``local`` are left to ``ray.init``.
-    Raises ConfigError before anything is written.
-    """
-    if address is None:
-        return
-    if backend != "ray":
-        raise ConfigError(
-            f"explore.address={address}: a Ray cluster's address, used only with "
-            f"explore.backend=ray (not {backend}); set explore.backend=ray or leave it null"
-        )
-    if address in ("auto", "local"):
-        return
-    scheme, sep, rest = address.rpartition("://")
-    host, colon, port = rest.rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")  # [::1]:6379
-    if (sep and scheme != "ray") or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"explore.address={address}: not a Ray address; use {ADDRESS_FORMS}")
-    try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS) as sock:
-            sock.sendall(HTTP2_PREFACE)
-            answer = sock.recv(9)
-        reason = None if len(answer) >= 4 and answer[3] == 4 else "it does not speak gRPC"
-    except OSError as e:
-        reason = e.strerror or str(e) or type(e).__name__
-    if reason is not None:
-        raise ConfigError(
-            f"explore.address={address}: no Ray cluster answers at {host}:{port} ({reason}); "
-            "start it, fix the address, or leave explore.address=null for a local Ray"
-        )
-
-
-HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
-"""An HTTP/2 client's opening (an empty SETTINGS frame): a gRPC server, such as Ray's head
-or its client server, answers with its own SETTINGS frame (type 4), anything else not."""
 
 
 CHUNKS = 100
@@ -279,35 +232,8 @@ MAPPINGS = ("overrides", "explore.factors")
 """Mapping settings, which Hydra lets a command line extend only with a ``+``."""
 
 
-def accept_mappings(line: CommandLine) -> dict[str, str]:
-    """Let ``overrides=...`` and ``explore.factors.<key>=...`` extend their mapping, in place.
-
-    Hydra refuses a new key of a mapping without ``+`` ("no such parameter"),
-    though these settings exist; ``++`` adds or sets it, as the user meant.
-    Returns the rewritten overrides, each with the text the user typed.
-    """
-    typed = {}
-    for i, text in enumerate(line.overrides):
-        key = text.partition("=")[0]
-        if any(key == m or key.startswith(f"{m}.") for m in MAPPINGS):
-            line.overrides[i] = f"++{text}"
-            line.args[line.positions[i]] = line.overrides[i]
-            typed[line.overrides[i]] = text
-    return typed
-
-
 def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
     line = split_command_line(sys.argv[1:], "explore")
-    typed = accept_mappings(line)
-
-    def check_as_typed(line: CommandLine) -> None:
-        try:
-            check(line)
-        except ConfigError as e:  # name the overrides as the user typed them
-            text = str(e)
-            for rewritten, original in typed.items():
-                text = text.replace(rewritten, original)
-            raise ConfigError(text) from None
-
-    checked_main(hydra_entry, check_as_typed, line, ExploreConfig, config_dir() / "explore")
+    checking = accept_mappings(line, MAPPINGS, check)
+    checked_main(hydra_entry, checking, line, ExploreConfig, config_dir() / "explore")

@@ -65,20 +65,21 @@ class Factor:
 
 
 def factors(
-    ranges: Mapping[str, Sequence[float] | None], scenario: str = "roadmap"
+    ranges: Mapping[str, Sequence[float] | None],
+    scenario: str = "roadmap",
+    where: str = "explore.factors",
 ) -> list[Factor]:
     """Factors from ``{dotted key: [low, high]}``; a missing range is the declared one.
 
-    Raises ConfigError naming the key when it is not a numeric parameter, the
-    range is not two numbers with low < high, or it leaves the declared bounds.
+    Raises ConfigError naming the key (as the setting ``where`` holds it) when it is not
+    a numeric parameter, the range is not two numbers with low < high, or it leaves the
+    declared bounds.
     """
     table = parameters(scenario).set_index("key")
     result = []
     for key, bounds in ranges.items():
         if key not in table.index:
-            raise ConfigError(
-                f"explore.factors.{key}: not a numeric parameter (see sim.parameters())"
-            )
+            raise ConfigError(f"{where}.{key}: not a numeric parameter (see sim.parameters())")
         row = table.loc[key]
         if bounds is None or (isinstance(bounds, list | tuple) and len(bounds) == 0):
             bounds = (row["low"], row["high"])
@@ -89,22 +90,21 @@ def factors(
         ):
             text = f"[{','.join(map(str, bounds))}]" if isinstance(bounds, list | tuple) else bounds
             raise ConfigError(
-                f"explore.factors.{key}={text}: needs a range [low, high] of two numbers "
+                f"{where}.{key}={text}: needs a range [low, high] of two numbers "
                 f"within {row['low']} to {row['high']} (or null for all of it)"
             )
         low, high = (float(b) for b in bounds)
         if not math.isfinite(low) or not math.isfinite(high) or low >= high:
-            raise ConfigError(f"explore.factors.{key}={[low, high]}: needs finite low < high")
+            raise ConfigError(f"{where}.{key}={[low, high]}: needs finite low < high")
         if low < row["low"] or high > row["high"]:
             raise ConfigError(
-                f"explore.factors.{key}={[low, high]}: outside the declared range "
+                f"{where}.{key}={[low, high]}: outside the declared range "
                 f"{row['low']} to {row['high']}"
             )
         result.append(Factor(key, low, high, row["type"] == "int"))
     if not result:
         raise ConfigError(
-            "explore.factors: name at least one factor, "
-            "e.g. +explore.factors.patrol.sweep_rate=[0.2,1.0]"
+            f"{where}: name at least one factor, e.g. +{where}.patrol.sweep_rate=[0.2,1.0]"
         )
     return result
 

@@ -33,7 +33,7 @@ class DesignParams:
     <sim.explore.designs.MAX_RUNS>` before the design is built
     (:func:`sim.explore.designs.check_size`); ``address`` is a Ray cluster's
     (``host:port``, ``ray://host:port``, ``auto``, ``local``), tried before anything
-    is written (:func:`sim.explore.command.check_address`).
+    is written (:func:`sim.runs.backends.check_address`).
     """
 
     design: str = choice("lhs", DESIGNS)

@@ -91,7 +91,13 @@ def final_generation(path: str) -> pd.DataFrame:
     """The last generation of a posterior table (one row per particle), or a ConfigError
     naming the file: missing, not a regular file (``/dev/zero``), too large, not Parquet
     or not a posterior."""
-    where = f"calibration.posterior={path}"
+    return _read_checked(f"calibration.posterior={path}", path, _posterior)
+
+
+def _read_checked(where: str, path: str, read) -> pd.DataFrame:
+    """``read(file)`` of a Parquet table given by path or by name in ``data/``, or a
+    one-line ConfigError beginning with ``where``: missing, not a regular file, larger
+    than :data:`MAX_POSTERIOR_BYTES`, unreadable or not what ``read`` expects."""
     file = data_path(path)
     if not file.exists():
         raise ConfigError(f"{where}: no such file (a Parquet file, or a name in data/)")
@@ -100,10 +106,55 @@ def final_generation(path: str) -> pd.DataFrame:
     if file.stat().st_size > MAX_POSTERIOR_BYTES:
         raise ConfigError(f"{where}: larger than {MAX_POSTERIOR_BYTES // 2**20} MB")
     try:
-        return _posterior(str(file))
+        return read(str(file))
     except (OSError, ValueError, pa.ArrowException) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ConfigError(f"{where}: cannot be read ({reason})") from None
+
+
+WORLD_COLUMNS = ("world", "seed", "base_seed", "draw")
+"""The identifying columns of a worlds table (:mod:`sim.policy.worlds` writes it)."""
+
+
+def _worlds(path: str) -> pd.DataFrame:
+    table = pd.read_parquet(path)
+    missing = [c for c in WORLD_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"not a worlds table (it needs columns {', '.join(WORLD_COLUMNS)} and one per "
+            "parameter, as python -m sim.policy writes)"
+        )
+    if not (table["world"].to_numpy() == np.arange(len(table))).all():
+        raise ValueError("its worlds are not numbered 0, 1, 2, ... in order")
+    return table
+
+
+def world_draws(config: Config, seeds: Sequence[int]) -> list[Draw]:
+    """Replication ``i`` runs world ``i`` of the table ``calibration.worlds``: its
+    parameter values (posterior draw and deep uncertainties) under its seed, so that a
+    policy found by ``python -m sim.policy`` reruns in exactly the worlds it was judged
+    in. A table with fewer worlds than replications, or drawn for another ``seed``, is
+    refused in one line."""
+    path = config.calibration.worlds
+    where = f"calibration.worlds={path}"
+    table = _read_checked(where, path, _worlds)
+    if len(seeds) > len(table):
+        raise ConfigError(
+            f"{where}: holds {len(table)} worlds; set replications to at most {len(table)}"
+        )
+    drawn = table["seed"].to_numpy()[: len(seeds)]
+    if not (drawn == np.asarray(seeds, dtype=drawn.dtype)).all():
+        raise ConfigError(
+            f"{where}: its worlds were drawn for seed={int(table['base_seed'].iloc[0])}, "
+            f"not seed={config.seed}; set seed={int(table['base_seed'].iloc[0])}"
+        )
+    names = parameter_columns(table)
+    for name in names:
+        parameter_field(config, name)
+    return [
+        Draw(int(row["draw"]), {n: float(row[n]) for n in names})
+        for row in table.iloc[: len(seeds)].to_dict("records")
+    ]
 
 
 def parameter_columns(posterior: pd.DataFrame) -> list[str]:
@@ -115,8 +166,11 @@ def replication_draws(config: Config, seeds: Sequence[int]) -> list[Draw]:
     """Each replication's draw: fixed parameters, or a posterior particle chosen by weight.
 
     The choice comes from the replication's own seed (a stream the model does
-    not use), so replication ``i`` draws the same particle in every scenario.
+    not use), so replication ``i`` draws the same particle in every scenario. With
+    ``calibration.worlds``, replication ``i`` runs world ``i`` (:func:`world_draws`).
     """
+    if config.calibration.worlds:
+        return world_draws(config, seeds)
     if config.calibration.name == "none":
         return [Draw() for _ in seeds]
     posterior = final_generation(config.calibration.posterior)

@@ -29,6 +29,7 @@ KINDS = {
     "design": ("explore.json", "design.parquet"),
     "calibration": ("calibration.json", "abc.db"),
     "forecast": ("forecast.json", "forecasts.parquet"),
+    "policy": ("policy.json", "worlds.parquet", "evaluations.parquet"),
     "run": ("job.json", "runs.parquet"),
 }
 """Each kind of output directory, by the files that mark it (checked in this order)."""
