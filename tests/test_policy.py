@@ -16,6 +16,7 @@ from sim.config.params import ConfigError
 from sim.policy.levers import Lever, decode, levers
 from sim.policy.params import LeverParams, ObjectiveParams, PolicySettings, UncertaintyParams
 from sim.policy.robustness import rank_flips, robustness
+from sim.policy.vulnerability import vulnerability
 from sim.policy.worlds import make_worlds
 from sim.runs.draws import replication_draws
 from sim.runs.runner import replication_seeds
@@ -131,6 +132,27 @@ def test_robustness_metrics_on_known_values_and_where_rankings_flip():
     assert flips.loc[("best", "worst"), "best_b"] == "steady"
 
 
+def test_prim_and_cart_find_the_worlds_where_a_policy_fails():
+    rng = np.random.default_rng(3)
+    worlds = pd.DataFrame(
+        {"world": range(200), "a.risk": rng.random(200), "a.noise": rng.random(200)}
+    )
+    bad = (worlds["a.risk"] > 0.7).to_numpy()
+    runs = {
+        "fragile": pd.DataFrame({"world": range(200), "x": np.where(bad, 20.0, 5.0)}),
+        "solid": pd.DataFrame({"world": range(200), "x": 5.0}),
+    }
+    objective = ObjectiveParams("cost", "x", "mean", "min")
+    table = vulnerability(worlds, runs, [objective], {"cost": 10.0})
+    assert set(table["policy"]) == {"fragile"}  # "solid" never fails: nothing to explain
+    for method in ("prim", "cart"):
+        box = table[table["method"] == method].set_index("factor")
+        assert list(box.index) == ["a.risk"], method
+        assert box.at["a.risk", "low"] == pytest.approx(0.7, abs=0.03), method
+        assert box.at["a.risk", "density"] == 1.0 and box.at["a.risk", "coverage"] > 0.9
+        assert box.at["a.risk", "failures"] == bad.sum()
+
+
 def test_a_maximised_objective_ranks_the_highest_first():
     runs = _runs({"low": [1, 2], "high": [3, 4]})
     table = robustness(runs, [ObjectiveParams("trust", "x", "mean", "max")], {}, 0.5)
@@ -142,10 +164,13 @@ def test_a_maximised_objective_ranks_the_highest_first():
 @pytest.mark.slow
 def test_a_found_policy_reruns_to_the_same_numbers_with_python_m_sim(tmp_path):
     out = tmp_path / "search"
-    done = _policy(out)
+    done = _policy(out, "figures=true")
     assert done.returncode == 0, done.stderr
     pareto = pd.read_parquet(out / "pareto.parquet")
     evaluations = pd.read_parquet(out / "evaluations.parquet")
+    assert "What it shows" in (out / "report.html").read_text()
+    for name in ("pathways", "parallel_coordinates", "regret", "convergence"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
     policy = pareto.loc[pareto["source"] == "search", "policy"].iloc[0]
     run = tmp_path / "rerun"
     cmd = [

@@ -50,7 +50,9 @@ from sim.policy.levers import Lever, levers
 from sim.policy.params import PolicySettings
 from sim.policy.robustness import rank_flips, robustness
 from sim.policy.search import Evaluations, run_search
+from sim.policy.vulnerability import vulnerability
 from sim.policy.worlds import make_worlds
+from sim.report.command import write_report
 from sim.runs.backends import check_address
 from sim.runs.files import atomic_path, read_json, write_atomic
 from sim.runs.lock import RunDirLock, refuse
@@ -121,8 +123,15 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
     lever_list, worlds = prepare(cfg)
     ident = search_id(cfg)
     check_directory(out, ident)
+    receipt = {
+        "search_id": ident,
+        "command": command,
+        "version": __version__,
+        "settings": OmegaConf.to_container(OmegaConf.structured(cfg)),
+    }
     with locked(out):
         check_directory(out, ident)
+        _receipt(out, receipt | {"status": "running"})
         with writing(out / WORLDS), atomic_path(out / WORLDS) as tmp:
             worlds.assign(search_id=ident).to_parquet(tmp, index=False)
         ev = Evaluations(cfg, lever_list, world_values(worlds), out, ident)
@@ -138,14 +147,17 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
         )
         _write(out / "robustness.parquet", table)
         _write(out / "rank_flips.parquet", rank_flips(table))
+        thresholds = cfg.robustness.thresholds
+        boxes = vulnerability(worlds, compared, cfg.objectives, thresholds)
+        _write(out / "vulnerability.parquet", boxes)
         export_policies(cfg, pareto, out)
         if cfg.figures:
             from sim.policy.plots import draw_figures
 
             draw_figures(cfg, out, compared)
-        receipt = {"search_id": ident, "command": command, "version": __version__}
-        with writing(out / RECEIPT):
-            write_atomic(out / RECEIPT, json.dumps(receipt | {"finished": time.time()}, indent=1))
+        _receipt(out, receipt | {"status": "done", "finished": time.time()})
+        with writing(out / "report.html"):
+            log.info("report: %s", write_report(out))
     front = pareto[pareto["source"] == "search"]
     print(
         f"{len(front)} policies on the front, {len(ev.runs)} run in {len(worlds)} worlds -> {out}"
@@ -157,6 +169,12 @@ def _named_job(cfg: PolicySettings, lever_list: list[Lever], name: str, worlds) 
     (setting them again changes nothing), so it can be placed among the policies."""
     values = named_values(configure(name, cfg.overrides, days=cfg.days), lever_list)
     return Job(name, "named", name, cfg.overrides, values, cfg.days, worlds)
+
+
+def _receipt(out: Path, receipt: dict) -> None:
+    """``policy.json``: the search's id, command, version, settings and status."""
+    with writing(out / RECEIPT):
+        write_atomic(out / RECEIPT, json.dumps(receipt, indent=1, default=str))
 
 
 def _write(path: Path, table: pd.DataFrame) -> None:

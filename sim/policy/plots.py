@@ -142,15 +142,23 @@ def regret_figure(
 
 
 def draw_figures(cfg: PolicySettings, out: Path, runs: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write the search's figures beside its tables."""
+    """Write the search's figures to ``figures/`` beside its tables."""
+    from sim.policy.pathways import chosen, pathways_figure
+
     pareto = pd.read_parquet(out / "pareto.parquet")
     generations = pd.read_parquet(out / "generations.parquet")
+    robustness = pd.read_parquet(out / "robustness.parquet")
     paths = []
-    for name, fig in (
-        ("convergence.png", convergence_figure(generations)),
-        ("parallel_coordinates.png", parallel_figure(cfg, pareto)),
-        ("regret.png", regret_figure(cfg, runs, pareto)),
+    for name, draw in (
+        ("convergence.png", lambda: convergence_figure(generations)),
+        ("parallel_coordinates.png", lambda: parallel_figure(cfg, pareto)),
+        ("regret.png", lambda: regret_figure(cfg, runs, pareto)),
+        ("pathways.png", lambda: pathways_figure(cfg, pareto, chosen(pareto, robustness))),
     ):
-        paths.append(save_figure(fig, out / name))
+        fig = draw()
+        paths.append(save_figure(fig, out / FIGURES / name))
         plt.close(fig)
     return paths
+
+
+FIGURES = "figures"

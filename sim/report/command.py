@@ -7,7 +7,8 @@ differences, every figure with a caption), and as plainly what they do not
 show. ``DIR`` is a single run's directory (``python -m sim``), a multirun
 directory or its ``sweep/`` folder, a ``python -m sim.compare`` output, a
 design's run directory (``python -m sim.explore``), a calibration's
-(``python -m sim.calibrate``) or a forecast's (``python -m sim.forecast``). The page goes
+(``python -m sim.calibrate``), a forecast's (``python -m sim.forecast``) or a policy
+search's (``python -m sim.policy``). The page goes
 next to the tables it reads (``sweep/report.html`` for a multirun), written
 atomically; each of these commands writes it itself when it finishes.
 
@@ -31,6 +32,7 @@ from sim.report.calibration import calibration_report
 from sim.report.design import design_report
 from sim.report.forecast import forecast_report
 from sim.report.html import page, writer
+from sim.report.policy import policy_report
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import read_json, write_atomic
 from sim.runs.jobs import RECEIPT, read_receipt
@@ -41,7 +43,7 @@ REPORT = "report.html"
 EXPECTED = (
     "a run (runs.parquet, job.json), a multirun (sweep/aggregate.json), "
     "a comparison (aggregate.json), a design (design.parquet), a calibration (calibration.json) "
-    "or a forecast (forecast.json)"
+    "a forecast (forecast.json) or a policy search (policy.json)"
 )
 
 
@@ -79,13 +81,15 @@ def locate(directory: Path) -> tuple[str, Path]:
         ("design", "design.parquet"),
         ("calibration", "calibration.json"),
         ("forecast", "forecast.json"),
+        ("policy", "policy.json"),
     ):
         if (directory / name).is_file():
             return kind, directory
     if (directory / "runs.parquet").is_file():
         return "run", directory
     raise NotAResult(
-        f"{directory}: not a run, multirun, design, calibration or forecast; expected {EXPECTED}"
+        f"{directory}: not a run, multirun, design, calibration, forecast or policy search; "
+        f"expected {EXPECTED}"
     )
 
 
@@ -121,6 +125,7 @@ def build(directory: Path) -> tuple[str, Path, str | None]:
         "design": design_report,
         "calibration": calibration_report,
         "forecast": forecast_report,
+        "policy": policy_report,
     }
     report = makers[kind](folder)
     footer = f"Written by {writer()} (border-roadmap {__version__}) from {folder}."
