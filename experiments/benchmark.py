@@ -17,8 +17,10 @@ target): 1 ``default`` (one default run against Mesa's Epstein example),
 against 1 process, EMA, batch_run and Ray), 7 ``design_memory`` (a 10,000- against
 a 1,000-run design), 8 ``explorer`` (the explorer's model days a second, stepping
 and redrawing its map and plots), 9 ``core`` (one default run in instructions and CPU
-per simulated day, and the kernels' compile cost). The shared settings, timing and output are in
-``bench/common.py``, the memory probes of rows 4 and 7 in ``bench/memory.py``.
+per simulated day, and the kernels' compile cost), 10 ``policy`` (a policy search's batch
+of policies x worlds on 2 processes against 1 process, Ray, Dask and EMA). The shared
+settings, timing and output are in ``bench/common.py``, the memory probes of rows 4 and 7
+in ``bench/memory.py``.
 
 Every row reports the median of 5 repetitions after a warm-up (``--quick``: one
 repetition, no warm-up), the cases of a row interleaved round-robin so that
@@ -42,6 +44,7 @@ ROWS = (
     "row7_design_memory",
     "row8_explorer",
     "row9_core",
+    "row10_policy",
 )
 """The rows in the order they run: a module ``bench/row<N>_<name>.py`` with ``run(settings)``."""
 

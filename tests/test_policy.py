@@ -193,12 +193,18 @@ def test_a_found_policy_reruns_to_the_same_numbers_with_python_m_sim(tmp_path):
         assert runs[column].tolist() == mine[column].tolist(), column
 
 
+BUDGET = "constraints=[{column: spend_roadmap, max: 1000}]"
+
+
 @pytest.mark.slow
 def test_a_killed_search_resumes_to_the_result_of_an_uninterrupted_one(tmp_path):
-    whole = _policy(tmp_path / "whole", "workers=1")
+    whole = _policy(tmp_path / "whole", "workers=1", BUDGET)
     assert whole.returncode == 0, whole.stderr
+    pareto = pd.read_parquet(tmp_path / "whole" / "pareto.parquet")
+    assert (pareto["feasible"] == (pareto["constraint_0"] <= 1000)).all()
+    assert pareto["feasible"].any() and not pareto["feasible"].all()  # the budget binds
     out = tmp_path / "killed"
-    proc = _policy(out, "workers=2", wait=False)
+    proc = _policy(out, "workers=2", BUDGET, wait=False)
     second = out / "evaluations.parquet" / "part-00001.parquet"
     deadline = time.time() + 300
     while not second.exists() and proc.poll() is None and time.time() < deadline:
@@ -206,11 +212,20 @@ def test_a_killed_search_resumes_to_the_result_of_an_uninterrupted_one(tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert second.exists() and not (out / "pareto.parquet").exists()
-    resumed = _policy(out, "workers=2")
+    resumed = _policy(out, "workers=2", BUDGET)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout + resumed.stderr
     for table in ("pareto", "generations", "robustness"):
         a = pd.read_parquet(tmp_path / "whole" / f"{table}.parquet")
+        b = pd.read_parquet(out / f"{table}.parquet")
+        pd.testing.assert_frame_equal(a, b)
+    # More generations in the same directory continue the finished search.
+    longer = _policy(out, "workers=2", BUDGET, "search.generations=4")
+    fresh = _policy(tmp_path / "fresh", "workers=2", BUDGET, "search.generations=4")
+    assert longer.returncode == 0 and fresh.returncode == 0, longer.stderr + fresh.stderr
+    assert "resuming" in longer.stdout + longer.stderr
+    for table in ("pareto", "generations"):
+        a = pd.read_parquet(tmp_path / "fresh" / f"{table}.parquet")
         b = pd.read_parquet(out / f"{table}.parquet")
         pd.testing.assert_frame_equal(a, b)
 
@@ -254,6 +269,16 @@ def test_bad_settings_are_refused_in_one_line_before_anything_is_written(tmp_pat
     assert done.stderr.startswith("error: ") and message in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("study", ["stylised", "tr_sy_calibrated"])
+def test_named_studies_are_valid(study):
+    from sim.config.compose import compose_checked, config_dir, to_settings
+    from sim.policy.command import prepare
+
+    dcfg = compose_checked("policy", [f"+study={study}"], config_dir() / "policy")
+    lever_list, worlds = prepare(to_settings(dcfg, PolicySettings))
+    assert len(worlds) == 40 and len(lever_list) == 8
 
 
 def test_worlds_drawn_for_another_seed_or_too_few_are_refused(tmp_path):

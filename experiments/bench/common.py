@@ -55,6 +55,7 @@ class Settings:
     memory_runs: tuple[int, int]  # (small, large) sweep sizes in row 4
     design: tuple[int, int, int]  # (points, replications, days) in row 6
     design_memory_runs: tuple[int, int]  # (small, large) design sizes in row 7
+    policy: tuple[int, int, int]  # (policies, worlds, days) of one search batch in row 10
     hydra_joblib: bool = False  # also time per-seed jobs on the joblib launcher
 
 
@@ -66,6 +67,7 @@ FULL = Settings(
     memory_runs=(100, 1000),
     design=(200, 5, DAYS),
     design_memory_runs=(1000, 10000),
+    policy=(20, 20, DAYS),
 )
 QUICK = Settings(
     True,
@@ -75,6 +77,7 @@ QUICK = Settings(
     memory_runs=(10, 100),
     design=(20, 2, 365),
     design_memory_runs=(100, 1000),
+    policy=(6, 5, 365),
 )
 
 

@@ -53,7 +53,7 @@ from sim.policy.search import Evaluations, run_search
 from sim.policy.vulnerability import vulnerability
 from sim.policy.worlds import make_worlds
 from sim.report.command import write_report
-from sim.runs.backends import check_address
+from sim.runs.backends import check_address, close_clients
 from sim.runs.files import atomic_path, read_json, write_atomic
 from sim.runs.lock import RunDirLock, refuse
 from sim.runs.runner import Busy, locked, model_params, simulate
@@ -97,10 +97,13 @@ def prepare(cfg: PolicySettings) -> tuple[list[Lever], pd.DataFrame]:
 
 
 def search_id(cfg: PolicySettings) -> str:
-    """Hash of what determines every run and the search's path: settings and version."""
+    """Hash of what determines every run and the search's path: settings and version.
+    Not ``search.generations``: a search's first generations do not depend on how many
+    follow, so the same command with more generations continues a finished search."""
     settings = OmegaConf.to_container(OmegaConf.structured(cfg))
     for key in ("workers", "backend", "address", "figures", "robustness"):
         settings.pop(key)
+    settings["search"].pop("generations")
     blob = json.dumps([settings, __version__], default=str, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
@@ -136,8 +139,11 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
             worlds.assign(search_id=ident).to_parquet(tmp, index=False)
         ev = Evaluations(cfg, lever_list, world_values(worlds), out, ident)
         ev.load()
-        ev.run("named", [_named_job(cfg, lever_list, name, ev.worlds) for name in cfg.named])
-        trace = run_search(ev)
+        try:
+            ev.run("named", [_named_job(cfg, lever_list, name, ev.worlds) for name in cfg.named])
+            trace = run_search(ev)
+        finally:
+            close_clients()  # no idle workers outlive the search
         pareto = pareto_table(ev, cfg.named)
         _write(out / "pareto.parquet", pareto)
         _write(out / "generations.parquet", generations_table(ev, trace))

@@ -85,6 +85,9 @@ class SearchParams:
     generations: int = bounded(10, 1, 100_000)
     divisions: int = bounded(4, 1, 100)
     """NSGA-III's reference-point divisions per objective."""
+    seed: int | None = bounded(None, 0, 2**63 - 1)
+    """The algorithm's own random seed (none: the settings' ``seed``, which also draws the
+    worlds): vary it to compare searches in the same worlds."""
 
 
 @dataclass

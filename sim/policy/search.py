@@ -168,7 +168,7 @@ def run_search(evaluations: Evaluations) -> Trace:
     evaluator = _BatchEvaluator(evaluations)
     epsilons = [o.epsilon for o in cfg.objectives]
     trace = Trace()
-    with _seeded(cfg.seed):
+    with _seeded(cfg.seed if s.seed is None else s.seed):
         algorithm = _algorithm(s.algorithm, problem, evaluator, s.population, epsilons, s.divisions)
         own = s.algorithm == "eps_nsga2"  # then the algorithm feeds its own archive
         archive = algorithm.archive if own else platypus.EpsilonBoxArchive(epsilons)

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any
 
 from sim.config.params import ConfigError
-from sim.runs.pool import worker_pool
+from sim.runs.pool import shutdown_pool, worker_pool
 
 DASK_TIMEOUT = 5.0
 """Seconds to reach a Dask scheduler before the job is refused."""
@@ -91,13 +91,26 @@ def _ray(fn, items, workers, address, where) -> Iterator[tuple[int, Any]]:
 def _dask(fn, items, workers, address, where) -> Iterator[tuple[int, Any]]:
     from distributed import as_completed as finished
 
-    client = dask_client(address, where) if address else local_dask_client(workers)
-    try:
-        futures = {client.submit(fn, item, pure=False): i for i, item in enumerate(items)}
-        for future in finished(futures):
-            yield futures[future], future.result()
-    finally:
+    key = (address, workers)
+    if key not in _clients:  # kept for the calls that follow, until close_clients()
+        _clients[key] = dask_client(address, where) if address else local_dask_client(workers)
+    client = _clients[key]
+    futures = {client.submit(fn, item, pure=False): i for i, item in enumerate(items)}
+    for future in finished(futures):
+        yield futures[future], future.result()
+
+
+_clients: dict[tuple[str | None, int], Any] = {}
+"""Dask clients by (address, workers): a job's batches share one cluster's start-up."""
+
+
+def close_clients() -> None:
+    """Close the Dask clients (and the local clusters they started) and the worker
+    processes: a job calls it when it ends, so that nothing idle outlives it."""
+    while _clients:
+        _, client = _clients.popitem()
         client.close()
+    shutdown_pool()
 
 
 CONNECT_SECONDS = 5.0
