@@ -170,3 +170,24 @@ def test_sweeps_the_sweeper_would_reject_are_refused_in_one_line(args, message):
     with pytest.raises(ConfigError) as error:
         plan(split_command_line(["-m", *args, "days=30"]))
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_one_job_command_names_a_multirun_or_a_sweep_instead_of_hydras_ambiguity():
+    from sim.config.precheck import one_job
+
+    with pytest.raises(ConfigError, match=r"^-m/--multirun: python -m sim.policy runs one job"):
+        one_job(split_command_line(["-m", "days=10"], "policy"), "sim.policy")
+    with pytest.raises(ConfigError, match=r"^days=10,20: a sweep of values; python -m sim.x"):
+        one_job(split_command_line(["days=10,20"], "x"), "sim.x")
+    one_job(split_command_line(["named=[roadmap,all_at_once]", "days=10"], "x"), "sim.x")
+
+
+@pytest.mark.parametrize("program", ["sim.forecast", "sim.calibrate", "sim.explore", "sim.policy"])
+def test_every_one_job_command_refuses_a_sweep_in_one_line(tmp_path, program):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", program, "days=10,20", f"hydra.run.dir={out}"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    expected = f"days=10,20: a sweep of values; python -m {program} runs one job: give one value"
+    assert done.stderr == f"error: {expected}\n"
+    assert not out.exists()

@@ -287,4 +287,4 @@ def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
     logging.raiseExceptions = False  # a log file on a full disk: no traceback per record
     line = split_command_line(sys.argv[1:], "calibrate")
-    checked_main(_hydra_app, check, line, CalibrateSettings)
+    checked_main(_hydra_app, check, line, CalibrateSettings, program="sim.calibrate")

@@ -185,12 +185,29 @@ def accept_mappings(
     return check_as_typed
 
 
+def one_job(line: CommandLine, program: str) -> None:
+    """Refuse ``-m`` and swept values for a command that runs one job (all but ``python -m
+    sim``), naming them, instead of Hydra's "Ambiguous value" or a multirun of it."""
+    if line.multirun:
+        raise ConfigError(
+            f"-m/--multirun: python -m {program} runs one job; drop -m (to compare settings, "
+            f"run it once per setting, each with its own hydra.run.dir)"
+        )
+    for o in parse(line.overrides):
+        if o.is_sweep_override():
+            raise ConfigError(
+                f"{o.input_line}: a sweep of values; python -m {program} runs one job: "
+                "give one value"
+            )
+
+
 def checked_main(
     app: Callable[[], object],
     check: Callable[[CommandLine], object],
     line: CommandLine,
     schema: type = Config,
     root: Path | None = None,
+    program: str | None = None,
 ) -> None:
     """A Hydra app's console entry point: ``check`` the command line, then run ``app``.
 
@@ -201,10 +218,13 @@ def checked_main(
     checks ends with one line on stderr, exit code 2, before Hydra writes
     anything; Hydra then reads the command line with whole floats written as
     integers. Help and information flags go to Hydra unchecked. Ctrl-C ends with
-    one line, exit 130.
+    one line, exit 130. A command that runs one job names its ``program`` (as in
+    ``python -m <program>``): ``-m`` and swept values are refused (:func:`one_job`).
     """
     if not line.informational:
         try:
+            if program is not None:
+                one_job(line, program)
             check_overrides(line.overrides, roots(line, root))
             whole_numbers(line, schema)
             check(line)

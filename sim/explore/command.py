@@ -236,4 +236,6 @@ def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
     line = split_command_line(sys.argv[1:], "explore")
     checking = accept_mappings(line, MAPPINGS, check)
-    checked_main(hydra_entry, checking, line, ExploreConfig, config_dir() / "explore")
+    checked_main(
+        hydra_entry, checking, line, ExploreConfig, config_dir() / "explore", "sim.explore"
+    )

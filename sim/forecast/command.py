@@ -147,4 +147,4 @@ def main() -> None:
     logging.raiseExceptions = False
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     line = split_command_line(sys.argv[1:], "forecast")
-    checked_main(hydra_entry, check, line, ForecastSettings)
+    checked_main(hydra_entry, check, line, ForecastSettings, program="sim.forecast")

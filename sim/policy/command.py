@@ -225,7 +225,7 @@ def main() -> None:
     """Console entry point: check the settings (one line, exit 2) before Hydra writes anything."""
     line = split_command_line(sys.argv[1:], "policy")
     checking = accept_mappings(line, MAPPINGS, check)
-    checked_main(hydra_entry, checking, line, PolicySettings, config_dir() / "policy")
+    checked_main(hydra_entry, checking, line, PolicySettings, config_dir() / "policy", "sim.policy")
 
 
 MAPPINGS = ("overrides", "robustness.thresholds")
