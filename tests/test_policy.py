@@ -15,7 +15,7 @@ from sim.config.overrides import configure
 from sim.config.params import ConfigError
 from sim.policy.levers import Lever, decode, levers
 from sim.policy.params import LeverParams, ObjectiveParams, PolicySettings, UncertaintyParams
-from sim.policy.robustness import rank_flips, robustness
+from sim.policy.robustness import paired, rank_flips, robustness
 from sim.policy.vulnerability import vulnerability
 from sim.policy.worlds import make_worlds
 from sim.runs.draws import replication_draws
@@ -151,6 +151,18 @@ def test_prim_and_cart_find_the_worlds_where_a_policy_fails():
         assert box.at["a.risk", "low"] == pytest.approx(0.7, abs=0.03), method
         assert box.at["a.risk", "density"] == 1.0 and box.at["a.risk", "coverage"] > 0.9
         assert box.at["a.risk", "failures"] == bad.sum()
+
+
+def test_named_scenarios_are_compared_world_by_world_with_the_deciding_assumption():
+    worlds = pd.DataFrame({"world": range(40), "a.spoilers": np.linspace(0, 1, 40), "b.x": 1.0})
+    # "gated" beats "rush" where spoilers are strong, loses where they are weak.
+    rush = 10 + 10 * worlds["a.spoilers"].to_numpy()
+    runs = _runs({"rush": list(rush), "gated": [15.0] * 40})
+    objective = ObjectiveParams("incidents", "x", "mean", "min")
+    (row,) = paired(runs, "rush", ["gated"], [objective], worlds).to_dict("records")
+    assert row["share_second_better"] == pytest.approx(20 / 40)
+    assert row["low"] < 0.5 < row["high"]  # a Wilson interval around the share
+    assert row["deciding_factor"] == "a.spoilers" and row["spearman"] == pytest.approx(-1.0)
 
 
 def test_a_maximised_objective_ranks_the_highest_first():

@@ -48,7 +48,7 @@ from sim.policy.export import export_policies, named_values
 from sim.policy.front import generations_table, pareto_table
 from sim.policy.levers import Lever, levers
 from sim.policy.params import PolicySettings
-from sim.policy.robustness import rank_flips, robustness
+from sim.policy.robustness import paired, rank_flips, robustness
 from sim.policy.search import Evaluations, run_search
 from sim.policy.vulnerability import vulnerability
 from sim.policy.worlds import make_worlds
@@ -153,6 +153,9 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
         )
         _write(out / "robustness.parquet", table)
         _write(out / "rank_flips.parquet", rank_flips(table))
+        if len(cfg.named) > 1:
+            pairs = paired(ev.runs, cfg.named[0], cfg.named[1:], cfg.objectives, worlds)
+            _write(out / "named_pairs.parquet", pairs)
         thresholds = cfg.robustness.thresholds
         boxes = vulnerability(worlds, compared, cfg.objectives, thresholds)
         _write(out / "vulnerability.parquet", boxes)

@@ -21,6 +21,7 @@ means best:
   better; only when thresholds are given).
 
 The metrics can disagree about which policy is best; :func:`rank_flips` says where.
+:func:`paired` compares the named scenarios world by world.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, spearmanr
 
+from sim.explore.discovery import wilson
 from sim.policy.evaluate import outcome
 from sim.policy.params import ObjectiveParams
 
@@ -134,4 +136,44 @@ def rank_flips(table: pd.DataFrame) -> pd.DataFrame:
                     "same_best": bool(pair[a].idxmin() == pair[b].idxmin()),
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def paired(
+    runs: Mapping[str, pd.DataFrame],
+    first: str,
+    others: Sequence[str],
+    objectives: Sequence[ObjectiveParams],
+    worlds: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each of ``others`` against ``first``, world by world, per objective: the share of
+    worlds in which it does better (Wilson 95% interval), the mean paired difference
+    (other minus first), and the world parameter whose value goes most with the
+    difference (Spearman), which says which uncertain assumption decides the comparison."""
+    factors = [c for c in worlds.columns if "." in c and worlds[c].nunique() > 1]
+    rows = []
+    for other in others:
+        for o in objectives:
+            a = world_values(runs[first], o)
+            b = world_values(runs[other], o)
+            diff = b - a
+            better = diff < 0 if o.sense == "min" else diff > 0
+            low, high = wilson(int(better.sum()), len(diff))
+            row = {
+                "first": first,
+                "second": other,
+                "objective": o.name,
+                "share_second_better": float(better.mean()),
+                "low": low,
+                "high": high,
+                "ties": float((diff == 0).mean()),
+                "mean_difference": float(diff.mean()),
+                "deciding_factor": "",
+                "spearman": float("nan"),
+            }
+            if factors and np.ptp(diff) > 0:
+                rhos = {f: spearmanr(worlds[f], diff).statistic for f in factors}
+                top = max(rhos, key=lambda f: abs(rhos[f]) if np.isfinite(rhos[f]) else -1)
+                row["deciding_factor"], row["spearman"] = top, float(rhos[top])
+            rows.append(row)
     return pd.DataFrame(rows)

@@ -171,6 +171,8 @@ def policy_report(folder: Path) -> Report:
     robust = pd.read_parquet(folder / "robustness.parquet")
     flips = pd.read_parquet(folder / "rank_flips.parquet")
     boxes = pd.read_parquet(folder / "vulnerability.parquet")
+    pairs_path = folder / "named_pairs.parquet"
+    pairs = pd.read_parquet(pairs_path) if pairs_path.exists() else pd.DataFrame()
     shown = findings(s, pareto, generations, robust)
     if not flips.empty:
         share = 1 - flips["same_best"].mean()
@@ -193,6 +195,23 @@ def policy_report(folder: Path) -> Report:
                     "share_positive objectives are shares of worlds). dominated: a policy of "
                     "the front is as good on every objective and better on one.",
                 ),
+            ),
+        ),
+        (
+            "pairs",
+            "Named, paired",
+            section(
+                "The named scenarios world by world",
+                "pairs",
+                table(
+                    pairs.round(4),
+                    "Each named scenario against the first, in the same worlds: the share of "
+                    "worlds in which the second does better (95% Wilson interval), ties, the "
+                    "mean paired difference (second minus first) and the world parameter whose "
+                    "value goes most with the difference (Spearman's rho).",
+                )
+                if not pairs.empty
+                else "<p>One named scenario: nothing to pair.</p>",
             ),
         ),
         (
