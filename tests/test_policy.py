@@ -243,6 +243,22 @@ def test_a_killed_search_resumes_to_the_result_of_an_uninterrupted_one(tmp_path)
 
 
 @pytest.mark.slow
+def test_pymoo_nsga3_resumes_by_replay_and_finds_policies_that_rerun(tmp_path):
+    args = ("search.algorithm=pymoo_nsga3", "search.divisions=2", "workers=1")
+    whole = _policy(tmp_path / "whole", *args)
+    assert whole.returncode == 0, whole.stderr
+    first = _policy(tmp_path / "part", *args, "search.generations=2")
+    rest = _policy(tmp_path / "part", *args)  # the third generation, after two on disk
+    assert first.returncode == 0 and rest.returncode == 0, first.stderr + rest.stderr
+    for table in ("pareto", "generations"):
+        a = pd.read_parquet(tmp_path / "whole" / f"{table}.parquet")
+        b = pd.read_parquet(tmp_path / "part" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(a, b)
+    generations = pd.read_parquet(tmp_path / "whole" / "generations.parquet")
+    assert len(generations) == 3 and generations["epsilon_progress"].is_monotonic_increasing
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["dask", "ray"])
 def test_a_search_on_a_cluster_finds_what_one_process_finds(tmp_path, backend):
     one = _policy(tmp_path / "one", "workers=1")

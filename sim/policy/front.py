@@ -14,18 +14,7 @@ from sim.policy.search import Evaluations, PolicyProblem, Trace
 def _solutions(ev: Evaluations, keys: Sequence[str]) -> dict[str, platypus.Solution]:
     """A platypus solution per policy, carrying its objectives and constraint violation."""
     problem = PolicyProblem(ev)
-    solutions = {}
-    for key in keys:
-        s = platypus.Solution(problem)
-        score = ev.scores[key]
-        s.objectives[:] = [score[o.name] for o in ev.cfg.objectives]
-        excess = [score[f"constraint_{i}"] - c.max for i, c in enumerate(ev.cfg.constraints)]
-        s.constraints[:] = excess
-        s.constraint_violation = sum(max(0.0, e) for e in excess)
-        s.feasible = s.constraint_violation == 0.0
-        s.evaluated = True
-        solutions[key] = s
-    return solutions
+    return {key: problem.solution(key) for key in keys}
 
 
 def pareto_table(ev: Evaluations, named: Sequence[str]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sim.config.schema import bounded, choice
 
-ALGORITHMS = ("nsga2", "eps_nsga2", "nsga3")
+ALGORITHMS = ("nsga2", "eps_nsga2", "nsga3", "pymoo_nsga3")
 BACKENDS = ("processes", "ray", "dask")
 STATISTICS = ("mean", "share_positive")
 SENSES = ("min", "max")
@@ -78,13 +78,15 @@ class WorldsParams:
 
 @dataclass
 class SearchParams:
-    """The evolutionary search (platypus; :mod:`sim.policy.search`)."""
+    """The evolutionary search (:mod:`sim.policy.search`): platypus's NSGA-II,
+    epsilon-NSGA-II or NSGA-III, or pymoo's NSGA-III (``pymoo_nsga3``)."""
 
     algorithm: str = choice("eps_nsga2", ALGORITHMS)
     population: int = bounded(20, 4, 10_000)
     generations: int = bounded(10, 1, 100_000)
     divisions: int = bounded(4, 1, 100)
-    """NSGA-III's reference-point divisions per objective."""
+    """NSGA-III's reference-point divisions per objective (its population is the number of
+    reference points, rounded up to a multiple of 4 by platypus)."""
     seed: int | None = bounded(None, 0, 2**63 - 1)
     """The algorithm's own random seed (none: the settings' ``seed``, which also draws the
     worlds): vary it to compare searches in the same worlds."""

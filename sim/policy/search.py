@@ -102,13 +102,25 @@ class PolicyProblem(platypus.Problem):
             self.constraints[:] = "<=0"
         self.evaluations = evaluations
 
+    def solution(self, key: str) -> platypus.Solution:
+        """An evaluated solution carrying policy ``key``'s objectives and constraints."""
+        s = platypus.Solution(self)
+        self._score(s, self.evaluations.scores[key])
+        s.constraint_violation = sum(max(0.0, c) for c in s.constraints)
+        s.feasible = s.constraint_violation == 0.0
+        s.evaluated = True
+        return s
+
     def evaluate(self, solution: platypus.Solution) -> None:
         ev = self.evaluations
-        score = ev.scores[policy_key(decode(ev.lever_list, solution.variables))]
-        solution.objectives[:] = [score[o.name] for o in ev.cfg.objectives]
-        if ev.cfg.constraints:
+        self._score(solution, ev.scores[policy_key(decode(ev.lever_list, solution.variables))])
+
+    def _score(self, solution: platypus.Solution, score: dict[str, float]) -> None:
+        cfg = self.evaluations.cfg
+        solution.objectives[:] = [score[o.name] for o in cfg.objectives]
+        if cfg.constraints:
             solution.constraints[:] = [
-                score[f"constraint_{i}"] - c.max for i, c in enumerate(ev.cfg.constraints)
+                score[f"constraint_{i}"] - c.max for i, c in enumerate(cfg.constraints)
             ]
 
 
@@ -164,6 +176,10 @@ def _seeded(seed: int) -> Iterator[None]:
 def run_search(evaluations: Evaluations) -> Trace:
     """Run the search (resuming from the parts on disk) and return its trace."""
     cfg, s = evaluations.cfg, evaluations.cfg.search
+    if s.algorithm == "pymoo_nsga3":
+        from sim.policy.pymoo_nsga3 import run_nsga3
+
+        return run_nsga3(evaluations)
     problem = PolicyProblem(evaluations)
     evaluator = _BatchEvaluator(evaluations)
     epsilons = [o.epsilon for o in cfg.objectives]
