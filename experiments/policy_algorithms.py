@@ -1,6 +1,6 @@
 """Which search algorithm: platypus's epsilon-NSGA-II, NSGA-II, NSGA-III or pymoo's NSGA-III.
 
-At one budget and in the same worlds, each algorithm searches the shipped levers and objectives (``conf/policy/policy.yaml``)
+Each algorithm searches the shipped levers and objectives (``conf/policy/policy.yaml``)
 with the same number of policy evaluations, in the same worlds, once per algorithm
 seed. A final front's hypervolume is computed on one normalisation for all (each
 objective's range over every policy any search ran), so the numbers compare. Prints one
