@@ -12,6 +12,7 @@ from sim.analysis.background_fit import (
     fit_background,
     fit_deaths,
     fit_epochs,
+    type_shares,
 )
 from sim.analysis.background_fit import (
     main as background_fit_main,
@@ -132,6 +133,13 @@ def test_the_shipped_background_section_is_the_fit_of_the_shipped_data():
         assert f.ks_p > 0.1  # the fitted process passes the time-rescaling test
     assert round(deaths.scale, 3) == shipped.deaths_scale
     assert round(deaths.tail, 3) == shipped.deaths_tail
+    shares = type_shares(events)
+    assert {g.name: tuple(g.ged_type_shares) for g in shipped.governorates} == {
+        name: p for name, (p, _) in shares.items()
+    }
+    assert sum(p[0] * fits[name].events for name, (p, _) in shares.items()) == pytest.approx(
+        294, abs=0.05
+    )
     assert config("geography=stylised").background.governorates == []
 
 
@@ -241,6 +249,8 @@ def test_without_background_violence_a_run_is_unchanged(monkeypatch):
     present = [simulate(params, cfg.days, s).summary for s in seeds]
 
     class Absent:
+        ged_types = np.zeros(0, dtype=np.int8)
+
         def __init__(self, model):
             pass
 
@@ -262,7 +272,7 @@ def test_every_scenario_of_a_seed_sees_the_same_background_events():
     def events(*overrides):
         cfg = config("geography=tr_sy", "days=200", *overrides)
         inc = simulate(model_params(cfg), cfg.days, 11).incidents
-        return inc.loc[inc["type"] == "background", ["day", "sector", "casualties"]]
+        return inc.loc[inc["type"] == "background", ["day", "sector", "casualties", "ged_type"]]
 
     reference = events("scenario=baseline")
     assert len(reference) > 50
@@ -286,6 +296,53 @@ def test_a_background_process_opposite_no_sector_is_refused():
                 )
             )
     assert IncidentType.BACKGROUND.label == "background"
+
+
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        ("[0.5,0.4]", r"ged_type_shares=\[0.5, 0.4\]: needs 3 shares \(GED codes 1, 2, 3\)"),
+        ("[0.5,0.4,0.2]", "summing to 1"),
+        ("[1.5,-0.2,-0.3]", "out of range, allowed 0.0 to 1.0"),
+    ],
+)
+def test_background_type_shares_that_are_no_shares_are_refused_naming_the_key(shares, message):
+    one = f"{{name: Aleppo Governorate, baseline: 0.1, ged_type_shares: {shares}}}"
+    with pytest.raises(ConfigError, match=r"background.governorates\[0\].ged_type_shares="):
+        config("geography=tr_sy", f"background.governorates=[{one}]")
+    with pytest.raises(ConfigError, match=message):
+        config("geography=tr_sy", f"background.governorates=[{one}]")
+
+
+def test_the_models_background_types_follow_each_governorates_shares():
+    """Every background event of a governorate draws its GED code from that governorate's
+    shares: an all-non-state governorate gives only code 2; others give each code about as
+    often as their shares say (hundreds of events each: within 4 binomial standard errors)."""
+    base = model_params(config("scenario=baseline", "geography=tr_sy", "days=400"))
+    mixes = {
+        "Aleppo Governorate": [0.2, 0.3, 0.5],
+        "Idlib Governorate": [0.0, 1.0, 0.0],
+        "Latakia Governorate": [0.7, 0.1, 0.2],
+    }
+    processes = [
+        dataclasses.replace(g, ged_type_shares=mixes.get(g.name, g.ged_type_shares))
+        for g in base.background.governorates
+    ]
+    params = dataclasses.replace(
+        base, background=dataclasses.replace(base.background, governorates=processes)
+    )
+    bg = pd.concat(
+        [
+            (inc := simulate(params, 400, seed).incidents)[inc["type"] == "background"]
+            for seed in range(1, 4)
+        ]
+    )
+    for name, shares in mixes.items():
+        codes = bg.loc[bg["governorate"] == name, "ged_type"].to_numpy()
+        assert len(codes) > 100, name
+        for code, share in zip((1, 2, 3), shares, strict=True):
+            seen = (codes == code).mean()
+            assert abs(seen - share) <= 4 * np.sqrt(share * (1 - share) / len(codes)), (name, code)
 
 
 @pytest.mark.parametrize(

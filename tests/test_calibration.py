@@ -95,12 +95,12 @@ def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
     # Two years of one governorate's events: one year holds too few large events to
     # pin the tail (its posterior then centres on that year's chance estimate).
     problem = twin_problem(
-        truth, days=730, population=30, generations=4, min_acceptance=0.0, tail_min=3
+        truth, days=730, population=40, generations=4, min_acceptance=0.0, tail_min=3
     )
     receipt = calibrate(problem, tmp_path)
     posterior = pd.read_parquet(tmp_path / "posterior.parquet")
     final = posterior[posterior["generation"] == receipt["generations"] - 1]
-    assert receipt["generations"] == 4 and len(final) == 30
+    assert receipt["generations"] == 4 and len(final) == 40
     for prior in PRIORS:
         lo, hi = weighted_quantiles(final[prior.name], final["weight"], [0.05, 0.95])
         assert lo <= truth[prior.name] <= hi, prior.name
@@ -111,7 +111,7 @@ def test_identical_twin_recovers_the_parameters_that_made_the_data(tmp_path):
     assert gens["generation"].tolist() == [0, 1, 2, 3] and gens["shift"].iloc[1:].notna().all()
     assert receipt["stopped"] == "generations"
     assert (
-        receipt["simulations"] == gens["simulations"].sum() + 30
+        receipt["simulations"] == gens["simulations"].sum() + 40
     )  # + the prior's calibration sample
     ppc = pd.read_parquet(tmp_path / "ppc_statistics.parquet")
     assert set(ppc["statistic"]) == set(problem.statistics)
@@ -330,6 +330,8 @@ def test_the_calibration_compares_all_recorded_violence_with_all_of_ged():
     assert obs.min_deaths == 0
     assert len(problem.observed.day) == 743  # 46 of them without a death
     assert problem.statistics["actor_monthly_mean"] == pytest.approx(26 / 24)
+    assert problem.statistics["state_based_share"] == pytest.approx(313 / 743)
+    assert problem.statistics["non_state_share"] == pytest.approx(398 / 743)
 
 
 def test_the_calibrated_scenarios_observe_what_the_calibration_observed():

@@ -8,7 +8,7 @@ from sim.analysis.events import Events, event_statistics, lag1_autocorrelation, 
 MONTH = 30.4375
 
 
-def series(counts_per_month, units=None, deaths=None, actor=None):
+def series(counts_per_month, units=None, deaths=None, actor=None, ged_type=None):
     """Events over whole months: month m holds counts_per_month[m] events on its first days."""
     days = []
     for m, c in enumerate(counts_per_month):
@@ -21,6 +21,7 @@ def series(counts_per_month, units=None, deaths=None, actor=None):
         deaths=np.array(deaths if deaths is not None else [1] * n),
         actor=np.array(actor if actor is not None else [False] * n),
         days=int(len(counts_per_month) * MONTH) + 1,
+        ged_type=np.array(ged_type if ged_type is not None else [1] * n),
     )
 
 
@@ -41,6 +42,7 @@ def test_share_of_days_without_events_and_of_events_by_unit():
         deaths=np.array([1, 1, 1, 1]),
         actor=np.zeros(4, dtype=bool),
         days=10,
+        ged_type=np.ones(4, dtype=np.int64),
     )
     stats = event_statistics(ev, ["A", "B", "C"], tail_min=6)
     assert stats["zero_day_share"] == pytest.approx(7 / 10)
@@ -74,7 +76,10 @@ def test_tail_exponent_of_power_law_deaths_is_recovered_within_its_interval():
 def test_statistics_that_cannot_be_computed_are_nan():
     stats = event_statistics(series([0] * 6), ["A"], tail_min=6)
     assert stats["monthly_mean"] == 0 and stats["zero_day_share"] == 1
-    for key in ("monthly_dispersion", "monthly_acf1", "share A", "tail_alpha"):
+    for key in (
+        "monthly_dispersion", "monthly_acf1", "share A", "tail_alpha", "state_based_share",
+        "non_state_share",
+    ):  # fmt: skip
         assert np.isnan(stats[key])
 
 
@@ -87,3 +92,11 @@ def test_the_actors_events_per_month_count_only_theirs_and_bloodless_events_thei
     assert stats["monthly_mean"] == 4
     assert stats["actor_monthly_mean"] == pytest.approx(4 / 3)
     assert stats["zero_death_share"] == pytest.approx(3 / 12)
+
+
+def test_the_shares_of_state_based_and_non_state_events_count_their_codes():
+    codes = [1, 2, 2, 3, 2, 1, 2, 3, 3, 2]  # 2 state-based, 5 non-state, 3 one-sided
+    stats = event_statistics(series([4, 6], ged_type=codes), ["A"], tail_min=6)
+    assert stats["state_based_share"] == pytest.approx(2 / 10)
+    assert stats["non_state_share"] == pytest.approx(5 / 10)
+    assert "one_sided_share" not in stats  # the rest: it would add nothing

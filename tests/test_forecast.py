@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.background_fit import type_shares
 from sim.analysis.hawkes import fit_hawkes
 from sim.analysis.scores import crps
 from sim.config.compose import compose_checked, load_config, to_settings
@@ -81,6 +82,11 @@ def test_window_fit_sees_only_the_window_and_keeps_its_events_as_history():
     assert fit.history.origin == month_day(6)
     later = fit_window(problem.events, "2016-01-01", month_day(12), names, 1)
     assert sum(later.events.values()) > sum(fit.events.values())
+    # Each governorate's events draw GED types from the window's shares, in every draw.
+    shares = type_shares(problem.events, "2016-01-01", month_day(6))
+    for g in [*fit.governorates, *fit.sample(np.random.default_rng(4))]:
+        assert g.ged_type_shares == list(shares[g.name][0])
+    assert shares["Latakia Governorate"][0] == (1.0, 0.0, 0.0)
 
 
 def test_baselines_samples_have_the_windows_mean_and_spread():

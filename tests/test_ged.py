@@ -73,6 +73,7 @@ def test_any_ged_csv_loads_and_its_events_are_placed_by_start_day(tmp_path):
     events = load_ged(path)
     chosen = observed_events(events, "2017-03-01", 10, [1, 3])
     assert list(chosen.day) == [1, 1] and list(chosen.deaths) == [3, 0]
+    assert list(observed_events(events, "2017-03-01", 10, [1, 2, 3]).ged_type) == [1, 2, 1]
     assert list(observed_events(events, "2017-03-01", 10, [2]).day) == [4]
     assert len(observed_events(events, "2017-03-03", 2, [1, 2, 3]).day) == 0  # outside the window
     assert list(observed_events(events, "2017-03-01", 10, [1, 2, 3], min_deaths=1).day) == [1, 4]

@@ -6,7 +6,7 @@ import pyarrow.compute as pc
 from sim.config.params import ObservationParams
 from sim.model.geography import build_border
 from sim.model.incidents import IncidentType
-from sim.model.observation import recorded, sector_governorates
+from sim.model.observation import ged_types, recorded, sector_governorates
 from tests.conftest import config, replicate
 
 
@@ -125,3 +125,37 @@ def test_incidents_table_names_each_incident_governorate():
     inc = replicate(cfg, 1)[0].arrow["incidents"]
     assert pc.all(pc.is_valid(inc["governorate"])).as_py()
     assert "Al Hasakah Governorate" in set(inc["governorate"].to_pylist())
+
+
+def test_each_incident_gets_the_ged_code_of_the_documented_rule():
+    """Clashes and violations are state-based; an attack or interdiction is one-sided when
+    its dead are all victims (an attack that killed), state-based when fighters died or
+    nobody did; a background event keeps the code it drew; no other type has one."""
+    t = IncidentType
+    rows = [  # type, casualties, militant_losses, expected code
+        (t.CLASH, 2, 0, 1),
+        (t.CEASEFIRE_VIOLATION, 0, 0, 1),
+        (t.ATTACK, 3, 0, 3),
+        (t.ATTACK, 0, 0, 1),
+        (t.INTERDICTION, 0, 2, 1),
+        (t.INTERDICTION, 0, 0, 1),
+        (t.ATTACK, 1, 1, 1),
+        (t.BACKGROUND, 5, 0, 2),
+        (t.SMUGGLING_SEIZED, 0, 0, 0),
+        (t.BACKGROUND, 0, 0, 3),
+        (t.IRREGULAR_CROSSING, 0, 0, 0),
+    ]
+    kinds, casualties, losses, expected = (np.array(c) for c in zip(*rows, strict=True))
+    codes = ged_types(kinds, casualties, losses, np.array([2, 3]))
+    assert codes.tolist() == expected.tolist()
+
+
+def test_a_runs_recorded_incidents_carry_their_ged_code():
+    cfg = config("scenario=baseline", "geography=tr_sy", "days=300", "observation.sides=[1]")
+    inc = replicate(cfg, 1)[0].incidents
+    rec = inc[inc["recorded"]]
+    assert set(rec["ged_type"]) == {1, 2, 3}
+    attacks = rec[rec["type"] == "attack"]
+    assert len(attacks) and (attacks["ged_type"] == 3).all()  # recorded only if they killed
+    assert (rec.loc[rec["type"] == "interdiction", "ged_type"] == 1).all()
+    assert (inc.loc[inc["type"].str.contains("crossing|smuggling"), "ged_type"] == 0).all()

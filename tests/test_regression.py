@@ -5,7 +5,7 @@ and say why in its message.
 """
 
 import pytest
-from conftest import config, summaries
+from conftest import config, replicate, summaries
 
 PINNED = {
     "border_incidents": [260, 232],
@@ -36,3 +36,28 @@ def test_small_run_summary_is_pinned():
         assert s[key].tolist() == values, key
     for key, values in PINNED_FLOAT.items():
         assert s[key].tolist() == pytest.approx(values, rel=1e-12, nan_ok=True), key
+
+
+TR_SY = (
+    "scenario=baseline", "geography=tr_sy", "days=365", "seed=7", "observation.sides=[1]",
+    "observation.min_deaths=0", "observation.bloodless_reported=0.5",
+)  # fmt: skip
+PINNED_TR_SY = [  # per replication: incidents, background events (their deaths, the sums of
+    # their days and sectors), recorded events (the sum of their days, the actors' of them)
+    (1241, 529, 3044, 95394, 8847, 589, 107862, 60),
+    (1296, 544, 2939, 92153, 9146, 602, 103720, 58),
+]
+
+
+def test_a_tr_sy_run_with_its_background_and_reporting_draws_is_pinned():
+    """Numbers of a calibration-like run pinned before the background events drew GED
+    types: that draw, on a stream of its own, moves no event, death, day or report."""
+    for t, pinned in zip(replicate(config(*TR_SY), 2), PINNED_TR_SY, strict=True):
+        inc = t.incidents
+        bg, rec = inc[inc["type"] == "background"], inc[inc["recorded"]]
+        found = (
+            len(inc), len(bg), bg["casualties"].sum(), bg["day"].sum(), bg["sector"].sum(),
+            len(rec), rec["day"].sum(), (rec["type"] != "background").sum(),
+        )  # fmt: skip
+        assert tuple(int(x) for x in found) == pinned
+        assert int(t.timeseries["recorded_events"].sum()) == pinned[5]

@@ -29,6 +29,11 @@ baseline is multiplied by a factor shared by all of them
 factor's every value refits all governorates), with standard errors from the profile's
 curvature and a likelihood-ratio test against no epochs.
 
+**GED types**, per governorate: the shares of GED's ``type_of_violence`` codes 1, 2
+and 3 among its background events (their maximum-likelihood estimates: the observed
+shares, rounded to whole ten-thousandths that sum to 1), from which each of the model's
+background events draws its code.
+
 **Deaths** of background events (GED's ``best``), pooled over governorates:
 0 with probability ``zero_share`` (its MLE is the share of zeros), else ``1 +
 floor(scale X)``, X Lomax of shape ``tail``, fitted by maximum likelihood on the
@@ -127,6 +132,37 @@ class EpochsFit:
     lr_p: float
 
 
+def window(events: pd.DataFrame, start: str, days: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The background events placed in a governorate over ``days`` days from ``start``,
+    and their days from ``start``."""
+    chosen = background_events(events)
+    day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
+    keep = (day >= 0) & (day < days) & chosen["adm_1"].notna().to_numpy()
+    return chosen[keep], day[keep]
+
+
+SHARE_UNITS = 10_000
+"""Type shares are written in whole ten-thousandths."""
+
+
+def type_shares(events: pd.DataFrame, start: str = START, days: int = DAYS) -> dict:
+    """Per governorate (alphabetically), the shares of GED codes 1, 2, 3 among its
+    background events over ``days`` days from ``start``, with their standard errors; the
+    shares in whole :data:`SHARE_UNITS` that sum to exactly 1 (largest remainders)."""
+    chosen, _ = window(events, start, days)
+    out = {}
+    for unit in sorted(chosen["adm_1"].unique()):
+        codes = chosen.loc[(chosen["adm_1"] == unit).to_numpy(), "type_of_violence"]
+        n = len(codes)
+        exact = np.array([(codes == k).sum() for k in (1, 2, 3)]) * SHARE_UNITS / n
+        whole = np.floor(exact).astype(int)
+        short = SHARE_UNITS - whole.sum()
+        whole[np.argsort(whole - exact, kind="stable")[:short]] += 1
+        p = exact / SHARE_UNITS
+        out[unit] = (tuple((whole / SHARE_UNITS).tolist()), tuple(np.sqrt(p * (1 - p) / n)))
+    return out
+
+
 def fit_background(
     events: pd.DataFrame,
     start: str = START,
@@ -137,10 +173,7 @@ def fit_background(
     """The background events' Hawkes fit per governorate (alphabetically), their death
     law, and (with ``epochs``, their first days) the epochs' factors, over ``days`` days
     from ``start``."""
-    chosen = background_events(events)
-    day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
-    chosen = chosen[(day >= 0) & (day < days) & chosen["adm_1"].notna().to_numpy()]
-    day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
+    chosen, day = window(events, start, days)
     rng = np.random.default_rng(seed)
     series = {
         unit: event_times(day[(chosen["adm_1"] == unit).to_numpy()], rng)
@@ -233,9 +266,14 @@ def table(fits: dict[str, HawkesFit], deaths: DeathsFit, shared: EpochsFit | Non
 
 
 def yaml_section(
-    fits: dict[str, HawkesFit], deaths: DeathsFit, shared: EpochsFit | None = None, side: int = 1
+    fits: dict[str, HawkesFit],
+    deaths: DeathsFit,
+    shares: dict,
+    shared: EpochsFit | None = None,
+    side: int = 1,
 ) -> str:
-    """The ``background:`` section of a geography file, standard errors as comments."""
+    """The ``background:`` section of a geography file, standard errors as comments
+    (``shares``: :func:`type_shares`)."""
     z, s, t = deaths.se
     lines = [
         "background:",
@@ -243,13 +281,17 @@ def yaml_section(
         f"  deaths_zero_share: {deaths.zero_share:.4f}  # ± {z:.4f}",
         f"  deaths_scale: {deaths.scale:.3f}  # ± {s:.3f}",
         f"  deaths_tail: {deaths.tail:.3f}  # ± {t:.3f}",
-        "  governorates:  # standard errors: baseline, branching, decay",
+        "  governorates:  # standard errors: baseline, branching, decay; shares of GED 1, 2, 3",
     ]
     for unit, f in fits.items():
-        lines.append(
+        p, p_se = shares[unit]
+        lines += [
             f"    - {{name: {unit}, baseline: {f.baseline:.4f}, branching: {f.branching:.3f}, "
-            f"decay: {f.decay:.3f}}}  # ± {f.se[0]:.4f}, {f.se[1]:.3f}, {f.se[2]:.3f}"
-        )
+            f"decay: {f.decay:.3f},",
+            f"       ged_type_shares: [{', '.join(f'{x:.4f}' for x in p)}]}}"
+            f"  # ± {f.se[0]:.4f}, {f.se[1]:.3f}, {f.se[2]:.3f}; "
+            + ", ".join(f"{x:.3f}" for x in p_se),
+        ]
     if shared is not None:
         lines.append(
             "  epochs:  # every baseline times factor from start_day on (± standard error)"
@@ -311,9 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fits, deaths, shared = fit_background(events, args.start, args.days, args.seed, epochs)
     except ValueError as e:  # a governorate with too few events to fit
         parser.error(f"--start={args.start} --days={args.days}: {e}")
+    shares = type_shares(events, args.start, args.days)
     print(table(fits, deaths, shared))
     print()
-    print(yaml_section(fits, deaths, shared))
+    print(yaml_section(fits, deaths, shares, shared))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Both the GED events (:func:`sim.analysis.ged.observed_events`) and a run's recorded
 incidents (:func:`recorded_events`) become :class:`Events` (day, administrative
-unit, deaths, whether the model's actors made it), and :func:`event_statistics`
+unit, deaths, whether the model's actors made it, GED type), and :func:`event_statistics`
 summarises either in the same way:
 
 - ``monthly_mean``: events per month (months of 30.4375 days, full months only);
@@ -13,6 +13,12 @@ summarises either in the same way:
   all events, and without this statistic the actors' few would hide in its noise;
 - ``zero_death_share``: share of the events without a death (GED's best estimate
   0; counted only with ``observation.min_deaths`` 0, :mod:`sim.model.observation`);
+- ``state_based_share``, ``non_state_share``: shares of the events of GED's
+  ``type_of_violence`` 1 and 2 (one-sided, 3, is the rest: a third share would add
+  nothing); in a run each recorded incident's code is the observation model's
+  (:func:`sim.model.observation.ged_types`). The background violence's mix of codes
+  differs by governorate, so these follow where events happen as well as who makes
+  them;
 - ``monthly_dispersion``: variance / mean of the monthly counts (1 for Poisson);
 - ``monthly_acf1``: lag-1 autocorrelation of the monthly counts;
 - ``zero_day_share``: share of days without any event;
@@ -39,14 +45,16 @@ from sim.model.observation import DEATH_COLUMNS, incident_deaths
 
 @dataclass(frozen=True)
 class Events:
-    """Events of a series of ``days`` days: day index, administrative unit, deaths, and
-    whether the model's actors (not the background violence) made each."""
+    """Events of a series of ``days`` days: day index, administrative unit, deaths,
+    whether the model's actors (not the background violence) made each, and its GED
+    ``type_of_violence`` code."""
 
     day: np.ndarray
     unit: np.ndarray  # object array of names (None: unknown)
     deaths: np.ndarray
     actor: np.ndarray  # bool
     days: int
+    ged_type: np.ndarray  # int: 1 state-based, 2 non-state, 3 one-sided
 
 
 def recorded_events(incidents: pa.Table, days: int) -> Events:
@@ -60,6 +68,7 @@ def recorded_events(incidents: pa.Table, days: int) -> Events:
         deaths=deaths[seen],
         actor=(incidents["type"].to_numpy(zero_copy_only=False) != "background")[seen],
         days=days,
+        ged_type=incidents["ged_type"].to_numpy()[seen],
     )
 
 
@@ -93,6 +102,7 @@ def event_statistics(events: Events, units: Sequence[str], tail_min: float) -> d
     per_day = np.bincount(np.asarray(events.day, dtype=np.int64), minlength=events.days)
     actors = monthly_counts(events, np.asarray(events.actor, dtype=bool))
     deaths = np.asarray(events.deaths)
+    codes = np.asarray(events.ged_type)
     stats = {
         "monthly_mean": mean,
         "monthly_dispersion": var / mean if mean > 0 else np.nan,
@@ -100,6 +110,8 @@ def event_statistics(events: Events, units: Sequence[str], tail_min: float) -> d
         "zero_day_share": float((per_day[: events.days] == 0).mean()),
         "actor_monthly_mean": float(actors.mean()) if len(actors) else np.nan,
         "zero_death_share": float((deaths == 0).mean()) if deaths.size else np.nan,
+        "state_based_share": float((codes == 1).mean()) if codes.size else np.nan,
+        "non_state_share": float((codes == 2).mean()) if codes.size else np.nan,
     }
     placed = [u for u in events.unit if u is not None]
     for unit in units:

@@ -141,7 +141,8 @@ def observed_events(
 
     An event is placed on its ``date_start`` (in the shipped data 96% have an
     exact date); its deaths are GED's ``best`` estimate; its place is ``adm_1``;
-    the model's actors made it when one of :data:`REPRESENTED` is a side.
+    the model's actors made it when one of :data:`REPRESENTED` is a side; its type is
+    ``type_of_violence``.
     A calibration passes the observation model's ``min_deaths``, so that data
     and model are held to one rule (:mod:`sim.model.observation`): GED keeps some
     events whose best estimate is 0 dead (46 of the shipped 743), which count only
@@ -161,6 +162,7 @@ def observed_events(
         deaths=chosen["best"].to_numpy(),
         actor=represented(chosen),
         days=days,
+        ged_type=chosen["type_of_violence"].to_numpy(),
     )
 
 

@@ -25,6 +25,8 @@ STAT_LABELS = {
     "zero_day_share": "Share of days without events",
     "actor_monthly_mean": "The actors' events per month",
     "zero_death_share": "Share of events without a death",
+    "state_based_share": "Share of state-based events (GED 1)",
+    "non_state_share": "Share of non-state events (GED 2)",
     "tail_alpha": "Tail exponent of deaths per event",
 }
 

@@ -90,6 +90,8 @@ __all__ = [
 
 MIN_SUMMARY_DAYS = 30
 """Runs shorter than this have no complete month to summarise."""
+SHARES_TOLERANCE = 1e-6
+"""How far shares may sum from 1: rounding in a file, not a missing category."""
 
 
 @dataclass
@@ -129,14 +131,19 @@ class GovernorateProcess:
     (below 1: the process stays finite; its long-run rate is ``baseline / (1 -
     branching)``), ``decay`` a day after it (unit: 1/day; the mean lag is
     ``1 / decay`` days). ``name`` is a governorate of the geography (GED's
-    ``adm_1``, as in its provinces' ``governorates``). Defaults are inert
-    (no events); real values are fitted by ``python -m sim.analysis.background_fit``.
+    ``adm_1``, as in its provinces' ``governorates``). ``ged_type_shares``: the
+    shares of GED's ``type_of_violence`` codes 1, 2, 3 (state-based, non-state,
+    one-sided) among its events, summing to 1; each event draws its code from them
+    (:mod:`sim.model.background`). Defaults are inert (no events) and, for the
+    shares, equal: no knowledge of the mix; real values are fitted by ``python -m
+    sim.analysis.background_fit``.
     """
 
     name: str = ""
     baseline: float = bounded(0.0, 0.0, 100.0)
     branching: float = bounded(0.0, 0.0, 0.99)
     decay: float = bounded(1.0, 0.0001, 1000.0)
+    ged_type_shares: list[float] = bounded([1 / 3, 1 / 3, 1 / 3], 0.0, 1.0)
 
 
 @dataclass
@@ -335,6 +342,13 @@ def _check_background(params: ModelParams) -> None:
             raise ConfigError(
                 f"background.epochs[{i}].start_day={days[i]}: must come after the epoch "
                 f"before it (day {days[i - 1]})"
+            )
+    for i, g in enumerate(params.background.governorates):
+        shares = g.ged_type_shares
+        if len(shares) != 3 or abs(sum(shares) - 1.0) > SHARES_TOLERANCE:
+            raise ConfigError(
+                f"background.governorates[{i}].ged_type_shares={shares}: needs 3 shares "
+                f"(GED codes 1, 2, 3) summing to 1"
             )
     names = [g.name for g in params.background.governorates]
     if not names:

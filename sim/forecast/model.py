@@ -29,7 +29,8 @@ information (:func:`sim.analysis.hawkes.hessian`); where that is not positive de
 declared ranges (branching at most 0.99: the process stays finite over the horizon).
 A governorate with fewer than :data:`MIN_EVENTS` background events in the window gets
 a constant rate (events / window days) instead: a Hawkes fit has nothing to estimate
-there. The death law is the window's estimate.
+there. The death law is the window's estimate, and so are the GED type shares of each
+governorate's events (they change what is recorded as which type, nothing forecast).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.background_fit import background_events, event_times, fit_deaths
+from sim.analysis.background_fit import event_times, fit_deaths, type_shares, window
 from sim.analysis.events import recorded_events
 from sim.analysis.hawkes import fit_hawkes, hawkes_loglik, hessian
 from sim.config.params import GovernorateProcess, ModelParams
@@ -84,7 +85,8 @@ class WindowFit:
             if g.name not in self.spread:
                 out.append(g)
                 continue
-            out.append(process(g.name, rng.multivariate_normal(*self.spread[g.name])))
+            x = rng.multivariate_normal(*self.spread[g.name])
+            out.append(process(g.name, x, g.ged_type_shares))
         return out
 
 
@@ -92,14 +94,15 @@ def transformed(baseline: float, branching: float, decay: float) -> np.ndarray:
     return np.array([math.log(baseline), math.log(branching / (1 - branching)), math.log(decay)])
 
 
-def process(name: str, x: np.ndarray) -> GovernorateProcess:
+def process(name: str, x: np.ndarray, shares: list[float]) -> GovernorateProcess:
     """A governorate's process at (log baseline, logit branching, log decay) ``x``, held to
-    the model's ranges."""
+    the model's ranges, its events of GED types in ``shares``."""
     return GovernorateProcess(
         name,
         min(math.exp(x[0]), MAX_BASELINE),
         min(1.0 / (1.0 + math.exp(-x[1])), MAX_BRANCHING),
         float(np.clip(math.exp(x[2]), *DECAY_RANGE)),
+        list(shares),
     )
 
 
@@ -120,22 +123,26 @@ def covariance(times: np.ndarray, days: float, x: np.ndarray) -> np.ndarray | No
 def fit_window(
     events: pd.DataFrame, start: str, days: int, names: list[str], seed: int
 ) -> WindowFit:
-    """The background's maximum-likelihood fit on the ``days`` days from ``start``."""
-    chosen = background_events(events)
-    day = (chosen["date_start"] - pd.Timestamp(start)).dt.days.to_numpy()
-    keep = (day >= 0) & (day < days) & chosen["adm_1"].notna().to_numpy()
-    chosen, day = chosen[keep], day[keep]
+    """The background's maximum-likelihood fit on the ``days`` days from ``start``; a
+    governorate without events there keeps the default (equal) GED type shares."""
+    chosen, day = window(events, start, days)
+    fitted_shares = type_shares(events, start, days)
     rng = np.random.default_rng(seed)
     processes, times_of, counts, spread = [], {}, {}, {}
     for name in sorted(names):
         times = event_times(day[(chosen["adm_1"] == name).to_numpy()], rng)
         times_of[name], counts[name] = times, len(times)
+        shares = (
+            list(fitted_shares[name][0])
+            if name in fitted_shares
+            else GovernorateProcess().ged_type_shares
+        )
         if len(times) < MIN_EVENTS:
-            processes.append(GovernorateProcess(name, len(times) / days, 0.0, 1.0))
+            processes.append(GovernorateProcess(name, len(times) / days, 0.0, 1.0, shares))
             continue
         fit = fit_hawkes(times, days)
         x = transformed(fit.baseline, fit.branching, fit.decay)
-        processes.append(process(name, x))
+        processes.append(process(name, x, shares))
         cov = covariance(times, days, x)
         if cov is not None:
             spread[name] = (x, cov)

@@ -30,6 +30,10 @@ GED-like source records it. It enters as an exogenous process:
   people flee there, which is how it drives crossings and, through hardship,
   recruitment on that side. Nothing in the model acts back on it: no measure
   reaches a war the roadmap's parties do not fight.
+- **GED type of an event**: code 1, 2 or 3 of GED's ``type_of_violence``
+  (state-based, non-state, one-sided), drawn from its governorate's
+  ``ged_type_shares``. It changes nothing in the run, only what the observation
+  model says the event is (:func:`sim.model.observation.ged_types`).
 
 Being exogenous, the whole horizon is drawn when the model is built, by the
 cluster representation of the Hawkes process (immigrants at rate ``baseline``,
@@ -39,7 +43,8 @@ random stream is keyed by the run's seed alone (:meth:`RoadmapModel.keyed_rng`),
 not spawned in turn: it shifts no other agent's stream, and every scenario run
 with a seed sees the same background events (common random numbers). Without a
 process (``stylised``: the default) it draws nothing and each day costs two
-list look-ups.
+list look-ups. The types are drawn on a stream of their own (:data:`TYPE_STREAM_KEY`),
+after the events: with or without them a run's events, deaths and days are the same.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ if TYPE_CHECKING:
 
 STREAM_KEY = 2**31
 """The background's stream key: far beyond the few hundred streams a run spawns in turn."""
+TYPE_STREAM_KEY = 2**31 + 2
+"""The stream key of the events' GED types (the reporting draws' is 2**31 + 1): apart from
+the events' stream, so that drawing types moves no event, death or day."""
 
 
 def simulate_hawkes(
@@ -118,6 +126,14 @@ class History:
         return np.concatenate([past, self.origin + ahead])
 
 
+def draw_types(rng: np.random.Generator, shares: np.ndarray) -> np.ndarray:
+    """GED codes (1, 2, 3) of events, one per row of ``shares`` (each event's shares of the
+    three codes), from one uniform per event."""
+    bounds = np.cumsum(shares, axis=1)
+    u = rng.random(len(shares)) * bounds[:, -1]
+    return (1 + (u[:, None] >= bounds[:, :-1]).sum(axis=1)).astype(np.int8)
+
+
 def draw_deaths(
     rng: np.random.Generator, size: int, zero_share: float, scale: float, tail: float
 ) -> np.ndarray:
@@ -130,7 +146,8 @@ def draw_deaths(
 
 class BackgroundViolence:
     """The exogenous background violence of one run (module docstring: the process and
-    the rule of an event). ``events`` is how many the horizon holds."""
+    the rule of an event). ``events`` is how many the horizon holds; ``ged_types`` their
+    GED codes, in the order they are logged."""
 
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
@@ -140,13 +157,14 @@ class BackgroundViolence:
         self._bounds = [0] * (model.days + 1)  # today's events: [bounds[day], bounds[day + 1])
         self._sectors: list[int] = []
         self._deaths: list[int] = []
+        self.ged_types = np.zeros(0, dtype=np.int8)
         if not p.governorates:
             return
         self.actor = model.register_actor("background_violence")
         rng = model.keyed_rng(STREAM_KEY)
         opposite = np.asarray(sector_governorates(model.params.geography, model.border))
         people = model.border.population[p.side]
-        days, sectors = [], []
+        days, sectors, shares = [], [], []
         epochs = [(float(e.start_day), e.factor) for e in p.epochs]
         history: History | None = getattr(model, "background_history", None)
         if history is not None and epochs:
@@ -159,6 +177,7 @@ class BackgroundViolence:
             where = np.flatnonzero(opposite == g.name)
             days.append(times.astype(np.int64))
             sectors.append(where[pick(people[where], rng.random(times.size))])
+            shares.append(np.tile(g.ged_type_shares, (times.size, 1)))
         day = np.concatenate(days)
         order = np.argsort(day, kind="stable")
         killed = draw_deaths(rng, day.size, p.deaths_zero_share, p.deaths_scale, p.deaths_tail)
@@ -166,6 +185,7 @@ class BackgroundViolence:
         self._bounds = day[order].searchsorted(np.arange(model.days + 1)).tolist()
         self._sectors = np.concatenate(sectors)[order].tolist()
         self._deaths = killed[order].tolist()
+        self.ged_types = draw_types(model.keyed_rng(TYPE_STREAM_KEY), np.concatenate(shares)[order])
 
     def step(self, day: int) -> None:
         """Today's background events: logged, and felt by the communities where they strike."""

@@ -25,21 +25,35 @@ per incident on a stream keyed by the run's seed alone,
 more neither side's bloodless events count (the default).
 
 and where: each sector lies opposite one administrative unit (GED's ``adm_1``),
-declared per province in the geography (``governorates``). Recorded incidents
-correspond to GED's ``type_of_violence`` codes thus:
+declared per province in the geography (``governorates``). Each recorded incident
+carries one of GED's ``type_of_violence`` codes (:func:`ged_types`, the one place
+this rule lives):
 
-    attack, interdiction   1 (an armed group against a state's forces) or, when
-                           the dead are civilians, 3 (one-sided)
-    clash                  1 (the two states' forces)
-    background             1, 2 or 3: the region's violence that no actor of the
-                           model makes (:mod:`sim.model.background`): the civil
-                           war inside a state, non-state groups fighting each
-                           other, one-sided violence by either; a GED event by
-                           construction, fitted to those events
+    clash, ceasefire_violation   1 (state-based: the two states' forces)
+    attack, interdiction         3 (one-sided) when its dead are all ``casualties``:
+                                 people of the crowd where a strike landed, the border
+                                 population (the model has no soldier among them);
+                                 else 1 (an armed group against a state's forces): an
+                                 interdiction's dead are the group's fighters a state's
+                                 forces killed (``militant_losses``; it has no
+                                 ``casualties``), and an incident that killed no one
+                                 has no death to say it was one-sided, while it
+                                 crossed a line a state's forces hold. So an attack
+                                 that killed is 3, any other 1.
+    background                   1, 2 or 3: the region's violence that no actor of the
+                                 model makes (:mod:`sim.model.background`): the civil
+                                 war inside a state, non-state groups fighting each
+                                 other, one-sided violence by either; a GED event by
+                                 construction, its code drawn from its governorate's
+                                 shares, fitted to those events
+    any other type               0: no GED code (smuggling and crossings are not
+                                 organised violence; recorded only if ``types`` says so)
 
-so a calibration compares every recorded incident with the data's events of
-every code (``observation.ged_types``: 1, 2, 3), each held to the same
-``min_deaths`` (:func:`sim.analysis.ged.observed_events`).
+A row with both (fighters and victims dead) would be 1: a state's forces fought
+there; the log holds none (an attack's counterstrike losses are not logged). A
+calibration compares every recorded incident with the data's events of every code
+(``observation.ged_types``: 1, 2, 3), each held to the same ``min_deaths``
+(:func:`sim.analysis.ged.observed_events`), and the codes' shares among them.
 """
 
 from __future__ import annotations
@@ -53,7 +67,7 @@ from sim.model.geography import Border
 from sim.model.incidents import TYPE_LABELS, IncidentType
 
 STREAM_KEY = 2**31 + 1
-"""The reporting draws' stream key (the background's is 2**31)."""
+"""The reporting draws' stream key (the background's is 2**31, its types' 2**31 + 2)."""
 
 DEATH_COLUMNS = ("casualties", "militant_losses")
 """Incident-log columns that count dead people; GED's fatality count includes them all."""
@@ -77,6 +91,35 @@ def incident_deaths(columns: Mapping[str, np.ndarray]) -> np.ndarray:
     """Deaths of each incident: every death column of the log that exists, summed."""
     present = [np.asarray(columns[c], dtype=np.int64) for c in DEATH_COLUMNS if c in columns]
     return np.sum(present, axis=0) if present else np.zeros(0, dtype=np.int64)
+
+
+STATE_BASED, NON_STATE, ONE_SIDED = 1, 2, 3
+"""GED's ``type_of_violence`` codes."""
+_GED_TYPE = np.zeros(len(IncidentType), dtype=np.int8)
+_GED_TYPE[[IncidentType.CLASH, IncidentType.CEASEFIRE_VIOLATION]] = STATE_BASED
+_GED_TYPE[[IncidentType.ATTACK, IncidentType.INTERDICTION]] = STATE_BASED
+
+
+def ged_types(
+    types: np.ndarray,
+    casualties: np.ndarray,
+    militant_losses: np.ndarray,
+    background: np.ndarray,
+) -> np.ndarray:
+    """The GED code of each incident by the documented rule (module docstring).
+
+    ``types`` are incident type codes, ``casualties`` and ``militant_losses`` the log's
+    columns, ``background`` the codes the background drew for its events
+    (:attr:`~sim.model.background.BackgroundViolence.ged_types`), one per background
+    incident, in the log's order.
+    """
+    codes = np.asarray(types, dtype=np.int64)
+    out = _GED_TYPE[codes]
+    civilians_only = (np.asarray(casualties) > 0) & (np.asarray(militant_losses) == 0)
+    armed = (codes == IncidentType.ATTACK) | (codes == IncidentType.INTERDICTION)
+    out[armed & civilians_only] = ONE_SIDED
+    out[codes == IncidentType.BACKGROUND] = background
+    return out
 
 
 def recorded(

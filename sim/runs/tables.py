@@ -46,7 +46,7 @@ from sim.model.incidents import (
 from sim.model.measures import MEASURE_NAMES
 from sim.model.model import DailySeries, RoadmapModel
 from sim.model.observation import STREAM_KEY as OBSERVATION_STREAM
-from sim.model.observation import incident_deaths, recorded, sector_governorates
+from sim.model.observation import ged_types, incident_deaths, recorded, sector_governorates
 from sim.model.phases import FINAL_PHASE
 
 END_WINDOW_DAYS = 180
@@ -243,6 +243,12 @@ def collect(model: RoadmapModel) -> RunTables:
                 sector_governorates(model.params.geography, border_info), cols["sector"]
             ),
             "recorded": seen,
+            "ged_type": ged_types(
+                types,
+                cols["casualties"],
+                cols["militant_losses"],
+                model.background.ged_types[: int(counts[:, IncidentType.BACKGROUND].sum())],
+            ),
         }
     )
     moves = model.phases.transitions
