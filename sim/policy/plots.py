@@ -68,7 +68,7 @@ def parallel_figure(cfg: PolicySettings, pareto: pd.DataFrame) -> Figure:
             low, high = 0.0, max(len(order) - 1, 1)
         else:
             low, high = float(column.min()), float(column.max())
-            ticks[name] = (f"{low:.3g}", f"{high:.3g}")
+            ticks[name] = (_tick(low), _tick(high))
         table[name] = (table[name].astype(float) - low) / ((high - low) or 1.0)
     x = np.arange(len(axes_names))
     fig, ax = plt.subplots(figsize=(max(8, 1.3 * len(axes_names)), 5.2), layout="constrained")
@@ -101,6 +101,11 @@ def parallel_figure(cfg: PolicySettings, pareto: pd.DataFrame) -> Figure:
     )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, fontsize=8, frameon=False)
     return fig
+
+
+def _tick(value: float) -> str:
+    """An axis end's value: whole thousands with separators, else three significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def regret_figure(
