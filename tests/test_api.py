@@ -184,7 +184,7 @@ def test_parameters_list_every_numeric_parameter_and_each_can_be_set():
         and type(table.set_index("key").loc["patrol.sweep_rate", "default"]) is float
     )
     for key, default, kind in zip(table["key"], table["default"], table["type"], strict=True):
-        value = ov._lookup(ov.configure("roadmap", {key: float(default)}), key)
+        value = ov.lookup(ov.configure("roadmap", {key: float(default)}), key)
         assert value == default and type(value).__name__ == kind, key
 
 
