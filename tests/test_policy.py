@@ -21,7 +21,8 @@ from sim.policy.worlds import make_worlds
 from sim.runs.draws import replication_draws
 from sim.runs.runner import replication_seeds
 
-SMALL = [
+SMALL = [  # platypus's NSGA-II keeps a generation at 6 policies (pymoo's has its own test)
+    "search.algorithm=eps_nsga2",
     "days=120",
     "worlds.count=3",
     "search.population=6",

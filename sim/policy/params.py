@@ -78,13 +78,15 @@ class WorldsParams:
 
 @dataclass
 class SearchParams:
-    """The evolutionary search (:mod:`sim.policy.search`): platypus's NSGA-II,
-    epsilon-NSGA-II or NSGA-III, or pymoo's NSGA-III (``pymoo_nsga3``)."""
+    """The evolutionary search (:mod:`sim.policy.search`): pymoo's NSGA-III
+    (``pymoo_nsga3``, the default: the best of the four at one budget,
+    ``experiments/policy_algorithms.py``), or platypus's NSGA-II, epsilon-NSGA-II or
+    NSGA-III."""
 
-    algorithm: str = choice("eps_nsga2", ALGORITHMS)
-    population: int = bounded(20, 4, 10_000)
+    algorithm: str = choice("pymoo_nsga3", ALGORITHMS)
+    population: int = bounded(36, 4, 10_000)
     generations: int = bounded(10, 1, 100_000)
-    divisions: int = bounded(4, 1, 100)
+    divisions: int = bounded(3, 1, 100)
     """NSGA-III's reference-point divisions per objective (its population is the number of
     reference points, rounded up to a multiple of 4 by platypus)."""
     seed: int | None = bounded(None, 0, 2**63 - 1)

@@ -1,6 +1,7 @@
 """The many-objective search over policies (platypus), resumable by replay.
 
-The algorithm (NSGA-II, epsilon-NSGA-II or NSGA-III) proposes a generation of decision
+The algorithm (platypus's NSGA-II, epsilon-NSGA-II or NSGA-III here; pymoo's NSGA-III in
+:mod:`sim.policy.pymoo_nsga3`) proposes a generation of decision
 vectors; each becomes a policy (:mod:`sim.policy.levers`), and the policies not run yet
 are run in every world as one batch on the chosen backend (:mod:`sim.policy.evaluate`),
 written as one part (:mod:`sim.policy.store`). The algorithm draws from Python's
