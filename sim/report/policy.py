@@ -82,7 +82,9 @@ def findings(
         best = rows.iloc[0]
         tied = int((rows["rank"] == 1).sum())
         who = best["policy"] if tied == 1 else f"{tied} policies tie"
-        lines.append(f"Best mean {name}: {who} ({best['value']:.4g}).")
+        value = best["value"]
+        shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+        lines.append(f"Best mean {name}: {who} ({shown}).")
     satisficing = robust[robust["metric"] == "satisficing"].sort_values(["rank", "policy"])
     if not satisficing.empty:
         best = satisficing.iloc[0]
