@@ -36,7 +36,6 @@ directory in use is refused in one line (exit code 2) and touches nothing there.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import json
 import logging
@@ -50,7 +49,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy.exc
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
 from sim import __version__
 from sim.analysis.events import tail_fit
@@ -244,11 +243,8 @@ class CalibrationDirLock(RunDirLock):
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
         if out.is_dir():
-            task = copy.deepcopy(config)
-            with open_dict(task):
-                del task["hydra"]
             with locked(out):  # held already, or Busy: no other fit is writing what it reads
-                check_resumable(out, to_settings(task, CalibrateSettings))
+                check_resumable(out, self.settings(config, CalibrateSettings))
 
 
 def check(line: CommandLine) -> None:

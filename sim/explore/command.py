@@ -26,7 +26,6 @@ runs fail), ``robustness.parquet`` (with ``versus``) and their figures, then
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -39,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
@@ -203,10 +202,7 @@ class ExploreRunDir(RunDirLock):
 
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
-        task = copy.deepcopy(config)
-        with read_write(task), open_dict(task):
-            del task["hydra"]
-        cfg = to_settings(task, ExploreConfig)
+        cfg = self.settings(config, ExploreConfig)
         check_directory(out, design_id(cfg, make_design(cfg)[1]))  # no probe run
 
 

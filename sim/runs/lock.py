@@ -8,6 +8,7 @@ record of its config. This callback takes the lock in ``on_run_start``.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from contextlib import AbstractContextManager
@@ -16,7 +17,7 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict, read_write
 
 from sim.config.params import ConfigError
 from sim.runs.runner import Busy, locked
@@ -98,6 +99,17 @@ class RunDirLock(Callback):
     def check(self, out: Path, config: DictConfig) -> None:
         """Raise ConfigError if ``out`` is no place for this command's results."""
         check_destination(out, self.kind)
+
+    @staticmethod
+    def settings[T](config: DictConfig, schema: type[T]) -> T:
+        """The command's typed settings from the config a callback is given (which also
+        holds Hydra's own node), for a subclass's :meth:`check`."""
+        from sim.config.compose import to_settings
+
+        task = copy.deepcopy(config)
+        with read_write(task), open_dict(task):
+            del task["hydra"]
+        return to_settings(task, schema)
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         HydraConfig.instance().set_config(config)  # as run_job will, for ${hydra:...} in the dir
