@@ -24,7 +24,6 @@ Bad settings are refused in one line before anything is written.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -35,7 +34,7 @@ from pathlib import Path
 import hydra
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
@@ -43,7 +42,7 @@ from sim.config.overrides import configure
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, accept_mappings, checked_main, split_command_line
 from sim.explore.tasks import NotWritten, writing
-from sim.policy.evaluate import Job, world_values
+from sim.policy.evaluate import Job, job_worlds
 from sim.policy.export import export_policies, named_values
 from sim.policy.front import generations_table, pareto_table
 from sim.policy.levers import Lever, levers
@@ -137,7 +136,7 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
         _receipt(out, receipt | {"status": "running"})
         with writing(out / WORLDS), atomic_path(out / WORLDS) as tmp:
             worlds.assign(search_id=ident).to_parquet(tmp, index=False)
-        ev = Evaluations(cfg, lever_list, world_values(worlds), out, ident)
+        ev = Evaluations(cfg, lever_list, job_worlds(worlds), out, ident)
         ev.load()
         try:
             ev.run("named", [_named_job(cfg, lever_list, name, ev.worlds) for name in cfg.named])
@@ -200,10 +199,7 @@ class PolicyRunDir(RunDirLock):
 
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
-        task = copy.deepcopy(config)
-        with read_write(task), open_dict(task):
-            del task["hydra"]
-        check_directory(out, search_id(to_settings(task, PolicySettings)))
+        check_directory(out, search_id(self.settings(config, PolicySettings)))
 
 
 @hydra.main(config_path=str(config_dir() / "policy"), config_name="policy", version_base="1.3")

@@ -47,7 +47,7 @@ def run_job(job: Job) -> list[dict]:
     return rows
 
 
-def world_values(worlds: pd.DataFrame) -> tuple[tuple[int, int, Draw], ...]:
+def job_worlds(worlds: pd.DataFrame) -> tuple[tuple[int, int, Draw], ...]:
     """The worlds table as jobs carry it."""
     names = [c for c in worlds.columns if "." in c]
     return tuple(

@@ -113,7 +113,7 @@ def regret_figure(
 ) -> Figure:
     """Per objective, the distribution over the worlds of each policy's regret (its value
     minus the best any compared policy reaches in that world; 0 = best there)."""
-    from sim.policy.robustness import world_values
+    from sim.policy.robustness import costs
 
     keys = list(pareto["policy"])
     named = set(pareto.loc[pareto["source"] == "named", "policy"])
@@ -127,9 +127,7 @@ def regret_figure(
         sharex=True,
     )
     for ax, o in zip(axes[:, 0], cfg.objectives, strict=True):
-        sign = 1.0 if o.sense == "min" else -1.0
-        cost = np.array([sign * world_values(runs[k], o) for k in keys])
-        regret = cost - cost.min(axis=0)
+        _, regret = costs(runs, keys, o)
         box = ax.boxplot(list(regret), patch_artist=True, widths=0.6)
         for patch, key in zip(box["boxes"], keys, strict=True):
             patch.set_facecolor("tab:orange" if key in named else "0.85")

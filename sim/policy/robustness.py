@@ -59,6 +59,31 @@ def world_values(runs: pd.DataFrame, objective: ObjectiveParams) -> np.ndarray:
     return (values > 0).astype(float) if objective.statistic == "share_positive" else values
 
 
+def failed(
+    runs: pd.DataFrame, objectives: Sequence[ObjectiveParams], thresholds: Mapping[str, float]
+) -> np.ndarray:
+    """Per world (in order): whether the policy misses any threshold there (a world whose
+    value is undefined does not meet it)."""
+    met = np.ones(len(runs), dtype=bool)
+    for o in objectives:
+        if o.name in thresholds:
+            values = world_values(runs, o)
+            limit = thresholds[o.name]
+            met &= values <= limit if o.sense == "min" else values >= limit
+    return ~met
+
+
+def costs(
+    runs: Mapping[str, pd.DataFrame], keys: Sequence[str], objective: ObjectiveParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Policy x world: each policy's cost in each world (the objective's value, negated
+    when it is maximised) and its regret (the cost minus the least any of ``keys`` has
+    in that world)."""
+    sign = 1.0 if objective.sense == "min" else -1.0
+    cost = np.array([sign * world_values(runs[k], objective) for k in keys])
+    return cost, cost - cost.min(axis=0)
+
+
 def robustness(
     runs: Mapping[str, pd.DataFrame],
     objectives: Sequence[ObjectiveParams],
@@ -69,21 +94,13 @@ def robustness(
     keys = list(runs)
     rows = []
     for o in objectives:
-        sign = 1.0 if o.sense == "min" else -1.0
-        cost = np.array([sign * world_values(runs[k], o) for k in keys])  # policy x world
-        regret = cost - cost.min(axis=0)
+        cost, regret = costs(runs, keys, o)
         for i, key in enumerate(keys):
             for metric, value in _metrics(cost[i], regret[i], hurwicz).items():
                 rows.append({"policy": key, "objective": o.name, "metric": metric, "value": value})
     if thresholds:
-        met = np.ones((len(keys), len(runs[keys[0]])), dtype=bool)
-        for o in objectives:
-            if o.name in thresholds:
-                values = np.array([world_values(runs[k], o) for k in keys])
-                limit = thresholds[o.name]
-                met &= values <= limit if o.sense == "min" else values >= limit
-        for i, key in enumerate(keys):
-            share = float(met[i].mean())
+        for key in keys:
+            share = 1.0 - float(failed(runs[key], objectives, thresholds).mean())
             rows.append(
                 {"policy": key, "objective": "all", "metric": "satisficing", "value": share}
             )
