@@ -96,7 +96,7 @@ def test_map_drones_mark_only_the_sectors_flown_today():
 
 def test_map_monitors_sensors_corridors_follow_their_measures():
     early = border_state(stepped(1, scenario_name="all_at_once"))
-    late_model = stepped(300, scenario_name="all_at_once")
+    late_model = stepped(300, scenario_name="all_at_once", rng=2)
     late = border_state(late_model)
     assert not early.monitors.any() and not early.sensors.any() and not early.corridors.any()
     assert np.array_equal(late.monitors, late_model.monitors.present)

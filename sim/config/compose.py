@@ -267,6 +267,9 @@ def explain(error: Exception) -> str:
     head = _first_line(error).removeprefix("Error merging override ")
     if head.startswith("Could not override"):
         key = head.split("'")[1]
+        inner = re.search(r"full_key: (\S+)", str(cause)) if cause else None
+        if inner and inner.group(1) != key:  # a field of a value (a move's, say)
+            return f"{key}: {_first_line(cause)}"
         return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
     return f"{head}: {_first_line(cause)}" if cause else head
 

@@ -174,15 +174,23 @@ def assign(config: Config, key: str, value: Any) -> None:
                 node[int(part)] = coerce(key, value, kind)
             node = node[int(part)]
             continue
-        fields = (
-            {f.name for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else ()
-        )
-        if part not in fields:
-            raise ConfigError(f"{key}: no such parameter (list them with: python -m sim --cfg job)")
-        kind = _hints(type(node))[part]
+        kind = _field_kind(node, key, part)
         if last:
             setattr(node, part, coerce(key, value, kind))
         node = getattr(node, part)
+
+
+def _field_kind(node: Any, key: str, part: str) -> Any:
+    """The declared type of ``node``'s field ``part``; ConfigError naming ``key`` if none."""
+    fields = {f.name for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else ()
+    if part not in fields:
+        raise ConfigError(f"{key}: no such parameter (list them with: python -m sim --cfg job)")
+    return _hints(type(node))[part]
+
+
+def assign_field(node: Any, key: str, part: str, value: Any) -> None:
+    """Set ``node``'s field ``part`` (``key`` is its dotted name, for messages)."""
+    setattr(node, part, coerce(key, value, _field_kind(node, key, part)))
 
 
 def _element(kind: Any) -> Any:
@@ -203,6 +211,13 @@ def coerce(key: str, value: Any, kind: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{shown}: a list is required")
         return [coerce(f"{key}.{i}", v, _element(kind)) for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(kind) and isinstance(value, kind):
+        return copy.deepcopy(value)
+    if dataclasses.is_dataclass(kind) and isinstance(value, Mapping):
+        made = kind()
+        for name, item in value.items():
+            assign_field(made, f"{key}.{name}", str(name), item)
+        return made
     if dataclasses.is_dataclass(kind):
         raise ConfigError(
             f"{shown}: Invalid type assigned: {type(value).__name__} is not a subclass of "

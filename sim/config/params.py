@@ -42,6 +42,7 @@ from sim.config.measures import (
     ProjectParams,
     SensorParams,
 )
+from sim.config.moves import MoveParams, check_moves
 from sim.config.schema import ConfigError, bounded, check_ranges, choice
 from sim.model.incidents import TYPE_LABELS
 
@@ -67,6 +68,7 @@ __all__ = [
     "IntelParams",
     "MIN_SUMMARY_DAYS",
     "MeasureParams",
+    "MoveParams",
     "MeasuresParams",
     "MediatorParams",
     "ModelParams",
@@ -256,6 +258,7 @@ class ModelParams:
     observation: ObservationParams = field(default_factory=ObservationParams)
     background: BackgroundParams = field(default_factory=BackgroundParams)
     costs: CostParams = field(default_factory=CostParams)
+    moves: list[MoveParams] = field(default_factory=list)
 
 
 @dataclass
@@ -303,6 +306,7 @@ def validate(params: ModelParams) -> ModelParams:
     _check_joint(params)
     if isinstance(params, Config):
         _check_calibration(params)
+    check_moves(params, params.days if isinstance(params, Config) else None)
     return params
 
 

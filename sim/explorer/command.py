@@ -29,7 +29,9 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from sim.config.params import ConfigError
 from sim.explorer.guard import is_loopback
 from sim.runs.terminal import OneLineParser
 
@@ -40,6 +42,10 @@ send each frame, so the page shows every one instead of jumping ahead."""
 RENDER_INTERVAL_DAYS = 5
 """Model days per frame (SolaraViz's render interval, a slider on the page): with the pause,
 at most 50 days a second, and about 10 frames a second when a frame takes 0.1 s."""
+GAMES_DIR = Path("outputs") / "games"
+"""Where the page saves games by default (beside Hydra's ``outputs/``, never in place)."""
+GAMES_ENV = "SIM_EXPLORER_GAMES"
+"""The variable that tells the served page (another import of this package) where games go."""
 PAGE = "sim.explorer.page:Page"
 """The solara component the server serves (its imports are the UI stack's, not the CLI's)."""
 
@@ -90,7 +96,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = OneLineParser(prog="python -m sim.explorer", description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=str(DEFAULT_PORT))
     parser.add_argument("--host", default="localhost")
+    parser.add_argument("--games", default=str(GAMES_DIR), help="where the page saves games")
+    parser.add_argument("--replay", metavar="FILE", help="replay a saved game, serve nothing")
+    parser.add_argument("--export", metavar="DIR", help="with --replay: write lines as configs")
+    parser.add_argument("--line", help="with --replay: only this line")
     args = parser.parse_args(argv)
+    if args.replay is None and (args.export or args.line):
+        parser.error("--export and --line go with --replay FILE")
+    if args.replay is not None:
+        from sim.explorer.replay import replay
+
+        try:
+            status = replay(Path(args.replay), args.export and Path(args.export), args.line)
+        except ConfigError as e:
+            parser.error(str(e))
+        sys.exit(status)
     port = _port(args.port)
     if port is None:
         parser.error(f"--port={args.port}: not a port, allowed 1 to 65535")
@@ -110,4 +130,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             file=sys.stderr,
             flush=True,
         )
+    os.environ[GAMES_ENV] = str(Path(args.games).resolve())
     serve(host, port)

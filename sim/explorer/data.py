@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.model.incidents import DAYS_PER_MONTH, HOSTILE_ATTEMPT_TYPES, IncidentType
 from sim.model.model import DailySeries, RoadmapModel
+from sim.runs.runner import replication_seeds
 
 SCENARIO_START = "as scenario"
 """The start control's value that keeps the scenario's own start for a measure."""
@@ -52,8 +53,9 @@ class ExplorerModel(RoadmapModel):
             (SolaraViz's reset passes Mesa's own ``scenario`` object, which
             this model does not use: the roadmap's scenario is a name.)
         versus: the scenario whose replications form the baseline band.
-        days: horizon; rng: seed.
-        levers: dotted parameter keys; a measure's ``start`` equal to
+        days: horizon; rng: seed, as ``python -m sim seed=...`` takes it: the run is
+            that command's replication 0 (so a game's config repeats it).
+        levers: dotted parameter keys (and ``moves``); a measure's ``start`` equal to
             :data:`SCENARIO_START` is left as the scenario sets it.
     """
 
@@ -69,7 +71,11 @@ class ExplorerModel(RoadmapModel):
     ) -> None:
         chosen = {k: v for k, v in levers.items() if v != SCENARIO_START}
         super().__init__(
-            scenario=scenario_name, days=int(days), rng=rng, geography=geography, **chosen
+            scenario=scenario_name,
+            days=int(days),
+            rng=None if rng is None else replication_seeds(rng, 1)[0],
+            geography=geography,
+            **chosen,
         )
         self.scenario_name = scenario_name
         self.seed = rng

@@ -167,6 +167,12 @@ class Budget:
         self.broke[1] = year[1] + CENT >= self.allowance[1]
         self._open = day + 1
 
+    def set_allowance(self, side: int, allowance: float) -> None:
+        """A move set ``side``'s roadmap money per trailing year: whether it can pay is
+        judged against it from now on (today's measures already see it)."""
+        self.allowance[side] = float(allowance)
+        self.broke[side] = self._year[side] + CENT >= self.allowance[side]
+
     def exhausted(self, side: int) -> bool:
         """Whether ``side`` has spent its roadmap allowance over the trailing year."""
         return self.broke[side]

@@ -192,16 +192,23 @@ class Measures:
         self.effect = [0.0] * len(items)
         self.active = [False] * len(items)
         self.own = {m: [0.0, 0.0] for m in NATIONAL_MEASURES}
-        self._day_starts = sorted(
-            {
-                d
-                for d, p, on in zip(self.start_day, self.start_phase, self.enabled, strict=True)
-                if on and not p
-            }
-        )
+        self._day_starts = self._starts_by_day()
         # What decides which measures are active: (phase, cooperating, day starts passed).
         self._active_for: tuple[int, bool, int] | None = None
         self._moving: list[int] = []  # measures whose level changes today: ramping or winding down
+        self._retuned: list[int] = []  # measures a move retuned: their effect changes today
+
+    def retune(self, m: int, params: MeasureParams) -> None:
+        """A move changed measure ``m``'s intensity or start (``params``, its settings now):
+        from today's update its effect is the new intensity times its level, and it is
+        active by its new start (its level then ramps from where it is)."""
+        self.intensity[m] = float(params.intensity)
+        starts = list(zip(self.start_phase, self.start_day, strict=True))
+        starts[m] = parse_start(params.start)
+        self.start_phase, self.start_day = (list(x) for x in zip(*starts, strict=True))
+        self._day_starts = self._starts_by_day()
+        self._active_for = None
+        self._retuned.append(m)
 
     def update(
         self, day: int, phase: int, cooperating: bool, broke: list[bool] | None = None
@@ -225,7 +232,7 @@ class Measures:
             ]
             self._active_for = key
             self._moving = [m for m in range(len(self.level)) if self._moves(m)]
-        if not self._moving:
+        if not self._moving and not self._retuned:
             return ()
         held = broke is not None and (broke[0] or broke[1])
         level, changed = self.level, []
@@ -242,8 +249,18 @@ class Measures:
                 level[m] = min(level[m] + self.ramp_step[m], 1.0)
             self.effect[m] = self.intensity[m] * level[m]
             changed.append(m)
+        for m in self._retuned:
+            self.effect[m] = self.intensity[m] * level[m]
+            if m not in changed:
+                changed.append(m)
+        self._retuned = []
         self._moving = [m for m in self._moving if self._moves(m)]
         return tuple(changed)
+
+    def _starts_by_day(self) -> list[int]:
+        """The distinct days on which an enabled measure starts by the calendar."""
+        on = zip(self.start_day, self.start_phase, self.enabled, strict=True)
+        return sorted({d for d, p, enabled in on if enabled and not p})
 
     def _step_own(self, m: int, own: list[float], broke: list[bool] | None) -> bool:
         """Advance each state's part of national measure ``m`` (held where ``broke``);

@@ -1,16 +1,17 @@
 """The roadmap model: a Mesa model of two states, their border and the people and groups on it.
 
 One step is one day. The order within a day is fixed and reads like the story:
-the phase machine looks at yesterday, measures ramp, governments relax,
-communities move, the region's background violence strikes (an exogenous
-process, :mod:`sim.model.background`), smugglers and armed groups act, and the two states' forces
-meet at the line. Weekly routines (patrol redeployment, the recruitment tally)
-run at the end of their day, after the step, in the order Mesa's event list would
-run them as events.
+the day's moves act (:mod:`sim.model.moves`), the phase machine looks at
+yesterday, measures ramp, governments relax, communities move, the region's
+background violence strikes (an exogenous process, :mod:`sim.model.background`),
+smugglers and armed groups act, and the two states' forces meet at the line.
+Weekly routines (patrol redeployment, the recruitment tally) run at the end of
+their day, after the step, in the order Mesa's event list would run them as events.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from itertools import chain
 from numbers import Integral
@@ -45,8 +46,13 @@ from sim.model.communities import Communities
 from sim.model.geography import BorderSpace, build_border
 from sim.model.incidents import IncidentLog
 from sim.model.measures import MEASURE_NAMES, Measures
+from sim.model.moves import Moves
 from sim.model.phases import PhaseMachine
 from sim.model.search import Search
+
+RESEED = 2**31 + 100
+"""The first word of the keys :meth:`RoadmapModel.reseed` draws from (apart from the
+spawned streams' keys and the keyed streams' one-word keys)."""
 
 
 class RoadmapModel(mesa.Model):
@@ -102,10 +108,14 @@ class RoadmapModel(mesa.Model):
             days = params.days  # checked: a whole float or a numeric string is fine
         elif overrides or point:
             raise TypeError("RoadmapModel: give params or overrides, not both")
+        else:  # its own copy: a move changes the run's parameters, never its caller's
+            params = copy.deepcopy(params)
         super().__init__(rng=seed)
         self.params = params
+        self.moves = Moves(params.moves)
         self.days = days
         self._seeds = np.random.SeedSequence(seed)
+        self._streams: list[np.random.Generator] = []  # every stream handed out, in order
         self.actor_names: list[str] = []
         self.border = build_border(params.geography)
         self.space = BorderSpace(self.border, self.random)
@@ -161,12 +171,31 @@ class RoadmapModel(mesa.Model):
 
     def spawn_rng(self) -> np.random.Generator:
         """A fresh independent random stream for one agent or mechanism."""
-        return np.random.default_rng(self._seeds.spawn(1)[0])
+        return self._stream(self._seeds.spawn(1)[0])
 
     def keyed_rng(self, key: int) -> np.random.Generator:
         """A stream fixed by the seed and ``key`` alone, whatever was spawned before it: an
         exogenous process draws the same in every scenario run with the seed."""
-        return np.random.default_rng(np.random.SeedSequence(self._seeds.entropy, spawn_key=(key,)))
+        return self._stream(np.random.SeedSequence(self._seeds.entropy, spawn_key=(key,)))
+
+    def _stream(self, seeds: np.random.SeedSequence) -> np.random.Generator:
+        stream = np.random.default_rng(seeds)
+        self._streams.append(stream)
+        return stream
+
+    def reseed(self, key: int) -> None:
+        """Give every random stream of the run (each agent's, Mesa's two) a new state,
+        fixed by the seed, today and ``key``: a copy of the model reseeded with ``key``
+        is one more replication of the future from today's state, and two copies
+        reseeded with the same key share their randomness (common random numbers)
+        whatever moves tell them apart. States are set in place, so that the compiled
+        kernels' handles to the streams stay valid."""
+        seeds = np.random.SeedSequence(self._seeds.entropy, spawn_key=(RESEED, self.steps, key))
+        children = seeds.spawn(len(self._streams) + 2)
+        for stream, child in zip(self._streams, children, strict=False):
+            stream.bit_generator.state = np.random.PCG64(child).state
+        self.rng.bit_generator.state = np.random.PCG64(children[-2]).state
+        self.random.seed(int(children[-1].generate_state(1, np.uint64)[0]))
 
     def register_actor(self, name: str) -> int:
         """Give an actor a code for the incident log."""
@@ -270,6 +299,8 @@ class RoadmapModel(mesa.Model):
         if day >= self.days:  # past the horizon: nothing left to simulate
             self.running = False
             return
+        if self.moves.pending:
+            self.moves.apply_due(self, day)
         self.phases.update(day, self.mean_trust())
         a, b = self.governments
         cooperating = a.cooperating() and b.cooperating()

@@ -12,15 +12,14 @@ repeats the policy's runs exactly: the same numbers, world by world.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from sim.config.overrides import GROUPS, IN_DEFAULTS, configure, lookup
+from sim.config.export import hydra_config, plain
+from sim.config.overrides import lookup
 from sim.config.params import Config
 from sim.explore.tasks import writing
 from sim.policy.levers import Lever
@@ -37,30 +36,15 @@ def named_values(config: Config, lever_list: Sequence[Lever]) -> dict[str, Any]:
 
 def policy_config(cfg: PolicySettings, key: str, values: Mapping[str, Any], worlds: Path) -> str:
     """The YAML text of one policy's Hydra config (see the module docstring)."""
-    overrides = {**cfg.overrides, **values}
-    config = configure(cfg.scenario, overrides, days=cfg.days)
-    defaults: list[Any] = [{"override /scenario": cfg.scenario}]
-    body: dict[str, Any] = {}
-    for name, value in overrides.items():
-        group = name.lstrip("+")
-        if group in GROUPS and isinstance(value, str):
-            defaults.append({f"{'override ' if group in IN_DEFAULTS else ''}/{group}": value})
-            continue
-        parts = name.split(".")
-        cut = next((i for i, p in enumerate(parts) if p.isdigit()), len(parts))
-        path = parts[:cut]  # a list element is set by writing its whole list
-        _set(body, path, _plain(lookup(config, ".".join(path))))
-    defaults.append("_self_")
-    body |= {
+    settings = {
         "scenario_name": f"policy_{key}",
         "description": f"policy {key} of a policy search (python -m sim.policy)",
         "days": cfg.days,
         "seed": cfg.seed,
         "replications": cfg.worlds.count,
+        "calibration.worlds": str(worlds.resolve()),
     }
-    _set(body, ["calibration", "worlds"], str(worlds.resolve()))
-    text = yaml.safe_dump({"defaults": defaults, **body}, sort_keys=False)
-    return f"# @package _global_\n{text}"
+    return hydra_config(cfg.scenario, {**cfg.overrides, **values}, settings)
 
 
 def export_policies(cfg: PolicySettings, pareto: pd.DataFrame, out: Path) -> None:
@@ -70,22 +54,7 @@ def export_policies(cfg: PolicySettings, pareto: pd.DataFrame, out: Path) -> Non
         folder.mkdir(parents=True, exist_ok=True)
     keys = [lever.name for lever in cfg.levers]
     for row in pareto[pareto["source"] == "search"].to_dict("records"):
-        values = {k: _plain(row[k]) for k in keys}
+        values = {k: plain(row[k]) for k in keys}
         path = folder / f"{row['policy']}.yaml"
         with writing(path):
             write_atomic(path, policy_config(cfg, row["policy"], values, out / "worlds.parquet"))
-
-
-def _set(tree: dict, path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        tree = tree.setdefault(part, {})
-    tree[path[-1]] = value
-
-
-def _plain(value: Any) -> Any:
-    """A YAML-safe value: numpy scalars as Python's, dataclasses as mappings."""
-    if dataclasses.is_dataclass(value):
-        return dataclasses.asdict(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.item() if hasattr(value, "item") else value

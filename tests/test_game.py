@@ -1,0 +1,194 @@
+"""War-gaming without the page: look-aheads from a paused run, the branch tree, the saved
+game, its replay and its export to ``python -m sim``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.config.moves import MoveParams
+from sim.config.params import ConfigError
+from sim.explorer.branches import fan, look_ahead, observe
+from sim.explorer.game import Game, load, numbers
+from sim.explorer.replay import replay
+from sim.runs.pool import shutdown_pool, worker_pool
+
+SETUP = {"scenario_name": "roadmap", "geography": "stylised", "versus": "baseline", "days": 730}
+AHEAD = 240
+GATE = ("phases.min_trust.0", 0.2)
+
+
+def game(seed: int = 4) -> Game:
+    return Game({**SETUP, "rng": seed})
+
+
+def same(a: dict, b: dict) -> bool:
+    return all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_the_current_lines_replication_0_is_the_runs_own_future():
+    g = game()
+    g.model.run_for(200)
+    out = look_ahead(g.model, {"main": []}, 3, AHEAD)["main"]
+    g.model.run_for(AHEAD)
+    own = observe(g.model, 200, AHEAD)
+    assert same(own, {k: getattr(out, k)[0] for k in own})
+    later = [{k: getattr(out, k)[r] for k in own} for r in (1, 2)]
+    assert not same(own, later[0]) and not same(later[0], later[1])
+
+
+def test_a_branch_with_the_main_lines_move_reproduces_it_day_for_day():
+    """Look ahead under the move before making it; then make it and play on: the branch's
+    replication 0 is what the main line does."""
+    g = game()
+    g.model.run_for(200)
+    branch = g.look_ahead({"gate": [GATE]}, 2, AHEAD)["gate"]
+    g.move(*GATE)
+    g.model.run_for(AHEAD)
+    own = observe(g.model, 200, AHEAD)
+    assert same(own, {k: getattr(branch, k)[0] for k in own})
+
+
+def test_lines_are_paired_replication_by_replication():
+    """A line whose move changes nothing is its parent, replication by replication (common
+    random numbers); a line whose move matters differs from it in the same futures."""
+    g = game()
+    g.model.run_for(250)
+    out = g.look_ahead({"idle": [("measures.hotline.intensity", 1.0)], "gate": [GATE]}, 6, AHEAD)
+    keys = ("incidents", "casualties", "trust", "relapse", "phase3")
+    assert all(np.array_equal(getattr(out["idle"], k), getattr(out["main"], k)) for k in keys)
+    assert not np.array_equal(out["gate"].trust, out["main"].trust)
+    assert (out["gate"].relapse >= out["main"].relapse).all()  # a gate at 0.2: relapses
+
+
+def test_look_ahead_numbers_do_not_depend_on_where_the_runs_ran():
+    g = game()
+    g.model.run_for(150)
+    lines = {"main": [], "gate": [MoveParams(0, GATE[0], str(GATE[1]))]}
+    serial = look_ahead(g.model, lines, 3, 120)
+    pooled = look_ahead(g.model, lines, 3, 120, worker_pool(2))
+    shutdown_pool()
+    for name in lines:
+        assert same(vars(serial[name]) | {"moves": 0}, vars(pooled[name]) | {"moves": 0})
+
+
+def test_fan_is_the_quantiles_over_replications():
+    values = np.arange(101.0)[:, None] * [1.0, 2.0]
+    assert np.allclose(fan(values), [[5, 10], [25, 50], [50, 100], [75, 150], [95, 190]])
+
+
+def test_resuming_a_branch_plays_its_replication_0_and_the_tree_keeps_every_line():
+    g = game()
+    g.model.run_for(200)
+    g.move("measures.drones.start", "phase1", by="blue")
+    g.model.run_for(50)
+    branch = g.look_ahead({"gate": [GATE]}, 2, AHEAD)["gate"]
+    g.model.run_for(30)
+    g.resume("gate")
+    assert g.model.steps == 250 and g.lines["main"].played == 280
+    g.model.run_for(AHEAD)
+    own = observe(g.model, 250, AHEAD)
+    assert same(own, {k: getattr(branch, k)[0] for k in own})
+    assert [m.key for m in g.line.moves] == ["measures.drones.start", GATE[0]]
+    g.resume("main")
+    assert g.model.steps == 280 and len(g.line.moves) == 1
+
+
+def test_bad_branch_names_and_moves_are_refused_before_anything_runs():
+    g = game()
+    g.model.run_for(20)
+    with pytest.raises(ConfigError, match="line name 'main': already a line"):
+        g.look_ahead({"main": [GATE]}, 2, 30)
+    with pytest.raises(ConfigError, match="allowed letters, digits"):
+        g.look_ahead({"../x": [GATE]}, 2, 30)
+    with pytest.raises(ConfigError, match="measures.drones.intensity=2"):
+        g.look_ahead({"fine": [("measures.drones.intensity", 2)]}, 2, 30)
+    assert list(g.lines) == ["main"] and g.model.steps == 20
+
+
+def _played(tmp_path: Path) -> tuple[Game, Path]:
+    g = game(seed=7)
+    g.model.run_for(120)
+    g.move("measures.hotline.intensity", 0.5, by="red")
+    g.look_ahead({"gate": [GATE]}, 2, 60)
+    g.model.run_for(60)
+    g.resume("gate")
+    g.model.run_for(45)
+    path = tmp_path / "game.yaml"
+    g.save(path)
+    return g, path
+
+
+def test_a_saved_game_replays_every_line_to_its_numbers(tmp_path, capsys):
+    g, path = _played(tmp_path)
+    again = load(path)
+    assert again.current == "gate" and numbers(again.model) == numbers(g.model)
+    assert replay(path) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("same as recorded") == 2
+    data = yaml.safe_load(path.read_text())
+    data["lines"][0]["numbers"]["border_incidents"] += 1
+    path.write_text(yaml.safe_dump(data))
+    assert replay(path) == 1
+    assert "DIFFERS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.update(format="x"), "not a saved game"),
+        (lambda d: d["lines"][1].update(parent="nowhere"), "lines[1].parent='nowhere'"),
+        (lambda d: d["lines"][1].update(played=10**6), "lines[1].played=1000000: allowed a day"),
+        (lambda d: d["lines"][1].update(name="main"), "lines[1].name: line name 'main'"),
+        (lambda d: d["lines"][1]["moves"][0].update(value="9"), "line gate: moves[0]"),
+        (lambda d: d["setup"].update(geography="mars"), "geography"),
+    ],
+)
+def test_a_bad_game_file_is_refused_in_one_line_exit_2(tmp_path, edit, message):
+    _, path = _played(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.explorer", "--replay", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_an_exported_line_is_replication_0_of_python_m_sim(tmp_path):
+    g, path = _played(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "sim.explorer", "--replay", str(path), "--export", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    out = tmp_path / "run"
+    subprocess.run(
+        [sys.executable, "-m", "sim", "--config-dir", str(tmp_path / "conf"), "+game=gate",
+         "replications=2", "output.figures=false", f"hydra.run.dir={out}"],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )  # fmt: skip
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    first = ts[ts["replication"] == 0].sort_values("day")
+    played = g.model.steps
+    rows = g.model.series.rows
+    trust = np.array([0.5 * (row[1] + row[2]) for row in rows])
+    assert np.array_equal(first["trust"].to_numpy()[:played], trust)
+    assert (
+        first["border_incidents"].to_numpy()[:played].sum() == numbers(g.model)["border_incidents"]
+    )
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs["scenario"].tolist() == ["game_gate", "game_gate"]
