@@ -18,7 +18,9 @@ against 1 process, EMA, batch_run and Ray), 7 ``design_memory`` (a 10,000- again
 a 1,000-run design), 8 ``explorer`` (the explorer's model days a second, stepping
 and redrawing its map and plots), 9 ``core`` (one default run in instructions and CPU
 per simulated day, and the kernels' compile cost), 10 ``policy`` (a policy search's batch
-of policies x worlds on 2 processes against 1 process, Ray, Dask and EMA). The shared
+of policies x worlds on 2 processes against 1 process, Ray, Dask and EMA), 11
+``lookahead`` (the explorer's look-ahead: 12 months of 20 paired futures under two
+alternative moves). The shared
 settings, timing and output are in ``bench/common.py``, the memory probes of rows 4 and 7
 in ``bench/memory.py``.
 
@@ -45,6 +47,7 @@ ROWS = (
     "row8_explorer",
     "row9_core",
     "row10_policy",
+    "row11_lookahead",
 )
 """The rows in the order they run: a module ``bench/row<N>_<name>.py`` with ``run(settings)``."""
 

@@ -192,7 +192,7 @@ def test_frames_render_pngs_that_change_as_the_model_runs():
 
 def test_controls_stay_within_declared_ranges():
     from sim import parameters
-    from sim.explorer.page import model_params
+    from sim.explorer.controls import model_params
 
     declared = parameters().set_index("key")
     for key, control in model_params().items():

@@ -147,7 +147,7 @@ def _beyond(control: dict) -> object:
 
 def test_every_control_is_bounded_on_the_server(page):
     rc, composed, bands = page
-    from sim.explorer.page import PLAYER, model_params
+    from sim.explorer.controls import PLAYER, model_params
 
     controls = {**model_params(), **PLAYER}
     first = composed[0]

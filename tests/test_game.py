@@ -14,7 +14,7 @@ import yaml
 
 from sim.config.moves import MoveParams
 from sim.config.params import ConfigError
-from sim.explorer.branches import fan, look_ahead, observe
+from sim.explorer.branches import fan, look_ahead, observe, snapshot
 from sim.explorer.game import Game, load, numbers
 from sim.explorer.replay import replay
 from sim.runs.pool import shutdown_pool, worker_pool
@@ -35,7 +35,7 @@ def same(a: dict, b: dict) -> bool:
 def test_the_current_lines_replication_0_is_the_runs_own_future():
     g = game()
     g.model.run_for(200)
-    out = look_ahead(g.model, {"main": []}, 3, AHEAD)["main"]
+    out = look_ahead(snapshot(g.model), {"main": []}, 3, AHEAD)["main"]
     g.model.run_for(AHEAD)
     own = observe(g.model, 200, AHEAD)
     assert same(own, {k: getattr(out, k)[0] for k in own})
@@ -71,8 +71,8 @@ def test_look_ahead_numbers_do_not_depend_on_where_the_runs_ran():
     g = game()
     g.model.run_for(150)
     lines = {"main": [], "gate": [MoveParams(0, GATE[0], str(GATE[1]))]}
-    serial = look_ahead(g.model, lines, 3, 120)
-    pooled = look_ahead(g.model, lines, 3, 120, worker_pool(2))
+    serial = look_ahead(snapshot(g.model), lines, 3, 120)
+    pooled = look_ahead(snapshot(g.model), lines, 3, 120, worker_pool(2))
     shutdown_pool()
     for name in lines:
         assert same(vars(serial[name]) | {"moves": 0}, vars(pooled[name]) | {"moves": 0})
@@ -192,3 +192,35 @@ def test_an_exported_line_is_replication_0_of_python_m_sim(tmp_path):
     )
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs["scenario"].tolist() == ["game_gate", "game_gate"]
+
+
+def test_the_panels_levers_are_movable_and_their_values_within_the_declared_ranges():
+    """Every lever the page offers is one a move can change, and every value its control
+    offers passes the model's own checks (the page never offers what the model refuses)."""
+    from sim.config.moves import MOVABLE
+    from sim.config.overrides import configure
+    from sim.explorer.wargame import move_levers
+
+    for key, control in move_levers().items():
+        assert MOVABLE.fullmatch(key), key
+        values = control.get("values") or [control["min"], control["max"]]
+        for value in values:
+            move = {"day": 10, "key": key, "value": value}
+            configure("all_at_once", {"moves": [move]}, days=30)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"lever": "patrol.units_per_side", "value": 3}, "'patrol.units_per_side': not one of"),
+        ({"lever": "measures.drones.intensity", "value": 7}, "allowed a number from 0 to 1.0"),
+        ({"lever": "measures.drones.start", "value": "later"}, "not one of its choices"),
+        ({"lever": "phases.relapse", "value": "yes"}, "not one of its choices"),
+    ],
+)
+def test_a_move_from_the_page_is_checked_on_the_server(form, message):
+    from sim.explorer.wargame import checked_move
+
+    with pytest.raises(ConfigError) as e:
+        checked_move(form, "")
+    assert message in str(e.value)

@@ -268,8 +268,8 @@ def explain(error: Exception) -> str:
     if head.startswith("Could not override"):
         key = head.split("'")[1]
         inner = re.search(r"full_key: (\S+)", str(cause)) if cause else None
-        if inner and inner.group(1) != key:  # a field of a value (a move's, say)
-            return f"{key}: {_first_line(cause)}"
+        if inner and not f"{key}.".startswith(f"{inner.group(1)}."):  # a field of a value's
+            return f"{key}: {_first_line(cause)}"  # element (a move's, say)
         return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
     return f"{head}: {_first_line(cause)}" if cause else head
 

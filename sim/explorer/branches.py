@@ -1,7 +1,7 @@
 """Looking ahead from a paused run: paired forward replications under alternative moves.
 
-A look-ahead copies the model as it stands (pickled once: every agent, array and
-random stream) and runs each copy forward under one line of play, the moves of the
+A look-ahead copies the model as it stands (pickled once, :func:`snapshot`: every
+agent, array and random stream) and runs each copy forward under one line of play, the moves of the
 line made on the day after the pause. Replication 0 of every line keeps the run's
 own streams, so the current line's replication 0 *is* the run's future, day for day;
 replication ``r > 0`` reseeds every stream with ``r`` (:meth:`RoadmapModel.reseed
@@ -111,23 +111,23 @@ def observe(model: RoadmapModel, start: int, days: int) -> dict:
 
 
 def look_ahead(
-    model: RoadmapModel,
+    state: bytes,
     lines: Mapping[str, Sequence[MoveParams]],
     replications: int,
     days: int,
     executor: Executor | None = None,
 ) -> dict[str, Outlook]:
     """Each line's :class:`Outlook`: ``replications`` paired runs ``days`` ahead of the
-    paused ``model`` (cut at its horizon), its moves made on the first day ahead.
+    model pickled in ``state`` (:func:`snapshot`; cut at its horizon), the line's moves
+    made on the first day ahead.
 
     The runs are independent tasks (on ``executor`` when given, a process pool say);
     the numbers do not depend on where they ran. A move the model refuses raises
     ConfigError before anything runs.
     """
-    start = model.steps
-    state = snapshot(model)
     for moves in lines.values():  # refused here, not in a worker
         trial: RoadmapModel = pickle.loads(state)
+        start, horizon = trial.steps, trial.days
         for move in moves:
             trial.moves.add(trial, MoveParams(start, move.key, move.value, move.by))
     tasks = [(line, r) for line in lines for r in range(replications)]
@@ -137,7 +137,7 @@ def look_ahead(
         futures = [executor.submit(forward, state, lines[line], r, days) for line, r in tasks]
         runs = [f.result() for f in futures]
     out = {}
-    ahead = min(days, model.days - start)
+    ahead = min(days, horizon - start)
     for line, moves in lines.items():
         mine = [run for (name, _), run in zip(tasks, runs, strict=True) if name == line]
         out[line] = Outlook(

@@ -11,6 +11,7 @@ and keeps their mean and 95% band, cached per scenario, geography and horizon.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,8 @@ from sim.model.incidents import DAYS_PER_MONTH, HOSTILE_ATTEMPT_TYPES, IncidentT
 from sim.model.model import DailySeries, RoadmapModel
 from sim.runs.runner import replication_seeds
 
+SETUP_KEYS = ("scenario_name", "geography", "versus", "days", "rng")
+""":class:`ExplorerModel`'s named keyword arguments (the rest are levers)."""
 SCENARIO_START = "as scenario"
 """The start control's value that keeps the scenario's own start for a measure."""
 MAP_TYPES = (
@@ -79,9 +82,31 @@ class ExplorerModel(RoadmapModel):
         )
         self.scenario_name = scenario_name
         self.seed = rng
-        self.levers = levers
+        self.levers = {k: v for k, v in levers.items() if k != "moves"}
         self.geography_name = geography
         self.versus = versus
+        self.lock = threading.RLock()
+
+    def _do_step(self) -> None:
+        """A day under the model's lock: a move or a look-ahead from the page (another
+        thread) sees the model between days, never within one."""
+        with self.lock:
+            super()._do_step()
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
+    @property
+    def setup(self) -> dict[str, Any]:
+        """The keyword values that build this model again (its moves apart)."""
+        named = (self.scenario_name, self.geography_name, self.versus, self.days, self.seed)
+        return dict(zip(SETUP_KEYS, named, strict=True)) | self.levers
 
     @property
     def simulated(self) -> int:

@@ -33,8 +33,8 @@ from sim import __version__
 from sim.config.export import hydra_config
 from sim.config.moves import MoveParams
 from sim.config.params import ConfigError
-from sim.explorer.branches import Outlook, look_ahead
-from sim.explorer.data import SCENARIO_START, ExplorerModel
+from sim.explorer.branches import Outlook, look_ahead, snapshot
+from sim.explorer.data import SCENARIO_START, SETUP_KEYS, ExplorerModel
 from sim.model.incidents import IS_BORDER_INCIDENT
 from sim.runs.files import write_atomic
 
@@ -44,7 +44,6 @@ MAIN = "main"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 """A line's name: letters, digits, ``_`` and ``-``, at most 40 characters (shown on the
 page, written in the file, and the name of its exported config's file)."""
-SETUP_KEYS = ("scenario_name", "geography", "versus", "days", "rng")
 
 
 @dataclass
@@ -67,15 +66,29 @@ class Game:
     """
 
     def __init__(
-        self, setup: Mapping[str, Any], lines: Sequence[Line] = (), current: str = MAIN
+        self,
+        setup: Mapping[str, Any],
+        lines: Sequence[Line] = (),
+        current: str = MAIN,
+        kind: type[ExplorerModel] = ExplorerModel,
     ) -> None:
         self.setup = dict(setup)
+        self.kind = kind
         self.lines = {line.name: line for line in lines} or {MAIN: Line(MAIN)}
         if current not in self.lines:
             raise ConfigError(f"current={current!r}: no such line; lines: {', '.join(self.lines)}")
         self.current = current
         self.outlooks: dict[str, Outlook] = {}
         self.model = self.rebuilt(current)
+
+    @classmethod
+    def adopt(cls, model: ExplorerModel) -> Game:
+        """A new game whose main line is ``model`` (as a reset of the page built it)."""
+        game = cls.__new__(cls)
+        game.setup, game.kind = model.setup, type(model)
+        game.lines = {MAIN: Line(MAIN, moves=list(model.params.moves), played=model.steps)}
+        game.current, game.outlooks, game.model = MAIN, {}, model
+        return game
 
     @property
     def line(self) -> Line:
@@ -86,7 +99,7 @@ class Game:
         line = self.lines[name]
         moves = [dataclasses.asdict(m) for m in line.moves]
         try:
-            model = ExplorerModel(**self.setup, moves=moves)
+            model = self.kind(**self.setup, moves=moves)
         except ConfigError as e:
             raise ConfigError(f"line {name}: {e}") from None
         if line.played:
@@ -96,9 +109,10 @@ class Game:
     def move(self, key: str, value: Any, by: str = "") -> MoveParams:
         """Set lever ``key`` to ``value`` from the next day on the current line (the run is
         paused); ConfigError names a lever or value the model refuses."""
-        move = MoveParams(self.model.steps, key, str(value), by)
-        self.model.moves.add(self.model, move)
-        self.line.moves.append(move)
+        with self.model.lock:
+            move = MoveParams(self.model.steps, key, str(value), by)
+            self.model.moves.add(self.model, move)
+            self.line.moves.append(move)
         return move
 
     def look_ahead(
@@ -113,23 +127,25 @@ class Game:
         alternative are looked ahead (:func:`~sim.explorer.branches.look_ahead`)."""
         for name in alternatives:
             check_name(name, self.lines)
-        today = self.model.steps
+        with self.model.lock:  # the state looked ahead from: between two days
+            today = self.model.steps
+            state, at_fork = snapshot(self.model), numbers(self.model)
         by = {name: [MoveParams(today, k, str(v), name) for k, v in moves]
               for name, moves in alternatives.items()}  # fmt: skip
-        outlooks = look_ahead(self.model, {self.current: [], **by}, replications, days, executor)
-        self.keep()
-        for name, moves in by.items():
-            at_fork = dict(self.line.numbers)  # a branch starts where the current line is
+        outlooks = look_ahead(state, {self.current: [], **by}, replications, days, executor)
+        inherited = [m for m in self.line.moves if m.day <= today]
+        for name, moves in by.items():  # a branch starts where the current line was
             self.lines[name] = Line(
-                name, self.current, today, self.line.moves + moves, today, at_fork
+                name, self.current, today, inherited + moves, today, dict(at_fork)
             )
         self.outlooks |= outlooks
         return outlooks
 
     def keep(self) -> None:
         """Note how far the current line has been played, and its numbers there."""
-        self.line.played = self.model.steps
-        self.line.numbers = numbers(self.model)
+        with self.model.lock:
+            self.line.played = self.model.steps
+            self.line.numbers = numbers(self.model)
 
     def resume(self, name: str) -> None:
         """Make line ``name`` the one played, rebuilt to where it was left."""

@@ -3,9 +3,9 @@
 Served by ``python -m sim.explorer`` (see :mod:`sim.explorer` for what the page shows).
 
 The page's controls are values a browser sends over the websocket, and any
-client can send any value for any of them. So every value is checked here,
-on the server, against what its control offers (:func:`check`: a select's
-choices, a slider's range) before anything uses it: a refused value is
+client can send any value for any of them. So every value is checked on the
+server against what its control offers (:func:`~sim.explorer.controls.check`: a
+select's choices, a slider's range) before anything uses it: a refused value is
 named in one line on the page and changes nothing (nothing composes or
 resolves it). :class:`PageModel` checks again whatever it is built from, and
 baseline bands are computed one at a time, only the latest request waiting
@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
-from functools import cache
 from typing import Any
 
 import reacton.ipywidgets as rw
@@ -30,29 +29,25 @@ from mesa.visualization.utils import update_counter
 from solara.toestand import Ref
 
 from sim.analysis.plots import PHASE_LABELS
-from sim.config.compose import config_dir, group_options
-from sim.config.overrides import parameters
-from sim.config.params import ConfigError
-from sim.explorer.command import PLAY_INTERVAL_MS, RENDER_INTERVAL_DAYS
+from sim.explorer.controls import (
+    PLAYER,
+    CheckedInputs,
+    checked,
+    default_values,
+    model_params,
+)
 from sim.explorer.data import (
     BAND_REPLICATIONS,
     BAND_SEED,
-    SCENARIO_START,
     Band,
     ExplorerModel,
     baseline_band,
 )
 from sim.explorer.figures import DPI, WIDTH_IN, Frames
-from sim.model.measures import MEASURE_NAMES
+from sim.explorer.game import Game
+from sim.explorer.wargame import GamePanel
 
 NAME = "Border de-escalation roadmap: explorer"
-HORIZONS = (365, 730, 1095, 1825)
-STARTS = (SCENARIO_START, "phase1", "phase2", "phase3", "0", "180", "365", "730")
-"""A measure's start: the scenario's own, a phase, or a day."""
-UNITS_MAX, UNITS_STEP = 200, 5
-FIGHTERS_MAX, FIGHTERS_STEP = 400, 10
-SEED_MAX = 99
-INTENSITY_STEP = 0.05
 FRAME_WIDTH_PX = round(WIDTH_IN * DPI)
 CSS = """
 .vue-grid-item { width: calc(100% - 20px) !important; height: auto !important; }
@@ -63,125 +58,18 @@ CSS = """
 (SolaraViz labels its one page "Page 0")."""
 
 
-def _names(group: str) -> list[str]:
-    """The group's own options: the names of its YAML files, nothing else."""
-    return group_options(group, [config_dir()])
-
-
-def _select(label: str, value: object, values: Sequence) -> dict:
-    return {"type": "Select", "label": label, "value": value, "values": list(values)}
-
-
-def _slider(kind: str, label: str, value: float, high: float, step: float, low: float = 0) -> dict:
-    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": step}
-
-
-@cache
-def model_params() -> dict[str, dict]:
-    """The model's controls: every lever by its dotted key, defaults from the schema.
-
-    Slider ranges are the part of each declared range (``sim.parameters()``)
-    that is useful to explore interactively.
-    """
-    defaults = parameters().set_index("key")["default"]
-    scenarios = _names("scenario")
-    controls = {
-        "scenario_name": _select("Scenario", "roadmap", scenarios),
-        "geography": _select("Geography", "stylised", _names("geography")),
-        "versus": _select("Baseline band: scenario", "baseline", scenarios),
-        "days": _select("Horizon (days)", 1095, HORIZONS),
-        "rng": _slider("SliderInt", "Seed", 0, SEED_MAX, 1),
-        "patrol.units_per_side": _slider(
-            "SliderInt",
-            "Patrol units per side",
-            int(defaults["patrol.units_per_side"]),
-            UNITS_MAX,
-            UNITS_STEP,
-        ),
-        "armed_groups.initial_fighters": _slider(
-            "SliderInt",
-            "Fighters per armed group",
-            int(defaults["armed_groups.initial_fighters"]),
-            FIGHTERS_MAX,
-            FIGHTERS_STEP,
-        ),
-    }
-    for name in MEASURE_NAMES:
-        title = name.replace("_", " ").capitalize()
-        key = f"measures.{name}"
-        controls[f"{key}.intensity"] = _slider(
-            "SliderFloat",
-            f"{title}: intensity",
-            float(defaults[f"{key}.intensity"]),
-            1.0,
-            INTENSITY_STEP,
-        )
-        controls[f"{key}.start"] = _select(f"{title}: start", SCENARIO_START, STARTS)
-    return controls
-
-
-PLAYER = {
-    "play_interval": _slider("SliderInt", "Play Interval (ms)", PLAY_INTERVAL_MS, 500, 10, 1),
-    "render_interval": _slider(
-        "SliderInt", "Render Interval (steps)", RENDER_INTERVAL_DAYS, 100, 2, 1
-    ),
-}
-"""The player's controls (SolaraViz's ranges): the pause between frames and days per frame."""
-
-
-def _shown(value: object) -> str:
-    """A refused value as the message shows it: its literal text, cut short."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def check(key: str, value: object) -> object:
-    """``value`` if the control ``key`` offers it, else ConfigError in one line.
-
-    A select's value must be one of its choices (same type: ``"1095"`` is not
-    1095); a slider's a number (an int for an int slider) within its range.
-    The message names the key, the value as sent (never resolved) and what
-    the control allows.
-    """
-    controls = {**model_params(), **PLAYER}
-    control = controls.get(key) if isinstance(key, str) else None
-    if control is None:
-        raise ConfigError(
-            f"{_shown(key)}: not a control of the page; allowed: {', '.join(controls)}"
-        )
-    if control["type"] == "Select":
-        if not any(type(value) is type(v) and value == v for v in control["values"]):
-            allowed = ", ".join(str(v) for v in control["values"])
-            raise ConfigError(f"{key}={_shown(value)}: not one of its choices; allowed: {allowed}")
-        return value
-    kinds = (int,) if control["type"] == "SliderInt" else (int, float)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, kinds)
-        or not control["min"] <= value <= control["max"]
-    ):
-        kind = "an integer" if control["type"] == "SliderInt" else "a number"
-        raise ConfigError(
-            f"{key}={_shown(value)}: allowed {kind} from {control['min']} to {control['max']}"
-        )
-    return value
-
-
-def checked(values: Mapping[str, object]) -> dict[str, object]:
-    """Every value checked (:func:`check`); the first refused raises ConfigError."""
-    return {key: check(key, value) for key, value in values.items()}
-
-
 class PageModel(ExplorerModel):
     """The model the page runs: built only from values its controls offer.
 
     Mesa's reset builds ``type(model)(**values)``; the values are checked
     (:func:`checked`) before the scenario is composed. ``scenario`` is Mesa's
     own scenario object, which the reset adds and the roadmap does not use.
+    ``moves`` are a game's (:mod:`sim.explorer.wargame` checks each as it is made;
+    the model's config checks them all).
     """
 
-    def __init__(self, scenario: object = None, **values: Any) -> None:
-        super().__init__(**checked(values))
+    def __init__(self, scenario: object = None, moves: list | None = None, **values: Any) -> None:
+        super().__init__(moves=moves or [], **checked(values))
 
 
 class Bands:
@@ -311,54 +199,18 @@ def ExplorerView(model: ExplorerModel):
     return view
 
 
-def _input(control: dict, value: object, on_value: Callable[[object], None]):
-    if control["type"] == "Select":
-        return solara.Select(
-            control["label"], values=control["values"], value=value, on_value=on_value
-        )
-    slider = solara.SliderInt if control["type"] == "SliderInt" else solara.SliderFloat
-    return slider(
-        control["label"],
-        value=value,
-        min=control["min"],
-        max=control["max"],
-        step=control["step"],
-        on_value=on_value,
-    )
+Played = solara.create_context(None)
+"""The page's game and the setter of its model (what the war-game panel changes)."""
 
 
 @solara.component
-def CheckedInputs(controls: dict[str, dict], values: solara.Reactive[dict]):
-    """An input for each of ``controls``; a value reaches ``values`` only once :func:`check`
-    accepts it. A refused one is named in one line above the inputs, which go back to the
-    values kept."""
-    refused = solara.use_reactive(None)
-    shown = solara.use_reactive(0)  # bumped on a refusal: the inputs are made anew
-
-    def accept(key: str, value: object) -> None:
-        try:
-            check(key, value)
-        except ConfigError as e:
-            refused.set(str(e))
-            shown.set(shown.value + 1)
-            return
-        refused.set(None)
-        values.set({**values.value, key: value})
-
-    current = values.value
-    with solara.Column(gap="0px") as column:
-        if refused.value:
-            solara.Error(refused.value, classes=["explorer-refused"])
-        for key, control in controls.items():
-            on_value = lambda value, key=key: accept(key, value)  # noqa: E731
-            _input(control, current[key], on_value).key(f"{key}#{shown.value}")
+def View(model: ExplorerModel):
+    """The view in SolaraViz's grid: the run (:func:`ExplorerView`), then the war game."""
+    game, on_model = solara.use_context(Played)
+    with solara.Column(style={"width": f"{FRAME_WIDTH_PX}px"}) as column:
+        ExplorerView(model)
+        GamePanel(game, model, on_model)
     return column
-
-
-@cache
-def default_values() -> dict[str, object]:
-    """Every control's default value (not to be changed: values are replaced, never edited)."""
-    return {key: control["value"] for key, control in model_params().items()}
 
 
 @solara.component
@@ -369,7 +221,9 @@ def Page():
     parameters and the day; the view in a grid), built here so that every
     input the page shows is one whose values :func:`check` bounds (SolaraViz's
     own inputs take whatever a client sends). Its "Use Threads" box is left
-    out: frames are drawn in the play loop's thread.
+    out: frames are drawn in the play loop's thread. Under the view, the war-game
+    panel (:mod:`sim.explorer.wargame`) plays the run as a game: a resumed line
+    becomes the model the controller runs.
     """
     first = solara.use_memo(lambda: PageModel(**default_values()), [])
     model = solara.use_reactive(first)
@@ -397,4 +251,8 @@ def Page():
             CheckedInputs(model_params(), values)
         with solara.Card("Information"):
             ShowSteps(model.value)
-    ComponentsView([(ExplorerView, 0)], model.value)
+    held = solara.use_ref(None)  # the game around the run: a reset starts a new one
+    if held.current is None or held.current.model is not model.value:
+        held.current = Game.adopt(model.value)
+    Played.provide((held.current, model.set))
+    ComponentsView([(View, 0)], model.value)

@@ -61,13 +61,19 @@ def worker_pool(workers: int) -> Executor | None:
         elif size == workers and not getattr(pool, "_broken", False):
             return pool
     shutdown_pool()
-    ctx = _WorkerContext()
-    ctx.set_forkserver_preload(["sim.runs.runner"])
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
-    )
+    pool = process_pool(workers, "sim.runs.runner")
     _pool = (os.getpid(), workers, pool)
     return pool
+
+
+def process_pool(workers: int, preload: str) -> ProcessPoolExecutor:
+    """A pool of ``workers`` forkserver processes, ``preload`` imported by the forkserver,
+    that end with this process (a pool of one's own: the explorer's look-aheads)."""
+    ctx = _WorkerContext()
+    ctx.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
 
 
 @contextmanager
