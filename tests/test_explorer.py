@@ -201,7 +201,18 @@ def test_controls_stay_within_declared_ranges():
             assert low <= control["min"] <= control["value"] <= control["max"] <= high, key
 
 
-@pytest.mark.parametrize("args", [["--port", "0"], ["--port", "abc"], ["--nope"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "0"],
+        ["--port", "abc"],
+        ["--nope"],
+        ["--games", ""],
+        ["--export", "somewhere"],
+        ["--line", "main"],
+        ["--replay", "no-such-game.yaml"],
+    ],
+)
 def test_bad_arguments_one_line_exit_2(args):
     run = subprocess.run(
         [sys.executable, "-m", "sim.explorer", *args], capture_output=True, text=True, timeout=60

@@ -16,8 +16,14 @@ re-created, and only the moving ones are redrawn. The band is computed in a
 background thread the first time a scenario, geography and horizon are
 shown, and appears when it is ready.
 
+Under the view, the war-game panel (:mod:`sim.explorer.wargame`) plays the run
+as a game: moves, look-aheads under alternative moves, a tree of lines, saved
+games (``--games``: where). ``--replay FILE`` serves nothing: it replays a saved
+game's lines to their numbers and, with ``--export DIR``, writes each line as a
+Hydra config (:mod:`sim.explorer.replay`).
+
 Anything a page sends is checked on the server against what its controls
-offer (:func:`sim.explorer.page.check`), and only the page's own origin may
+offer (:func:`sim.explorer.controls.check`), and only the page's own origin may
 open its websocket (:mod:`sim.explorer.guard`). ``--host`` other than a
 loopback address serves beyond this machine: allowed, with a one-line
 warning; ``--host ""`` (every interface, by accident) is refused.
@@ -101,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--export", metavar="DIR", help="with --replay: write lines as configs")
     parser.add_argument("--line", help="with --replay: only this line")
     args = parser.parse_args(argv)
+    if not args.games.strip():
+        parser.error("--games='': empty; allowed: a directory for saved games (outputs/games)")
     if args.replay is None and (args.export or args.line):
         parser.error("--export and --line go with --replay FILE")
     if args.replay is not None:

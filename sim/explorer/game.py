@@ -128,16 +128,14 @@ class Game:
         for name in alternatives:
             check_name(name, self.lines)
         with self.model.lock:  # the state looked ahead from: between two days
-            today = self.model.steps
+            parent, today = self.current, self.model.steps
             state, at_fork = snapshot(self.model), numbers(self.model)
+            inherited = list(self.line.moves)
         by = {name: [MoveParams(today, k, str(v), name) for k, v in moves]
               for name, moves in alternatives.items()}  # fmt: skip
-        outlooks = look_ahead(state, {self.current: [], **by}, replications, days, executor)
-        inherited = [m for m in self.line.moves if m.day <= today]
-        for name, moves in by.items():  # a branch starts where the current line was
-            self.lines[name] = Line(
-                name, self.current, today, inherited + moves, today, dict(at_fork)
-            )
+        outlooks = look_ahead(state, {parent: [], **by}, replications, days, executor)
+        for name, moves in by.items():  # a branch starts where its parent was
+            self.lines[name] = Line(name, parent, today, inherited + moves, today, dict(at_fork))
         self.outlooks |= outlooks
         return outlooks
 
