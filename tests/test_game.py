@@ -148,6 +148,13 @@ def test_a_saved_game_replays_every_line_to_its_numbers(tmp_path, capsys):
         (lambda d: d["lines"][1].update(name="main"), "lines[1].name: line name 'main'"),
         (lambda d: d["lines"][1]["moves"][0].update(value="9"), "line gate: moves[0]"),
         (lambda d: d["setup"].update(geography="mars"), "geography"),
+        (lambda d: d.update(current=["main"]), "current=['main']: the name of one"),
+        (lambda d: d["lines"][0].update(numbers=5), "lines[0].numbers: a mapping"),
+        (lambda d: d["setup"].update(rng="x"), "setup.rng='x': allowed a whole number from 0"),
+        (lambda d: d["setup"].update(rng=-1), "setup.rng=-1: allowed a whole number from 0"),
+        (lambda d: d["setup"].update(days=200.0), "setup.days=200.0: allowed a whole number"),
+        (lambda d: d["setup"].update(moves=[]), "setup.moves: a lever's value is one"),
+        (lambda d: d["setup"].pop("geography"), "setup.geography=None: allowed a name"),
     ],
 )
 def test_a_bad_game_file_is_refused_in_one_line_exit_2(tmp_path, edit, message):
@@ -224,3 +231,37 @@ def test_a_move_from_the_page_is_checked_on_the_server(form, message):
     with pytest.raises(ConfigError) as e:
         checked_move(form, "")
     assert message in str(e.value)
+
+
+def test_a_move_before_the_first_day_saves_and_replays(tmp_path):
+    """Made right after a reset (day 0), a move acts on day 0, as one read from a config."""
+    g = game()
+    g.move("measures.hotline.intensity", 0.4, by="umpire")
+    g.model.run_for(40)
+    path = tmp_path / "game.yaml"
+    g.save(path)
+    assert replay(path) == 0
+    assert load(path).lines["main"].moves[0].day == 0
+
+
+def test_a_move_or_look_ahead_from_another_thread_sees_the_run_between_two_days():
+    """Mesa takes a day's event off its list before the day and puts the next one on
+    after it: a copy taken in between would have no next day to run."""
+    import threading
+
+    g = game()
+    playing = threading.Thread(target=lambda: [g.model.step() for _ in range(300)])
+    playing.start()
+    seen = []
+    while playing.is_alive():
+        with g.model.lock:
+            seen.append(len(g.model._event_list))
+    playing.join()
+    assert len(seen) > 10 and set(seen) == {1}
+
+
+def test_no_look_ahead_from_the_horizon():
+    g = Game({**SETUP, "days": 60, "rng": 1})
+    g.model.run_for(60)
+    with pytest.raises(ConfigError, match="at its horizon"):
+        g.look_ahead({"gate": [GATE]}, 2, 30)

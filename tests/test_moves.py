@@ -126,12 +126,14 @@ def test_a_run_never_changes_its_callers_parameters():
             [move(10, "measures.drones.intensity", 1.5)],
             "moves[0]: measures.drones.intensity=1.5: out",
         ),
-        ([move(DAYS, "measures.drones.intensity", 0.5)], f"moves[0].day={DAYS}: allowed 1 to"),
+        ([move(DAYS, "measures.drones.intensity", 0.5)], f"moves[0].day={DAYS}: allowed 0 to"),
         (
             [move(20, "phases.min_trust.0", 0.5), move(10, "phases.min_trust.1", 0.5)],
             "moves[1].day=10: before",
         ),
         ([move(10, "measures.drones.start", "soon")], "allowed values are phase1, phase2"),
+        ([move(-1, "measures.drones.intensity", 0.5)], "moves[0].day=-1: out of range"),
+        ([MoveParams("x", "measures.drones.intensity", "0.5")], "moves.0.day=x: Value 'x'"),
     ],
 )
 def test_bad_moves_are_refused_naming_the_move(moves, message):
@@ -180,3 +182,50 @@ def test_moves_on_the_command_line_are_checked_as_the_api_checks_them(override, 
     with pytest.raises(ConfigError) as e:
         load_config([override])
     assert message in str(e.value)
+
+
+def test_customs_staff_follows_a_move_of_its_intensity_at_full_level():
+    """Inspectors are hired toward ``customs.inspectors * effect``; at full level a move
+    of the intensity to 0 sends them home on the move's day (the level did not change)."""
+    kept = model()
+    kept.run_for(400)
+    assert kept.measures.level[Measure.CUSTOMS_INSPECTIONS] == 1.0
+    assert min(kept.customs.inspectors(side) for side in (0, 1)) > 0
+    moved = model(moves=[move(399, "measures.customs_inspections.intensity", 0.0)])
+    moved.run_for(400)
+    assert [moved.customs.inspectors(side) for side in (0, 1)] == [0, 0]
+
+
+def test_every_stream_an_agent_holds_is_one_reseed_reaches():
+    """A stream reseed misses would draw the same in every look-ahead future."""
+    import random
+
+    found: dict[int, object] = {}
+    seen: set[int] = set()
+
+    def walk(obj: object) -> None:
+        if id(obj) in seen or isinstance(obj, str | bytes | int | float | np.ndarray):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, np.random.Generator | random.Random):
+            found[id(obj)] = obj
+            return
+        if isinstance(obj, dict):
+            items = list(obj.values())
+        elif isinstance(obj, list | tuple | set):
+            items = list(obj)
+        elif hasattr(obj, "__dict__") and type(obj).__module__.startswith(("sim.", "mesa.")):
+            items = list(vars(obj).values())
+        else:
+            items = [
+                getattr(obj, s) for s in getattr(type(obj), "__slots__", ()) if hasattr(obj, s)
+            ]
+        for item in items:
+            walk(item)
+
+    m = model()
+    m.run_for(30)
+    walk(m)
+    reached = {id(s) for s in m.streams.all} | {id(m.rng), id(m.random)}
+    missed = [type(found[i]).__name__ for i in found if i not in reached]
+    assert len(found) > 20 and not missed

@@ -157,7 +157,7 @@ def test_a_game_is_played_branched_saved_and_replayed(browser, game_server, tmp_
     assert game["current"] == "open-gate"
     lines = {line["name"]: line for line in game["lines"]}
     assert lines["open-gate"]["played"] == 300 and lines["main"]["played"] == 200
-    assert [m["by"] for m in lines["open-gate"]["moves"]] == ["team A", "open-gate"]
+    assert [m["by"] for m in lines["open-gate"]["moves"]] == ["team A", "team A"]
 
     done = subprocess.run(
         [sys.executable, "-m", "sim.explorer", "--replay", str(path)],

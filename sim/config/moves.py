@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.config.measures import MeasuresParams
-from sim.config.schema import ConfigError, bounded
+from sim.config.schema import ConfigError, bounded, check_ranges
 
 if TYPE_CHECKING:
     from sim.config.params import ModelParams
@@ -29,13 +29,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class MoveParams:
-    """One move: from ``day`` on (the day it first acts), the lever ``key`` is ``value``.
+    """One move: from ``day`` on (the day it first acts, before anything else that day;
+    0: the first day), the lever ``key`` is ``value``.
 
     ``value`` is written as text (``"0.8"``, ``"phase2"``, ``"true"``) and read as the
     lever's declared type; ``by`` names who made it (a team, a player; free text).
     """
 
-    day: int = bounded(1, 1, 100000)
+    day: int = bounded(1, 0, 100000)
     key: str = ""
     value: str = ""
     by: str = ""
@@ -70,6 +71,10 @@ def check_moves(params: ModelParams, days: int | None = None) -> None:
     last = 0
     for i, move in enumerate(params.moves):
         where = f"moves[{i}]"
+        try:
+            check_ranges(move)
+        except ConfigError as e:
+            raise ConfigError(f"{where}.{e}") from None
         if not MOVABLE.fullmatch(move.key):
             raise ConfigError(
                 f"{where}.key={move.key!r}: not a lever a move can change mid-run; "
@@ -82,7 +87,7 @@ def check_moves(params: ModelParams, days: int | None = None) -> None:
             )
         last = move.day
         if days is not None and move.day >= days:
-            raise ConfigError(f"{where}.day={move.day}: allowed 1 to {days - 1} (the horizon)")
+            raise ConfigError(f"{where}.day={move.day}: allowed 0 to {days - 1} (the horizon)")
         parts = move.key.split(".")
         if parts[0] == "measures" and not getattr(params.measures, parts[1]).enabled:
             raise ConfigError(

@@ -212,7 +212,7 @@ def coerce(key: str, value: Any, kind: Any) -> Any:
             raise ConfigError(f"{shown}: a list is required")
         return [coerce(f"{key}.{i}", v, _element(kind)) for i, v in enumerate(value)]
     if dataclasses.is_dataclass(kind) and isinstance(value, kind):
-        return copy.deepcopy(value)
+        value = dataclasses.asdict(value)  # checked field by field, as a mapping is
     if dataclasses.is_dataclass(kind) and isinstance(value, Mapping):
         made = kind()
         for name, item in value.items():

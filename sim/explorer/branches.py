@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.moves import MoveParams
+from sim.config.params import ConfigError
 from sim.model.incidents import BORDER_INCIDENT_TYPES, DAYS_PER_MONTH, IS_BORDER_INCIDENT
 from sim.model.model import DailySeries, RoadmapModel
 from sim.model.phases import FINAL_PHASE
@@ -119,15 +120,21 @@ def look_ahead(
 ) -> dict[str, Outlook]:
     """Each line's :class:`Outlook`: ``replications`` paired runs ``days`` ahead of the
     model pickled in ``state`` (:func:`snapshot`; cut at its horizon), the line's moves
-    made on the first day ahead.
+    made on the first day ahead (whatever day they name).
 
     The runs are independent tasks (on ``executor`` when given, a process pool say);
     the numbers do not depend on where they ran. A move the model refuses raises
     ConfigError before anything runs.
     """
+    if not lines or replications < 1 or days < 1:
+        raise ConfigError("look ahead: at least one line, one future and one day ahead")
     for moves in lines.values():  # refused here, not in a worker
         trial: RoadmapModel = pickle.loads(state)
         start, horizon = trial.steps, trial.days
+        if start >= horizon:
+            raise ConfigError(
+                f"look ahead: the run is at its horizon (day {horizon}); no day is left"
+            )
         for move in moves:
             trial.moves.add(trial, MoveParams(start, move.key, move.value, move.by))
     tasks = [(line, r) for line in lines for r in range(replications)]

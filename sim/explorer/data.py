@@ -87,10 +87,15 @@ class ExplorerModel(RoadmapModel):
         self.versus = versus
         self.lock = threading.RLock()
 
-    def _do_step(self) -> None:
-        """A day under the model's lock: a move or a look-ahead from the page (another
-        thread) sees the model between days, never within one."""
+    def _advance_time(self, until: float) -> None:
+        """Days under the model's lock: a move or a look-ahead from the page (another
+        thread) sees the model between days, never within one (nor between Mesa taking
+        a day's event off its list and putting the next one on)."""
         with self.lock:
+            super()._advance_time(until)
+
+    def _do_step(self) -> None:
+        with self.lock:  # run() steps without Mesa's event list
             super()._do_step()
 
     def __getstate__(self) -> dict:

@@ -121,20 +121,23 @@ class Game:
         replications: int,
         days: int,
         executor: Executor | None = None,
+        by: str = "",
     ) -> dict[str, Outlook]:
         """Branch the current line: each alternative (a new line's name and its moves,
-        ``(key, value)``) becomes a line forked today, and the current line and every
-        alternative are looked ahead (:func:`~sim.explorer.branches.look_ahead`)."""
+        ``(key, value)``, made by ``by``) becomes a line forked today, and the current
+        line and every alternative are looked ahead
+        (:func:`~sim.explorer.branches.look_ahead`; the first outlook is the current
+        line's)."""
         for name in alternatives:
             check_name(name, self.lines)
         with self.model.lock:  # the state looked ahead from: between two days
             parent, today = self.current, self.model.steps
             state, at_fork = snapshot(self.model), numbers(self.model)
             inherited = list(self.line.moves)
-        by = {name: [MoveParams(today, k, str(v), name) for k, v in moves]
-              for name, moves in alternatives.items()}  # fmt: skip
-        outlooks = look_ahead(state, {parent: [], **by}, replications, days, executor)
-        for name, moves in by.items():  # a branch starts where its parent was
+        made = {name: [MoveParams(today, k, str(v), by) for k, v in moves]
+                for name, moves in alternatives.items()}  # fmt: skip
+        outlooks = look_ahead(state, {parent: [], **made}, replications, days, executor)
+        for name, moves in made.items():  # a branch starts where its parent was
             self.lines[name] = Line(name, parent, today, inherited + moves, today, dict(at_fork))
         self.outlooks |= outlooks
         return outlooks
@@ -222,9 +225,12 @@ def load(path: Path) -> Game:
         raise ConfigError(f"{path}: not a YAML file ({str(e).splitlines()[0]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"{path}: not a saved game (its format line is not {FORMAT!r})")
-    setup, raw = data.get("setup"), data.get("lines")
+    setup, raw, current = data.get("setup"), data.get("lines"), data.get("current", MAIN)
     if not isinstance(setup, dict) or not isinstance(raw, list) or not raw:
         raise ConfigError(f"{path}: needs a setup mapping and a list of lines")
+    _check_setup(f"{path}: setup", setup)
+    if not isinstance(current, str):
+        raise ConfigError(f"{path}: current={current!r}: the name of one of its lines")
     lines: dict[str, Line] = {}
     for i, item in enumerate(raw):
         try:
@@ -235,9 +241,29 @@ def load(path: Path) -> Game:
         _check_line(f"{path}: lines[{i}]", line, lines, setup.get("days"))
         lines[line.name] = line
     try:
-        return Game(setup, list(lines.values()), data.get("current", MAIN))
+        return Game(setup, list(lines.values()), current)
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
+
+
+def _check_setup(where: str, setup: Mapping[str, Any]) -> None:
+    """A loaded setup names its scenario, geography and band scenario, a horizon and a
+    seed, then levers by dotted key with plain values (moves belong to lines)."""
+    kinds = {"scenario_name": str, "geography": str, "versus": str, "days": int, "rng": int}
+    for key, kind in kinds.items():
+        value = setup.get(key)
+        low = 1 if key == "days" else 0
+        if isinstance(value, bool) or not isinstance(value, kind) or (kind is int and value < low):
+            allowed = "a name" if kind is str else f"a whole number from {low}"
+            raise ConfigError(f"{where}.{key}={value!r}: allowed {allowed}")
+    for key, value in setup.items():
+        if key in kinds:
+            continue
+        if key == "moves" or not isinstance(value, str | int | float | bool):
+            raise ConfigError(
+                f"{where}.{key}: a lever's value is one number, name or true/false (moves "
+                "belong to lines)"
+            )
 
 
 def _check_line(where: str, line: Line, before: Mapping[str, Line], days: object) -> None:
@@ -256,3 +282,8 @@ def _check_line(where: str, line: Line, before: Mapping[str, Line], days: object
             raise ConfigError(f"{where}.{key}={value!r}: allowed a day from 0 to {horizon}")
     if line.played < line.fork:
         raise ConfigError(f"{where}.played={line.played}: before its fork (day {line.fork})")
+    numbers = line.numbers
+    if not isinstance(numbers, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in numbers.values()
+    ):
+        raise ConfigError(f"{where}.numbers: a mapping of what the line reached to numbers")

@@ -3,7 +3,7 @@
 Each line is rebuilt from the game's setup and its moves and run to where it was
 left; the numbers it reaches are printed beside those the file recorded. A line that
 does not reach them (another version of the model, an edited file) is named and the
-command exits 1. ``--export DIR`` also writes each line (or ``--line``'s) as
+command exits 1, exporting nothing. ``--export DIR`` also writes each line (or ``--line``'s) as
 ``DIR/conf/game/<line>.yaml``, which
 
     python -m sim --config-dir DIR/conf +game=<line>
@@ -46,6 +46,11 @@ def replay(path: Path, export: Path | None = None, line: str | None = None) -> i
         print(f"{name:<14}{parent:<14}{len(game.lines[name].moves):>6}  {cells}  {verdict}")
         if same is False:
             print(f"{'':<34}recorded: " + ", ".join(f"{c}={recorded.get(c)}" for c in COLUMNS))
+    if differ:
+        print(
+            f"error: {', '.join(differ)}: replayed to other numbers than recorded", file=sys.stderr
+        )
+        return 1
     for name, text in texts.items():
         target = export / GAME_DIR / f"{name}.yaml"
         try:
@@ -54,9 +59,4 @@ def replay(path: Path, export: Path | None = None, line: str | None = None) -> i
         except OSError as e:
             raise ConfigError(f"--export={export}: cannot write {target} ({e.strerror})") from None
         print(f"{target}: python -m sim --config-dir {export / 'conf'} +game={name}")
-    if differ:
-        print(
-            f"error: {', '.join(differ)}: replayed to other numbers than recorded", file=sys.stderr
-        )
-        return 1
     return 0

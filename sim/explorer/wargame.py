@@ -33,6 +33,7 @@ from sim.explorer.controls import _input, _select, _slider, check, model_params
 from sim.explorer.data import SCENARIO_START
 from sim.explorer.fans import comparison, describe, fan_png
 from sim.explorer.game import Game, check_name
+from sim.model.incidents import DAYS_PER_MONTH
 from sim.model.measures import MEASURE_NAMES
 
 TEAMS = ("umpire", "team A", "team B")
@@ -70,7 +71,7 @@ def move_levers() -> dict[str, dict]:
             "SliderFloat", f"{into}: border incidents a month at most", 20.0, 100.0, 1.0
         )
         controls[f"phases.min_days.{k}"] = _slider(
-            "SliderInt", f"{into}: days in the phase before, at least", 180, 730, 30
+            "SliderInt", f"{into}: days in the phase before, at least", 180, 730, 10
         )
     controls["phases.relapse"] = _select("Relapse after a severe incident", True, [True, False])
     controls["phases.relapse_trust"] = _slider(
@@ -78,7 +79,7 @@ def move_levers() -> dict[str, dict]:
     )
     for side, which in enumerate(("A", "B")):
         controls[f"costs.money_per_year.{side}"] = _slider(
-            "SliderFloat", f"Roadmap money a year, state {which} (k$)", 60000.0, 300000.0, 5000.0
+            "SliderFloat", f"Roadmap money a year, state {which} (k$)", 60000.0, 300000.0, 1000.0
         )
     return controls
 
@@ -102,12 +103,17 @@ def current_value(model: Any, key: str) -> Any:
     return int(value) if control["type"] == "SliderInt" else float(value)
 
 
-@cache
+_pool: list[Executor] = []
+
+
 def pool() -> Executor:
-    """The look-ahead's worker processes, started on first use and kept."""
+    """The look-ahead's worker processes, started on first use and kept (started anew if
+    a worker died: the pool is then broken)."""
     from sim.runs.pool import process_pool
 
-    return process_pool(LOOK_AHEAD_WORKERS, "sim.explorer.branches")
+    if not _pool or getattr(_pool[0], "_broken", False):
+        _pool[:] = [process_pool(LOOK_AHEAD_WORKERS, "sim.explorer.branches")]
+    return _pool[0]
 
 
 def games_dir() -> Path:
@@ -186,15 +192,18 @@ def GamePanel(game: Game, model: Any, on_model: Callable[[Any], None]):
             alternatives = {check_name(name, game.lines): [move] for name, move in chosen}
             reps = check("replications", form.value.get("replications", 20), FORM)
             months = check("months", form.value.get("months", 12), FORM)
-        except ConfigError as e:
+            message.set("")
+            began = time.perf_counter()
+            by = check("by", form.value.get("by", TEAMS[0]), FORM)
+            ahead = round(months * DAYS_PER_MONTH)
+            out = game.look_ahead(alternatives, reps, ahead, pool(), by)
+        except ConfigError as e:  # the page's checks, then the model's (its config rules)
             message.set(f"refused: {e}")
             return None
-        message.set("")
-        began = time.perf_counter()
-        out = game.look_ahead(alternatives, reps, round(months * 30.4375), pool())
         seconds = time.perf_counter() - began
-        rows = describe(comparison(out, game.current), game.current)
-        return {"png": fan_png(out, game.current), "rows": rows, "seconds": seconds}
+        parent = next(iter(out))  # the line looked ahead from (the current one, then)
+        rows = describe(comparison(out, parent), parent)
+        return {"png": fan_png(out, parent), "rows": rows, "seconds": seconds}
 
     task = solara.lab.use_task(look, dependencies=None)
 
@@ -248,6 +257,8 @@ def GamePanel(game: Game, model: Any, on_model: Callable[[Any], None]):
                     control = FORM[key]
                     _input(control, form.value.get(key, control["value"]), setter(key))
                 solara.Button("Look ahead", on_click=task, color="primary", disabled=task.pending)
+        if task.error:
+            solara.Error(f"look-ahead failed: {task.exception}", classes=["wargame-message"])
         if task.pending:
             _text("looking ahead ...", classes=["wargame-busy"])
         elif task.finished and task.value:
@@ -257,7 +268,7 @@ def GamePanel(game: Game, model: Any, on_model: Callable[[Any], None]):
             for row in result["rows"]:
                 _text(row)
         _text("Lines", bold=True)
-        for name, each in game.lines.items():
+        for name, each in list(game.lines.items()):  # (a look-ahead may add lines meanwhile)
             with solara.Row():
                 where = f"from {each.parent} on day {each.fork}" if each.parent else "main line"
                 played = "being played" if name == game.current else f"left on day {each.played}"

@@ -49,10 +49,7 @@ from sim.model.measures import MEASURE_NAMES, Measures
 from sim.model.moves import Moves
 from sim.model.phases import PhaseMachine
 from sim.model.search import Search
-
-RESEED = 2**31 + 100
-"""The first word of the keys :meth:`RoadmapModel.reseed` draws from (apart from the
-spawned streams' keys and the keyed streams' one-word keys)."""
+from sim.model.streams import Streams
 
 
 class RoadmapModel(mesa.Model):
@@ -114,8 +111,7 @@ class RoadmapModel(mesa.Model):
         self.params = params
         self.moves = Moves(params.moves)
         self.days = days
-        self._seeds = np.random.SeedSequence(seed)
-        self._streams: list[np.random.Generator] = []  # every stream handed out, in order
+        self.streams = Streams(seed)
         self.actor_names: list[str] = []
         self.border = build_border(params.geography)
         self.space = BorderSpace(self.border, self.random)
@@ -171,31 +167,28 @@ class RoadmapModel(mesa.Model):
 
     def spawn_rng(self) -> np.random.Generator:
         """A fresh independent random stream for one agent or mechanism."""
-        return self._stream(self._seeds.spawn(1)[0])
+        return self.streams.spawn()
 
     def keyed_rng(self, key: int) -> np.random.Generator:
         """A stream fixed by the seed and ``key`` alone, whatever was spawned before it: an
         exogenous process draws the same in every scenario run with the seed."""
-        return self._stream(np.random.SeedSequence(self._seeds.entropy, spawn_key=(key,)))
+        return self.streams.keyed(key)
 
-    def _stream(self, seeds: np.random.SeedSequence) -> np.random.Generator:
-        stream = np.random.default_rng(seeds)
-        self._streams.append(stream)
-        return stream
+    def register_stream(self, stream: np.random.Generator) -> np.random.Generator:
+        """Count ``stream`` among the run's streams (those :meth:`reseed` gives new states):
+        every stream an agent draws from is made by the two above or registered."""
+        return self.streams.register(stream)
 
     def reseed(self, key: int) -> None:
         """Give every random stream of the run (each agent's, Mesa's two) a new state,
-        fixed by the seed, today and ``key``: a copy of the model reseeded with ``key``
-        is one more replication of the future from today's state, and two copies
-        reseeded with the same key share their randomness (common random numbers)
-        whatever moves tell them apart. States are set in place, so that the compiled
-        kernels' handles to the streams stay valid."""
-        seeds = np.random.SeedSequence(self._seeds.entropy, spawn_key=(RESEED, self.steps, key))
-        children = seeds.spawn(len(self._streams) + 2)
-        for stream, child in zip(self._streams, children, strict=False):
-            stream.bit_generator.state = np.random.PCG64(child).state
-        self.rng.bit_generator.state = np.random.PCG64(children[-2]).state
-        self.random.seed(int(children[-1].generate_state(1, np.uint64)[0]))
+        fixed by the seed, today and ``key`` (:class:`~sim.model.streams.Streams`): a copy
+        reseeded with ``key`` is one more replication of the future from today's state.
+
+        What was drawn before today stays: the plans units and drones drew up at their
+        last redeployment (at most ``patrol.redeploy_days``), and the background
+        violence, an exogenous process drawn for the whole horizon when the run starts
+        (no measure acts on it)."""
+        self.streams.reseed(self.steps, key, self.rng, self.random)
 
     def register_actor(self, name: str) -> int:
         """Give an actor a code for the incident log."""

@@ -66,7 +66,7 @@ class Customs(OwnViews):
         self.searches_per_inspector = int(p.shift_hours / p.hours_per_inspection)
         self._hired = [0, 0]  # inspectors per post, by side
         self._effects: list[float] | None = None  # each side's level at the last staffing
-        self._level = 0.0  # the measure's level at the last look
+        self._level = (0.0, 0.0)  # the measure's (level, intensity) at the last look
         self._on_duty = False
         # Per post (one int block, each attribute a view of its row): set when staffing
         # changes, searches a day, most vehicles it holds (searched today or queued),
@@ -106,9 +106,10 @@ class Customs(OwnViews):
 
     def step(self, day: int) -> None:
         """Staff the posts, run today's queues, book the delay and the wages."""
-        level = self.model.measures.level[_CUSTOMS]
-        if level != self._level:  # (a side's part changes only with the level)
-            self._level = level
+        measures = self.model.measures
+        level = (measures.level[_CUSTOMS], measures.intensity[_CUSTOMS])
+        if level != self._level:  # (a side's part changes only with the level; a move may
+            self._level = level  # change the intensity)
             self._staff(day)
         if not self._on_duty:  # (nor anyone queued: a post without inspectors holds none)
             if self._delay_hours:

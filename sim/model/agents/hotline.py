@@ -50,7 +50,8 @@ class Hotline:
         self.p = model.params.hotline
         self.stream = model.spawn_rng()
         self._port = Port(self.stream)
-        self.calls = self.stream.spawn(1)[0]  # calls draw apart: schedules keep their draws
+        # calls draw apart: schedules keep their draws
+        self.calls = model.register_stream(self.stream.spawn(1)[0])
         self.shift_start: list[float] = []
         self._busy: list[list[tuple[float, float]]] = []  # per officer: (from, to) hours
         self.answered = 0
