@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.stats import wilson
+
 MIN_COVERAGE = 0.5
 """The chosen box is the densest that still holds this share of the failures."""
 PEEL_ALPHA = 0.05
@@ -102,7 +104,7 @@ def robustness(
     diff = (keyed[second] - keyed[first]).groupby(level="point").mean()
     wins = int((diff < 0).sum())
     n = len(diff)
-    low, high = wilson(wins, n)
+    _, low, high = wilson(wins, n)
     summary = {
         "outcome": outcome,
         "first": first,
@@ -120,13 +122,3 @@ def robustness(
         rows.append({"factor": name, "spearman": float(rho), "p_value": float(p)})
     table = pd.DataFrame(rows).sort_values("spearman", key=np.abs, ascending=False)
     return summary, table.reset_index(drop=True)
-
-
-def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion (stays within [0, 1])."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, spearmanr
 
-from sim.explore.discovery import wilson
+from sim.analysis.stats import wilson
 from sim.policy.evaluate import outcome
 from sim.policy.params import ObjectiveParams
 
@@ -175,7 +175,7 @@ def paired(
             b = world_values(runs[other], o)
             diff = b - a
             better = diff < 0 if o.sense == "min" else diff > 0
-            low, high = wilson(int(better.sum()), len(diff))
+            _, low, high = wilson(int(better.sum()), len(diff))
             row = {
                 "first": first,
                 "second": other,
