@@ -26,13 +26,13 @@ import numpy as np
 
 from sim.config.moves import MoveParams
 from sim.config.params import ConfigError
+from sim.explorer.data import mean_trust
 from sim.model.incidents import BORDER_INCIDENT_TYPES, DAYS_PER_MONTH, IS_BORDER_INCIDENT
-from sim.model.model import DailySeries, RoadmapModel
+from sim.model.model import RoadmapModel
 from sim.model.phases import FINAL_PHASE
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 """The fan's lines: median, the middle 50% and the middle 90% of replications."""
-_TRUST = [DailySeries.STATE.index(name) for name in ("trust_a", "trust_b")]
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def observe(model: RoadmapModel, start: int, days: int) -> dict:
         incidents[i] = np.bincount(month[kind == t], minlength=months)
     border = IS_BORDER_INCIDENT[kind]
     rows = model.series.rows[start : start + days]
-    trust = np.array([0.5 * (row[_TRUST[0]] + row[_TRUST[1]]) for row in rows])
+    trust = np.array([mean_trust(row) for row in rows])
     transitions = model.phases.transitions
     return {
         "incidents": incidents,

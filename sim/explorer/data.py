@@ -45,6 +45,13 @@ BAND_PERCENTILES = (2.5, 97.5)
 _HOSTILE = np.zeros(len(IncidentType), dtype=bool)
 _HOSTILE[list(HOSTILE_ATTEMPT_TYPES)] = True
 _TRUST = [DailySeries.STATE.index(name) for name in ("trust_a", "trust_b")]
+
+
+def mean_trust(row: tuple[float, ...]) -> float:
+    """The two governments' mean trust on a day of ``DailySeries.rows``."""
+    return 0.5 * (row[_TRUST[0]] + row[_TRUST[1]])
+
+
 _TENSION = [DailySeries.STATE.index(name) for name in ("tension_a", "tension_b")]
 
 
@@ -207,7 +214,7 @@ class LiveSeries:
                 self.detected[month] += bool(row[5])
         self._log_read = len(rows)
         for row in model.series.rows[self.simulated :]:
-            self.trust.append(0.5 * (row[_TRUST[0]] + row[_TRUST[1]]))
+            self.trust.append(mean_trust(row))
             self.tension.append(0.5 * (row[_TENSION[0]] + row[_TENSION[1]]))
         self.simulated = len(model.series.rows)
         per_day = model.log.border_per_day[: self.simulated]

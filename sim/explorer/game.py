@@ -62,7 +62,8 @@ class Game:
     """The game being played: its setup, its lines and the current line's live model.
 
     ``setup`` is :class:`~sim.explorer.data.ExplorerModel`'s keyword values (levers by
-    dotted key). ``outlooks`` keeps each line's latest look-ahead.
+    dotted key). ``outlooks`` keeps each line's latest look-ahead. ``model``: the current
+    line's model as it runs (:meth:`adopt`); by default it is rebuilt from the line.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class Game:
         lines: Sequence[Line] = (),
         current: str = MAIN,
         kind: type[ExplorerModel] = ExplorerModel,
+        model: ExplorerModel | None = None,
     ) -> None:
         self.setup = dict(setup)
         self.kind = kind
@@ -79,16 +81,13 @@ class Game:
             raise ConfigError(f"current={current!r}: no such line; lines: {', '.join(self.lines)}")
         self.current = current
         self.outlooks: dict[str, Outlook] = {}
-        self.model = self.rebuilt(current)
+        self.model = self.rebuilt(current) if model is None else model
 
     @classmethod
     def adopt(cls, model: ExplorerModel) -> Game:
         """A new game whose main line is ``model`` (as a reset of the page built it)."""
-        game = cls.__new__(cls)
-        game.setup, game.kind = model.setup, type(model)
-        game.lines = {MAIN: Line(MAIN, moves=list(model.params.moves), played=model.steps)}
-        game.current, game.outlooks, game.model = MAIN, {}, model
-        return game
+        line = Line(MAIN, moves=list(model.params.moves), played=model.steps)
+        return cls(model.setup, [line], MAIN, type(model), model)
 
     @property
     def line(self) -> Line:
