@@ -219,7 +219,8 @@ def test_the_panels_levers_are_movable_and_their_values_within_the_declared_rang
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"lever": "patrol.units_per_side", "value": 3}, "'patrol.units_per_side': not one of"),
+        ({"lever": "armed_groups.initial_fighters", "value": 3}, "'armed_groups.initial_fig"),
+        ({"lever": "patrol.units_per_side", "value": 900}, "allowed an integer from 0 to 200"),
         ({"lever": "measures.drones.intensity", "value": 7}, "allowed a number from 0 to 1.0"),
         ({"lever": "measures.drones.start", "value": "later"}, "not one of its choices"),
         ({"lever": "phases.relapse", "value": "yes"}, "not one of its choices"),

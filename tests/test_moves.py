@@ -119,8 +119,8 @@ def test_a_run_never_changes_its_callers_parameters():
     ("moves", "message"),
     [
         (
-            [move(10, "patrol.units_per_side", 3)],
-            "moves[0].key='patrol.units_per_side': not a lever",
+            [move(10, "armed_groups.recruit_every_days", 3)],
+            "moves[0].key='armed_groups.recruit_every_days': not a lever",
         ),
         (
             [move(10, "measures.drones.intensity", 1.5)],

@@ -81,6 +81,7 @@ def move_levers() -> dict[str, dict]:
         controls[f"costs.money_per_year.{side}"] = _slider(
             "SliderFloat", f"Roadmap money a year, state {which} (k$)", 60000.0, 300000.0, 1000.0
         )
+    controls["patrol.units_per_side"] = page["patrol.units_per_side"]
     return controls
 
 

@@ -13,7 +13,9 @@ see it from then on), and the owner of any value derived from it is told:
 * a gate's threshold or the relapse rule: the phase machine reads its parameters
   each day;
 * a side's roadmap money: :meth:`Budget.set_allowance
-  <sim.model.budget.Budget.set_allowance>`.
+  <sim.model.budget.Budget.set_allowance>`;
+* the states' patrol units: each government raises or stands down units at its next
+  redeployment (:mod:`sim.model.agents.muster`).
 
 Every applied move is logged with the value it replaced (``applied``).
 """

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
+from sim.model.agents.muster import MOVED, PLACED, SPARE, muster
 from sim.model.agents.patrol import PatrolForce, PatrolUnit, settle
 from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
 from sim.model.agents.training import instructors
@@ -57,7 +58,6 @@ def _apportion(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
 
 
 THREAT, SEEN, PICTURE, SPREAD = 0, 1, 2, 3  # rows of a government's ``_state``
-SPARE, PLACED, MOVED = 0, 1, 2  # rows of its ``_stack``
 
 
 @kernel
@@ -299,12 +299,10 @@ class Government(Agent):
         n, k = self.model.border.n, len(units)
         self.units = units
         self.patrols = PatrolForce(self.model, self.side, units)
-        # Rows SPARE: units without a post, a stack (the last one goes first, ``_n_spare``
-        # of them); PLACED: the sector of each unit's cell; MOVED: units a move placed anew.
         self._stack = np.empty((3, k), dtype=np.int64)
         self._stack[SPARE] = np.arange(k)
         self._stack[PLACED] = -1
-        self._n_spare = k
+        self._n_spare = k  # the spare units on the stack
         self._posts = np.empty((2 * n, k), dtype=np.int64)  # each post's units, as posted
         self._held = np.zeros(2 * n, dtype=np.int64)
         space, side = self.model.space, self.side
@@ -319,9 +317,12 @@ class Government(Agent):
         contingents of joint units go to joint posts where both pictures point (the
         two commands post their contingents alike, so they pair up); the instructor
         teams joint training needs get no post. Moves as few units as possible;
-        units left over have no post (instructors).
+        units left over have no post (instructors). A strength a move changed is taken
+        up first (:mod:`sim.model.agents.muster`).
         """
         model, p, other = self.model, self.model.params.patrol, self.other
+        if p.units_per_side != len(self.units):  # a move changed its strength
+            muster(self, p.units_per_side)
         steps, force, training = model.steps, self.patrols, model.training
         review = (self._reviewed != steps) | 2 * (other._reviewed != steps)
         self._reviewed = other._reviewed = steps

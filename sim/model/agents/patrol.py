@@ -134,7 +134,7 @@ class PatrolForce:
         self.start = 0
         self._was_any = False  # any contingent at the last plan
         self.bill: list[tuple[str, float, float]] = []
-        self._billed: tuple[int, int] | None = None  # (contingents, instructors) billed
+        self._billed: tuple[int, int, int] | None = None  # (units, contingents, instructors)
         c = self._c = p.duty_days + 1
         rough = model.space.layer("roughness")
         self._cycle, self._rests, self._next, self._zones, self._weights = _tables(
@@ -177,9 +177,22 @@ class PatrolForce:
         and left ``instructors`` without a post: take note of what the postings change."""
         self.instructors = instructors
         self.any_joint = joint > 0
-        if (joint, self.instructors) != self._billed:  # what its units cost changed
-            self._billed = (joint, self.instructors)
+        billed = (len(self.units), joint, self.instructors)
+        if billed != self._billed:  # what its units cost changed
+            self._billed = billed
             self._bill(joint)
+
+    def resize(self, k: int) -> None:
+        """Its government raised units or stood the last ones down (``units`` now holds
+        ``k``): the arrays keep the first ``k`` units' state; a new unit has no post, no
+        joint service or training, is off duty until its first plan, and its days on duty
+        are staggered like those of the units the force began with."""
+        keep = min(self._ints.shape[1], k)
+        self._ints, self._flags, self._reals, self._no_course = (
+            resized(a, k, 0) for a in (self._ints, self._flags, self._reals, self._no_course)
+        )
+        self._paths, self._duty = resized(self._paths, k, self.n), resized(self._duty, k, True)
+        self._ints[STATE, keep:] = np.arange(keep, k) % self._c
 
     def row(self, day: int) -> int:
         """Row of the plan arrays for ``day``."""
@@ -239,6 +252,15 @@ class PatrolForce:
     def at(self, day: int, sector: int) -> np.ndarray:
         """Its joint contingents on duty at ``sector`` on ``day``."""
         return np.flatnonzero((self.where[self.row(day)] == sector) & self.joint)
+
+
+def resized(array: np.ndarray, k: int, fill: float) -> np.ndarray:
+    """A copy of ``array`` with ``k`` columns in its last axis: the first ones kept, new ones
+    ``fill``."""
+    keep = min(array.shape[-1], k)
+    out = np.full((*array.shape[:-1], k), fill, dtype=array.dtype)
+    out[..., :keep] = array[..., :keep]
+    return out
 
 
 @kernel
