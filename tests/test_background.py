@@ -370,3 +370,54 @@ def test_the_fit_refuses_a_bad_window_or_file_in_one_line(args, message, capsys)
     err = capsys.readouterr().err
     assert ended.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1
     assert message in err
+
+
+def test_a_look_ahead_future_draws_the_background_anew_continuing_its_history():
+    """A reseeded copy (one more future from today) redraws the background from today on:
+    the days before stay, the same key draws the same, another key other events, and the
+    events of the next month average what the process expects given the events so far
+    (the history's excitation decays as exp(-decay * (1 - branching) * t)). A future that
+    ignored the history would expect a count far off, measured at the day after the
+    densest burst of the run's first 300 days."""
+    import copy
+
+    m = RoadmapModel(config("geography=tr_sy", "scenario=baseline", "days=400"), 400, 3)
+    bg = m.background
+    excite = [  # per day: the excess intensity the events so far leave, all governorates
+        sum(
+            g.branching * g.decay * np.exp(-g.decay * (d - t[t < d])).sum()
+            for g, t in zip(m.params.background.governorates, bg._times, strict=True)
+        )
+        for d in range(100, 300)
+    ]
+    first = 100 + int(np.argmax(excite))
+    m.run_for(first)
+
+    def background(model: RoadmapModel) -> list:
+        return [r for r in model.log.rows if r[3] == IncidentType.BACKGROUND]
+
+    futures = {}
+    for key in (1, 1, 2):
+        future = copy.deepcopy(m)
+        future.reseed(key)
+        future.run_for(60)
+        futures.setdefault(key, []).append(background(future))
+    same = [r for r in futures[1][0] if r[0] < first]
+    assert same == [r for r in futures[2][0] if r[0] < first] == background(m)
+    assert futures[1][0] == futures[1][1] != futures[2][0]
+
+    month = 30.0
+    expected = ignored = 0.0
+    for g, t in zip(m.params.background.governorates, bg._times, strict=True):
+        stay = g.baseline / (1 - g.branching)  # the stationary rate
+        fade = g.decay * (1 - g.branching)
+        lam = g.baseline + g.branching * g.decay * np.exp(-g.decay * (first - t[t < first])).sum()
+        expected += stay * month + (lam - stay) * (1 - np.exp(-fade * month)) / fade
+        ignored += stay * month + (g.baseline - stay) * (1 - np.exp(-fade * month)) / fade
+    counts = []
+    for key in range(200):
+        bg.redraw(first, np.random.default_rng(key))
+        counts.append(bg._bounds[first + int(month)] - bg._bounds[first])
+    se = np.std(counts, ddof=1) / np.sqrt(len(counts))
+    assert abs(np.mean(counts) - expected) < 4 * se, (np.mean(counts), expected, se)
+    assert abs(ignored - expected) > 8 * se  # the test can tell the two apart

@@ -41,7 +41,9 @@ each event's offspring Poisson(``branching``) at Exp(``decay``) lags: exact,
 one vectorised draw per generation), and each day replays its events. Its
 random stream is keyed by the run's seed alone (:meth:`RoadmapModel.keyed_rng`),
 not spawned in turn: it shifts no other agent's stream, and every scenario run
-with a seed sees the same background events (common random numbers). Without a
+with a seed sees the same background events (common random numbers). A look-ahead's
+future (a reseeded copy: :meth:`RoadmapModel.reseed`) draws the process anew from its
+day on, continuing the events so far (:meth:`BackgroundViolence.redraw`). Without a
 process (``stylised``: the default) it draws nothing and each day costs two
 list look-ups. The types are drawn on a stream of their own (:data:`TYPE_STREAM_KEY`),
 after the events: with or without them a run's events, deaths and days are the same.
@@ -158,34 +160,80 @@ class BackgroundViolence:
         self._sectors: list[int] = []
         self._deaths: list[int] = []
         self.ged_types = np.zeros(0, dtype=np.int8)
+        self._times: list[np.ndarray] = []  # each governorate's event times (days, continuous)
         if not p.governorates:
             return
         self.actor = model.register_actor("background_violence")
         rng = model.keyed_rng(STREAM_KEY)
-        opposite = np.asarray(sector_governorates(model.params.geography, model.border))
-        people = model.border.population[p.side]
-        days, sectors, shares = [], [], []
         epochs = [(float(e.start_day), e.factor) for e in p.epochs]
         history: History | None = getattr(model, "background_history", None)
         if history is not None and epochs:
             raise ValueError("a background history is continued at one level: no epochs")
+        placed = []
         for g in p.governorates:
             if history is None:
                 times = simulate_hawkes(rng, g.baseline, g.branching, g.decay, model.days, epochs)
             else:
                 times = history.continued(rng, g, model.days)
-            where = np.flatnonzero(opposite == g.name)
-            days.append(times.astype(np.int64))
-            sectors.append(where[pick(people[where], rng.random(times.size))])
-            shares.append(np.tile(g.ged_type_shares, (times.size, 1)))
-        day = np.concatenate(days)
+            self._times.append(times)
+            placed.append(self._place(g, times, rng))
+        self._lay_out(0, placed, rng, model.keyed_rng(TYPE_STREAM_KEY))
+
+    def redraw(self, first: int, rng: np.random.Generator) -> None:
+        """Draw the process anew from day ``first`` on (a look-ahead's future), from ``rng``:
+        its events before ``first`` are the history the new ones continue (their excitation
+        still acts), at the level of the epoch in force on day ``first``."""
+        p = self.model.params.background
+        level, epochs = 1.0, []
+        for e in p.epochs:
+            if e.start_day <= first:
+                level = e.factor
+            else:
+                epochs.append((float(e.start_day - first), e.factor))
+        horizon, placed = self.model.days - first, []
+        for k, g in enumerate(p.governorates):
+            past = self._times[k][self._times[k] < first]
+            ahead = first + simulate_hawkes(
+                rng, g.baseline, g.branching, g.decay, horizon, [(0.0, level), *epochs],
+                history=past - first,
+            )  # fmt: skip
+            self._times[k] = np.concatenate([past, ahead])
+            placed.append(self._place(g, ahead, rng))
+        if placed:
+            self._lay_out(first, placed, rng, rng)
+
+    def _place(
+        self, g: GovernorateProcess, times: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Governorate ``g``'s events at ``times``: their days, the sectors they strike (by
+        the people living there, from ``rng``) and their GED type shares."""
+        model = self.model
+        opposite = np.asarray(sector_governorates(model.params.geography, model.border))
+        where = np.flatnonzero(opposite == g.name)
+        people = model.border.population[self.side][where]
+        sectors = where[pick(people, rng.random(times.size))]
+        return times.astype(np.int64), sectors, np.tile(g.ged_type_shares, (times.size, 1))
+
+    def _lay_out(
+        self,
+        first: int,
+        placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        rng: np.random.Generator,
+        types: np.random.Generator,
+    ) -> None:
+        """The events from day ``first`` on (``placed``, per governorate), in day order, with
+        whom each kills (``rng``) and its GED type (``types``); the days before stay."""
+        p = self.model.params.background
+        day, sectors, shares = (np.concatenate(part) for part in zip(*placed, strict=True))
         order = np.argsort(day, kind="stable")
         killed = draw_deaths(rng, day.size, p.deaths_zero_share, p.deaths_scale, p.deaths_tail)
-        self.events = int(day.size)
-        self._bounds = day[order].searchsorted(np.arange(model.days + 1)).tolist()
-        self._sectors = np.concatenate(sectors)[order].tolist()
-        self._deaths = killed[order].tolist()
-        self.ged_types = draw_types(model.keyed_rng(TYPE_STREAM_KEY), np.concatenate(shares)[order])
+        kept = self._bounds[first]
+        days = np.arange(first, self.model.days + 1)
+        self._bounds[first:] = (kept + day[order].searchsorted(days)).tolist()
+        self._sectors[kept:] = sectors[order].tolist()
+        self._deaths[kept:] = killed[order].tolist()
+        self.events = len(self._deaths)
+        self.ged_types = np.concatenate([self.ged_types[:kept], draw_types(types, shares[order])])
 
     def step(self, day: int) -> None:
         """Today's background events: logged, and felt by the communities where they strike."""

@@ -183,12 +183,14 @@ class RoadmapModel(mesa.Model):
         """Give every random stream of the run (each agent's, Mesa's two) a new state,
         fixed by the seed, today and ``key`` (:class:`~sim.model.streams.Streams`): a copy
         reseeded with ``key`` is one more replication of the future from today's state.
+        The background violence, drawn for the whole horizon when the run starts, is
+        drawn anew from today on, continuing its history (:meth:`BackgroundViolence.redraw
+        <sim.model.background.BackgroundViolence.redraw>`).
 
         What was drawn before today stays: the plans units and drones drew up at their
-        last redeployment (at most ``patrol.redeploy_days``), and the background
-        violence, an exogenous process drawn for the whole horizon when the run starts
-        (no measure acts on it)."""
-        self.streams.reseed(self.steps, key, self.rng, self.random)
+        last redeployment (at most ``patrol.redeploy_days``)."""
+        fresh = self.streams.reseed(self.steps, key, self.rng, self.random)
+        self.background.redraw(self.steps, fresh)
 
     def register_actor(self, name: str) -> int:
         """Give an actor a code for the incident log."""

@@ -40,13 +40,15 @@ class Streams:
 
     def reseed(
         self, day: int, key: int, mesa_rng: np.random.Generator, mesa_random: random.Random
-    ) -> None:
+    ) -> np.random.Generator:
         """New states for every stream and Mesa's two generators, fixed by the seed, ``day``
         and ``key``; set in place, so that the compiled kernels' handles to the streams
-        stay valid."""
+        stay valid. Returns one more stream, for what the copy draws anew at once."""
         seeds = np.random.SeedSequence(self.seeds.entropy, spawn_key=(RESEED, day, key))
-        children = seeds.spawn(len(self.all) + 2)
+        n = len(self.all)
+        children = seeds.spawn(n + 3)  # (a child depends on its index, not on how many)
         for stream, child in zip(self.all, children, strict=False):
             stream.bit_generator.state = np.random.PCG64(child).state
-        mesa_rng.bit_generator.state = np.random.PCG64(children[-2]).state
-        mesa_random.seed(int(children[-1].generate_state(1, np.uint64)[0]))
+        mesa_rng.bit_generator.state = np.random.PCG64(children[n]).state
+        mesa_random.seed(int(children[n + 1].generate_state(1, np.uint64)[0]))
+        return np.random.default_rng(children[n + 2])
