@@ -124,3 +124,43 @@ def test_a_bad_strength_is_refused_naming_the_move(value, message):
     with pytest.raises(Exception) as e:
         configure("roadmap", {"moves": [strength(10, value)]}, days=DAYS)
     assert "moves[0]" in str(e.value) and message in str(e.value)
+
+
+def test_one_states_surge_moves_only_its_own_force():
+    """State B stands its whole force down on day 100 (``extra_units.1 = -60``): its
+    search by patrols ends, A's goes on with its 60 units and its bill unchanged."""
+    m = model([{"day": 100, "key": "patrol.extra_units.1", "value": -60}])
+    m.run_for(joins(m, 100) + 10)
+    a, b = m.governments
+    assert (len(a.units), len(b.units)) == (60, 0)
+    row = m.search.row
+    assert m.search.units[row, 1].sum() == m.search.joint_units[row, 1].sum() == 0
+    assert m.search.units[row, 0].sum() > 0
+    money = m.budget.money[:, :, ITEM["patrol_units"]]
+    per_unit = m.params.costs.patrol_unit_per_day
+    assert np.allclose(money[joins(m, 100) + 1], [60 * per_unit, 0.0])
+
+
+def test_the_two_forces_may_differ_from_the_start():
+    params = configure("roadmap", {"patrol.extra_units": [20, -10]}, days=60)
+    m = RoadmapModel(params, 60, 1)
+    m.run_for(10)
+    check_postings(m)
+    assert [len(g.units) for g in m.governments] == [80, 50]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"patrol.extra_units": [0, -61]}, "patrol.extra_units.1=-61: state B would have -1"),
+        ({"patrol.extra_units": [5]}, "patrol.extra_units=[5]: needs 2 entries"),
+        (
+            {"moves": [{"day": 9, "key": "patrol.extra_units.0", "value": -70}]},
+            "moves[0]: patrol.extra_units.0=-70: state A would have -10",
+        ),
+    ],
+)
+def test_a_force_below_nothing_is_refused_naming_the_key(overrides, message):
+    with pytest.raises(Exception) as e:
+        configure("roadmap", overrides, days=DAYS)
+    assert message in str(e.value)

@@ -62,6 +62,11 @@ class PatrolParams:
     """
 
     units_per_side: int = bounded(60, 0, 100000)
+    extra_units: list[int] = bounded([0, 0], -100000, 100000)
+    """Units each state (A, B) has beyond ``units_per_side`` (negative: fewer), so that
+    the two forces may differ: state A with 80 and B with 50 is ``units_per_side=60,
+    extra_units=[20, -10]`` (units). A move on ``extra_units.<side>`` is one
+    government's own surge or drawdown."""
     unit_effort: float = bounded(1.0, 0.0, 100.0)
     sweep_rate: float = bounded(0.5, 0.0, 100.0)
     terrain_penalty: float = bounded(0.6, 0.0, 1.0)

@@ -9,8 +9,9 @@ range, are here.
 
 Movable levers are those their owners can take up mid-run: each measure's
 intensity and start, the gates' thresholds and the relapse rule, each side's
-roadmap money, the states' patrol units. Others (an armed group's strength, the
-geography) shape what the model builds on day 0 and are set by the scenario.
+roadmap money, the patrol units of both states or of one. Others (an armed
+group's strength, the geography) shape what the model builds on day 0 and are
+set by the scenario.
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ MOVABLE = re.compile(
     r"|phases\.(min_trust|max_incidents_per_month|min_days)\.[01]"
     r"|phases\.(relapse|relapse_trust)"
     r"|costs\.money_per_year\.[01]"
-    r"|patrol\.units_per_side"
+    r"|patrol\.units_per_side|patrol\.extra_units\.[01]"
 )
 MOVABLE_TEXT = (
     "measures.<measure>.intensity, measures.<measure>.start, "
     "phases.{min_trust,max_incidents_per_month,min_days}.{0,1}, phases.relapse, "
-    "phases.relapse_trust, costs.money_per_year.{0,1}, patrol.units_per_side"
+    "phases.relapse_trust, costs.money_per_year.{0,1}, patrol.units_per_side, "
+    "patrol.extra_units.{0,1}"
 )
 
 

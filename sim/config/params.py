@@ -299,6 +299,7 @@ def validate(params: ModelParams) -> ModelParams:
         raise ConfigError(
             f"costs.money_per_year={params.costs.money_per_year}: needs 2 entries (one per side)"
         )
+    _check_units(params.patrol)
     if ph.schedule_days[1] < ph.schedule_days[0]:
         raise ConfigError(
             f"phases.schedule_days={ph.schedule_days}: phase 3 cannot start before phase 2"
@@ -308,6 +309,20 @@ def validate(params: ModelParams) -> ModelParams:
         _check_calibration(params)
     check_moves(params, params.days if isinstance(params, Config) else None)
     return params
+
+
+def _check_units(patrol: PatrolParams) -> None:
+    """Each state's force: ``units_per_side`` plus its ``extra_units``, never negative."""
+    extra = patrol.extra_units
+    if len(extra) != 2:
+        raise ConfigError(f"patrol.extra_units={extra}: needs 2 entries (one per side)")
+    for side, more in enumerate(extra):
+        if patrol.units_per_side + more < 0:
+            raise ConfigError(
+                f"patrol.extra_units.{side}={more}: state {'AB'[side]} would have "
+                f"{patrol.units_per_side + more} units; allowed at least "
+                f"-{patrol.units_per_side} (patrol.units_per_side={patrol.units_per_side})"
+            )
 
 
 def _check_joint(params: ModelParams) -> None:

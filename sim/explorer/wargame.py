@@ -82,6 +82,10 @@ def move_levers() -> dict[str, dict]:
             "SliderFloat", f"Roadmap money a year, state {which} (k$)", 60000.0, 300000.0, 1000.0
         )
     controls["patrol.units_per_side"] = page["patrol.units_per_side"]
+    for side, which in enumerate(("A", "B")):
+        controls[f"patrol.extra_units.{side}"] = _slider(
+            "SliderInt", f"Patrol units state {which} has beyond that", 0, 100, 5, low=-60
+        )
     return controls
 
 

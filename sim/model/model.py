@@ -37,6 +37,7 @@ from sim.model.agents.dialogue import MilitaryDialogue
 from sim.model.agents.drones import DroneFleet
 from sim.model.agents.intelligence import Intelligence
 from sim.model.agents.joint_posts import JointPosts
+from sim.model.agents.muster import patrol_strength
 from sim.model.agents.sensors import SensorNetwork
 from sim.model.agents.smuggling import smuggle
 from sim.model.agents.training import Training
@@ -257,8 +258,8 @@ class RoadmapModel(mesa.Model):
         self.communities.recruit(self.armed_groups, self.params.armed_groups.recruit_every_days)
 
     def _create_patrols(self) -> None:
-        units = self.params.patrol.units_per_side
         for gov in self.governments:
+            units = patrol_strength(self.params.patrol, gov.side)
             gov.station([PatrolUnit(self, gov.side, i) for i in range(units)])
 
     # --- what agents call -------------------------------------------------

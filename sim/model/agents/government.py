@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from sim.model.agents.muster import MOVED, PLACED, SPARE, muster
+from sim.model.agents.muster import MOVED, PLACED, SPARE, muster, patrol_strength
 from sim.model.agents.patrol import PatrolForce, PatrolUnit, settle
 from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
 from sim.model.agents.training import instructors
@@ -321,8 +321,8 @@ class Government(Agent):
         up first (:mod:`sim.model.agents.muster`).
         """
         model, p, other = self.model, self.model.params.patrol, self.other
-        if p.units_per_side != len(self.units):  # a move changed its strength
-            muster(self, p.units_per_side)
+        if patrol_strength(p, self.side) != len(self.units):  # a move changed its strength
+            muster(self, patrol_strength(p, self.side))
         steps, force, training = model.steps, self.patrols, model.training
         review = (self._reviewed != steps) | 2 * (other._reviewed != steps)
         self._reviewed = other._reviewed = steps

@@ -1,6 +1,7 @@
 """A government raises patrol units or stands them down during a run.
 
-A state's strength (``patrol.units_per_side``, which a move may change) is taken up at
+A state's strength (``patrol.units_per_side`` and its ``patrol.extra_units``, which moves
+may change) is taken up at
 its next redeployment, before the units are posted: a unit cannot be raised, or leave,
 between two postings. Raised units are new Mesa agents that join the spare units and are
 posted like any other; the units raised last stand down first, leaving their posts (the
@@ -20,11 +21,17 @@ from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
 from sim.model.compiled import kernel
 
 if TYPE_CHECKING:
+    from sim.config.actors import PatrolParams
     from sim.model.agents.government import Government
 
 SPARE, PLACED, MOVED = 0, 1, 2
 """Rows of a government's ``_stack``: units without a post, a stack (the last one goes
 first); the sector of each unit's cell; scratch: units a move placed anew."""
+
+
+def patrol_strength(patrol: PatrolParams, side: int) -> int:
+    """A state's patrol units: ``units_per_side`` and its ``extra_units``."""
+    return patrol.units_per_side + patrol.extra_units[side]
 
 
 def muster(gov: Government, strength: int) -> None:
