@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import __version__
-from sim.config.inert import inert_overrides
+from sim.config.inert import inert_moves, inert_overrides
 from sim.config.overrides import Overrides, canonical, configure
 from sim.config.params import Config, ConfigError
 from sim.runs.draws import replication_draws
@@ -105,7 +105,8 @@ def run(
         scenario, overrides, replications=replications, days=days, seed=seed, workers=workers
     )
     names = canonical(overrides, config)
-    for line in inert_overrides(config, (n.split("=", 1)[0] for n in names)):
+    inert = inert_overrides(config, (n.split("=", 1)[0] for n in names)) + inert_moves(config)
+    for line in inert:
         warnings.warn(line, UserWarning, stacklevel=2)
     if out_dir is not None:
         out_dir = _output_dir(out_dir)

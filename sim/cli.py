@@ -33,7 +33,7 @@ from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
 from sim.config.compose import command_line, config_dir, to_config
 from sim.config.params import Config, ConfigError
 from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
-from sim.report.command import write_report
+from sim.report.command import REPORT, write_report
 from sim.runs.draws import final_generation, world_draws
 from sim.runs.files import save_figure
 from sim.runs.jobs import check_done, file_manifest, read_receipt, write_receipt
@@ -228,8 +228,9 @@ class SweepCallback(Callback):
                 only=jobs,
                 command=command_line("sim", overrides, multirun=True),
                 threshold=compare.threshold,
+                finish=lambda staging: write_report(staging, shown=sweep_dir / "sweep"),
             )
-            print(f"report: {write_report(sweep_dir / 'sweep')}")
+            print(f"report: {sweep_dir / 'sweep' / REPORT}")
         except (FileNotFoundError, ValueError, OSError) as e:
             _fail(str(e), 1)
         if failed:

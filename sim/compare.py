@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from sim.config.compose import command_line
-from sim.report.command import write_report
+from sim.report.command import REPORT, write_report
 from sim.runs.sweep import aggregate
 from sim.runs.terminal import OneLineParser
 
@@ -55,7 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out",
         type=Path,
         default=None,
-        help="where to write tables and figures (default: FIRST_DIR/comparison)",
+        help="where to write tables and figures (default: FIRST_DIR_comparison, beside the "
+        "first directory)",
     )
     return parser.parse_args(argv)
 
@@ -63,7 +64,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    out = args.out or args.dirs[0] / "comparison"
+    first = args.dirs[0].resolve()  # beside it, never inside: a re-run sweep would outdate it
+    out = args.out or first.with_name(f"{first.name}_comparison")
     command = command_line("sim.compare", argv)
     try:
         failed = aggregate(
@@ -74,8 +76,9 @@ def main(argv: list[str] | None = None) -> None:
             tuple(args.heatmaps),
             command=command,
             threshold=args.threshold,
+            finish=lambda staging: write_report(staging, shown=out),
         )
-        print(f"report: {write_report(out)}")
+        print(f"report: {out / REPORT}")
     except (FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -253,7 +253,8 @@ def test_run_reports_progress_when_asked_and_stays_quiet_when_short(capsys):
     ("call", "named"),
     [
         (lambda: sim.run("roadmap", {"calibration": "../scenario/baseline"}), "calibration"),
-        (lambda: sim.run("roadmap", {"scenario": "../../conf/config"}), "scenario"),
+        (lambda: sim.run("../../conf/config", days=30), "scenario"),
+        (lambda: sim.run("roadmap", ["scenario=baseline"], days=30), "scenario=baseline: given"),
         (lambda: sim.run("roadmap", {"geography": "../scenario/baseline"}), "geography"),
         (lambda: sim.run("roadmap", {"description": "${oc.env:HOME}"}), "description"),
         (lambda: sim.run(["roadmap"]), "scenario"),

@@ -406,18 +406,70 @@ def test_a_look_ahead_future_draws_the_background_anew_continuing_its_history():
     assert same == [r for r in futures[2][0] if r[0] < first] == background(m)
     assert futures[1][0] == futures[1][1] != futures[2][0]
 
-    month = 30.0
-    expected = ignored = 0.0
-    for g, t in zip(m.params.background.governorates, bg._times, strict=True):
-        stay = g.baseline / (1 - g.branching)  # the stationary rate
-        fade = g.decay * (1 - g.branching)
-        lam = g.baseline + g.branching * g.decay * np.exp(-g.decay * (first - t[t < first])).sum()
-        expected += stay * month + (lam - stay) * (1 - np.exp(-fade * month)) / fade
-        ignored += stay * month + (g.baseline - stay) * (1 - np.exp(-fade * month)) / fade
-    counts = []
+    for start, window in ((first, 30), (340, 50)):  # the second crosses the epoch (day 366)
+        _check_redraws(m, start, window)
+
+
+def _expected_count(model: RoadmapModel, first: int, window: int, history: bool = True) -> float:
+    """The expected number of background events in ``[first, first + window)`` given the
+    events before ``first`` (none if not ``history``): per governorate the intensity is
+    mu + E, mu the baseline times the epoch's level (it steps at an epoch), E the mean
+    excitation, which solves E' = decay * (branching * mu - (1 - branching) * E) from the
+    history's excitation at ``first`` (continuous across an epoch)."""
+    p = model.params.background
+    steps = [(first, 1.0)] + [(e.start_day, e.factor) for e in p.epochs]
+    level_at = lambda t: [f for d, f in steps if d <= t][-1]  # noqa: E731
+    total = 0.0
+    for g, times in zip(p.governorates, model.background._times, strict=True):
+        past = times[times < first] if history else times[:0]
+        excite = g.branching * g.decay * np.exp(-g.decay * (first - past)).sum()
+        c = g.decay * (1 - g.branching)
+        cuts = sorted({first, first + window, *(d for d, _ in steps if first < d < first + window)})
+        for lo, hi in zip(cuts, cuts[1:], strict=False):
+            mu = g.baseline * level_at(lo)
+            settled = g.branching * mu / (1 - g.branching)  # E's level under this mu
+            total += (mu + settled) * (hi - lo) + (excite - settled) * (
+                1 - np.exp(-c * (hi - lo))
+            ) / c
+            excite = settled + (excite - settled) * np.exp(-c * (hi - lo))
+    return total
+
+
+def _check_redraws(model: RoadmapModel, first: int, window: int) -> None:
+    """200 redraws from ``first``: the mean count of the window against its expectation
+    given the history (and far from the one without it), the share of events without a
+    death, and each governorate's shares of GED types."""
+    bg, p = model.background, model.params.background
+    opposite = np.asarray(sector_governorates(model.params.geography, model.border))
+    counts, zero, types = [], [], {g.name: [] for g in p.governorates}
     for key in range(200):
         bg.redraw(first, np.random.default_rng(key))
-        counts.append(bg._bounds[first + int(month)] - bg._bounds[first])
+        lo, hi = bg._bounds[first], bg._bounds[first + window]
+        counts.append(hi - lo)
+        zero += [d == 0 for d in bg._deaths[lo:]]
+        for sector, kind in zip(bg._sectors[lo:], bg.ged_types[lo:], strict=True):
+            types[opposite[sector]].append(kind)
+        assert len(bg.ged_types) == len(bg._deaths) == len(bg._sectors) == bg._bounds[-1]
     se = np.std(counts, ddof=1) / np.sqrt(len(counts))
-    assert abs(np.mean(counts) - expected) < 4 * se, (np.mean(counts), expected, se)
-    assert abs(ignored - expected) > 8 * se  # the test can tell the two apart
+    expected = _expected_count(model, first, window)
+    assert abs(np.mean(counts) - expected) < 4 * se, (first, np.mean(counts), expected, se)
+    assert abs(_expected_count(model, first, window, history=False) - expected) > 8 * se or (
+        first == 340  # (the second window checks the epoch, not the history)
+    )
+    share = p.deaths_zero_share
+    assert abs(np.mean(zero) - share) < 4 * np.sqrt(share * (1 - share) / len(zero))
+    for g in p.governorates:
+        kinds = np.asarray(types[g.name])
+        for code, want in zip((1, 2, 3), g.ged_type_shares, strict=True):
+            got = np.mean(kinds == code)
+            assert abs(got - want) < 4 * np.sqrt(want * (1 - want) / kinds.size) + 1e-9, g.name
+
+
+def test_an_empty_horizon_draws_nothing():
+    rng = np.random.default_rng(0)
+    assert simulate_hawkes(rng, 0.2, 0.5, 0.3, 0.0).size == 0
+    m = RoadmapModel(config("geography=tr_sy", "scenario=baseline", "days=40"), 40, 1)
+    m.run_for(40)
+    before = list(m.background._deaths)
+    m.reseed(3)  # at the horizon: nothing left to draw
+    assert m.background._deaths == before

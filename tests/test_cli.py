@@ -85,3 +85,16 @@ def test_console_script_is_installed(tmp_path):
     assert exe
     result = subprocess.run([exe, "--cfg", "job"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0 and "scenario_name: roadmap" in result.stdout
+
+
+def test_ctrl_c_while_the_command_line_is_checked_ends_in_one_line(capsys):
+    """The checks compile the kernels on a fresh clone (a minute): Ctrl-C then once printed
+    a traceback."""
+    from sim.config.precheck import checked_main, split_command_line
+
+    def check(line: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as ended:
+        checked_main(lambda: None, check, split_command_line(["days=30"]))
+    assert ended.value.code == 130 and capsys.readouterr().err == "interrupted\n"

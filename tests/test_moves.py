@@ -229,3 +229,28 @@ def test_every_stream_an_agent_holds_is_one_reseed_reaches():
     reached = {id(s) for s in m.streams.all} | {id(m.rng), id(m.random)}
     missed = [type(found[i]).__name__ for i in found if i not in reached]
     assert len(found) > 20 and not missed
+
+
+@pytest.mark.parametrize(
+    ("scenario", "moves", "warning"),
+    [
+        ("baseline", [move(50, "measures.drones.intensity", 0.5)], "never reaches; it cannot act"),
+        ("roadmap", [move(10, "measures.drones.start", 5000)], "the measure never starts"),
+        ("roadmap", [move(DAYS - 3, "patrol.units_per_side", 90)], "(day 504), not before"),
+        ("baseline", [move(10, "phases.min_trust.0", 0.2)], "has no agreement; it cannot act"),
+        (  # a move that starts the measure on a day lets a later one act: no warning
+            "baseline",
+            [move(10, "measures.drones.start", 20), move(50, "measures.drones.intensity", 0.5)],
+            None,
+        ),
+    ],
+)
+def test_moves_that_cannot_act_are_warned_of(scenario, moves, warning):
+    from sim.config.inert import inert_moves
+
+    found = inert_moves(configure(scenario, {"moves": moves}, days=DAYS))
+    if warning is None:
+        assert found == []
+    else:
+        (line,) = found
+        assert line.startswith("moves[0] ") and warning in line, line

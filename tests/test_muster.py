@@ -164,3 +164,23 @@ def test_a_force_below_nothing_is_refused_naming_the_key(overrides, message):
     with pytest.raises(Exception) as e:
         configure("roadmap", overrides, days=DAYS)
     assert message in str(e.value)
+
+
+@pytest.mark.parametrize("extra", [[30, -30], [0, -60], [-60, 0]])
+def test_joint_contingents_pair_up_when_the_forces_differ(extra):
+    """Joint units are pairs: each state posts as many contingents (a share of the smaller
+    force), at the same joint posts, so none patrols without its partner."""
+    overrides = {
+        "patrol.extra_units": extra,
+        "measures.joint_patrols.start": "0",
+        "measures.joint_patrols.ramp_days": 1,
+        "governments.suspension_chance": 0.0,
+    }
+    m = RoadmapModel(configure("all_at_once", overrides, days=120), 120, 2)
+    n = m.border.n
+    for _ in range(15):
+        m.run_for(7)
+        a, b = m.governments
+        assert np.array_equal(a._held[n:], b._held[n:])
+    smaller = min(len(a.units), len(b.units))
+    assert a._held[n:].sum() == round(smaller * m.params.patrol.joint_share)

@@ -194,6 +194,49 @@ def test_compare_rebuilds_tables_and_figures(basic_sweep, tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("error: --metric nope")
 
 
+def test_the_report_is_built_before_the_aggregation_is_swapped_in(basic_sweep, tmp_path):
+    """A kill between the swap and the report once left ``sweep/`` without one: the report
+    is now written in the staging directory; if it fails, the previous aggregation stays."""
+    from sim.report.command import REPORT, write_report
+    from sim.runs.sweep import aggregate
+
+    sweep_dir, _ = basic_sweep
+    out = tmp_path / "cmp"
+    seen = []
+
+    def finish(staging: Path) -> None:
+        seen.append(sorted(p.name for p in staging.iterdir()))
+        write_report(staging, shown=out)
+
+    aggregate([sweep_dir], out, finish=finish)
+    assert "runs.parquet" in seen[0] and REPORT not in seen[0]
+    report = (out / REPORT).read_text()
+    assert f"from {out}." in report and "staging" not in report
+    before = sorted(p.name for p in out.iterdir())
+
+    def fail(staging: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        aggregate([sweep_dir], out, finish=fail)
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]  # nothing left beside it
+
+
+def test_what_a_killed_aggregation_left_is_cleared_by_the_next(tmp_path):
+    from sim.runs.sweep import _clear_leftovers
+
+    dead = 2**22 + 12345  # beyond the kernel's default pid_max: no such process
+    for name in (f".sweep.staging-{dead}-ab12", f".sweep.old-{dead}-cd34"):
+        (tmp_path / name).mkdir()
+    live = tmp_path / f".sweep.staging-{os.getpid()}-ef56"  # a running aggregation's
+    other = tmp_path / f".other.staging-{dead}-0a0a"  # another output's
+    live.mkdir()
+    other.mkdir()
+    _clear_leftovers(tmp_path / "sweep")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
 @pytest.mark.slow
 def test_optuna_sweeper_optimises_the_compare_metric(tmp_path):
     result = multirun(
@@ -244,6 +287,20 @@ def test_a_shrunk_sweep_does_not_merge_stale_jobs(tmp_path):
     assert second.returncode == 0, second.stderr
     assert set(sweep_runs(tmp_path / "sw")["scenario"]) == {"baseline", "roadmap"}
     assert "jobs 1/2" not in second.stdout  # fully resumed: no per-job progress lines
+    # Nor do the commands that read the directory later: job2 is the larger sweep's.
+    inside = sorted(p.name for p in (tmp_path / "sw").iterdir())
+    cmd = [sys.executable, "-m", "sim.compare", str(tmp_path / "sw")]
+    compared = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert compared.returncode == 0, compared.stderr
+    out = tmp_path / "sw_comparison"  # by default beside the sweep, never inside it
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == inside
+    assert "left out job2: left over from an earlier, larger sweep" in compared.stdout
+    assert set(pd.read_parquet(out / "runs.parquet")["scenario"]) == {"baseline", "roadmap"}
+    import sim
+
+    with pytest.warns(UserWarning, match="job2: left out \\(left over from an earlier"):
+        runs = sim.read(tmp_path / "sw", "runs")
+    assert set(runs["scenario"]) == {"baseline", "roadmap"}
 
 
 @pytest.mark.slow

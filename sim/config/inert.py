@@ -48,6 +48,39 @@ def warnings_for(config: Config) -> list[str]:
         )
     if days < MIN_SUMMARY_DAYS:
         out.append(f"days={days}: shorter than a month; monthly outcomes are empty (NaN)")
+    return out + inert_moves(config)
+
+
+def inert_moves(config: Config) -> list[str]:
+    """One line per move that cannot act within the horizon: on a measure the scenario
+    never starts (no move gives it a start it reaches), on the gates of a scenario without
+    an agreement, a start moved past the horizon, or patrol units whose next redeployment
+    (when they join or leave) falls after it."""
+    scenario, mode, days, out = config.scenario_name, config.phases.mode, config.days, []
+    dated = {  # measures some move starts on a day number
+        m.key.split(".")[1] for m in config.moves if m.key.endswith(".start") and m.value.isdigit()
+    }
+    every = config.patrol.redeploy_days
+    for i, move in enumerate(config.moves):
+        where, parts = f"moves[{i}] {move.key}={move.value}", move.key.split(".")
+        if parts[0] == "phases" and mode == "none":
+            out.append(f"{where}: scenario {scenario} has no agreement; it cannot act")
+        elif parts[0] == "measures":
+            m = getattr(config.measures, parts[1])
+            if mode == "none" and not m.start.isdigit() and parts[1] not in dated:
+                out.append(
+                    f"{where}: measures.{parts[1]} starts at {m.start}, which scenario "
+                    f"{scenario} never reaches; it cannot act"
+                )
+            elif move.key.endswith(".start") and move.value.isdigit() and int(move.value) >= days:
+                out.append(f"{where}: not before days={days}; the measure never starts")
+        elif parts[0] == "patrol":
+            joins = -(-(move.day + 1) // every) * every  # the next redeployment's first day
+            if joins >= days:
+                out.append(
+                    f"{where}: units join or leave at the next redeployment (day {joins}), "
+                    f"not before days={days}; it cannot act"
+                )
     return out
 
 

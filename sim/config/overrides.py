@@ -113,6 +113,11 @@ def configure(scenario: str = "roadmap", overrides: Overrides = None, **settings
     if not isinstance(scenario, str):
         raise ConfigError(f"scenario={scenario!r}: one scenario's name (a string)")
     values = parse(overrides)
+    if "scenario" in values:
+        raise ConfigError(
+            f"scenario={values['scenario']}: given in overrides; name the scenario once, as "
+            f"the scenario argument (here {scenario!r})"
+        )
     twice = sorted(values.keys() & settings.keys())
     if twice:
         key = twice[0]

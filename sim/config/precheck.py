@@ -231,6 +231,9 @@ def checked_main(
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
+        except KeyboardInterrupt:  # while checking: nothing was written
+            print("interrupted", file=sys.stderr)
+            sys.exit(130)
         sys.argv[1:] = line.args
     try:
         app()

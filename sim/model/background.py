@@ -100,7 +100,7 @@ def simulate_hawkes(
         late = np.repeat(0.0, rng.poisson(branching * np.exp(decay * past)).sum())
         late = late + rng.exponential(1.0 / decay, late.size)
         immigrants.append(late[late < horizon])
-    generation = immigrants[0] if len(immigrants) == 1 else np.concatenate(immigrants)
+    generation = np.concatenate(immigrants) if immigrants else np.zeros(0)
     times = [generation]
     while generation.size:
         offspring = rng.poisson(branching, generation.size)
@@ -184,6 +184,8 @@ class BackgroundViolence:
         its events before ``first`` are the history the new ones continue (their excitation
         still acts), at the level of the epoch in force on day ``first``."""
         p = self.model.params.background
+        if first >= self.model.days:
+            return  # nothing left to draw
         level, epochs = 1.0, []
         for e in p.epochs:
             if e.start_day <= first:

@@ -24,9 +24,9 @@ hotline                   shared patrol schedules keep units of the two sides ou
                           encounter or an attack if an officer is on shift and free;
                           answered and relayed within the window, it defuses the
                           incident (``hotline.*``, :mod:`sim.model.agents.hotline`)
-joint_patrols             each state posts ``patrol.joint_share * level`` of its units as
-                          contingents of joint units (one of each side, paired at joint
-                          posts where both threat pictures point); a joint unit patrols
+joint_patrols             each state posts ``patrol.joint_share * level`` of the smaller
+                          force's units as contingents of joint units (one of each side,
+                          paired at joint posts where both pictures point); a joint unit patrols
                           both sides, its effort counted once, half on each, at the value
                           its contingents' training gives; what it sees reaches the other
                           side with a chance equal to trust; its contingents dispute the

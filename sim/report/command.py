@@ -114,8 +114,9 @@ def check_run(folder: Path) -> None:
         raise NotAResult(f"{folder}: runs.parquet holds no run")
 
 
-def build(directory: Path) -> tuple[str, Path, str | None]:
-    """The report's HTML, where it belongs, and what its results lack (None: nothing)."""
+def build(directory: Path, shown: Path | None = None) -> tuple[str, Path, str | None]:
+    """The report's HTML, where it belongs, and what its results lack (None: nothing).
+    ``shown``: the directory the report names as its source (default: ``directory``)."""
     kind, folder = locate(directory)
     if kind == "run":
         check_run(folder)
@@ -128,23 +129,25 @@ def build(directory: Path) -> tuple[str, Path, str | None]:
         "policy": policy_report,
     }
     report = makers[kind](folder)
-    footer = f"Written by {writer()} (border-roadmap {__version__}) from {folder}."
+    source = folder if shown is None else shown
+    footer = f"Written by {writer()} (border-roadmap {__version__}) from {source}."
     text = page(report.title, report.lead, report.sections, footer)
     return text, folder / REPORT, report.incomplete
 
 
-def write_report(directory: Path, out: Path | None = None) -> Path:
-    """Build the report of ``directory`` and write it atomically; return its path."""
-    return _write(directory, out)[0]
+def write_report(directory: Path, out: Path | None = None, shown: Path | None = None) -> Path:
+    """Build the report of ``directory`` and write it atomically; return its path.
+    ``shown``: the directory it names as its source (an aggregation's, built aside)."""
+    return _write(directory, out, shown)[0]
 
 
-def _write(directory: Path, out: Path | None) -> tuple[Path, str | None]:
+def _write(directory: Path, out: Path | None, shown: Path | None = None) -> tuple[Path, str | None]:
     """The report written (``out``: the file, or a directory to write ``report.html`` in),
     and what its results lack (None: nothing)."""
     target = out / REPORT if out is not None and out.is_dir() else out
     if target is not None:
         check_out(target)
-    text, default, incomplete = build(directory)
+    text, default, incomplete = build(directory, shown)
     target = target or default
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)

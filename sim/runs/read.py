@@ -34,7 +34,7 @@ def read(directory: str | Path, table: str = "runs") -> pd.DataFrame:
     if not root.is_dir():
         raise ConfigError(f"{root}: no such directory")
     found = find_results([root])
-    for name, why in found.failed.items():
+    for name, why in {**found.failed, **found.leftovers}.items():
         warnings.warn(f"{name}: left out ({why})", UserWarning, stacklevel=2)
     if not found.jobs:
         raise ConfigError(f"{root}: no finished runs below it (a run or multirun directory)")

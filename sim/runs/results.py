@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from sim.runs.files import read_json
 from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
 
 AGGREGATE_MARK = "aggregate.json"
+PROGRESS = ".progress.json"
+"""A multirun directory's record of its last sweep: how many jobs it has, when it began."""
 RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
 """Columns every runs table has; a job whose runs.parquet lacks one is left out."""
 
@@ -26,6 +29,9 @@ class Collected:
     skipped: int = 0
     jobs: list[Path] = field(default_factory=list)
     """The finished jobs' directories; ``runs["job"]`` indexes this list."""
+    leftovers: dict[str, str] = field(default_factory=dict)
+    """Jobs of an earlier, larger sweep in a multirun directory that its last sweep did
+    not run again (left out: they answer another question), and why."""
 
 
 def _is_job(d: Path) -> bool:
@@ -59,6 +65,8 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
     """
     frames, ts_files, failed, skipped, jobs = [], [], {}, 0, []
     dirs = only if only is not None else _result_dirs(roots)
+    leftovers = _leftovers(dirs)
+    dirs = [d for d in dirs if d.name not in leftovers]
     for job in sorted(dirs, key=grid_order):
         data = read_receipt(job)
         status = data.get("status", "done" if not (job / RECEIPT).exists() else "unreadable")
@@ -90,4 +98,25 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
                 )
             )
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Collected(runs, ts_files, failed, skipped, jobs)
+    return Collected(runs, ts_files, failed, skipped, jobs, leftovers)
+
+
+def _leftovers(dirs: list[Path]) -> dict[str, str]:
+    """The jobs among ``dirs`` beyond the last sweep of their multirun directory (a sweep of
+    fewer jobs run there after a larger one leaves the larger one's last jobs behind)."""
+    found = {}
+    for d in dirs:
+        number = re.fullmatch(r"job(\d+)", d.name)
+        record = d.parent / PROGRESS
+        if number is None or not record.is_file():
+            continue
+        try:
+            total = int(read_json(record)["total"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # no readable record: every job counts, as before sweeps kept one
+        if int(number.group(1)) >= total:
+            found[d.name] = (
+                f"left over from an earlier, larger sweep in {d.parent} (its last sweep has "
+                f"{total} job(s)); delete it or sweep into a new directory"
+            )
+    return found

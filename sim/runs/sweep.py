@@ -14,6 +14,7 @@ import shlex
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -53,11 +54,10 @@ from sim.analysis.plots import (
 from sim.runs.files import read_json, save_figure, write_atomic
 from sim.runs.jobs import read_receipt
 from sim.runs.progress import eta
-from sim.runs.results import AGGREGATE_MARK, Collected, find_results
+from sim.runs.results import AGGREGATE_MARK, PROGRESS, Collected, find_results
 from sim.runs.runner import RUN_SETTINGS
 from sim.runs.terminal import aggregation_text, summary_table
 
-PROGRESS = ".progress.json"
 IGNORED_OVERRIDES = (*RUN_SETTINGS, "seed")
 TS_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "seed", "variant"]))
 """The timeseries columns the figures read (the headline's daily series among them)."""
@@ -158,6 +158,7 @@ def aggregate(
     only: list[Path] | None = None,
     command: str | None = None,
     threshold: float = 0.0,
+    finish: Callable[[Path], object] | None = None,
 ) -> dict[str, str]:
     """Merge the jobs under ``roots`` (or just ``only``) into ``out``; return the jobs left
     out (name: why), for the caller's exit code.
@@ -171,7 +172,9 @@ def aggregate(
     Variants are configurations (``config_id``): runs of different configs are
     never pooled, and runs of one config and seed found twice count once.
     ``threshold``: the monthly difference from the baseline a variant must stay
-    below for good to count as a lasting improvement (default 0).
+    below for good to count as a lasting improvement (default 0). ``finish`` is
+    called with the staging directory before it replaces ``out`` (the report is
+    written there, so that ``out`` never goes without one).
     """
     found = find_results(roots, only)
     if found.runs.empty:
@@ -193,7 +196,8 @@ def aggregate(
     elif baseline not in variants:
         raise ValueError(f"--baseline {baseline}: not among {', '.join(variants)}")
     check_output(out, roots if only is None else only)
-    staging = out.with_name(f".{out.name}.staging-{uuid.uuid4().hex[:8]}")
+    _clear_leftovers(out)
+    staging = out.with_name(f".{out.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         staging.mkdir(parents=True)
         mark = {
@@ -207,6 +211,8 @@ def aggregate(
         *built, headline = _build(
             staging, runs, swept, found, baseline, metric, heatmaps, threshold
         )
+        if finish is not None:
+            finish(staging)
         _replace_dir(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -217,6 +223,8 @@ def aggregate(
         print(f"{found.skipped} job(s) reused existing results")
     for name, error in found.failed.items():
         print(f"FAILED {name}: {error}")
+    for name, why in found.leftovers.items():
+        print(f"left out {name}: {why}")
     print(f"aggregated {len(runs)} runs -> {out}")
     twice = len(found.runs) - len(runs)
     if twice:
@@ -246,9 +254,29 @@ def check_output(out: Path, sources: list[Path]) -> None:
         )
 
 
+def _clear_leftovers(out: Path) -> None:
+    """Delete what a killed aggregation into ``out`` left beside it: its staging directory
+    or the previous aggregation it was replacing (named with the process's id; those of a
+    process still running are left alone)."""
+    for path in out.parent.glob(f".{out.name}.*-*-*"):
+        kind, pid, _ = path.name[len(out.name) + 2 :].split("-", 2)
+        if kind in ("staging", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 def _replace_dir(new: Path, out: Path) -> None:
     """Put ``new`` where ``out`` is, as two renames (the old one is deleted after)."""
-    old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     if out.exists():
         os.replace(out, old)
     os.replace(new, out)

@@ -315,7 +315,8 @@ class Government(Agent):
         Both governments' threat pictures take in what was seen since their last
         review first (once a redeployment: the joint posts need both). Its
         contingents of joint units go to joint posts where both pictures point (the
-        two commands post their contingents alike, so they pair up); the instructor
+        two commands post as many contingents, a share of the smaller force, and post
+        them alike, so they pair up); the instructor
         teams joint training needs get no post. Moves as few units as possible;
         units left over have no post (instructors). A strength a move changed is taken
         up first (:mod:`sim.model.agents.muster`).
@@ -326,9 +327,8 @@ class Government(Agent):
         steps, force, training = model.steps, self.patrols, model.training
         review = (self._reviewed != steps) | 2 * (other._reviewed != steps)
         self._reviewed = other._reviewed = steps
-        n_joint = round(
-            len(self.units) * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS]
-        )
+        fielded = min(len(self.units), len(other.units))  # contingents come in pairs
+        n_joint = round(fielded * p.joint_share * model.measures.effect[Measure.JOINT_PATROLS])
         stack, t = self._stack, training.p
         self._n_spare, moved, joint = _deploy(
             self._state, other._state, review, self._threat_decay, p.threat_focus, n_joint,
