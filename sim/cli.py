@@ -30,7 +30,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
-from sim.config.compose import command_line, config_dir, to_config
+from sim.config.compose import command_line, config_dir, parse, to_config
 from sim.config.params import Config, ConfigError
 from sim.config.precheck import CommandLine, Plan, checked_main, plan, split_command_line
 from sim.report.command import REPORT, write_report
@@ -70,7 +70,8 @@ def run_scenario(config: Config, out_dir: Path, overrides: list[str]) -> pd.Data
             columns=SERIES_COLUMNS,
         )
         save_figure(
-            incidents_figure(ts, config.scenario_name), out_dir / "figures" / "incidents.png"
+            incidents_figure(ts, config.scenario_name, moves=config.moves),
+            out_dir / "figures" / "incidents.png",
         )
     name, reps, days = config.scenario_name, config.replications, config.days
     print(f"{name}: {reps} replications x {days} days -> {out_dir}")
@@ -276,8 +277,20 @@ def check_compare(p: Plan) -> None:
             )
 
 
+OTHER_GROUPS = {"effort": "sim.calibrate", "explore": "sim.explore"}
+"""Config groups of the other commands (they share ``conf/``), and whose they are. (A
+policy search's ``policy`` group is also this command's: ``+policy=<id>`` runs a policy
+it exported.)"""
+
+
 def check(line: CommandLine) -> None:
     """Every job of the command line, and a multirun's ``compare`` settings; print warnings."""
+    for o in parse(line.overrides):
+        if o.key_or_group in OTHER_GROUPS:
+            raise ConfigError(
+                f"{o.input_line}: {o.key_or_group} is a config group of python -m "
+                f"{OTHER_GROUPS[o.key_or_group]}, not of python -m sim"
+            )
     p = plan(line)
     for posterior in {c.calibration.posterior for c in p.configs if c.calibration.name != "none"}:
         final_generation(posterior)  # readable, and a posterior, before anything is written

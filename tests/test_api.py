@@ -281,3 +281,8 @@ def test_the_ema_adaptor_refuses_uncertainties_that_are_not_a_list():
 @pytest.mark.parametrize("days", [60.0, "60"])
 def test_the_model_takes_a_whole_number_of_days_as_float_or_text(days):
     assert RoadmapModel(days=days).days == 60
+
+
+def test_an_override_without_a_value_says_how_to_write_one():
+    with pytest.raises(ConfigError, match="'patrol.units_per_side' is not a 'key=value' string"):
+        sim.run("roadmap", ["patrol.units_per_side"], days=20)

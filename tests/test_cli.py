@@ -62,6 +62,8 @@ def test_run_writes_tables_figure_and_summary(tmp_path):
         "measures.joint_patrols.intensity=1.7",
         "scenario=nope",
         "days=-3",
+        "+effort=quick",  # a group of python -m sim.calibrate
+        "costs.money_per_year=[5,-3]",  # named by element: costs.money_per_year.1=-3.0
         *[
             f"calibration=ucdp_tr_sy geography=tr_sy calibration.posterior={posterior}"
             for posterior in ("/etc/passwd", "/dev/zero", "/nonexistent.parquet")

@@ -414,6 +414,12 @@ def test_a_bad_overrides_value_is_named_as_typed(tmp_path):
     for value, message in (
         ("overrides=null", "error: overrides=null: field 'overrides' is not Optional"),
         ("versus=nope", "error: versus=nope: no such scenario; allowed: "),
+        (  # a model parameter set as if this were python -m sim
+            "patrol.units_per_side=30",
+            "error: patrol.units_per_side: no such setting of python -m sim.explore (list "
+            "them with: python -m sim.explore --cfg job); the model's parameters go in "
+            "overrides.patrol.units_per_side=...",
+        ),
     ):
         done = subprocess.run(
             [*cmd, value, f"hydra.run.dir={tmp_path / 'out'}"],

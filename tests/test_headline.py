@@ -240,3 +240,30 @@ def test_older_tables_without_headline_or_spend_are_still_compared_and_reported(
     assert "record no spend" in page and 'id="headline"' in page
     compare([str(tmp_path / "roadmap"), "--out", str(tmp_path / "one")])
     assert 'id="headline"' in (tmp_path / "one" / "report.html").read_text()
+
+
+def test_a_change_of_patrol_units_alone_says_why_it_has_no_change_per_musd():
+    """Regular patrols are not roadmap spending: a sweep of units has no roadmap spend
+    difference, and the table says that the patrols' spend differs instead of going
+    quiet about a force that cost 26 M$ more."""
+    from sim.analysis.headline import headline_differences, per_cost_text
+
+    seeds = np.arange(6)
+    runs = pd.concat(
+        pd.DataFrame(
+            {
+                "scenario": name,
+                "seed": seeds,
+                "days": 365,
+                **{m: 10.0 - 3 * (name == "more_units") + seeds % 3 for m in HEADLINE_METRICS},
+                "spend_roadmap": 5000.0,
+                "spend_patrol_units": 1.5 * 365 * 2 * units,
+            }
+        )
+        for name, units in (("baseline", 60), ("more_units", 120))
+    )
+    table = headline_differences(runs, "baseline")
+    assert table["per_musd"].isna().all()
+    note = table["per_musd_note"].iloc[0]
+    assert "regular patrols, which it does not count, differ by +65.7 M$" in note
+    assert per_cost_text(table.iloc[0]) == "not defined (patrols differ)"

@@ -254,3 +254,24 @@ def test_moves_that_cannot_act_are_warned_of(scenario, moves, warning):
     else:
         (line,) = found
         assert line.startswith("moves[0] ") and warning in line, line
+
+
+@pytest.mark.parametrize(
+    ("moves", "message"),
+    [
+        ([{"day": 5, "key": "patrol.units_per_side"}], "moves[0].value: missing; give patrol"),
+        ([move(5, "patrol.units_per_side", "12.5")], "Value '12.5' could not be converted to"),
+        ([move(5, "costs.money_per_year.0", -5)], "costs.money_per_year.0=-5.0: out of range"),
+    ],
+)
+def test_a_moves_bad_value_is_named_plainly(moves, message):
+    with pytest.raises(ConfigError) as e:
+        configure("roadmap", {"moves": moves}, days=DAYS)
+    assert message in str(e.value)
+
+
+def test_a_move_with_a_field_it_lacks_lists_its_fields():
+    from sim.config.compose import load_config
+
+    with pytest.raises(ConfigError, match="Key 'extra' not in 'MoveParams'; allowed: day, key"):
+        load_config(["moves=[{day:50,key:patrol.units_per_side,extra:1}]"])

@@ -55,6 +55,21 @@ def test_incidents_figure_has_band_phases_and_labels(tables):
     assert outside_canvas(fig) == []
 
 
+def test_a_runs_moves_are_marked_where_they_act_and_listed(tables):
+    from sim.config.moves import MoveParams
+
+    ts, _ = tables
+    moves = [MoveParams(150, "patrol.units_per_side", "90", "team A")]
+    fig = incidents_figure(ts[ts["scenario"] == "roadmap"], "roadmap", moves=moves)
+    ax = fig.axes[0]
+    marks = [line for line in ax.lines if line.get_linestyle() == "-."]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(150 / 30.4375 - 0.5)
+    assert "M1" in [t.get_text() for t in ax.texts]
+    notes = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert any("M1 day 150: patrol.units_per_side = 90 (team A)" in t for t in notes)
+    assert outside_canvas(fig) == []
+
+
 def test_phase_shading_is_named_as_the_gate_machine_phase_with_pre_agreement(tables):
     """security_only runs phase-2 measures while the gate machine is in phase 1: the legend
     names the machine's phase, and the pre-agreement months are shaded and named too."""

@@ -172,6 +172,9 @@ def test_a_directory_that_is_no_output_is_refused_in_one_line_and_nothing_is_wri
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     with pytest.raises(NotAResult):
         locate(tmp_path / "missing")
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")  # a sweep stopped before its end
+    with pytest.raises(NotAResult, match="a multirun not aggregated yet"):
+        locate(tmp_path)
 
 
 def test_unreadable_tables_are_refused_in_one_line_and_leave_no_file(tmp_path, capsys):

@@ -44,6 +44,12 @@ DERIVED = {
 }
 """Counts older tables lack, as sums of their per-type columns."""
 NOT_DEFINED = "not defined: no difference in roadmap spend"
+PATROLS = "spend_patrol_units"
+"""Regular patrols' spend (k$ over the run): not the roadmap's, so not divided by."""
+PATROLS_DIFFER = (
+    "not defined: no difference in roadmap spend; regular patrols, which it does not "
+    "count, differ by {:+.1f} M$"
+)
 UNBOUNDED = "interval unbounded: the spend difference's interval includes 0"
 
 
@@ -128,13 +134,17 @@ def headline_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
     for name in dict.fromkeys(runs["scenario"]):
         if name == baseline:
             continue
-        pairs = _pairs(runs, name, baseline, [*HEADLINE_METRICS, SPEND, "_spend_rate"])
+        patrols = [PATROLS] if PATROLS in runs else []
+        pairs = _pairs(runs, name, baseline, [*HEADLINE_METRICS, SPEND, "_spend_rate", *patrols])
         spend = paired_difference(pairs[f"{SPEND}_s"], pairs[f"{SPEND}_r"])
         y = (pairs["_spend_rate_s"] - pairs["_spend_rate_r"]).to_numpy(float)
+        more = (pairs[f"{PATROLS}_s"] - pairs[f"{PATROLS}_r"]).mean() if patrols else 0.0
         for metric in HEADLINE_METRICS:
             s, r = pairs[f"{metric}_s"], pairs[f"{metric}_r"]
             d = paired_difference(s, r, better=better(metric))
             ratio, low, high, note = per_cost((s - r).to_numpy(float), y)
+            if note == NOT_DEFINED and abs(more) >= SPEND_TOLERANCE:
+                note = PATROLS_DIFFER.format(more / 1000)
             rows.append(
                 {
                     "scenario": name,
@@ -176,7 +186,8 @@ SHORT = {
 def per_cost_text(row: pd.Series) -> str:
     """``-3.1 [-4.6, -1.7]``, or why the change per M$ is not given."""
     if not np.isfinite(row["per_musd"]):
-        return "not defined"
+        patrols = "regular patrols" in str(row.get("per_musd_note", ""))
+        return "not defined (patrols differ)" if patrols else "not defined"
     if not np.isfinite(row["per_musd_low"]):
         return f"{numbers(row['per_musd'])[0]} [unbounded]"
     return interval(row["per_musd"], row["per_musd_low"], row["per_musd_high"])
@@ -209,7 +220,8 @@ def headline_text(table: pd.DataFrame, labels: dict[str, str]) -> str:
     notes = (
         f"Roadmap spend minus {base}'s, M$ over the run [95% CI]: {costs}. per M$: the "
         "difference over the difference in roadmap spend (events over the run per M$ more "
-        "spent; 95% Fieller interval); not defined without a spend difference."
+        "spent; 95% Fieller interval); not defined without a spend difference (regular "
+        "patrols are not roadmap spending: a change of patrol units alone has none)."
     )
     return "\n".join(
         [

@@ -13,6 +13,8 @@ variant names as V1, V2, ... with a key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -39,6 +41,7 @@ from sim.analysis.plots import (
     shade_phases,
 )
 from sim.analysis.stats import band, mean_ci, numbers
+from sim.config.moves import MoveParams
 from sim.model.budget import ITEMS
 from sim.model.incidents import DAYS_PER_MONTH
 from sim.runs.tables import HEADLINE
@@ -105,11 +108,13 @@ def incidents_figure(
     scenario: str | None = None,
     baseline: str | None = None,
     labels: dict[str, str] | None = None,
+    moves: Sequence[MoveParams] = (),
 ) -> Figure:
     """The headline month by month: one panel per metric (and the phase gates' count),
     each variant's mean with its 95% band. One scenario: its phases shaded. Several (at
     most :data:`MAX_LINES`): a line each, and a dotted line at the month most of its runs
-    had entered each phase (P1, P2, P3). ``scenario`` names a single run's scenario."""
+    had entered each phase (P1, P2, P3). ``scenario`` names a single run's scenario;
+    ``moves`` its moves (a dash-dot line each, M1.., listed under the figure)."""
     ts = with_series(ts)
     scenarios = list(dict.fromkeys(ts["scenario"]))[:MAX_LINES]
     labels = labels or variant_labels(scenarios)
@@ -124,6 +129,7 @@ def incidents_figure(
     for ax, daily in zip(axes, SERIES, strict=True):
         if single:
             shown.update(shade_phases(ax, ts, months))
+            _mark_moves(ax, moves)
         for i, name in enumerate(scenarios):
             sub = ts[ts["scenario"] == name]
             matrix = monthly_matrix(sub, daily)
@@ -160,6 +166,8 @@ def incidents_figure(
                 [], [], color="0.3", ls=":", label="P1-P3: month most runs\nhad entered the phase"
             )
         )
+    if single and moves:
+        handles.append(Line2D([], [], color="0.2", ls="-.", lw=1, label="M1..: a move (below)"))
     fig.legend(
         handles=handles,
         loc="outside right lower",
@@ -175,8 +183,26 @@ def incidents_figure(
     dropped = len(dict.fromkeys(ts["scenario"])) - len(scenarios)
     if dropped:
         notes.insert(0, f"{dropped} more variant(s) not drawn: see headline.png.")
-    footnote(fig, ["Variants:", *notes] if notes and not dropped else notes)
+    notes = ["Variants:", *notes] if notes and not dropped else notes
+    if single and moves:
+        notes.append(
+            "Moves: "
+            + "; ".join(
+                f"M{i + 1} day {m.day}: {m.key} = {m.value}" + (f" ({m.by})" if m.by else "")
+                for i, m in enumerate(moves)
+            )
+        )
+    footnote(fig, notes)
     return fig
+
+
+def _mark_moves(ax: Axes, moves: Sequence[MoveParams]) -> None:
+    """A dash-dot line at each move's month, labelled M1.. at the foot of the panel."""
+    where = blended_transform_factory(ax.transData, ax.transAxes)
+    for i, move in enumerate(moves):
+        month = move.day / DAYS_PER_MONTH - 0.5  # month m is drawn over [m - 0.5, m + 0.5]
+        ax.axvline(month, color="0.2", ls="-.", lw=1, zorder=1)
+        ax.text(month + 0.2, 0.02, f"M{i + 1}", transform=where, fontsize=7, color="0.2")
 
 
 def _dots(ax: Axes, runs: pd.DataFrame, column: str, scenarios: list[str], scale: float) -> None:

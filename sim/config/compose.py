@@ -9,6 +9,7 @@ naming the bad key.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.calibrate.params import CalibrateSettings
+from sim.config import params as params_module
 from sim.config.params import Config, ConfigError, GeographyParams, check_ranges, validate
 from sim.explore.params import ExploreConfig
 from sim.policy.params import PolicySettings
@@ -140,6 +142,8 @@ def parse(overrides: Sequence[str]) -> list[Override]:
             hint = ""
             if INDEX.search(text):
                 hint = "; list items cannot be set by index, set the whole list"
+            elif "=" not in text and not text.startswith("~"):
+                hint = "; write key=value"
             raise ConfigError(f"{text}: not a valid override ({reason}){hint}") from None
     return parsed
 
@@ -238,7 +242,7 @@ def compose_checked(
         try:
             return compose(name, overrides=own)
         except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
-            raise ConfigError(explain(e)) from None
+            raise ConfigError(explain(e, name)) from None
         except (ValueError, OverrideParseException) as e:  # malformed override syntax
             raise ConfigError(_first_line(e)) from None
 
@@ -257,8 +261,14 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def explain(error: Exception) -> str:
-    """One line saying which override is wrong and what is allowed."""
+MODEL_KEYS = {"calibrate": "model=[{key}=...]", "forecast": "model=[{key}=...]"}
+"""Where a command other than ``python -m sim`` takes the model's parameters (default:
+its ``overrides`` mapping)."""
+
+
+def explain(error: Exception, config_name: str = "config") -> str:
+    """One line saying which override is wrong and what is allowed (``config_name``: the
+    command's primary config, for where its keys are listed)."""
     if isinstance(error, MissingConfigException) and error.missing_cfg_file:
         group, _, name = error.missing_cfg_file.rpartition("/")
         options = ", ".join(o for o in error.options or [] if not o.startswith("base_"))
@@ -269,9 +279,24 @@ def explain(error: Exception) -> str:
         key = head.split("'")[1]
         inner = re.search(r"full_key: (\S+)", str(cause)) if cause else None
         if inner and not f"{key}.".startswith(f"{inner.group(1)}."):  # a field of a value's
-            return f"{key}: {_first_line(cause)}"  # element (a move's, say)
-        return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
+            return f"{key}: {_fields_hint(_first_line(cause))}"  # element (a move's, say)
+        if config_name == "config":
+            return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
+        where = MODEL_KEYS.get(config_name, "overrides.{key}=...").format(key=key)
+        return (
+            f"{key}: no such setting of python -m sim.{config_name} (list them with: "
+            f"python -m sim.{config_name} --cfg job); the model's parameters go in {where}"
+        )
     return f"{head}: {_first_line(cause)}" if cause else head
+
+
+def _fields_hint(message: str) -> str:
+    """``message``, with the fields allowed when it names a field no element has."""
+    found = re.fullmatch(r"Key '(.+)' not in '(\w+)'", message)
+    schema = found and getattr(params_module, found.group(2), None)
+    if not dataclasses.is_dataclass(schema):
+        return message
+    return f"{message}; allowed: {', '.join(f.name for f in dataclasses.fields(schema))}"
 
 
 register_configs()

@@ -97,6 +97,10 @@ def check_moves(params: ModelParams, days: int | None = None) -> None:
                 f"{where}.key={move.key}: measures.{parts[1]} is not enabled in this "
                 "scenario; a move changes a measure the scenario has, it cannot create one"
             )
+        if move.value == "":
+            raise ConfigError(
+                f"{where}.value: missing; give {move.key}'s value from day {move.day}"
+            )
         if trial is None:
             trial = copy.deepcopy(params)
             trial.moves = []

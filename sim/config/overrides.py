@@ -58,7 +58,7 @@ def parse(overrides: Overrides) -> dict[str, Any]:
         )
     parsed = {}
     for text in overrides:
-        if not isinstance(text, str):
+        if not isinstance(text, str) or ("=" not in text and not text.startswith("~")):
             raise ConfigError(f"overrides: {text!r} is not a 'key=value' string")
         try:
             override = _parser().parse_override(text)
@@ -239,9 +239,10 @@ def coerce(key: str, value: Any, kind: Any) -> Any:
     if kind is str and value is not None and not isinstance(value, list | dict):
         return _text(value)
     names = {int: "Integer", float: "Float", str: "String"}
+    numeric_text = isinstance(value, str) and _number(value) is not None  # a move's "12.5"
+    typed = "" if numeric_text else f" of type '{type(value).__name__}'"
     raise ConfigError(
-        f"{shown}: Value '{_text(value)}' of type '{type(value).__name__}' "
-        f"could not be converted to {names.get(kind, kind)}"
+        f"{shown}: Value '{_text(value)}'{typed} could not be converted to {names.get(kind, kind)}"
     )
 
 

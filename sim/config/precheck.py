@@ -313,7 +313,7 @@ def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> Di
     try:
         return compose(line.config_name, overrides=overrides, return_hydra_config=hydra)
     except (MissingConfigException, ConfigCompositionException, OmegaConfBaseException) as e:
-        raise ConfigError(explain(e)) from None
+        raise ConfigError(explain(e, line.config_name)) from None
     except ValueError as e:
         raise ConfigError(str(e).strip().splitlines()[0]) from None
 

@@ -33,21 +33,22 @@ def choice(default: str, allowed: tuple[str, ...]) -> Any:
 
 def _check_value(key: str, value: Any, meta: Any) -> None:
     lo, hi = meta.get("range", (None, None))
-    values = value if isinstance(value, list) else [value]
-    for v in values:
+    items = enumerate(value) if isinstance(value, list) else [(None, value)]
+    for i, v in items:
         if v is None:  # an optional setting left unset
             continue
+        shown = f"{key}={v}" if i is None else f"{key}.{i}={v}"  # a list's element by index
         if isinstance(v, float) and not math.isfinite(v):
-            raise ConfigError(f"{key}={value}: must be a finite number")
+            raise ConfigError(f"{shown}: must be a finite number")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise ConfigError(f"{key}={value}: out of range, allowed {_describe(lo, hi)}")
+            raise ConfigError(f"{shown}: out of range, allowed {_describe(lo, hi)}")
     allowed = meta.get("choices")
     if allowed is not None and value not in allowed:
         raise ConfigError(f"{key}={value}: allowed values are {', '.join(allowed)}")
     pattern = meta.get("pattern")
     if pattern is not None and not pattern.match(str(value)):
         raise ConfigError(
-            f"{key}={value}: allowed values are phase1, phase2, phase3 or a day number"
+            f"{key}={value}: allowed values are phase1, phase2, phase3 or a day number (0 or more)"
         )
 
 

@@ -87,6 +87,12 @@ def locate(directory: Path) -> tuple[str, Path]:
             return kind, directory
     if (directory / "runs.parquet").is_file():
         return "run", directory
+    if (directory / "multirun.yaml").is_file():
+        raise NotAResult(
+            f"{directory}: a multirun not aggregated yet (no sweep/: it was stopped, or is "
+            "still running); run the same command again to finish it, or "
+            f"python -m sim.compare {directory} to compare what finished"
+        )
     raise NotAResult(
         f"{directory}: not a run, multirun, design, calibration, forecast or policy search; "
         f"expected {EXPECTED}"
