@@ -37,7 +37,7 @@ from sim.report.command import REPORT, write_report
 from sim.runs.draws import final_generation, world_draws
 from sim.runs.files import save_figure
 from sim.runs.jobs import check_done, file_manifest, read_receipt, write_receipt
-from sim.runs.lock import check_destination, creation_error, refuse
+from sim.runs.lock import check_destination, creation_error, keyed, refuse
 from sim.runs.pool import end_with, keep_pool
 from sim.runs.progress import Progress
 from sim.runs.runner import (
@@ -193,7 +193,7 @@ class SweepCallback(Callback):
         try:
             check_destination(sweep_dir, "multirun")
         except ConfigError as e:
-            refuse(str(e))
+            refuse(keyed("hydra.sweep.dir", text, Path(os.path.abspath(sweep_dir)), str(e)))
         _sweep_lock = locked(sweep_dir)
         try:
             _sweep_lock.__enter__()

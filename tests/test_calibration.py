@@ -776,7 +776,8 @@ def test_a_calibration_into_a_directory_in_use_is_refused_and_touches_nothing(tm
         before = {p.name: p.read_bytes() for p in out.iterdir()}
         line = refused(["effort=quick", "sampler=single", f"hydra.run.dir={run_dir}"], tmp_path)
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert f"error: {out}: another run or sweep is writing there" in line
+    assert line.startswith("error: hydra.run.dir=")  # the setting that named it
+    assert f"{out}: another run or sweep is writing there" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ucdp_tr_sy"]
 
 

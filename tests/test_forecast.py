@@ -256,8 +256,8 @@ def test_the_command_writes_nowhere_that_holds_other_results_nor_where_one_is_wr
     (other / "calibration.json").write_text("{}")
     result = run_command(tmp_path, *SMALL, f"hydra.run.dir={other}")
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {other}: holds a calibration's results; choose " \
-        "another directory"  # fmt: skip
+    assert result.stderr.strip() == f"error: hydra.run.dir={other}: holds a calibration's " \
+        "results; choose another directory"  # fmt: skip
     assert sorted(p.name for p in other.iterdir()) == ["calibration.json"]
     busy = tmp_path / "busy"
     with locked(busy):  # another forecast writing there

@@ -466,7 +466,8 @@ def test_an_existing_read_only_directory_is_refused_in_one_line_by_every_command
         result = sim_cli(*args, cwd=tmp_path, module=module)
         assert result.returncode == 2, (module, args, result.stderr[-1500:])
         last = result.stderr.strip().splitlines()[-1]  # after warnings about a short horizon
-        assert last.startswith(f"error: {read_only_dir}: cannot be written"), (module, last)
+        setting = "hydra.sweep.dir" if "-m" in args else "hydra.run.dir"
+        assert last.startswith(f"error: {setting}={read_only_dir}: cannot be written"), last
         assert "Traceback" not in result.stderr
     with pytest.raises(ConfigError, match="cannot be written"):
         sim.run("roadmap", replications=1, days=5, out_dir=read_only_dir)

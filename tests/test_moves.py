@@ -174,6 +174,9 @@ def test_reseeded_copies_share_randomness_by_key_and_key_zero_is_not_a_reseed():
         ("moves=[{day:200,kee:x}]", "moves: Key 'kee' not in 'MoveParams'"),
         ("moves=[{day:x}]", "Value 'x' of type 'str' could not be converted to Integer"),
         ("moves=[{day:9,key:measures.drones.intensity,value:2}]", "moves[0]: measures.drones."),
+        ("moves={day:9,key:measures.drones.intensity,value:2}", "a list is required, written"),
+        ("moves=[{day:9,key:measures.drones.intensity,value:null}]", "a value is required, not"),
+        ("moves=[{day:9,key:measures.drones.intensity,value:[1]}]", "one value is required, not"),
     ],
 )
 def test_moves_on_the_command_line_are_checked_as_the_api_checks_them(override, message):

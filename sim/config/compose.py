@@ -287,7 +287,20 @@ def explain(error: Exception, config_name: str = "config") -> str:
             f"{key}: no such setting of python -m sim.{config_name} (list them with: "
             f"python -m sim.{config_name} --cfg job); the model's parameters go in {where}"
         )
-    return f"{head}: {_first_line(cause)}" if cause else head
+    if not cause:
+        return head
+    reason = _first_line(cause)
+    plain = next((words for start, words in PLAIN.items() if reason.startswith(start)), None)
+    return f"{head}: {reason}" if plain is None else f"{head}: {plain} ({reason})"
+
+
+PLAIN = {
+    "Cannot merge DictConfig with ListConfig": "a list is required, written [...]",
+    "Cannot merge ListConfig with DictConfig": "a mapping is required, written {...}",
+    "Incompatible value 'None'": "a value is required, not null",
+    "Cannot convert 'ListConfig' to string": "one value is required, not a list",
+}
+"""OmegaConf's reasons for a value of the wrong shape, in plain words (kept beside them)."""
 
 
 def _fields_hint(message: str) -> str:

@@ -83,6 +83,13 @@ def refuse(message: str) -> None:
     sys.exit(2)
 
 
+def keyed(key: str, text: str, out: Path, message: str) -> str:
+    """``message`` about directory ``out`` as the setting ``key=text`` that named it."""
+    shown = str(out)
+    rest = message[len(shown) :] if message.startswith(shown) else f": {message}"
+    return f"{key}={text}{rest}"
+
+
 class RunDirLock(Callback):
     """Refuse an empty run directory (the working directory) or one this command must
     not write into (:meth:`check`), and hold the run directory's lock from before
@@ -124,9 +131,9 @@ class RunDirLock(Callback):
             self._held = held
             self.check(out, config)  # again: another process may have written there meanwhile
         except (ConfigError, Busy) as e:
-            refuse(str(e))
+            refuse(keyed("hydra.run.dir", text, out, str(e)))
         except OSError as e:
-            refuse(creation_error(out, e))
+            refuse(keyed("hydra.run.dir", text, out, creation_error(out, e)))
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         held, self._held = self._held, None
