@@ -269,7 +269,9 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 60, poll_frequency=0.2)
+    # A Reset with another force runs the new setup's baseline band: on a fresh clone
+    # under a loaded suite that may compile kernels first (a minute or more).
+    wait = WebDriverWait(browser, 240, poll_frequency=0.2)
 
     def text_shown(text: str) -> None:
         wait.until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)

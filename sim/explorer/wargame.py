@@ -29,7 +29,7 @@ import yaml
 from sim.config.overrides import lookup
 from sim.config.params import ConfigError
 from sim.explorer.command import GAMES_DIR, GAMES_ENV
-from sim.explorer.controls import UNITS_MAX, _input, _select, _slider, check, model_params
+from sim.explorer.controls import _input, _select, _slider, check, model_params
 from sim.explorer.data import SCENARIO_START
 from sim.explorer.fans import comparison, describe, fan_png
 from sim.explorer.game import Game, check_name
@@ -82,9 +82,10 @@ def move_levers() -> dict[str, dict]:
             "SliderFloat", f"Roadmap money a year, state {which} (k$)", 60000.0, 300000.0, 1000.0
         )
     controls["patrol.units_per_side"] = page["patrol.units_per_side"]
+    fewest = page["patrol.units_per_side"]["value"]  # a whole default force stood down
     for side, which in enumerate(("A", "B")):
         controls[f"patrol.extra_units.{side}"] = _slider(
-            "SliderInt", f"Patrol units state {which} has beyond that", 0, 100, 5, low=-UNITS_MAX
+            "SliderInt", f"Patrol units state {which} has beyond that", 0, 100, 5, low=-fewest
         )
     return controls
 
