@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,12 +102,17 @@ def test_a_game_is_played_branched_saved_and_replayed(browser, game_server, tmp_
         wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, menu))
 
     def name(label: str, text: str) -> None:
-        field = browser.find_element(
-            By.XPATH, f"//label[normalize-space()='{label}']/following-sibling::input"
-        )
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys(text, Keys.ENTER)
-        wait.until(lambda d: field.get_attribute("value") == text)
+        """Type a name; the server's answer to an earlier control can re-render the field
+        while it is typed, so it is typed again until it stays (the server then holds it)."""
+        where = f"//label[normalize-space()='{label}']/following-sibling::input"
+        for _ in range(5):
+            field = browser.find_element(By.XPATH, where)
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(text, Keys.ENTER)
+            time.sleep(1.5)
+            if browser.find_element(By.XPATH, where).get_attribute("value") == text:
+                return
+        raise AssertionError(f"{label}: the field did not keep {text!r}")
 
     browser.set_window_size(1400, 1000)
     browser.get(url)

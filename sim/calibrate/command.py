@@ -67,7 +67,7 @@ from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.report.command import write_report
 from sim.runs.files import atomic_path, save_figure, write_atomic
-from sim.runs.lock import RunDirLock, check_destination
+from sim.runs.lock import RunDirLock, check_destination, keyed
 from sim.runs.runner import Busy, locked
 
 
@@ -255,13 +255,17 @@ def check(line: CommandLine) -> None:
     run_dir = [o.split("=", 1)[1] for o in line.overrides if o.startswith("hydra.run.dir=")]
     if run_dir:
         out = Path(run_dir[-1])
-        check_destination(out, "calibration")  # before anything looks at it (a name too long)
+        shown = Path(os.path.abspath(out))
+        try:
+            check_destination(out, "calibration")  # before anything looks at it (a long name)
+        except ConfigError as e:
+            raise ConfigError(keyed("hydra.run.dir", run_dir[-1], shown, str(e))) from None
         if out.is_dir():  # probe without creating anything; RunDirLock then holds it
             try:
                 with locked(out):  # no other fit is writing what this one reads
                     check_resumable(out, settings)
             except Busy as e:
-                raise ConfigError(str(e)) from None
+                raise ConfigError(keyed("hydra.run.dir", run_dir[-1], shown, str(e))) from None
 
 
 def _hydra_app() -> None:
