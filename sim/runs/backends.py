@@ -170,7 +170,9 @@ or its client server, answers with its own SETTINGS frame (type 4), anything els
 
 def local_dask_client(workers: int):
     """A client with a Dask cluster of its own (``workers`` processes, closed with it)
-    whose workers log errors only and leave Ctrl-C to this process."""
+    whose workers stay quiet and leave Ctrl-C to this process: a worker whose scheduler
+    went away with a Ctrl-C logs its failed heartbeat as an error with a traceback,
+    while a worker's real failure reaches the client as an exception."""
     from distributed import Client
 
     # A Ctrl-C that lands while the client waits on its event loop makes tornado
@@ -182,7 +184,7 @@ def local_dask_client(workers: int):
             n_workers=workers,
             threads_per_worker=1,
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,
         )
 
 
