@@ -139,14 +139,15 @@ def end_with(parent: int) -> None:
             fd = os.pidfd_open(parent)
             select.select([fd], [], [])
         except OSError:  # no pidfd: poll
-            while _alive(parent):
+            while alive(parent):
                 threading.Event().wait(1.0)
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="watch-parent").start()
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -53,6 +53,7 @@ from sim.analysis.plots import (
 )
 from sim.runs.files import read_json, save_figure, write_atomic
 from sim.runs.jobs import read_receipt
+from sim.runs.pool import alive
 from sim.runs.progress import eta
 from sim.runs.results import AGGREGATE_MARK, PROGRESS, Collected, find_results
 from sim.runs.runner import RUN_SETTINGS
@@ -260,18 +261,8 @@ def _clear_leftovers(out: Path) -> None:
     process still running are left alone)."""
     for path in out.parent.glob(f".{out.name}.*-*-*"):
         kind, pid, _ = path.name[len(out.name) + 2 :].split("-", 2)
-        if kind in ("staging", "old") and pid.isdigit() and not _alive(int(pid)):
+        if kind in ("staging", "old") and pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def _replace_dir(new: Path, out: Path) -> None:
