@@ -134,6 +134,9 @@ def test_a_run_never_changes_its_callers_parameters():
         ([move(10, "measures.drones.start", "soon")], "allowed values are phase1, phase2"),
         ([move(-1, "measures.drones.intensity", 0.5)], "moves[0].day=-1: out of range"),
         ([MoveParams("x", "measures.drones.intensity", "0.5")], "moves.0.day=x: Value 'x'"),
+        ([{"day": 5, "key": "patrol.units_per_side"}], "moves[0].value: missing; give patrol"),
+        ([move(5, "patrol.units_per_side", "12.5")], "Value '12.5' could not be converted to"),
+        ([move(5, "costs.money_per_year.0", -5)], "costs.money_per_year.0=-5.0: out of range"),
     ],
 )
 def test_bad_moves_are_refused_naming_the_move(moves, message):
@@ -257,20 +260,6 @@ def test_moves_that_cannot_act_are_warned_of(scenario, moves, warning):
     else:
         (line,) = found
         assert line.startswith("moves[0] ") and warning in line, line
-
-
-@pytest.mark.parametrize(
-    ("moves", "message"),
-    [
-        ([{"day": 5, "key": "patrol.units_per_side"}], "moves[0].value: missing; give patrol"),
-        ([move(5, "patrol.units_per_side", "12.5")], "Value '12.5' could not be converted to"),
-        ([move(5, "costs.money_per_year.0", -5)], "costs.money_per_year.0=-5.0: out of range"),
-    ],
-)
-def test_a_moves_bad_value_is_named_plainly(moves, message):
-    with pytest.raises(ConfigError) as e:
-        configure("roadmap", {"moves": moves}, days=DAYS)
-    assert message in str(e.value)
 
 
 def test_a_move_with_a_field_it_lacks_lists_its_fields():
