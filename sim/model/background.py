@@ -164,6 +164,8 @@ class BackgroundViolence:
         if not p.governorates:
             return
         self.actor = model.register_actor("background_violence")
+        # Each sector's governorate opposite (where an event of one may strike).
+        self._opposite = np.asarray(sector_governorates(model.params.geography, model.border))
         rng = model.keyed_rng(STREAM_KEY)
         epochs = [(float(e.start_day), e.factor) for e in p.epochs]
         history: History | None = getattr(model, "background_history", None)
@@ -209,10 +211,8 @@ class BackgroundViolence:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Governorate ``g``'s events at ``times``: their days, the sectors they strike (by
         the people living there, from ``rng``) and their GED type shares."""
-        model = self.model
-        opposite = np.asarray(sector_governorates(model.params.geography, model.border))
-        where = np.flatnonzero(opposite == g.name)
-        people = model.border.population[self.side][where]
+        where = np.flatnonzero(self._opposite == g.name)
+        people = self.model.border.population[self.side][where]
         sectors = where[pick(people, rng.random(times.size))]
         return times.astype(np.int64), sectors, np.tile(g.ged_type_shares, (times.size, 1))
 
