@@ -104,19 +104,27 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
 def _leftovers(dirs: list[Path]) -> dict[str, str]:
     """The jobs among ``dirs`` beyond the last sweep of their multirun directory (a sweep of
     fewer jobs run there after a larger one leaves the larger one's last jobs behind)."""
+    sizes: dict[Path, int | None] = {}  # each multirun's last sweep's jobs (read once)
     found = {}
     for d in dirs:
         number = re.fullmatch(r"job(\d+)", d.name)
-        record = d.parent / PROGRESS
-        if number is None or not record.is_file():
+        if number is None:
             continue
-        try:
-            total = int(read_json(record)["total"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # no readable record: every job counts, as before sweeps kept one
-        if int(number.group(1)) >= total:
+        if d.parent not in sizes:
+            sizes[d.parent] = _sweep_size(d.parent)
+        total = sizes[d.parent]
+        if total is not None and int(number.group(1)) >= total:
             found[d.name] = (
                 f"left over from an earlier, larger sweep in {d.parent} (its last sweep has "
                 f"{total} job(s)); delete it or sweep into a new directory"
             )
     return found
+
+
+def _sweep_size(sweep_dir: Path) -> int | None:
+    """How many jobs the last sweep in ``sweep_dir`` has (None: no readable record; then
+    every job counts, as before sweeps kept one)."""
+    try:
+        return int(read_json(sweep_dir / PROGRESS)["total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
