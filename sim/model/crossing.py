@@ -13,7 +13,6 @@ only for what other actors own.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,21 +58,12 @@ def conditions(model: RoadmapModel) -> tuple:
     search, patrol, a, b = model.search, model.params.patrol, *model.governments
     return (
         search._counts, search.row, search._paired, search.terrain,
-        _covered(model.border.n, tuple(model.sensors.installed)),
+        model.sensors.covered,
         model.intel._port.handle, model.joint_posts._port.handle,
         patrol.sweep_rate, patrol.unit_effort, patrol.other_side_share,
         model.params.sensors.alert_chance, search.quality,
         model.measures.effect[_SHARING], a.trust, b.trust,
     )  # fmt: skip
-
-
-@lru_cache(maxsize=64)
-def _covered(n: int, installed: tuple[int, ...]) -> np.ndarray:
-    """Whether a sensor watches each of ``n`` sectors (read only: shared)."""
-    covered = np.zeros(n, dtype=np.bool_)
-    covered[list(installed)] = True
-    covered.flags.writeable = False
-    return covered
 
 
 def handle(model: RoadmapModel, code: int, side: int, sector: int, c: np.ndarray) -> None:

@@ -50,7 +50,7 @@ from sim.model.measures import MEASURE_NAMES, Measures
 from sim.model.moves import Moves
 from sim.model.phases import PhaseMachine
 from sim.model.search import Search
-from sim.model.streams import Streams
+from sim.model.streams import Streams, shuffle
 
 
 class RoadmapModel(mesa.Model):
@@ -317,7 +317,7 @@ class RoadmapModel(mesa.Model):
         # In random order, as Mesa's shuffle_do("step") would (the same shuffle of the same
         # list, by the model's generator), without its overhead per call.
         groups = self.armed_groups.copy()
-        self.random.shuffle(groups)
+        shuffle(self.random, groups)
         strike(groups)
         self.forces.step(day)
         self.budget.close_day(day)

@@ -52,3 +52,17 @@ class Streams:
         mesa_rng.bit_generator.state = np.random.PCG64(children[n]).state
         mesa_random.seed(int(children[n + 1].generate_state(1, np.uint64)[0]))
         return np.random.default_rng(children[n + 2])
+
+
+def shuffle(rng: random.Random, items: list) -> None:
+    """``rng.shuffle(items)``: the same permutation from the same draws (Fisher-Yates, each
+    index drawn by rejection from ``getrandbits``, as ``Random._randbelow`` draws it),
+    without ``Random``'s Python call per draw, which cost a run more than the armed
+    groups' whole day of decisions in the kernel."""
+    getrandbits = rng.getrandbits
+    for i in range(len(items) - 1, 0, -1):
+        k = (i + 1).bit_length()
+        j = getrandbits(k)
+        while j > i:
+            j = getrandbits(k)
+        items[i], items[j] = items[j], items[i]

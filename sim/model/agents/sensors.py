@@ -30,7 +30,8 @@ class SensorNetwork:
     and crew for every day of the plan.
 
     Attributes:
-        covered: per sector, whether a sensor watches it (a list: read per attempt).
+        covered: per sector, whether a sensor watches it (an array kept in place: what a
+            crossing's kernel reads).
         installed: covered sectors in the order they were installed.
         alerts: alerts raised so far.
     """
@@ -38,7 +39,7 @@ class SensorNetwork:
     def __init__(self, model: RoadmapModel) -> None:
         self.model = model
         self.p = model.params.sensors
-        self.covered = [False] * model.border.n
+        self.covered = np.zeros(model.border.n, dtype=np.bool_)
         self.installed: list[int] = []
         self.built = [False] * model.border.n
         self.alerts = 0
