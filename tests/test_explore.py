@@ -15,7 +15,7 @@ from sim.analysis.stats import wilson
 from sim.config.params import ConfigError
 from sim.explore.designs import Factor, factors, sample
 from sim.explore.discovery import prim, robustness
-from sim.explore.sensitivity import morris, sobol
+from sim.explore.sensitivity import convergence, morris, sobol
 
 ISHIGAMI = [Factor(f"x{i}", -np.pi, np.pi, False) for i in range(3)]
 
@@ -487,9 +487,9 @@ def _check(*args: str) -> None:
     check(split_command_line([*TWO, *args], "explore"))
 
 
-def test_a_single_number_for_a_factor_is_refused_naming_the_factor():
+def test_a_factor_value_that_is_not_a_range_is_refused_naming_the_factor():
     key = "explore.factors.measures.drones.intensity"
-    for value in ("0.5", "abc", "[0.1,0.2,0.3]", "[true,false]"):
+    for value in ("0.5", "abc", "[0.1,0.2,0.3]", "[true,false]", "[]"):
         with pytest.raises(ConfigError, match=rf"^{key}=.*: needs a range \[low, high\] of two"):
             _check(f"+{key}={value}")
 
@@ -500,6 +500,53 @@ def test_a_factor_or_setting_given_twice_is_refused():
         _check(f"+{key}=[0.2,1.0]", f"+{key}=[0.3,1.0]")
     with pytest.raises(ConfigError, match=r"^explore.points: given twice"):
         _check("explore.points=8", "explore={points:16}")
+
+
+def test_a_factor_also_fixed_in_overrides_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(
+        ConfigError,
+        match=r"^explore.factors.patrol.sweep_rate: also fixed in overrides "
+        r"\(patrol.sweep_rate=0.5\); a factor is set by the design",
+    ):
+        _check("+overrides.patrol.sweep_rate=0.5")
+    done = _explore(tmp_path / "both", "+overrides.patrol.sweep_rate=0.5")
+    assert done.returncode == 2 and "also fixed in overrides" in done.stderr
+    assert not (tmp_path / "both").exists()
+
+
+def test_a_saltelli_size_off_a_power_of_two_is_one_plain_warning(capsys):
+    _check("explore.design=saltelli", "explore.points=9")
+    err = capsys.readouterr().err
+    assert err == (
+        "warning: explore.points=9: a Saltelli design's Sobol' sequence is balanced only for N "
+        "a power of two; 8 or 16 would estimate the indices better\n"
+    )
+    _check("explore.design=saltelli", "explore.points=16")
+    assert capsys.readouterr().err == ""
+
+
+def test_sobol_estimates_that_cannot_hold_are_reported_as_not_converged():
+    """Ishigami with N=2048 converged (x2's true S1 is 0, x1's S1 equals its ST: their
+    estimates may stray a little either way, within their intervals): no line. Estimates
+    planted beyond their intervals (as a small base sample leaves them) are named."""
+    large = sample("saltelli", ISHIGAMI, 2048, seed=1)
+    table = sobol(large, pd.DataFrame({"y": ishigami(large.to_numpy())}), ISHIGAMI)
+    assert convergence(table) == []
+
+    def planted(index: str, factor: str, estimate: float) -> pd.DataFrame:
+        out = table.copy()
+        at = (out["index"] == index) & (out["factor"] == factor)
+        out.loc[at, ["estimate", "half_width"]] = estimate, 0.05
+        return out
+
+    (line,) = convergence(planted("S1", "x2", -0.3))
+    assert "1 of 6 S1 and ST estimates are below 0 with all their interval" in line
+    assert line.startswith("The Sobol estimates have not converged: ")
+    assert line.endswith("raise it before reading a ranking.")
+    (line,) = convergence(planted("S1", "x1", 0.9))  # ST 0.44, S1 sum 1.66
+    assert "S1 exceeds ST beyond their intervals for 1 factor-outcome pair(s) (e.g. x1" in line
+    assert "the first-order indices sum above 1 beyond their intervals (y 1.2" in line
+    assert convergence(planted("S1", "x2", -0.04)) == []  # within its interval of 0
 
 
 def test_a_design_too_large_is_refused_before_it_is_built(monkeypatch):

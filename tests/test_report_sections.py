@@ -188,3 +188,40 @@ def test_a_calibration_report_names_a_parameter_piled_against_its_priors_bound()
     found = " ".join(_calibration_findings(summary.reset_index(), None))
     assert "piled keeps 100% of its weight in the lowest tenth" in found
     assert "spread keeps" not in found and "rate keeps" not in found
+
+
+def _sobol_rows(st: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """A Sobol table of one outcome: per factor (ST estimate, half-width), S1 half of ST."""
+    rows = []
+    for factor, (estimate, half) in st.items():
+        for index, value in (("S1", estimate / 2), ("ST", estimate)):
+            rows.append(
+                {
+                    "outcome": "attacks", "method": "sobol", "index": index, "factor": factor,
+                    "other": None, "value": float(np.clip(value, 0, 1)),
+                    "low": float(np.clip(value - half, 0, 1)),
+                    "high": float(np.clip(value + half, 0, 1)), "estimate": value,
+                    "half_width": half,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows).astype({"other": "string"})
+
+
+def test_a_design_report_does_not_rank_factors_its_intervals_cannot_tell_apart():
+    from sim.report.design import _design_caveats, _design_findings
+
+    cfg = {"scenario": "roadmap", "replications": 5, "explore": {"design": "saltelli"}}
+    apart = _sobol_rows({"a": (0.8, 0.05), "b": (0.2, 0.05)})
+    (line,) = _design_findings(apart, None, None, None, 0.0, cfg)
+    assert line == "attacks: the largest ST is a's, 0.8 [0.75, 0.85]."
+    close = _sobol_rows({"a": (0.5, 0.3), "b": (0.4, 0.3)})
+    (line,) = _design_findings(close, None, None, None, 0.0, cfg)
+    assert line.endswith(
+        "its interval overlaps b's, so which factor matters most is not established."
+    )
+    # An interval clipped to [0, 0] is as wide as its estimator's: the caveat says so.
+    clipped = _sobol_rows({"a": (-0.9, 0.4), "b": (-0.8, 0.3)})
+    notes = " ".join(_design_caveats(clipped, None, cfg, 176))
+    assert "The intervals are wide (median width 0.70 on the 0-1 scale, before clipping)" in notes
+    assert "The Sobol estimates have not converged: 4 of 4 S1 and ST estimates are below 0" in notes
+    assert "not converged" not in " ".join(_design_caveats(apart, None, cfg, 176))

@@ -16,7 +16,7 @@ import pandas as pd
 from sim.explore.designs import Factor
 from sim.explore.discovery import prim, robustness
 from sim.explore.plots import morris_figure, prim_figure, sobol_figure
-from sim.explore.sensitivity import morris, sobol
+from sim.explore.sensitivity import convergence, morris, sobol
 from sim.explore.tasks import writing
 from sim.runs.files import atomic_path, save_figure
 
@@ -72,7 +72,10 @@ def analyse(
         table = morris(design, outcomes, factor_list, seed=cfg.seed)
         figure = morris_figure(table)
     if table is not None:
+        table = table.assign(design_id=runs["design_id"].iloc[0], version=runs["version"].iloc[0])
         save_table(table, out / "sensitivity.parquet")
+        for line in convergence(table):
+            log.warning(line)
         if ex.figures:
             _save_figure(figure, figures / "sensitivity.png")
         _log_top(table)

@@ -47,7 +47,7 @@ from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, accept_mappings, checked_main, split_command_line
 from sim.explore.analysis import analyse
 from sim.explore.chunks import execute
-from sim.explore.designs import Factor, check_size, factors, sample
+from sim.explore.designs import Factor, check_size, factors, sample, size_advice
 from sim.explore.params import ExploreConfig
 from sim.explore.tasks import RUNS, NotWritten, Task, read_runs, writing
 from sim.report.command import write_report
@@ -107,6 +107,13 @@ def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
     """The factors and the design's points (raises ConfigError)."""
     ex = cfg.explore
     factor_list = factors(flatten(ex.factors), cfg.scenario)
+    fixed = flatten(cfg.overrides)
+    for f in factor_list:
+        if f.key in fixed:
+            raise ConfigError(
+                f"explore.factors.{f.key}: also fixed in overrides ({f.key}={fixed[f.key]}); "
+                "a factor is set by the design: give it as one or the other"
+            )
     per_point = (1 if cfg.versus is None else 2) * cfg.replications
     check_size(ex.design, len(factor_list), ex.points, per_point)  # before building it
     return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
@@ -221,7 +228,10 @@ def hydra_entry(dcfg: DictConfig) -> None:
 def check(line: CommandLine) -> None:
     """Compose, range-check and prepare as the app will, before Hydra creates any directory."""
     dcfg = compose_checked(line.config_name, line.overrides, config_dir() / "explore")
-    prepare(to_settings(dcfg, ExploreConfig))
+    cfg = to_settings(dcfg, ExploreConfig)
+    prepare(cfg)
+    for advice in size_advice(cfg.explore.design, cfg.explore.points):
+        print(f"warning: {advice}", file=sys.stderr)
 
 
 MAPPINGS = ("overrides", "explore.factors")

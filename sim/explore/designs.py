@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def factors(
         if key not in table.index:
             raise ConfigError(f"{where}.{key}: not a numeric parameter (see sim.parameters())")
         row = table.loc[key]
-        if bounds is None or (isinstance(bounds, list | tuple) and len(bounds) == 0):
+        if bounds is None:
             bounds = (row["low"], row["high"])
         if (
             not isinstance(bounds, list | tuple)
@@ -249,7 +250,9 @@ def sample(design: str, factor_list: Sequence[Factor], points: int, seed: int) -
     elif design == "saltelli":
         from SALib.sample import sobol as saltelli
 
-        unit = saltelli.sample(_unit(k), points, calc_second_order=True, seed=seed)
+        with warnings.catch_warnings():  # said once, in plain words: size_advice
+            warnings.filterwarnings("ignore", r"\s*(Convergence|The balance) prop", UserWarning)
+            unit = saltelli.sample(_unit(k), points, calc_second_order=True, seed=seed)
     elif design == "morris":
         from SALib.sample import morris
 
@@ -263,6 +266,17 @@ def sample(design: str, factor_list: Sequence[Factor], points: int, seed: int) -
         values = f.low + unit[:, j] * (f.high - f.low)
         columns[f.key] = np.round(values).astype(np.int64) if f.integer else values
     return pd.DataFrame(columns)
+
+
+def size_advice(design: str, points: int) -> list[str]:
+    """What a design's size, valid as it is, leaves to be desired (printed as warnings)."""
+    if design != "saltelli" or points & (points - 1) == 0:
+        return []
+    low = 2 ** (points.bit_length() - 1)
+    return [
+        f"explore.points={points}: a Saltelli design's Sobol' sequence is balanced only "
+        f"for N a power of two; {low} or {2 * low} would estimate the indices better"
+    ]
 
 
 def _unit(k: int) -> dict:

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import blended_transform_factory
 
 from sim.analysis.labels import label
 
@@ -117,16 +119,18 @@ def prim_figure(steps: pd.DataFrame, box: pd.DataFrame, base_rate: float) -> Fig
     left.set_xlim(0, 1.02)
     left.set_ylim(0, 1.02)
     left.legend(fontsize=8, loc="lower left")
-    fig.colorbar(points, ax=left, label="restricted factors")
+    fig.colorbar(points, ax=left, label="restricted factors", ticks=MaxNLocator(integer=True))
     y = np.arange(len(box))
     span = (box["full_high"] - box["full_low"]).replace(0, 1)
     lo = (box["low"] - box["full_low"]) / span
     hi = (box["high"] - box["full_low"]) / span
     right.barh(y, hi - lo, left=lo, color="tab:red", alpha=0.6)
+    beside = blended_transform_factory(right.transAxes, right.transData)  # right of the axes
     for i, row in box.reset_index(drop=True).iterrows():
-        right.text(1.01, i, f"{row['low']:.3g} to {row['high']:.3g}", va="center", fontsize=8)
+        label = f"{row['low']:.3g} to {row['high']:.3g}"
+        right.text(1.02, i, label, va="center", fontsize=8, transform=beside)
     right.set_yticks(y, box["factor"])
-    right.set_xlim(0, 1.55)
+    right.set_xlim(0, 1)
     right.set_xlabel("box range (share of the design range)")
     right.set_title("chosen box", fontsize=10)
     fig.suptitle("Scenario discovery (PRIM): where runs fail")

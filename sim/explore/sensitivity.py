@@ -4,8 +4,12 @@ Each row is one index of one factor (or pair of factors) on one outcome, with
 its bootstrap 95% confidence interval: Sobol first-order ``S1``, total ``ST``
 and, on request, second-order ``S2`` from a Saltelli design; Morris ``mu_star``
 (mean absolute elementary effect) and ``sigma`` (their spread) from Morris
-trajectories. Sobol indices are shares of variance, so estimates and intervals
-are clipped to [0, 1]; ``mu_star`` and ``sigma`` are not negative.
+trajectories. Sobol indices are shares of variance, so values and intervals
+are clipped to [0, 1]; ``mu_star`` and ``sigma`` are not negative. ``estimate`` and
+``half_width`` keep the estimator's own number and its interval's half-width: a Sobol
+estimate below 0, a first-order index above the factor's total or first-order indices
+summing above 1, beyond their intervals, cannot hold for the true indices and say that
+the base sample is too small for them (:func:`convergence`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ import pandas as pd
 
 from sim.explore.designs import MORRIS_LEVELS, Factor, problem
 
-COLUMNS = ["outcome", "method", "index", "factor", "other", "value", "low", "high"]
+COLUMNS = [
+    "outcome", "method", "index", "factor", "other", "value", "low", "high", "estimate",
+    "half_width",
+]  # fmt: skip
 CONFIDENCE = 0.95
 
 
@@ -81,7 +88,52 @@ def sobol(
                         (0, 1),
                     )
                 )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _typed(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def convergence(table: pd.DataFrame) -> list[str]:
+    """Signs in a Sobol table that its estimates have not converged: what cannot hold for
+    the true indices, beyond the estimates' own 95% intervals (none: no lines). Within
+    them, a slightly negative index or a first-order index a little above its total is
+    ordinary sampling error of a factor with no effect, or no interactions."""
+    rows = table[(table["method"] == "sobol") & table["other"].isna()]
+    if rows.empty or "estimate" not in rows:
+        return []
+    wide = rows.pivot_table(
+        index=["outcome", "factor"], columns="index", values=["estimate", "half_width"],
+        sort=False,
+    )  # fmt: skip
+    est, half = wide["estimate"], wide["half_width"]
+    negative = int((rows["estimate"] + rows["half_width"] < 0).sum())
+    gap = est["S1"] - est["ST"]
+    above = gap[gap > np.hypot(half["S1"], half["ST"])]
+    by_outcome = est["S1"].groupby(level="outcome", sort=False)
+    spread = np.sqrt((half["S1"] ** 2).groupby(level="outcome", sort=False).sum())
+    sums = by_outcome.sum()
+    over = sums[sums - spread > 1]
+    signs = []
+    if negative:
+        signs.append(
+            f"{negative} of {len(rows)} S1 and ST estimates are below 0 with all their interval"
+        )
+    if len(above):
+        outcome, factor = above.index[0]
+        signs.append(
+            f"S1 exceeds ST beyond their intervals for {len(above)} factor-outcome pair(s) "
+            f"(e.g. {factor} on {outcome}: {est['S1'][outcome, factor]:.3g} against "
+            f"{est['ST'][outcome, factor]:.3g})"
+        )
+    if len(over):
+        listed = ", ".join(f"{name} {value:.3g}" for name, value in over.items())
+        signs.append(f"the first-order indices sum above 1 beyond their intervals ({listed})")
+    if not signs:
+        return []
+    return [
+        "The Sobol estimates have not converged: "
+        + "; ".join(signs)
+        + ". None of these can hold for the true indices: the base sample (explore.points) "
+        "is too small for this many factors; raise it before reading a ranking."
+    ]
 
 
 def morris(
@@ -118,7 +170,13 @@ def morris(
             rows.append(
                 _row(name, "morris", "sigma", f.key, None, res["sigma"][i], np.nan, (0, np.inf))
             )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _typed(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """``other`` (the second factor of an S2 index) is text even where no row has one, so
+    that every design's table has the same schema."""
+    return table.astype({"other": "string"})
 
 
 def _row(outcome, method, index, factor, other, value, half, limits) -> dict:
@@ -132,4 +190,6 @@ def _row(outcome, method, index, factor, other, value, half, limits) -> dict:
         "value": float(np.clip(value, lo, hi)),
         "low": float(np.clip(value - half, lo, hi)),
         "high": float(np.clip(value + half, lo, hi)),
+        "estimate": float(value),
+        "half_width": float(half),
     }

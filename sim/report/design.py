@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from sim.config.overrides import flatten
+from sim.explore.sensitivity import convergence
 from sim.report.html import (
     Report,
     bullets,
@@ -175,11 +176,18 @@ def _design_findings(sens, box, steps, robust, failed_share, cfg) -> list[str]:
     if sens is not None:
         main = _main_index(sens)
         for outcome, rows in main.groupby("outcome", sort=False):
-            top = rows.sort_values("value", ascending=False).iloc[0]
-            shows.append(
+            ranked = rows.sort_values("value", ascending=False)
+            top = ranked.iloc[0]
+            line = (
                 f"{outcome}: the largest {top['index']} is {top['factor']}'s, "
-                f"{number(top['value'])} [{number(top['low'])}, {number(top['high'])}]."
+                f"{number(top['value'])} [{number(top['low'])}, {number(top['high'])}]"
             )
+            if len(ranked) > 1 and top["low"] <= ranked.iloc[1]["high"]:
+                line += (
+                    f"; its interval overlaps {ranked.iloc[1]['factor']}'s, so which factor "
+                    "matters most is not established"
+                )
+            shows.append(line + ".")
     if robust is not None:
         for _, r in robust.iterrows():
             shows.append(
@@ -212,14 +220,19 @@ def _design_caveats(sens, box, cfg, points) -> list[str]:
     ]
     if sens is not None:
         main = _main_index(sens)
-        width = float((main["high"] - main["low"]).median())
+        if "half_width" in main:  # before clipping: an interval clipped to [0, 0] is no surer
+            width = float((2 * main["half_width"]).median())
+        else:
+            width = float((main["high"] - main["low"]).median())
         if main["index"].iloc[0] == "ST" and width > WIDE_INTERVAL:
             notes.append(
-                f"The intervals are wide (median width {width:.2f} on the 0-1 scale): "
-                f"{points} points cannot rank the factors reliably; raise explore.points."
+                f"The intervals are wide (median width {width:.2f} on the 0-1 scale, before "
+                f"clipping): {points} points cannot rank the factors reliably; raise "
+                "explore.points."
             )
         if main["index"].iloc[0] == "mu_star":
             notes.append("Morris screening ranks factors; it does not apportion variance.")
+        notes += convergence(sens)
     if box is not None:
         rule = ex.get("failure", {})
         notes.append(
@@ -227,6 +240,12 @@ def _design_caveats(sens, box, cfg, points) -> list[str]:
             f"coverage and density are optimistic. A run fails when {rule.get('outcome')} > "
             f"{rule.get('above')}" + (" or it relapsed." if rule.get("relapse") else ".")
         )
+        if ex.get("design") in ("saltelli", "morris"):
+            notes.append(
+                f"PRIM ran on a {ex.get('design')} design, whose points share coordinates by "
+                "construction (they are not a space-filling sample): its box's coverage and "
+                "density weigh the space unevenly; a Latin hypercube suits PRIM better."
+            )
     if cfg.get("days") is not None and cfg["days"] < 1095:
         notes.append(f"The horizon is {cfg['days']} days, shorter than the default three years.")
     return notes
