@@ -127,8 +127,8 @@ def prim_figure(steps: pd.DataFrame, box: pd.DataFrame, base_rate: float) -> Fig
     right.barh(y, hi - lo, left=lo, color="tab:red", alpha=0.6)
     beside = blended_transform_factory(right.transAxes, right.transData)  # right of the axes
     for i, row in box.reset_index(drop=True).iterrows():
-        label = f"{row['low']:.3g} to {row['high']:.3g}"
-        right.text(1.02, i, label, va="center", fontsize=8, transform=beside)
+        limits = f"{row['low']:.3g} to {row['high']:.3g}"
+        right.text(1.02, i, limits, va="center", fontsize=8, transform=beside)
     right.set_yticks(y, box["factor"])
     right.set_xlim(0, 1)
     right.set_xlabel("box range (share of the design range)")

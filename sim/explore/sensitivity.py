@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.explore.designs import MORRIS_LEVELS, Factor, problem
 
@@ -91,11 +92,20 @@ def sobol(
     return _typed(pd.DataFrame(rows, columns=COLUMNS))
 
 
+SETTLED = 0.05
+"""How far (on the 0-1 scale) an estimate must stray past what true indices can be, beyond
+its widened interval, to count as unsettled: sampling error that small does not change a
+ranking, and as intervals shrink with N, a converged design stops being flagged."""
+
+
 def convergence(table: pd.DataFrame) -> list[str]:
-    """Signs in a Sobol table that its estimates have not converged: what cannot hold for
-    the true indices, beyond the estimates' own 95% intervals (none: no lines). Within
-    them, a slightly negative index or a first-order index a little above its total is
-    ordinary sampling error of a factor with no effect, or no interactions."""
+    """Signs in a Sobol table that its estimates have not converged (none: no lines):
+    estimates past what true indices can be (an index below 0, a first-order index above
+    the factor's total, first-order indices summing above 1) by more than ``SETTLED``
+    beyond their 95% intervals, widened for the number of checks made (Bonferroni), so
+    that a converged design is seldom flagged however many factors and outcomes it has.
+    The first-order sum's interval adds the half-widths (the estimates share a term, so
+    their errors are correlated, not independent)."""
     rows = table[(table["method"] == "sobol") & table["other"].isna()]
     if rows.empty or "estimate" not in rows:
         return []
@@ -104,35 +114,39 @@ def convergence(table: pd.DataFrame) -> list[str]:
         sort=False,
     )  # fmt: skip
     est, half = wide["estimate"], wide["half_width"]
-    negative = int((rows["estimate"] + rows["half_width"] < 0).sum())
+    outcomes = est.index.get_level_values("outcome").nunique()
+    checks = len(rows) + len(est) + outcomes
+    widen = stats.norm.ppf(1 - (1 - CONFIDENCE) / 2 / checks) / stats.norm.ppf(
+        1 - (1 - CONFIDENCE) / 2
+    )
+    negative = int((rows["estimate"] + widen * rows["half_width"] < -SETTLED).sum())
     gap = est["S1"] - est["ST"]
-    above = gap[gap > np.hypot(half["S1"], half["ST"])]
-    by_outcome = est["S1"].groupby(level="outcome", sort=False)
-    spread = np.sqrt((half["S1"] ** 2).groupby(level="outcome", sort=False).sum())
-    sums = by_outcome.sum()
-    over = sums[sums - spread > 1]
+    above = gap[gap - widen * np.hypot(half["S1"], half["ST"]) > SETTLED]
+    sums = est["S1"].groupby(level="outcome", sort=False).sum()
+    spread = half["S1"].groupby(level="outcome", sort=False).sum()
+    over = sums[sums - widen * spread > 1 + SETTLED]
     signs = []
     if negative:
-        signs.append(
-            f"{negative} of {len(rows)} S1 and ST estimates are below 0 with all their interval"
-        )
+        signs.append(f"{negative} of {len(rows)} S1 and ST estimates are below 0")
     if len(above):
         outcome, factor = above.index[0]
         signs.append(
-            f"S1 exceeds ST beyond their intervals for {len(above)} factor-outcome pair(s) "
-            f"(e.g. {factor} on {outcome}: {est['S1'][outcome, factor]:.3g} against "
+            f"S1 exceeds ST for {len(above)} factor-outcome pair(s) (e.g. {factor} on "
+            f"{outcome}: {est['S1'][outcome, factor]:.3g} against "
             f"{est['ST'][outcome, factor]:.3g})"
         )
     if len(over):
         listed = ", ".join(f"{name} {value:.3g}" for name, value in over.items())
-        signs.append(f"the first-order indices sum above 1 beyond their intervals ({listed})")
+        signs.append(f"the first-order indices sum above 1 ({listed})")
     if not signs:
         return []
     return [
         "The Sobol estimates have not converged: "
         + "; ".join(signs)
-        + ". None of these can hold for the true indices: the base sample (explore.points) "
-        "is too small for this many factors; raise it before reading a ranking."
+        + ", each by more than its interval allows (widened for the "
+        f"{checks} checks made). True indices cannot do that: the base sample "
+        "(explore.points) is too small for this many factors; raise it before reading a "
+        "ranking."
     ]
 
 

@@ -157,7 +157,7 @@ def border_state(model: RoadmapModel) -> BorderState:
         joint_units=search.joint_units[row].copy(),
         drones=search.flown[row] > 0,
         monitors=model.monitors.present.copy(),
-        sensors=np.asarray(model.sensors.covered, dtype=bool),
+        sensors=model.sensors.covered.copy(),
         gates=model.border.gate.copy(),
         corridors=corridors,
         incidents=recent_incidents(model, RECENT_DAYS),

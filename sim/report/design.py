@@ -220,15 +220,16 @@ def _design_caveats(sens, box, cfg, points) -> list[str]:
     ]
     if sens is not None:
         main = _main_index(sens)
-        if "half_width" in main:  # before clipping: an interval clipped to [0, 0] is no surer
-            width = float((2 * main["half_width"]).median())
-        else:
-            width = float((main["high"] - main["low"]).median())
+        # Widths before clipping where known: an interval clipped to [0, 0] is no surer.
+        raw = "half_width" in main
+        size = 2 * main["half_width"] if raw else main["high"] - main["low"]
+        lead = size.loc[main.groupby("outcome", sort=False)["value"].idxmax()]
+        width = float(lead.median())  # the leading factor's, per outcome
         if main["index"].iloc[0] == "ST" and width > WIDE_INTERVAL:
             notes.append(
-                f"The intervals are wide (median width {width:.2f} on the 0-1 scale, before "
-                f"clipping): {points} points cannot rank the factors reliably; raise "
-                "explore.points."
+                f"The leading factors' intervals are wide (median width {width:.2f} on the 0-1 "
+                f"scale, before clipping): {points} points cannot rank the factors reliably; "
+                "raise explore.points."
             )
         if main["index"].iloc[0] == "mu_star":
             notes.append("Morris screening ranks factors; it does not apportion variance.")
@@ -340,7 +341,8 @@ def design_report(folder: Path) -> Report:
         )
         pairs = sens[sens["other"].notna()]
         if not pairs.empty:
-            body += "<h3>Second-order indices</h3>" + table(pairs.drop(columns=["method"]))
+            shown = ["outcome", "index", "factor", "other", "value", "low", "high"]
+            body += "<h3>Second-order indices</h3>" + table(pairs[shown])
         sections.append(
             ("sensitivity", "Sensitivity", section(f"Sensitivity ({method})", "sensitivity", body))
         )
