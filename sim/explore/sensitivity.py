@@ -8,8 +8,8 @@ trajectories. Sobol indices are shares of variance, so values and intervals
 are clipped to [0, 1]; ``mu_star`` and ``sigma`` are not negative. ``estimate`` and
 ``half_width`` keep the estimator's own number and its interval's half-width: a Sobol
 estimate below 0, a first-order index above the factor's total or first-order indices
-summing above 1, beyond their intervals, cannot hold for the true indices and say that
-the base sample is too small for them (:func:`convergence`).
+summing above 1, clearly beyond their intervals (:func:`convergence` says how far),
+cannot hold for the true indices and say that the base sample is too small for them.
 """
 
 from __future__ import annotations
