@@ -247,18 +247,39 @@ def test_a_move_before_the_first_day_saves_and_replays(tmp_path):
 
 def test_a_move_or_look_ahead_from_another_thread_sees_the_run_between_two_days():
     """Mesa takes a day's event off its list before the day and puts the next one on
-    after it: a copy taken in between would have no next day to run."""
+    after it: a copy taken in between would have no next day to run. The playing
+    thread pauses between days, so the looking one gets turns however fast days run,
+    and the interpreter switches threads often, so it would also look within a day
+    were the lock missing."""
+    import sys
     import threading
+    import time
 
     g = game()
-    playing = threading.Thread(target=lambda: [g.model.step() for _ in range(300)])
-    playing.start()
-    seen = []
-    while playing.is_alive():
-        with g.model.lock:
-            seen.append(len(g.model._event_list))
-    playing.join()
-    assert len(seen) > 10 and set(seen) == {1}
+    enough = threading.Event()
+
+    def play() -> None:
+        for _ in range(SETUP["days"]):
+            if enough.is_set():
+                return
+            g.model.step()
+            time.sleep(1e-4)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        playing = threading.Thread(target=play)
+        playing.start()
+        seen = []
+        while playing.is_alive():
+            with g.model.lock:
+                seen.append(len(g.model._event_list))
+            if len(seen) >= 200:
+                enough.set()
+        playing.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(seen) >= 200 and set(seen) == {1}, (len(seen), set(seen))
 
 
 def test_no_look_ahead_from_the_horizon():
