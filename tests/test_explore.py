@@ -14,7 +14,7 @@ from conftest import files_of
 
 from sim.analysis.stats import wilson
 from sim.config.params import ConfigError
-from sim.explore.designs import Factor, factors, sample
+from sim.explore.designs import Factor, design_points, factors, sample
 from sim.explore.discovery import prim, robustness
 from sim.explore.sensitivity import convergence, morris, sobol
 
@@ -26,7 +26,7 @@ def ishigami(x: np.ndarray) -> np.ndarray:
 
 
 def test_sobol_indices_of_ishigami_match_the_analytic_values():
-    design = sample("saltelli", ISHIGAMI, 2048, seed=1)
+    design = sample("saltelli", ISHIGAMI, 2048, seed=1, second_order=True)
     table = sobol(design, pd.DataFrame({"y": ishigami(design.to_numpy())}), ISHIGAMI, True)
     got = table.set_index(["index", "factor"])["value"]
     exact = {
@@ -43,6 +43,29 @@ def test_sobol_indices_of_ishigami_match_the_analytic_values():
     assert s2[("x0", "x2")] == pytest.approx(0.244, abs=0.08)
     assert (table["low"] <= table["value"]).all() and (table["value"] <= table["high"]).all()
     assert table["low"].min() >= 0 and table["high"].max() <= 1
+
+
+def test_without_second_order_a_saltelli_design_is_k_plus_2_points_a_base_for_the_same_s1_st():
+    """Second-order indices need the k mixes of A's columns into B as well: without them
+    a design of N base samples is N(k + 2) points, not N(2k + 2), and its first-order and
+    total indices, intervals included, are those of the larger design (but for SALib
+    centring the outputs on the mean of all points, which the larger design shifts)."""
+    outcome = lambda d: pd.DataFrame({"y": ishigami(d.to_numpy())})  # noqa: E731
+    full = sample("saltelli", ISHIGAMI, 256, seed=3, second_order=True)
+    first = sample("saltelli", ISHIGAMI, 256, seed=3)
+    assert (len(full), len(first)) == (256 * 8, 256 * 5)
+    assert (design_points("saltelli", 3, 256), design_points("saltelli", 3, 256, True)) == (
+        256 * 5,
+        256 * 8,
+    )
+    both = sobol(full, outcome(full), ISHIGAMI, True, seed=4)
+    pd.testing.assert_frame_equal(
+        sobol(first, outcome(first), ISHIGAMI, seed=4),
+        both[both["index"] != "S2"].reset_index(drop=True),
+        rtol=0,
+        atol=1e-4,
+    )
+    assert set(both["index"]) == {"S1", "ST", "S2"}
 
 
 def test_morris_ranks_the_ishigami_factors():
@@ -349,9 +372,13 @@ def test_a_directory_holding_another_design_is_refused_in_one_line(clean, tmp_pa
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0
     assert refused.stderr.startswith("error: ") and refused.stderr.strip().endswith(
-        ": holds another design; choose a new hydra.run.dir"
+        ": holds another design (replications=2 there, 3 here); choose a new hydra.run.dir"
     )
     assert files_of(out) == before  # not even .hydra/ or the log
+    (out / "design.parquet").write_bytes(b"not parquet")  # then its runs say it is another
+    refused = _explore(out, *SMALL, "replications=3")
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert refused.stderr.strip().endswith(": holds another design; choose a new hydra.run.dir")
 
 
 @pytest.mark.slow
@@ -557,7 +584,7 @@ def test_sobol_estimates_that_cannot_hold_are_reported_as_not_converged():
 
 def test_converged_sobol_estimates_of_many_null_factors_raise_no_alarm():
     """Ten factors, eight of them (nearly) without effect, noise in five outcomes, N=1024,
-    four designs: checks of each index at 95% flag some null factor's negative S1 in most
+    four designs: checks of each index at 95% flag some null factor's negative S1 in half
     of them; widened for the number of checks, with a floor, they flag none."""
     ten = [Factor(f"x{i}", 0.0, 1.0, False) for i in range(10)]
     alarms = []
@@ -583,10 +610,17 @@ def test_a_design_too_large_is_refused_before_it_is_built(monkeypatch):
     with pytest.raises(
         ConfigError,
         match=r"^explore.points=10000000: explore.design=saltelli over 2 factors makes "
-        r"60,000,000 points and 300,000,000 runs \(5 per point\), more than the limit of "
-        r"2,000,000 runs; at most explore.points=66666 fits$",
+        r"40,000,000 points and 200,000,000 runs \(5 per point\), more than the limit of "
+        r"2,000,000 runs; at most explore.points=100000 fits$",
     ):
         _check(*factor_args, "explore.design=saltelli", "explore.points=10000000")
+    with pytest.raises(ConfigError, match=r"makes 60,000,000 points .* explore.points=66666 fits"):
+        _check(
+            *factor_args,
+            "explore.design=saltelli",
+            "explore.second_order=true",
+            "explore.points=10000000",
+        )
     with pytest.raises(ConfigError, match=r"factorial over 2 factors makes 9,998,244 points"):
         _check(*factor_args, "explore.design=factorial", "explore.points=10000000")
     monkeypatch.setattr(designs, "available_memory", lambda: 100_000_000)
@@ -788,6 +822,7 @@ def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_
         ("explore.outcomes=[casualties_per_month]", True),
         ("explore.figures=false", True),
         ("workers=1", True),
+        ("explore.second_order=true", True),  # an lhs design: the same points
         ("explore.chunk_points=3", False),
         ("explore.points=8", False),
         ("replications=3", False),
@@ -797,13 +832,19 @@ def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_
 def test_only_what_changes_the_rows_makes_another_design(setting, keeps):
     """Analysis settings (what counts as a failure, PRIM, figures) or the number of workers
     re-analyse a finished design; what changes its rows makes a new one."""
+    assert (_design_id(setting) == _design_id()) is keeps
+
+
+def test_second_order_indices_ask_for_another_saltelli_design():
+    saltelli = ("explore.design=saltelli", "explore.points=8")
+    assert _design_id(*saltelli) != _design_id(*saltelli, "explore.second_order=true")
+
+
+def _design_id(*args: str) -> str:
     from sim.config.compose import compose_checked, config_dir, to_settings
     from sim.explore.command import design_id, make_design
     from sim.explore.params import ExploreConfig
 
-    def ident(*args: str) -> str:
-        dcfg = compose_checked("explore", ["days=60", *FACTORS, *args], config_dir() / "explore")
-        cfg = to_settings(dcfg, ExploreConfig)
-        return design_id(cfg, make_design(cfg)[1])
-
-    assert (ident(setting) == ident()) is keeps
+    dcfg = compose_checked("explore", ["days=60", *FACTORS, *args], config_dir() / "explore")
+    cfg = to_settings(dcfg, ExploreConfig)
+    return design_id(cfg, make_design(cfg)[1])

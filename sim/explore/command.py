@@ -36,6 +36,7 @@ from pathlib import Path
 import hydra
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
@@ -115,8 +116,9 @@ def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
                 "a factor is set by the design: give it as one or the other"
             )
     per_point = (1 if cfg.versus is None else 2) * cfg.replications
-    check_size(ex.design, len(factor_list), ex.points, per_point)  # before building it
-    return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed)
+    k, second = len(factor_list), ex.second_order
+    check_size(ex.design, k, ex.points, per_point, second)  # before building it
+    return factor_list, sample(ex.design, factor_list, ex.points, cfg.seed, second)
 
 
 CHUNKS = 100
@@ -134,15 +136,53 @@ def chunk_points(points: int) -> int:
     return max(1, -(-points // CHUNKS))
 
 
-def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
-    """Hash of what determines every row: design points, settings and package version."""
+def _determining(cfg: ExploreConfig) -> dict:
+    """The settings that, with the design's points, determine every row."""
     settings = OmegaConf.to_container(OmegaConf.structured(cfg))
     for key in ("workers",):
         settings.pop(key)
     for key in ("backend", "address", "figures", "outcomes", "second_order", "prim", "failure"):
         settings["explore"].pop(key)
-    blob = json.dumps([settings, design.to_numpy().tolist(), __version__], default=str)
+    return settings
+
+
+def design_id(cfg: ExploreConfig, design: pd.DataFrame) -> str:
+    """Hash of what determines every row: design points, settings and package version."""
+    blob = json.dumps([_determining(cfg), design.to_numpy().tolist(), __version__], default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+SETTINGS_KEY = b"sim.explore.settings"
+"""Where ``design.parquet``'s metadata keeps the settings that made it, so that a
+directory holding another design can say what differs."""
+
+
+def design_settings(cfg: ExploreConfig) -> dict[str, str]:
+    """What determines a design's rows, as dotted keys and their values in text (the
+    package version and, for a Saltelli design, whether it mixes for second order)."""
+    flat = flatten(_determining(cfg)) | {"version": __version__}
+    if cfg.explore.design == "saltelli":
+        flat["explore.second_order"] = cfg.explore.second_order
+    return {k: json.dumps(v, default=str) for k, v in flat.items()}
+
+
+def _what_differs(out: Path, cfg: ExploreConfig) -> str:
+    """``key=value there, value here`` for the settings that differ from those of the
+    design ``out`` holds (empty when they are not known: a design written before they
+    were kept, or only its runs left)."""
+    try:
+        metadata = pq.read_schema(out / DESIGN).metadata or {}
+        held = json.loads(metadata[SETTINGS_KEY])
+    except Exception:  # missing, truncated or not ours: nothing to compare with
+        return ""
+    now = design_settings(cfg)
+    keys = sorted(held.keys() | now.keys())
+    differ = [
+        f"{k}={held.get(k, 'unset')} there, {now.get(k, 'unset')} here"
+        for k in keys
+        if held.get(k) != now.get(k)
+    ]
+    return " (" + "; ".join(differ) + ")" if differ else ""
 
 
 def held_design(out: Path) -> str | None:
@@ -165,11 +205,14 @@ def held_design(out: Path) -> str | None:
     return ids.pop() if len(ids) == 1 else None
 
 
-def check_directory(out: Path, ident: str) -> None:
-    """Refuse a directory that holds another design (reads only, writes nothing)."""
+def check_directory(out: Path, ident: str, cfg: ExploreConfig) -> None:
+    """Refuse a directory that holds another design, naming the settings that differ
+    (reads only, writes nothing)."""
     held = held_design(out)
     if held is not None and held != ident:
-        raise ConfigError(f"{out}: holds another design; choose a new hydra.run.dir")
+        raise ConfigError(
+            f"{out}: holds another design{_what_differs(out, cfg)}; choose a new hydra.run.dir"
+        )
 
 
 def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
@@ -184,12 +227,16 @@ def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
     """
     factor_list, design, tasks = prepare(cfg)
     ident = design_id(cfg, design)
-    check_directory(out, ident)  # before locked() creates the directory or its lock file
+    check_directory(out, ident, cfg)  # before locked() creates the directory or its lock file
     with locked(out):
-        check_directory(out, ident)
+        check_directory(out, ident, cfg)
         with writing(out / DESIGN), atomic_path(out / DESIGN) as tmp:
             table = design.rename_axis("point").reset_index().assign(design_id=ident)
-            table.to_parquet(tmp, index=False)
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            settings = json.dumps(design_settings(cfg)).encode()
+            pq.write_table(
+                arrow.replace_schema_metadata(arrow.schema.metadata | {SETTINGS_KEY: settings}), tmp
+            )
         execute(cfg, tasks, out, ident)
         runs = read_runs(out, tasks)
         analyse(cfg, factor_list, design, runs, out)
@@ -210,7 +257,7 @@ class ExploreRunDir(RunDirLock):
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
         cfg = self.settings(config, ExploreConfig)
-        check_directory(out, design_id(cfg, make_design(cfg)[1]))  # no probe run
+        check_directory(out, design_id(cfg, make_design(cfg)[1]), cfg)  # no probe run
 
 
 @hydra.main(config_path=str(config_dir() / "explore"), config_name="explore", version_base="1.3")

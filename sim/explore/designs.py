@@ -110,10 +110,10 @@ def factors(
     return result
 
 
-def design_points(design: str, k: int, points: int) -> int:
+def design_points(design: str, k: int, points: int, second_order: bool = False) -> int:
     """How many points ``sample(design, ...)`` makes of ``points`` over ``k`` factors."""
     if design == "saltelli":
-        return points * (2 * k + 2)
+        return points * (2 * k + 2 if second_order else k + 2)
     if design == "morris":
         return points * (k + 1)
     if design == "factorial":
@@ -148,9 +148,11 @@ def _factors(k: int) -> str:
     return f"{k} factor{'s' if k > 1 else ''}"
 
 
-def memory_needed(design: str, k: int, points: int, per_point: int) -> int:
+def memory_needed(
+    design: str, k: int, points: int, per_point: int, second_order: bool = False
+) -> int:
     """Bytes (a rough upper bound) a design and its runs take in memory."""
-    rows = design_points(design, k, points)
+    rows = design_points(design, k, points, second_order)
     return rows * (POINT_BYTES + FACTOR_BYTES * k + RUN_BYTES * per_point)
 
 
@@ -176,7 +178,9 @@ def available_memory() -> int | None:
     return min(found) if found else None
 
 
-def check_size(design: str, k: int, points: int, per_point: int) -> None:
+def check_size(
+    design: str, k: int, points: int, per_point: int, second_order: bool = False
+) -> None:
     """Refuse a design too small to analyse, or too large to run, before it is built.
 
     ``per_point`` is the runs per design point (scenarios x replications). The
@@ -190,10 +194,10 @@ def check_size(design: str, k: int, points: int, per_point: int) -> None:
 
     def too_large(p: int) -> str | None:
         """Why ``p`` points are too many (None: they fit)."""
-        runs = design_points(design, k, p) * per_point
+        runs = design_points(design, k, p, second_order) * per_point
         if runs > MAX_RUNS:
             return f"more than the limit of {MAX_RUNS:,} runs"
-        need = memory_needed(design, k, p, per_point)
+        need = memory_needed(design, k, p, per_point, second_order)
         if available is not None and need > available:
             return (
                 f"which need about {need / 1e9:.1f} GB of memory, more than the "
@@ -204,7 +208,7 @@ def check_size(design: str, k: int, points: int, per_point: int) -> None:
     least = minimum_points(design, k)
     why = too_large(least)
     if why is not None:  # even the smallest design of these factors is too large
-        runs = design_points(design, k, least) * per_point
+        runs = design_points(design, k, least, second_order) * per_point
         raise ConfigError(
             f"explore.points={points}: explore.design={design} over {_factors(k)} makes at "
             f"least {runs:,} runs ({per_point} per point), {why}; use fewer factors, fewer "
@@ -220,7 +224,7 @@ def check_size(design: str, k: int, points: int, per_point: int) -> None:
         low, high = (middle, high) if too_large(middle) is None else (low, middle)
     if design == "factorial":  # the largest grid that fits, not any number that makes it
         low = _levels(low, k) ** k
-    rows = design_points(design, k, points)
+    rows = design_points(design, k, points, second_order)
     raise ConfigError(
         f"explore.points={points}: explore.design={design} over {_factors(k)} makes "
         f"{rows:,} points and {rows * per_point:,} runs ({per_point} per point), {why}; "
@@ -237,10 +241,18 @@ def problem(factor_list: Sequence[Factor]) -> dict:
     }
 
 
-def sample(design: str, factor_list: Sequence[Factor], points: int, seed: int) -> pd.DataFrame:
+def sample(
+    design: str,
+    factor_list: Sequence[Factor],
+    points: int,
+    seed: int,
+    second_order: bool = False,
+) -> pd.DataFrame:
     """The design's points. ``points`` is the design's size: for ``saltelli`` the
-    base sample N (N * (2k + 2) points), for ``morris`` the trajectories (r * (k + 1)),
-    for ``factorial`` the levels per factor are the largest that fit in ``points``.
+    base sample N (N * (k + 2) points: A, B and the k mixes of B's columns into A that
+    first-order and total indices need; N * (2k + 2) with ``second_order``, which also
+    mixes A's into B), for ``morris`` the trajectories (r * (k + 1)), for ``factorial``
+    the levels per factor are the largest that fit in ``points``.
     Raises ConfigError if ``points`` is too few to analyse (:func:`check_minimum`)."""
     k = len(factor_list)
     check_minimum(design, k, points)
@@ -252,7 +264,7 @@ def sample(design: str, factor_list: Sequence[Factor], points: int, seed: int) -
 
         with warnings.catch_warnings():  # said once, in plain words: size_advice
             warnings.filterwarnings("ignore", r"\s*(Convergence|The balance) prop", UserWarning)
-            unit = saltelli.sample(_unit(k), points, calc_second_order=True, seed=seed)
+            unit = saltelli.sample(_unit(k), points, calc_second_order=second_order, seed=seed)
     elif design == "morris":
         from SALib.sample import morris
 

@@ -44,7 +44,8 @@ def sobol(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Sobol S1/ST (and S2) of every outcome column; rows of ``outcomes`` follow the
-    Saltelli design's points (``design`` is only checked for its size)."""
+    Saltelli design's points, sampled with the same ``second_order`` (``design`` is only
+    checked for its size)."""
     from SALib.analyze import sobol as analyze
 
     assert len(design) == len(outcomes), "one outcome row per design point"
@@ -55,7 +56,7 @@ def sobol(
         res = analyze.analyze(
             prob,
             y,
-            calc_second_order=True,
+            calc_second_order=second_order,
             conf_level=CONFIDENCE,
             seed=bootstrap_seed(seed),
             print_to_console=False,
