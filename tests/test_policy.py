@@ -241,6 +241,12 @@ def test_a_killed_search_resumes_to_the_result_of_an_uninterrupted_one(tmp_path)
         a = pd.read_parquet(tmp_path / "fresh" / f"{table}.parquet")
         b = pd.read_parquet(out / f"{table}.parquet")
         pd.testing.assert_frame_equal(a, b)
+    # Another search there is refused, naming what differs (not the workers).
+    refused = _policy(out, "workers=1", BUDGET, "worlds.count=4")
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip().endswith(
+        ": holds another search (worlds.count=3 there, 4 here); choose a new hydra.run.dir"
+    )
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import hydra
 import numpy as np
@@ -54,7 +55,7 @@ from sim.explore.tasks import RUNS, NotWritten, Task, read_runs, writing
 from sim.report.command import write_report
 from sim.runs.backends import check_address
 from sim.runs.files import atomic_path, read_json, write_atomic
-from sim.runs.lock import RunDirLock, refuse
+from sim.runs.lock import RunDirLock, holds_another, refuse
 from sim.runs.runner import Busy, locked, model_params, replication_seeds, simulate
 
 log = logging.getLogger(__name__)
@@ -157,32 +158,22 @@ SETTINGS_KEY = b"sim.explore.settings"
 directory holding another design can say what differs."""
 
 
-def design_settings(cfg: ExploreConfig) -> dict[str, str]:
-    """What determines a design's rows, as dotted keys and their values in text (the
-    package version and, for a Saltelli design, whether it mixes for second order)."""
+def design_settings(cfg: ExploreConfig) -> dict[str, Any]:
+    """What determines a design's rows, as dotted keys (with the package version and, for
+    a Saltelli design, whether it mixes for second order)."""
     flat = flatten(_determining(cfg)) | {"version": __version__}
     if cfg.explore.design == "saltelli":
         flat["explore.second_order"] = cfg.explore.second_order
-    return {k: json.dumps(v, default=str) for k, v in flat.items()}
+    return flat
 
 
-def _what_differs(out: Path, cfg: ExploreConfig) -> str:
-    """``key=value there, value here`` for the settings that differ from those of the
-    design ``out`` holds (empty when they are not known: a design written before they
-    were kept, or only its runs left)."""
+def _held_settings(out: Path) -> dict | None:
+    """The settings kept with the design ``out`` holds (None: not known, as for a
+    design written before they were kept, or with only its runs left)."""
     try:
-        metadata = pq.read_schema(out / DESIGN).metadata or {}
-        held = json.loads(metadata[SETTINGS_KEY])
+        return json.loads((pq.read_schema(out / DESIGN).metadata or {})[SETTINGS_KEY])
     except Exception:  # missing, truncated or not ours: nothing to compare with
-        return ""
-    now = design_settings(cfg)
-    keys = sorted(held.keys() | now.keys())
-    differ = [
-        f"{k}={held.get(k, 'unset')} there, {now.get(k, 'unset')} here"
-        for k in keys
-        if held.get(k) != now.get(k)
-    ]
-    return " (" + "; ".join(differ) + ")" if differ else ""
+        return None
 
 
 def held_design(out: Path) -> str | None:
@@ -210,9 +201,7 @@ def check_directory(out: Path, ident: str, cfg: ExploreConfig) -> None:
     (reads only, writes nothing)."""
     held = held_design(out)
     if held is not None and held != ident:
-        raise ConfigError(
-            f"{out}: holds another design{_what_differs(out, cfg)}; choose a new hydra.run.dir"
-        )
+        raise holds_another(out, "design", _held_settings(out), design_settings(cfg))
 
 
 def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
@@ -233,7 +222,7 @@ def explore(cfg: ExploreConfig, out: Path, command: str | None = None) -> None:
         with writing(out / DESIGN), atomic_path(out / DESIGN) as tmp:
             table = design.rename_axis("point").reset_index().assign(design_id=ident)
             arrow = pa.Table.from_pandas(table, preserve_index=False)
-            settings = json.dumps(design_settings(cfg)).encode()
+            settings = json.dumps(design_settings(cfg), default=str).encode()
             pq.write_table(
                 arrow.replace_schema_metadata(arrow.schema.metadata | {SETTINGS_KEY: settings}), tmp
             )

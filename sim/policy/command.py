@@ -24,6 +24,7 @@ Bad settings are refused in one line before anything is written.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -38,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.config.compose import command_line, compose_checked, config_dir, to_settings
-from sim.config.overrides import configure
+from sim.config.overrides import configure, flatten
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, accept_mappings, checked_main, split_command_line
 from sim.explore.tasks import NotWritten, writing
@@ -54,7 +55,7 @@ from sim.policy.worlds import make_worlds
 from sim.report.command import write_report
 from sim.runs.backends import check_address, close_clients
 from sim.runs.files import atomic_path, read_json, write_atomic
-from sim.runs.lock import RunDirLock, refuse
+from sim.runs.lock import RunDirLock, holds_another, refuse
 from sim.runs.runner import Busy, locked, model_params, simulate
 
 log = logging.getLogger(__name__)
@@ -95,36 +96,57 @@ def prepare(cfg: PolicySettings) -> tuple[list[Lever], pd.DataFrame]:
     return lever_list, make_worlds(cfg)
 
 
-def search_id(cfg: PolicySettings) -> str:
-    """Hash of what determines every run and the search's path: settings and version.
-    Not ``search.generations``: a search's first generations do not depend on how many
-    follow, so the same command with more generations continues a finished search."""
-    settings = OmegaConf.to_container(OmegaConf.structured(cfg))
+def _determining(settings: dict) -> dict:
+    """Of a search's settings (as the receipt keeps them), what determines every run and
+    the search's path. Not ``search.generations``: a search's first generations do not
+    depend on how many follow, so the same command with more generations continues a
+    finished search."""
+    settings = copy.deepcopy(settings)
     for key in ("workers", "backend", "address", "figures", "robustness"):
-        settings.pop(key)
-    settings["search"].pop("generations")
+        settings.pop(key, None)
+    settings.get("search", {}).pop("generations", None)
+    return settings
+
+
+def search_id(cfg: PolicySettings) -> str:
+    """Hash of what determines every run and the search's path: settings and version."""
+    settings = _determining(OmegaConf.to_container(OmegaConf.structured(cfg)))
     blob = json.dumps([settings, __version__], default=str, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
-def check_directory(out: Path, ident: str) -> None:
-    """Refuse a directory that holds another search (reads only, writes nothing)."""
+def check_directory(out: Path, ident: str, cfg: PolicySettings) -> None:
+    """Refuse a directory that holds another search, naming the settings that differ
+    (reads only, writes nothing)."""
+    receipt: dict = {}
     try:
-        held = read_json(out / RECEIPT)["search_id"]
+        receipt = read_json(out / RECEIPT)
+        held = receipt["search_id"]
     except Exception:  # no receipt yet (or not ours): the worlds table is the witness
         try:
             held = pd.read_parquet(out / WORLDS, columns=["search_id"])["search_id"].iloc[0]
         except Exception:
             held = None
     if held is not None and held != ident:
-        raise ConfigError(f"{out}: holds another search; choose a new hydra.run.dir")
+        raise holds_another(out, "search", _flat_settings(receipt), _flat_settings(cfg))
+
+
+def _flat_settings(source: dict | PolicySettings) -> dict | None:
+    """What determines a search (dotted keys, and the version), from a receipt or settings
+    (None: a receipt without them)."""
+    if isinstance(source, PolicySettings):
+        source = {"settings": OmegaConf.to_container(OmegaConf.structured(source))}
+        source["version"] = __version__
+    if not isinstance(source.get("settings"), dict):
+        return None
+    return flatten(_determining(source["settings"])) | {"version": source.get("version")}
 
 
 def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) -> None:
     """Validate, draw the worlds, run the named scenarios and the search, analyse, write."""
     lever_list, worlds = prepare(cfg)
     ident = search_id(cfg)
-    check_directory(out, ident)
+    check_directory(out, ident, cfg)
     receipt = {
         "search_id": ident,
         "command": command,
@@ -132,7 +154,7 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
         "settings": OmegaConf.to_container(OmegaConf.structured(cfg)),
     }
     with locked(out):
-        check_directory(out, ident)
+        check_directory(out, ident, cfg)
         _receipt(out, receipt | {"status": "running"})
         with writing(out / WORLDS), atomic_path(out / WORLDS) as tmp:
             worlds.assign(search_id=ident).to_parquet(tmp, index=False)
@@ -199,7 +221,8 @@ class PolicyRunDir(RunDirLock):
 
     def check(self, out: Path, config: DictConfig) -> None:
         super().check(out, config)
-        check_directory(out, search_id(self.settings(config, PolicySettings)))
+        settings = self.settings(config, PolicySettings)
+        check_directory(out, search_id(settings), settings)
 
 
 @hydra.main(config_path=str(config_dir() / "policy"), config_name="policy", version_base="1.3")

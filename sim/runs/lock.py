@@ -9,8 +9,10 @@ record of its config. This callback takes the lock in ``on_run_start``.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,24 @@ def check_destination(out: Path, kind: str) -> None:
     held = held_kind(out)
     if held not in (None, kind):
         raise ConfigError(f"{out}: holds a {held}'s results; choose another directory")
+
+
+def holds_another(out: Path, what: str, held: Mapping | None, now: Mapping) -> ConfigError:
+    """The refusal of a directory holding another ``what`` (design, search), naming the
+    settings (dotted keys) whose values differ between ``held`` (None: not known) and
+    ``now``, so that the user can tell a mistyped value from a new study."""
+    differ = []
+    if held is not None:
+        for key in sorted(held.keys() | now.keys()):
+            there, here = held.get(key, "unset"), now.get(key, "unset")
+            if there != here:
+                differ.append(f"{key}={_shown(there)} there, {_shown(here)} here")
+    named = f" ({'; '.join(differ)})" if differ else ""
+    return ConfigError(f"{out}: holds another {what}{named}; choose a new hydra.run.dir")
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def creation_error(out: Path, error: OSError) -> str:
