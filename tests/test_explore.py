@@ -822,7 +822,6 @@ def test_the_report_of_a_half_finished_design_says_how_much_is_there(clean, tmp_
         ("explore.outcomes=[casualties_per_month]", True),
         ("explore.figures=false", True),
         ("workers=1", True),
-        ("explore.second_order=true", True),  # an lhs design: the same points
         ("explore.chunk_points=3", False),
         ("explore.points=8", False),
         ("replications=3", False),
@@ -835,9 +834,11 @@ def test_only_what_changes_the_rows_makes_another_design(setting, keeps):
     assert (_design_id(setting) == _design_id()) is keeps
 
 
-def test_second_order_indices_ask_for_another_saltelli_design():
+def test_second_order_indices_ask_for_another_saltelli_design_and_for_no_other():
     saltelli = ("explore.design=saltelli", "explore.points=8")
     assert _design_id(*saltelli) != _design_id(*saltelli, "explore.second_order=true")
+    with pytest.raises(ConfigError, match=r"^explore.second_order=true: second-order .* not "):
+        _check("explore.design=morris", "explore.second_order=true")
 
 
 def _design_id(*args: str) -> str:

@@ -108,6 +108,11 @@ def prepare(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame, list[Task]]
 def make_design(cfg: ExploreConfig) -> tuple[list[Factor], pd.DataFrame]:
     """The factors and the design's points (raises ConfigError)."""
     ex = cfg.explore
+    if ex.second_order and ex.design != "saltelli":
+        raise ConfigError(
+            f"explore.second_order=true: second-order indices come from a Saltelli design "
+            f"(explore.design=saltelli), not from explore.design={ex.design}"
+        )
     factor_list = factors(flatten(ex.factors), cfg.scenario)
     fixed = flatten(cfg.overrides)
     for f in factor_list:
