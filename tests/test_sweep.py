@@ -1,6 +1,7 @@
 """Multiruns end to end: aggregation, launchers, failures, resume, and sim.compare."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -349,3 +350,41 @@ def test_swept_columns_read_quoted_values_and_ignore_run_settings():
     frame = swept_columns(overrides)
     assert frame.columns.tolist() == ["ablation"]
     assert frame["ablation"].tolist() == ["none", "without_hotline"]
+
+
+@pytest.mark.slow
+def test_compare_leaves_runs_of_another_horizon_out_of_the_paired_differences(
+    basic_sweep, tmp_path
+):
+    """A 90-day baseline run beside the sweep's 120-day one: two variants of one scenario,
+    which ``--baseline baseline`` must tell apart; and pairing the 90-day one with the
+    other would set months of one horizon against months of another: it is tabled, said
+    to be left out, not differenced."""
+    sweep_dir, _ = basic_sweep
+    run_dir = tmp_path / "short"
+    cmd = [sys.executable, "-m", "sim", "scenario=baseline", "replications=3", "days=90"]
+    single = subprocess.run(
+        [*cmd, f"hydra.run.dir={run_dir}"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert single.returncode == 0, single.stderr
+    out = tmp_path / "cmp"
+    cmd = [sys.executable, "-m", "sim.compare", str(sweep_dir), str(run_dir), "--out", str(out)]
+    ambiguous = subprocess.run([*cmd, "--baseline", "baseline"], capture_output=True, text=True)
+    assert ambiguous.returncode == 2 and not out.exists()
+    assert re.fullmatch(
+        r"error: --baseline baseline: names 2 variants, runs of it with different settings; "
+        r"name one: 'baseline #\w{6}', 'baseline #\w{6}'\n",
+        ambiguous.stderr,
+    )
+    swept = pd.read_parquet(sweep_dir / "sweep" / "runs.parquet").set_index("scenario")
+    ours = f"baseline #{swept.loc['baseline', 'config_id'].iloc[0][:6]}"  # as compare names it
+    result = subprocess.run([*cmd, "--baseline", ours], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    short = next(v for v in runs["variant"].unique() if v.startswith("baseline #") and v != ours)
+    said = f"not compared with {ours} (120 days): {short} (90 days): paired differences need"
+    assert said in result.stdout
+    assert set(runs["variant"]) == {ours, short, "roadmap"}
+    for table in ("differences", "differences_headline", "differences_monthly"):
+        assert set(pd.read_parquet(out / f"{table}.parquet")["scenario"]) == {"roadmap"}, table
+    assert f"Not compared with {ours} (120 days): {short} (90 days)" in _text(out / "report.html")

@@ -170,3 +170,22 @@ def timing_table(monthly: pd.DataFrame, threshold: float = 0.0) -> pd.DataFrame:
 def month_start_day(month: int) -> int:
     """The first day (counted from 0) of month ``month`` (also counted from 0)."""
     return int(np.ceil(month * DAYS_PER_MONTH))
+
+
+def other_horizons(runs: pd.DataFrame, baseline: str) -> dict[str, int]:
+    """The variants whose runs have another horizon (``days``) than the baseline's, and
+    theirs: a paired difference would set months of one against months of another."""
+    if "days" not in runs or runs["days"].isna().all():
+        return {}
+    days = runs.groupby("variant", sort=False)["days"].first()
+    return {str(v): int(d) for v, d in days.items() if d != days[baseline]}
+
+
+def unpaired_text(unpaired: dict[str, int], baseline: str, runs: pd.DataFrame) -> str:
+    """One line naming the variants left out of the paired differences, and why."""
+    days = int(runs.loc[runs["variant"] == baseline, "days"].iloc[0])
+    named = ", ".join(f"{v} ({d} days)" for v, d in unpaired.items())
+    return (
+        f"not compared with {baseline} ({days} days): {named}: paired differences need runs "
+        "of one horizon (compare them apart, or name a baseline of their horizon)"
+    )

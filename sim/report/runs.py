@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis.labels import label, variant_labels
+from sim.analysis.paired import unpaired_text
 from sim.report.effects import phases_html, reliability_html, timing_html, types_html
 from sim.report.findings import caveats, difference_caveats, difference_sentence
 from sim.report.headline import (
@@ -236,7 +237,9 @@ def sweep_report(folder: Path) -> Report:
             ("Sources", code(", ".join(mark.get("sources", [])))),
         ]
     )
-    baseline = str(diffs["baseline"].iloc[0]) if not diffs.empty else variants[0]
+    baseline = mark.get("baseline") or (
+        str(diffs["baseline"].iloc[0]) if not diffs.empty else variants[0]
+    )
     path = folder / "differences_headline.parquet"
     headline = pd.read_parquet(path) if path.is_file() else pd.DataFrame()
     shows = [
@@ -248,6 +251,9 @@ def sweep_report(folder: Path) -> Report:
     best = by_variant.groupby("variant", sort=False)[metric].mean().idxmin()
     shows.append(f"Lowest mean {label(metric).lower()}: {names[best]}.")
     notes = caveats(runs, "variant", days) + difference_caveats(diffs)
+    if mark.get("unpaired"):
+        text = unpaired_text(mark["unpaired"], baseline, runs)
+        notes.insert(0, f"{text[0].upper()}{text[1:]}.")
     left_out = f"{len(failed)} job(s) did not finish and are left out" if len(failed) else None
     if left_out:
         notes.insert(0, f"{left_out}: {', '.join(failed['job'])}.")

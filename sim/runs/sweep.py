@@ -41,8 +41,10 @@ from sim.analysis.labels import variant_labels
 from sim.analysis.paired import (
     difference_table,
     monthly_differences,
+    other_horizons,
     timing_table,
     type_differences,
+    unpaired_text,
 )
 from sim.analysis.plots import (
     comparison_figure,
@@ -195,7 +197,14 @@ def aggregate(
     if baseline is None:
         baseline = "baseline" if "baseline" in variants else variants[0]
     elif baseline not in variants:
+        alike = [v for v in variants if v.startswith(f"{baseline} #")]
+        if alike:  # a scenario run with different settings: one variant each
+            raise ValueError(
+                f"--baseline {baseline}: names {len(alike)} variants, runs of it with different "
+                f"settings; name one: {', '.join(repr(v) for v in alike)}"
+            )
         raise ValueError(f"--baseline {baseline}: not among {', '.join(variants)}")
+    unpaired = other_horizons(runs, baseline)
     check_output(out, roots if only is None else only)
     _clear_leftovers(out)
     staging = out.with_name(f".{out.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -207,10 +216,12 @@ def aggregate(
             "created": time.time(),
             "threshold": threshold,
             "version": __version__,
+            "baseline": baseline,
+            "unpaired": unpaired,
         }
         write_atomic(staging / AGGREGATE_MARK, json.dumps(mark))
         *built, headline = _build(
-            staging, runs, swept, found, baseline, metric, heatmaps, threshold
+            staging, runs, swept, found, baseline, metric, heatmaps, threshold, set(unpaired)
         )
         if finish is not None:
             finish(staging)
@@ -226,6 +237,8 @@ def aggregate(
         print(f"FAILED {name}: {error}")
     for name, why in found.leftovers.items():
         print(f"left out {name}: {why}")
+    if unpaired:
+        print(unpaired_text(unpaired, baseline, runs))
     print(f"aggregated {len(runs)} runs -> {out}")
     twice = len(found.runs) - len(runs)
     if twice:
@@ -283,10 +296,12 @@ def _build(
     metric: str,
     heatmaps: tuple[str, ...],
     threshold: float = 0.0,
+    unpaired: set[str] = frozenset(),
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str], pd.DataFrame]:
     """Write the merged tables and the figures into ``out``; the summary table, the
     differences, the month each variant stays below ``threshold``, the labels and the
-    headline's differences (with the change per M$ of roadmap spending)."""
+    headline's differences (with the change per M$ of roadmap spending). Variants in
+    ``unpaired`` (another horizon than the baseline's) are left out of the differences."""
     per_config = runs.drop_duplicates("config_id")[["config_id", "variant", *swept.columns]]
     _write(runs, out / "runs.parquet")
     ts = _merge_timeseries(found.timeseries_files, out / "timeseries.parquet", per_config)
@@ -307,22 +322,23 @@ def _build(
     save_figure(outcomes_figure(by_variant, labels=labels), figures / "outcomes.png")
     save_figure(phase_share_figure(ts_variant, labels), figures / "phase_share.png")
     diffs = timing = headline = pd.DataFrame()
-    if runs["variant"].nunique() > 1:
-        headline = headline_differences(by_variant, baseline)
+    paired, ts_paired = (t[~t["variant"].isin(unpaired)] for t in (by_variant, ts_variant))
+    if paired["variant"].nunique() > 1:
+        headline = headline_differences(paired, baseline)
         save_figure(
             headline_difference_figure(headline, labels), figures / "headline_difference.png"
         )
         _write(headline, out / "differences_headline.parquet")
-        diffs = difference_table(by_variant, baseline, metric)
+        diffs = difference_table(paired, baseline, metric)
         save_figure(difference_figure(diffs, labels), figures / f"difference_{metric}.png")
         _write(diffs, out / "differences.parquet")
-        monthly = monthly_differences(ts_variant, baseline)
+        monthly = monthly_differences(ts_paired, baseline)
         if not monthly.empty:
             timing = timing_table(monthly, threshold)
             figure = timing_figure(monthly, labels, timing, threshold)
             save_figure(figure, figures / "difference_by_month.png")
             _write(monthly, out / "differences_monthly.parquet")
-        types = type_differences(by_variant, baseline)
+        types = type_differences(paired, baseline)
         if not types.empty:
             save_figure(type_figure(types, labels), figures / "difference_by_type.png")
             _write(types, out / "differences_by_type.parquet")
