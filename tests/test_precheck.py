@@ -180,6 +180,23 @@ def test_a_one_job_command_names_a_multirun_or_a_sweep_instead_of_hydras_ambigui
     with pytest.raises(ConfigError, match=r"^days=10,20: a sweep of values; python -m sim.x"):
         one_job(split_command_line(["days=10,20"], "x"), "sim.x")
     one_job(split_command_line(["named=[roadmap,all_at_once]", "days=10"], "x"), "sim.x")
+    with pytest.raises(ConfigError, match=r"^hydra.sweeper.params.x=1: a setting of Hydra's"):
+        one_job(split_command_line(["hydra.sweeper.params.x=1"], "x"), "sim.x")
+
+
+@pytest.mark.parametrize(
+    "given", ["hydra.sweeper.params.x=1", "hydra.sweeper.params={scenario:'baseline,roadmap'}"]
+)
+def test_sweeper_params_hydra_cannot_compose_are_refused_in_one_line(given):
+    """Hydra's own settings pass our key checks; these crash its composition (the sweeper's
+    params are null until a config sets them)."""
+    with pytest.raises(ConfigError) as error:
+        plan(split_command_line(["-m", given, "days=30"]))
+    text = str(error.value)
+    assert text.startswith(f"{given}: Hydra cannot compose this (") and "\n" not in text
+    assert text.endswith(
+        "give swept values as key=a,b on the command line (e.g. scenario=baseline,roadmap)"
+    )
 
 
 @pytest.mark.parametrize("program", ["sim.forecast", "sim.calibrate", "sim.explore", "sim.policy"])

@@ -199,6 +199,11 @@ def one_job(line: CommandLine, program: str) -> None:
                 f"{o.input_line}: a sweep of values; python -m {program} runs one job: "
                 "give one value"
             )
+        if o.key_or_group.startswith(("hydra.sweeper", "hydra/sweeper")):
+            raise ConfigError(
+                f"{o.input_line}: a setting of Hydra's sweeper; python -m {program} runs one "
+                "job and sweeps nothing"
+            )
 
 
 def checked_main(
@@ -316,6 +321,15 @@ def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> Di
         raise ConfigError(explain(e, line.config_name)) from None
     except ValueError as e:
         raise ConfigError(str(e).strip().splitlines()[0]) from None
+    except (AssertionError, AttributeError, TypeError) as e:
+        # Hydra's own settings pass unchecked (check_override), and a few of them crash
+        # its composition, such as keys set under hydra.sweeper.params while it is null.
+        given = [o for o in overrides if o.lstrip("+~").startswith("hydra.")] or overrides
+        why = str(e).strip().splitlines()[0]
+        raise ConfigError(
+            f"{' '.join(given)}: Hydra cannot compose this ({why}); give swept values as "
+            "key=a,b on the command line (e.g. scenario=baseline,roadmap)"
+        ) from None
 
 
 def plan(line: CommandLine) -> Plan:
