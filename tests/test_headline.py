@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import config
 from scipy import stats
-from test_plots import outside_canvas
+from test_plots import dash_offset, outside_canvas
 
 import sim
 from sim.analysis.headline import NOT_DEFINED, UNBOUNDED, per_cost, with_headline
@@ -198,6 +198,32 @@ def test_the_monthly_headline_figure_has_one_panel_per_metric_with_units_and_pha
     dotted = [line for line in both.axes[0].lines if line.get_linestyle() == ":"]
     assert dotted  # the month each variant entered a phase
     assert outside_canvas(single) == [] and outside_canvas(both) == []
+
+
+def test_phase_marks_sit_on_month_boundaries_with_their_labels_inside_the_panels(two):
+    """A phase most runs entered late in the last month drawn (of a one-year sweep): its
+    mark on a month boundary like the shading's and its label inside the panel, not cut
+    at the edge; variants entering a phase in the same month alternate their dots."""
+    _, ts = two
+    ts = ts[ts["day"] < 365]  # months 0 to 11
+    late = ts[ts["scenario"] == "roadmap"].assign(scenario="late")
+    late["phase"] = np.where(late["day"] >= 356, 2, late["phase"].clip(upper=1))
+    fig = incidents_figure(pd.concat([ts, late]), baseline="baseline")
+    assert outside_canvas(fig) == []
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        marks = [line for line in ax.lines if len(set(line.get_xdata())) == 1]
+        assert all(line.get_xdata()[0] % 1 == 0.5 for line in marks)
+        assert [(m.get_xdata()[0], m.get_color()) for m in marks if m.get_xdata()[0] > 11] == [
+            (11.5, "C2")
+        ]
+        first = [m for m in marks if m.get_xdata()[0] == marks[0].get_xdata()[0]]
+        assert [m.get_color() for m in first] == ["C1", "C2"]  # roadmap and late: phase 1
+        assert len({dash_offset(m) for m in first} - {None}) == 2
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1, text.get_text()
+        assert "P2" in [t.get_text() for t in ax.texts]
 
 
 def test_the_headline_means_and_spend_figures_label_their_axes(two):

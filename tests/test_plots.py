@@ -9,6 +9,7 @@ import pytest
 from conftest import config, replicate
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from synthetic import GRID, grid_jobs
 
@@ -27,6 +28,7 @@ from sim.analysis.plots import (
     heatmap_figure,
     outcomes_figure,
     phase_share_figure,
+    shared_dashes,
 )
 from sim.runs.runner import replication_seeds
 
@@ -290,6 +292,77 @@ def test_difference_by_type_has_one_panel_per_type_and_marks_border_types(grid):
     )
     assert any("Smuggling seized (not a border incident)" in t for t in titles)
     assert any(t.startswith("Victims") for t in titles) and len(titles) == 10
+
+
+def test_difference_by_type_titles_clear_the_legend_and_fill_the_width(tables, grid):
+    """No panel title runs into the key or another title, and the panels use the width
+    (the key once sat at the right, leaving a fifth of the figure empty below it)."""
+    ts, runs = tables
+    three = pd.concat([runs, runs[runs["scenario"] == "roadmap"].assign(scenario="security_only")])
+    for data in (three, grid[0]):
+        fig = type_figure(type_differences(data, data["scenario"].iloc[0]))
+        assert outside_canvas(fig) == []
+        renderer = fig.canvas.get_renderer()
+        titles = [ax.title.get_window_extent(renderer) for ax in fig.axes]
+        keys = [leg.get_window_extent(renderer) for leg in fig.legends]
+        for i, title in enumerate(titles):
+            assert not any(title.overlaps(key) for key in keys)
+            assert not any(title.overlaps(other) for other in titles[i + 1 :])
+        right = max(ax.get_tightbbox(renderer).x1 for ax in fig.axes)
+        assert right > 0.95 * fig.bbox.x1
+
+
+def band_and_key_colours(fig: Figure) -> tuple[set, set]:
+    """The face colours of the bands in the first panel, and of the patches in the legend
+    that names the 95% CI (its only patches: the CI's key)."""
+    legend = next(
+        leg for leg in fig.legends if any("95% CI" in t.get_text() for t in leg.get_texts())
+    )
+    key = {tuple(np.round(r.get_facecolor(), 3)) for r in legend.findobj(Rectangle)}
+    bands = {tuple(np.round(c.get_facecolor()[0], 3)) for c in fig.axes[0].collections}
+    return bands, key
+
+
+def test_the_ci_key_has_the_bands_colours(tables):
+    """The bands are drawn in each series' colour: so is their key (not a grey stand-in)."""
+    ts, _ = tables
+    monthly = monthly_differences(ts.assign(seed=ts["replication"]), "baseline")
+    again = monthly[monthly["scenario"] == "roadmap"].assign(scenario="again")
+    figures = [
+        incidents_figure(ts[ts["scenario"] == "roadmap"], "roadmap"),
+        incidents_figure(ts, baseline="baseline"),
+        timing_figure(pd.concat([monthly, again])),
+    ]
+    for fig in figures:
+        bands, key = band_and_key_colours(fig)
+        assert len(bands) == len(fig.axes[0].collections) and key == bands
+
+
+def dash_offset(line) -> float | None:
+    """The offset of a dashed line's pattern (None for a dotted or solid one)."""
+    return line._unscaled_dash_pattern[0] if line.get_linestyle() == "--" else None
+
+
+def test_coinciding_ci_markers_alternate_their_dots_in_place(tables):
+    """Two variants whose interval stays below 0 from the same month: both lines at that
+    month, in their own colours, dots offset so that each shows; one alone stays dotted."""
+    ts, _ = tables
+    monthly = monthly_differences(ts.assign(seed=ts["replication"]), "baseline")
+    copies = [monthly[monthly["scenario"] == "roadmap"].assign(scenario=s) for s in "ab"]
+    timing = pd.DataFrame({"scenario": ["roadmap", "a", "b"], "interval_below_from": [5, 5, 7]})
+    ax = timing_figure(pd.concat([monthly, *copies]), timing=timing).axes[0]
+    marks = [line for line in ax.lines if len(set(line.get_xdata())) == 1]
+    at = {x: [m for m in marks if m.get_xdata()[0] == x] for x in (4.5, 6.5)}
+    assert len(marks) == 3 and len(at[4.5]) == 2
+    assert {m.get_color() for m in at[4.5]} == {"C0", "C1"}
+    assert len({dash_offset(m) for m in at[4.5]} - {None}) == 2
+    assert at[6.5][0].get_linestyle() == ":" and at[6.5][0].get_color() == "C2"
+    assert shared_dashes([1.5, 1.5, 1.5, 2.5]) == [
+        (0.0, (1.5, 6.0)),
+        (2.5, (1.5, 6.0)),
+        (5.0, (1.5, 6.0)),
+        ":",
+    ]
 
 
 def test_a_heatmap_never_pools_scenarios(grid):

@@ -12,11 +12,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from sim.analysis.labels import key_lines, label, variant_labels, wrap
 from sim.analysis.paired import TYPES
-from sim.analysis.plots import MONTH_AXIS, footnote, panel_title
+from sim.analysis.plots import BAND_KEYS, MONTH_AXIS, BandKey, footnote, panel_title, shared_dashes
 from sim.analysis.stats import format_p
 
 DZ_NOTE = (
@@ -91,11 +90,16 @@ def difference_figure(diffs: pd.DataFrame, labels: dict[str, str] | None = None)
     return fig
 
 
-def _month_panel(ax: Axes, sub: pd.DataFrame, color: str, name: str, since: float | None):
+def _month_panel(ax: Axes, sub: pd.DataFrame, color: str, name: str) -> None:
     ax.fill_between(sub["month"], sub["low"], sub["high"], color=color, alpha=0.22, lw=0)
     ax.plot(sub["month"], sub["mean"], color=color, lw=2, label=name)
-    if since is not None and np.isfinite(since):
-        ax.axvline(since - 0.5, color=color, ls=":", lw=1.4)
+
+
+def _mark_since(ax: Axes, marks: list[tuple[float, str]]) -> None:
+    """A dotted line at each (month, colour): at the start of the month, where the
+    month axis puts its boundaries; lines in one month alternate their dots."""
+    for (month, color), style in zip(marks, shared_dashes([m for m, _ in marks]), strict=True):
+        ax.axvline(month - 0.5, color=color, ls=style, lw=1.4)
 
 
 def timing_figure(
@@ -123,13 +127,19 @@ def timing_figure(
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax in axes[len(variants) :]:
         ax.remove()
-    for i, name in enumerate(variants):
+    colors = [f"C{i % 10}" if single else "C0" for i in range(len(variants))]
+    marks: dict[Axes, list[tuple[float, str]]] = {}
+    for i, (name, color) in enumerate(zip(variants, colors, strict=True)):
         ax = axes[0] if single else axes[i]
-        color = f"C{i % 10}" if single else "C0"
         sub = monthly[monthly["scenario"] == name].sort_values("month")
-        _month_panel(ax, sub, color, panel_title(name, labels, 80), since.get(name))
+        _month_panel(ax, sub, color, panel_title(name, labels, 80))
+        month = since.get(name)
+        if month is not None and np.isfinite(month):
+            marks.setdefault(ax, []).append((month, color))
         if not single:
             ax.set_title(panel_title(name, labels, 62), fontsize=8)
+    for ax, at in marks.items():
+        _mark_since(ax, at)
     base = labels.get(baseline, baseline)
     for ax in axes[:1] if single else axes[: len(variants)]:
         ax.axhline(0, color="0.2", lw=1)
@@ -152,23 +162,24 @@ def timing_figure(
         axes[0].set_title(wrap(title, 90), fontsize=11)
     else:
         fig.suptitle(wrap(title, 110), fontsize=11)
+    shade = "0.3" if single else "C0"  # one panel: neutral (each variant has its colour)
     handles = [
-        Line2D([], [], color="0.3", lw=2, label="mean over seed-matched pairs"),
-        Patch(facecolor="0.3", alpha=0.22, label="95% CI of the mean (bootstrap)"),
-        Line2D([], [], color="0.3", ls=":", label=f"CI below {threshold:g} from here to the end"),
+        Line2D([], [], color=shade, lw=2, label="mean over seed-matched pairs"),
+        BandKey(list(dict.fromkeys(colors)), 0.22, "95% CI of the mean (bootstrap)"),
+        Line2D([], [], color=shade, ls=":", label=f"CI below {threshold:g} from here to the end"),
     ]
     if single:  # no suptitle: the legend goes above the panel
         handles = [*axes[0].get_legend_handles_labels()[0], *handles]
-        fig.legend(handles=handles, loc="outside upper center", ncols=2, fontsize=8)
+        where = {"loc": "outside upper center", "ncols": 2}
     else:
-        fig.legend(handles=handles, loc="outside right upper", fontsize=8)
-    footnote(
-        fig,
-        [
-            "Each month: the variant's monthly total minus the baseline's, in runs with the "
-            "same seed; below 0 means fewer incidents than the baseline. Only complete months.",
-        ],
+        where = {"loc": "outside right upper"}
+    fig.legend(handles=handles, fontsize=8, handler_map=BAND_KEYS, **where)
+    note = (
+        "Each month: the variant's monthly total minus the baseline's, in runs with the same "
+        "seed; below 0 means fewer incidents than the baseline. Only complete months."
     )
+    shared = " Dotted lines of variants in the same month alternate their dots."
+    footnote(fig, [note + shared if single else note])
     return fig
 
 
@@ -205,22 +216,23 @@ def type_figure(types: pd.DataFrame, labels: dict[str, str] | None = None) -> Fi
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_ylim(len(variants) - 0.5, -0.5)
     base = labels.get(baseline, baseline)
-    fig.suptitle(
-        wrap(
-            f"Paired difference from {base} by incident type, per month "
-            f"({int(types['n'].max())} pairs)",
-            120,
-        ),
-        fontsize=11,
+    title = (
+        f"Paired difference from {base} by incident type, per month ({int(types['n'].max())} pairs)"
     )
+    # The title heads the key across the top (not a suptitle: the layout gives a suptitle
+    # and an upper legend the same margin, so they would overlap): no margin at the right.
     fig.legend(
         handles=[
             Line2D([], [], color="C3", marker="o", label="border-incident type: mean, 95% CI"),
             Line2D([], [], color="C0", marker="o", label="other count: mean, 95% CI"),
             Line2D([], [], color="0.75", lw=5, label="10th-90th percentile of single pairs"),
         ],
-        loc="outside right upper",
+        loc="outside upper center",
+        ncols=3,
         fontsize=8,
+        title=wrap(title, 120),
+        title_fontsize=11,
+        frameon=False,
     )
     footnote(
         fig,

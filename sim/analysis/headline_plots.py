@@ -20,7 +20,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from sim.analysis.effect_plots import intervals
@@ -34,11 +33,14 @@ from sim.analysis.labels import (
     wrap,
 )
 from sim.analysis.plots import (
+    BAND_KEYS,
     MONTH_AXIS,
+    BandKey,
     footnote,
     monthly_matrix,
     phase_legend,
     shade_phases,
+    shared_dashes,
 )
 from sim.analysis.stats import band, mean_ci, numbers
 from sim.config.moves import MoveParams
@@ -74,33 +76,49 @@ def _unit(daily: str) -> str:
     return "incidents per month" if metric is None else HEADLINE_UNITS[metric]
 
 
-def phase_starts(ts: pd.DataFrame) -> dict[int, float]:
-    """Month (from 0) in which most of the runs had reached each phase: the median over
-    runs of the first day in it (phases fewer than half the runs reached are left out)."""
+def phase_starts(ts: pd.DataFrame) -> dict[int, int]:
+    """Month (from 0) at whose start the median run entered each phase: the median over
+    runs of the first day in it, rounded to the nearest start of a month (phases fewer
+    than half the runs reached are left out). Whole months, so that the marks fall on the
+    month boundaries (x.5) where the shading's modal phase would change."""
     runs = ts.groupby("replication")
     out = {}
     for phase in PHASE_NUMBERS:
         first = runs.apply(lambda r, p=phase: r.loc[r["phase"] >= p, "day"].min())
         if first.notna().mean() > 0.5:
-            out[phase] = float(first.median() / DAYS_PER_MONTH)
+            out[phase] = int(np.floor(first.median() / DAYS_PER_MONTH + 0.5))
     return out
 
 
-def _mark_phases(ax: Axes, starts: dict[int, float], color: str, row: int) -> None:
-    """Dotted lines at the phases' months, labelled P1.. one row lower per variant, so
-    that variants entering a phase in the same month are all named."""
-    where = blended_transform_factory(ax.transData, ax.transAxes)
-    for phase, month in starts.items():
-        ax.axvline(month - 0.5, color=color, ls=":", lw=1.2, zorder=1)
-        ax.text(
-            month - 0.3,
-            0.98 - 0.07 * row,
-            f"P{phase}",
-            transform=where,
-            va="top",
-            fontsize=7,
-            color=color,
-        )
+def _mark_phases(ax: Axes, starts: list[dict[int, int]], span: tuple[float, float]) -> None:
+    """A dotted line at the month each variant (``C0``, ``C1``, ... in order) entered
+    each phase (:func:`phase_starts`), labelled P1.. one row lower per variant, so that
+    variants entering a phase in the same month are all named and their dots alternate
+    (:func:`shared_dashes`)."""
+    marks = [(m - 0.5, p, row) for row, phases in enumerate(starts) for p, m in phases.items()]
+    styles = shared_dashes([x for x, _, _ in marks])
+    for (x, phase, row), style in zip(marks, styles, strict=True):
+        ax.axvline(x, color=f"C{row}", ls=style, lw=1.2, zorder=1)
+        _label(ax, x, 0.98 - 0.07 * row, f"P{phase}", f"C{row}", span, va="top")
+
+
+def _label(
+    ax: Axes, x: float, y: float, text: str, color: str, span: tuple[float, float], va: str
+) -> None:
+    """``text`` beside the line at ``x`` (``y`` in axes units): on its right, or on its
+    left in the last tenth of ``span`` (the x range drawn), so it never leaves the panel."""
+    left = x > span[0] + 0.9 * (span[1] - span[0])
+    ax.annotate(
+        text,
+        (x, y),
+        xycoords=blended_transform_factory(ax.transData, ax.transAxes),
+        xytext=(-3 if left else 3, 0),
+        textcoords="offset points",
+        ha="right" if left else "left",
+        va=va,
+        fontsize=7,
+        color=color,
+    )
 
 
 def incidents_figure(
@@ -112,8 +130,8 @@ def incidents_figure(
 ) -> Figure:
     """The headline month by month: one panel per metric (and the phase gates' count),
     each variant's mean with its 95% band. One scenario: its phases shaded. Several (at
-    most :data:`MAX_LINES`): a line each, and a dotted line at the month most of its runs
-    had entered each phase (P1, P2, P3). ``scenario`` names a single run's scenario;
+    most :data:`MAX_LINES`): a line each, and a dotted line where its median run entered
+    each phase (P1, P2, P3; :func:`phase_starts`). ``scenario`` names a single run's scenario;
     ``moves`` its moves (a dash-dot line each, M1.., listed under the figure)."""
     ts = with_series(ts)
     scenarios = list(dict.fromkeys(ts["scenario"]))[:MAX_LINES]
@@ -122,14 +140,12 @@ def incidents_figure(
     fig = Figure(figsize=(15, 7.4), layout="constrained")
     axes = fig.subplots(2, 3, sharex=True).ravel()
     months = monthly_matrix(ts, GATES).columns.to_numpy()
+    span = (months[0] - 0.5, months[-1] + 0.5) if len(months) else None
     shown: set[int] = set()
-    starts = (
-        {} if single else {name: phase_starts(ts[ts["scenario"] == name]) for name in scenarios}
-    )
+    starts = [] if single else [phase_starts(ts[ts["scenario"] == name]) for name in scenarios]
     for ax, daily in zip(axes, SERIES, strict=True):
         if single:
             shown.update(shade_phases(ax, ts, months))
-            _mark_moves(ax, moves)
         for i, name in enumerate(scenarios):
             sub = ts[ts["scenario"] == name]
             matrix = monthly_matrix(sub, daily)
@@ -138,8 +154,10 @@ def incidents_figure(
             ax.fill_between(matrix.columns, low, high, color=color, alpha=0.2, lw=0)
             dash = "--" if name == baseline else "-"
             ax.plot(matrix.columns, mean, color=color, lw=1.8, ls=dash)
-            if not single:
-                _mark_phases(ax, starts[name], color, i)
+        if span:
+            ax.set_xlim(span)
+            _mark_phases(ax, starts, span)
+            _mark_moves(ax, moves, span)
         ax.set_title(wrap(_title(daily), 48), fontsize=9)
         ax.set_ylabel(_unit(daily), fontsize=9)
         ax.set_ylim(bottom=0)
@@ -159,11 +177,18 @@ def incidents_figure(
         )
         for i, name in enumerate(scenarios)
     ]
-    handles.append(Patch(facecolor="0.5", alpha=0.2, label=f"95% CI of the mean ({n} runs)"))
+    colors = [f"C{i}" for i in range(len(scenarios))]
+    ci = f"95% CI of the mean ({n} runs)" + ("" if single else ",\nin each variant's colour")
+    handles.append(BandKey(colors, 0.2, ci))
     if not single:
         handles.append(
             Line2D(
-                [], [], color="0.3", ls=":", label="P1-P3: month most runs\nhad entered the phase"
+                [],
+                [],
+                color="0.3",
+                ls=":",
+                label="P1-P3: the median run\nentered the phase here\n(nearest month; lines in\n"
+                "one month alternate dots)",
             )
         )
     if single and moves:
@@ -174,6 +199,7 @@ def incidents_figure(
         fontsize=8,
         title="Mean of the runs" if single else "Variant (mean)",
         title_fontsize=8,
+        handler_map=BAND_KEYS,
     )
     if single:
         phase_legend(fig, sorted(shown))
@@ -196,13 +222,15 @@ def incidents_figure(
     return fig
 
 
-def _mark_moves(ax: Axes, moves: Sequence[MoveParams]) -> None:
-    """A dash-dot line at each move's month, labelled M1.. at the foot of the panel."""
-    where = blended_transform_factory(ax.transData, ax.transAxes)
+def _mark_moves(ax: Axes, moves: Sequence[MoveParams], span: tuple[float, float]) -> None:
+    """A dash-dot line at each move's month, labelled M1.. at the foot of the panel (a
+    move after the last whole month drawn is only listed below the figure)."""
     for i, move in enumerate(moves):
         month = move.day / DAYS_PER_MONTH - 0.5  # month m is drawn over [m - 0.5, m + 0.5]
+        if month > span[1]:
+            continue
         ax.axvline(month, color="0.2", ls="-.", lw=1, zorder=1)
-        ax.text(month + 0.2, 0.02, f"M{i + 1}", transform=where, fontsize=7, color="0.2")
+        _label(ax, month, 0.02, f"M{i + 1}", "0.2", span, va="bottom")
 
 
 def _dots(ax: Axes, runs: pd.DataFrame, column: str, scenarios: list[str], scale: float) -> None:

@@ -14,13 +14,18 @@ The headline's figures (five metrics side by side, and spend) are in
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import Transform
 
 from sim.analysis.labels import (
     METRIC_LABELS,
@@ -119,6 +124,55 @@ def shade_phases(ax: Axes, ts: pd.DataFrame, months: np.ndarray | None = None) -
             shown.append(phase)
             start = i
     return sorted(set(shown))
+
+
+class BandKey(Patch):
+    """Legend key for 95% bands drawn in each series' own colour: a stripe of each colour
+    (drawn by :data:`BAND_KEYS`), so that the key matches the bands, not a grey stand-in."""
+
+    def __init__(self, colors: Sequence[str], alpha: float, label: str) -> None:
+        super().__init__(facecolor=colors[0], alpha=alpha, lw=0, label=label)
+        self.colors = list(colors)
+
+
+class _Stripes(HandlerPatch):
+    """Draws a :class:`BandKey` as side-by-side stripes, one per colour."""
+
+    def create_artists(
+        self,
+        legend: Legend,
+        orig_handle: BandKey,
+        xdescent: float,
+        ydescent: float,
+        width: float,
+        height: float,
+        fontsize: float,
+        trans: Transform,
+    ) -> list[Rectangle]:
+        step = width / len(orig_handle.colors)
+        style = {"alpha": orig_handle.get_alpha(), "lw": 0, "transform": trans}
+        return [
+            Rectangle((i * step - xdescent, -ydescent), step, height, fc=c, **style)
+            for i, c in enumerate(orig_handle.colors)
+        ]
+
+
+BAND_KEYS = {BandKey: _Stripes()}
+"""The ``handler_map`` of a legend that holds a :class:`BandKey`."""
+
+
+def shared_dashes(positions: Sequence[float]) -> list[str | tuple[float, tuple[float, float]]]:
+    """Line styles for vertical marks in the series' colours: dotted when alone; marks at
+    one position take turns along it (each dot offset by one), so every colour shows
+    where one line would hide the others."""
+    count = Counter(positions)
+    seen: Counter[float] = Counter()
+    styles: list[str | tuple[float, tuple[float, float]]] = []
+    for x in positions:
+        k, i = count[x], seen[x]
+        seen[x] += 1
+        styles.append(":" if k == 1 else (2.5 * i, (1.5, 2.5 * k - 1.5)))
+    return styles
 
 
 def phase_legend_handles(phases: list[int]) -> list[Patch]:

@@ -87,8 +87,8 @@ def run_caption(stem: str, context: dict) -> str:
         "roadmap spend (M$ over the run), each with its 95% bootstrap CI across "
         f"{n} replications; the intervals are unpaired (see the paired differences).",
         "headline_by_month": f"The headline month by month, {months} (line: each variant's "
-        f"mean, dashed: {baseline}; {band}; dotted lines P1-P3: the month most of a variant's "
-        "runs had entered that phase).",
+        f"mean, dashed: {baseline}; {band}; dotted lines P1-P3: the start of the month "
+        "nearest to when a variant's median run entered that phase).",
         "headline_difference": f"Paired difference of each variant from {baseline} in the five "
         "headline metrics per month (dot: mean over seed-matched pairs; bar: bootstrap 95% "
         "CI; grey: 10th to 90th percentile of single pairs); at the right of each panel the "
