@@ -102,6 +102,12 @@ def test_every_measure_field_is_overridable():
         ("days=abc", "days=abc: Value 'abc' of type 'str' could not be converted to Integer"),
         ("nosuch.key=1", "nosuch.key: no such parameter"),
         (
+            "gates=strict",
+            "gates: a config group the defaults leave out; add it with a + (+gates=default); "
+            "allowed: default, lenient, scheduled, strict, very_strict",
+        ),
+        ("policy=policy", "policy: no such parameter"),  # sim.policy's config, not a group
+        (
             "measures.drones.start=phase9",
             "allowed values are phase1, phase2, phase3 or a day number",
         ),

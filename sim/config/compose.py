@@ -280,6 +280,14 @@ def explain(error: Exception, config_name: str = "config") -> str:
         inner = re.search(r"full_key: (\S+)", str(cause)) if cause else None
         if inner and not f"{key}.".startswith(f"{inner.group(1)}."):  # a field of a value's
             return f"{key}: {_fields_hint(_first_line(cause))}"  # element (a move's, say)
+        group = config_dir() / key
+        primary = (group / f"{key}.yaml").is_file()  # another command's config (sim.policy)
+        if config_name == "config" and group.is_dir() and not primary:  # left out of defaults
+            options = sorted(p.stem for p in group.glob("*.yaml") if not p.stem.startswith("base_"))
+            return (
+                f"{key}: a config group the defaults leave out; add it with a + "
+                f"(+{key}={options[0]}); allowed: {', '.join(options)}"
+            )
         if config_name == "config":
             return f"{key}: no such parameter (list them with: python -m sim --cfg job)"
         where = MODEL_KEYS.get(config_name, "overrides.{key}=...").format(key=key)
