@@ -42,7 +42,7 @@ from sim.runs.terminal import OneLineParser
 REPORT = "report.html"
 EXPECTED = (
     "a run (runs.parquet, job.json), a multirun (sweep/aggregate.json), "
-    "a comparison (aggregate.json), a design (design.parquet), a calibration (calibration.json) "
+    "a comparison (aggregate.json), a design (design.parquet), a calibration (calibration.json), "
     "a forecast (forecast.json) or a policy search (policy.json)"
 )
 
