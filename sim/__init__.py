@@ -1,5 +1,7 @@
 """Agent-based model of a three-phase border de-escalation roadmap between two states."""
 
+import sys
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -22,7 +24,17 @@ def __getattr__(name: str):
     imported on first use, so that ``import sim`` stays cheap and ``sim.runs.runner`` can
     import ``sim.__version__``."""
     if name in _API:
-        from importlib import import_module
-
         return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def run_command(module: str) -> None:
+    """``python -m``'s entry: import ``module`` and run its ``main``. Loading takes seconds
+    (NumPy, Mesa, Hydra, matplotlib); Ctrl-C meanwhile ends with one line and exit code
+    130, as it does once the command runs, not with the traceback of an import."""
+    try:
+        main = import_module(module).main
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    main()

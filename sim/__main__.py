@@ -1,5 +1,5 @@
 """``python -m sim``: run a scenario (see ``sim.cli``)."""
 
-from sim.cli import main
+from sim import run_command
 
-main()
+run_command("sim.cli")

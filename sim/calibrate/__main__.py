@@ -1,5 +1,5 @@
 """``python -m sim.calibrate`` (see :mod:`sim.calibrate.command`)."""
 
-from sim.calibrate.command import main
+from sim import run_command
 
-main()
+run_command("sim.calibrate.command")

@@ -1,5 +1,5 @@
 """``python -m sim.explore`` (see :mod:`sim.explore.command`)."""
 
-from sim.explore.command import main
+from sim import run_command
 
-main()
+run_command("sim.explore.command")

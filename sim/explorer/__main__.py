@@ -1,5 +1,5 @@
 """``python -m sim.explorer`` (see :mod:`sim.explorer.command`)."""
 
-from sim.explorer.command import main
+from sim import run_command
 
-main()
+run_command("sim.explorer.command")

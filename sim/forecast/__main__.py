@@ -1,5 +1,5 @@
 """``python -m sim.forecast`` (see :mod:`sim.forecast.command`)."""
 
-from sim.forecast.command import main
+from sim import run_command
 
-main()
+run_command("sim.forecast.command")

@@ -1,5 +1,5 @@
 """``python -m sim.policy`` (see :mod:`sim.policy.command`)."""
 
-from sim.policy.command import main
+from sim import run_command
 
-main()
+run_command("sim.policy.command")

@@ -1,5 +1,5 @@
 """``python -m sim.report`` (see :mod:`sim.report.command`)."""
 
-from sim.report.command import main
+from sim import run_command
 
-main()
+run_command("sim.report.command")

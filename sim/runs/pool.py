@@ -14,6 +14,7 @@ import os
 import select
 import signal
 import threading
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from multiprocessing.context import ForkServerContext, ForkServerProcess
 
 _pool: tuple[int, int, Executor] | None = None  # (owning pid, workers, executor)
 _kept = False
+_started: weakref.WeakKeyDictionary[Executor, int] = weakref.WeakKeyDictionary()
+"""Every pool :func:`process_pool` started, with its owner's pid, until it is garbage: so
+that Ctrl-C stops one that was being shut down or replaced when it came."""
 
 
 def keep_pool(keep: bool) -> None:
@@ -71,9 +75,11 @@ def process_pool(workers: int, preload: str) -> ProcessPoolExecutor:
     that end with this process (a pool of one's own: the explorer's look-aheads)."""
     ctx = _WorkerContext()
     ctx.set_forkserver_preload([preload])
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
+    _started[pool] = os.getpid()
+    return pool
 
 
 @contextmanager
@@ -101,11 +107,40 @@ def _plain_preparation() -> Iterator[None]:
         spawn.get_preparation_data = original
 
 
+@contextmanager
+def _ctrl_c_after_start() -> Iterator[None]:
+    """Start a child whole, then take Ctrl-C.
+
+    The child (the forkserver, started with the first worker, and each worker forked
+    from it) inherits SIGINT blocked from this thread: Ctrl-C reaches the whole process
+    group, and a child that took it while importing printed its traceback (its
+    initializer comes too late). The parent's own KeyboardInterrupt waits until the child
+    is started and counted among its children, so that stopping them finds it; a child
+    cut off half-started was left waiting, and the exit with it.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    caught: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda n, _: caught.append(n)) if main else None
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if main:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
+            if caught and callable(handler):  # (the usual handler raises KeyboardInterrupt)
+                handler(signal.SIGINT, None)
+
+
 class _WorkerProcess(ForkServerProcess):
     @staticmethod
     def _Popen(process_obj):  # noqa: N802 (multiprocessing's name)
         with _plain_preparation():
             return popen_forkserver.Popen(process_obj)
+
+    def start(self) -> None:
+        with _ctrl_c_after_start():
+            super().start()
 
 
 class _WorkerContext(ForkServerContext):
@@ -166,14 +201,17 @@ def shutdown_pool() -> None:
 
 
 def stop_pool_now() -> None:
-    """Stop the worker processes at once, dropping their running tasks (after Ctrl-C:
-    the user asked to stop, not to wait for the chunks in flight)."""
+    """Stop every pool this process started at once, dropping their running tasks (after
+    Ctrl-C: the user asked to stop, not to wait for the chunks in flight), also one being
+    shut down when Ctrl-C came, whose idle workers would otherwise keep the exit waiting."""
     global _pool
-    held, _pool = _pool, None
-    if held is not None and held[0] == os.getpid():
-        for process in list(getattr(held[2], "_processes", {}).values()):
+    _pool = None
+    for process in mp.active_children():  # also one its pool had not counted yet
+        if isinstance(process, _WorkerProcess):
             process.terminate()
-        held[2].shutdown(wait=False, cancel_futures=True)
+    for pool, owner in list(_started.items()):
+        if owner == os.getpid():  # (not one inherited through fork)
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 atexit.register(shutdown_pool)

@@ -1,0 +1,53 @@
+"""The runner's worker processes: Ctrl-C is the parent's to handle, and it stops them all."""
+
+import os
+import signal
+import time
+
+import sim.runs.pool as pool_module
+from sim.runs.pool import alive, process_pool, stop_pool_now, worker_pool
+
+
+def _blocked(pid: int) -> set[int]:
+    """The signals process ``pid`` blocks (from /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        mask = int(next(line for line in status if line.startswith("SigBlk:")).split()[1], 16)
+    return {n for n in range(1, 65) if mask >> (n - 1) & 1}
+
+
+def _worker_pids(pool, n: int) -> set[int]:
+    pids: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(pids) < n and time.monotonic() < deadline:  # the pool starts them one by one
+        pids |= {f.result() for f in [pool.submit(os.getpid) for _ in range(4 * n)]}
+    return pids
+
+
+def test_workers_and_their_forkserver_block_ctrl_c_and_the_parent_does_not():
+    """The terminal sends Ctrl-C to the whole process group: a worker or the forkserver that
+    took it printed its own traceback while it imported its modules."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    pool = process_pool(2, "sim.runs.runner")
+    try:
+        workers = _worker_pids(pool, 2)
+        assert len(workers) == 2
+        with open(f"/proc/{next(iter(workers))}/status") as status:
+            server = int(next(line for line in status if line.startswith("PPid:")).split()[1])
+        for pid in (*workers, server):
+            assert signal.SIGINT in _blocked(pid), pid
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+    finally:
+        pool.shutdown(wait=True)
+
+
+def test_ctrl_c_stops_a_pool_caught_in_its_shutdown():
+    """``shutdown_pool`` lets go of the kept pool before it waits for it: a Ctrl-C in that
+    wait found no pool to stop, and its idle workers kept the exit waiting for them."""
+    pool = worker_pool(2)
+    workers = _worker_pids(pool, 2)
+    pool_module._pool = None  # as shutdown_pool leaves it while it waits
+    stop_pool_now()
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)
