@@ -124,6 +124,17 @@ def locked_elsewhere(directory):
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def compiled_kernels() -> None:
+    """The model's kernels compiled into their cache before a test starts a page that runs
+    the model: the page's process and its workers would otherwise compile them all at once,
+    a minute or more each on a fresh clone under a loaded suite."""
+    from sim.config.overrides import configure
+    from sim.model.model import RoadmapModel
+
+    RoadmapModel(configure("roadmap", {}, days=60), 60, 0).run()
+
+
 def wait_served(proc: subprocess.Popen, url: str) -> None:
     """Wait until a server started as ``proc`` answers ``url`` (60 s at most)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

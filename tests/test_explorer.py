@@ -247,7 +247,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server():
+def server(compiled_kernels):
     """``python -m sim.explorer`` on a free port; ended however the test ends."""
     port = _free_port()
     proc = subprocess.Popen(

@@ -20,7 +20,7 @@ SCREENSHOT = (
 
 
 @pytest.fixture
-def game_server(tmp_path):
+def game_server(tmp_path, compiled_kernels):
     """``python -m sim.explorer`` saving games under ``tmp_path``, on a free port."""
     with socket.socket() as s:
         s.bind(("localhost", 0))
