@@ -133,6 +133,28 @@ def test_the_lasting_improvement_month_of_a_known_effect_is_reported(tmp_path):
     assert "its whole 95% interval is below 0 from month 3 (day 92)" in html
 
 
+def test_a_change_seen_only_in_the_last_months_is_not_called_lasting():
+    from sim.report.effects import timing_sentence
+
+    row = {
+        "scenario": "roadmap",
+        "baseline": "baseline",
+        "n": 20,
+        "last_month": 35,
+        "mean_below_from": 30.0,
+        "last_mean": -2.0,
+        "last_low": -3.0,
+        "last_high": -0.5,
+        "threshold": 0.0,
+    }
+    names = {"roadmap": "roadmap", "baseline": "baseline"}
+    for start, caveat in ((35.0, "only its last month:"), (34.0, "only its last 2 months:")):
+        text = timing_sentence(pd.Series(row | {"interval_below_from": start}), names)
+        assert f"{caveat} too few to call it lasting" in text
+    text = timing_sentence(pd.Series(row | {"interval_below_from": 33.0}), names)
+    assert "too few" not in text and "below 0 from month 33" in text
+
+
 def test_the_reliability_table_shows_single_pairs_wins_percent_and_explains_d_z():
     names = {"roadmap": "roadmap", "baseline": "baseline"}
     html = reliability_html(pd.DataFrame([_diff()]), names)

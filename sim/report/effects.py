@@ -48,6 +48,12 @@ def _month(value: float | None) -> str:
 # ---- how fast -------------------------------------------------------------------------------
 
 
+SHORT_SPAN = 3
+"""Months below the threshold, at the end of the horizon, fewer than which are too few to
+call a change lasting: each month's interval is read on its own, so a last month or two
+below may be chance among the many months looked at."""
+
+
 def timing_sentence(row: pd.Series, names: dict[str, str]) -> str:
     """When a variant's monthly difference from the baseline drops below the threshold for good."""
     who, base = names.get(row["scenario"], row["scenario"]), names.get(row["baseline"])
@@ -58,6 +64,12 @@ def timing_sentence(row: pd.Series, names: dict[str, str]) -> str:
             f"its whole 95% interval is {below} from {_month(row['interval_below_from'])} "
             "to the end of the horizon"
         )
+        span = int(row["last_month"] - row["interval_below_from"]) + 1
+        if span < SHORT_SPAN:  # one interval among the months looked at: may be chance
+            when += (
+                f", only its last {'month' if span == 1 else f'{span} months'}: too few to "
+                "call it lasting (a longer horizon would tell)"
+            )
     elif row["mean_below_from"] is not None and np.isfinite(row["mean_below_from"]):
         when = (
             f"its mean is {below} from {_month(row['mean_below_from'])} on, but its interval "
