@@ -351,10 +351,13 @@ def test_compare_says_what_it_left_out_and_refuses_what_it_cannot_do(tmp_path, c
     assert json.loads((out / "aggregate.json").read_text())["threshold"] == 1.5
     with pytest.raises(SystemExit) as bad:
         compare([str(a), "--heatmaps", "nope", "--out", str(tmp_path / "h")])
-    assert (
-        bad.value.code == 2 and "--heatmaps nope: not a numeric column" in capsys.readouterr().err
-    )
+    assert bad.value.code == 2 and "--heatmaps nope: not an outcome" in capsys.readouterr().err
     assert not (tmp_path / "h").exists()
+    with pytest.raises(SystemExit) as bad:  # a run's seed is no outcome
+        compare([str(a), "--metric", "seed", "--out", str(tmp_path / "h")])
+    said = capsys.readouterr().err
+    assert bad.value.code == 2 and "--metric seed: not an outcome" in said
+    assert ", seed," not in said and not (tmp_path / "h").exists()
     here = tmp_path / "empty"
     here.mkdir()
     monkeypatch.chdir(here)

@@ -152,6 +152,10 @@ def _distinct(names: pd.Series, ids: pd.Series) -> pd.Series:
     return names.where(~shared, names + " #" + ids.str[:6])
 
 
+NOT_OUTCOMES = {"replication", "seed", "draw", "days", "job"}
+"""Numeric columns of runs that name or set up a run, refused as ``--metric``."""
+
+
 def aggregate(
     roots: list[Path],
     out: Path,
@@ -183,11 +187,14 @@ def aggregate(
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
     runs = with_headline(found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True))
-    numeric = [c for c in runs if pd.api.types.is_numeric_dtype(runs[c])]
+    numeric = [  # outcomes: not what names a run (its seed, replication, draw, horizon, job)
+        c for c in runs if pd.api.types.is_numeric_dtype(runs[c]) and c not in NOT_OUTCOMES
+    ]
     for flag, name in (("--metric", metric), *(("--heatmaps", h) for h in heatmaps)):
         if name not in numeric:
             raise ValueError(
-                f"{flag} {name}: not a numeric column of runs; one of {', '.join(numeric)}"
+                f"{flag} {name}: not an outcome (a numeric column of runs); "
+                f"one of {', '.join(numeric)}"
             )
     swept = swept_columns(runs["overrides"])
     swept = swept.drop(columns=[c for c in swept if c in runs])
