@@ -338,6 +338,12 @@ def test_compare_a_sweep_with_a_single_run_as_in_the_readme(basic_sweep, tmp_pat
     runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
     assert runs.groupby("variant")["config_id"].nunique().max() == 1  # never pooled
     assert runs["variant"].nunique() == 3
+    came = runs.groupby("job_dir")["scenario"].unique().map(list).to_dict()  # where from
+    assert came == {
+        str(sweep_dir / "job0"): ["baseline"],
+        str(sweep_dir / "job1"): ["roadmap"],
+        str(run_dir): ["roadmap"],
+    }
 
 
 def test_swept_columns_read_quoted_values_and_ignore_run_settings():

@@ -187,6 +187,7 @@ def aggregate(
     if found.runs.empty:
         raise FileNotFoundError(f"no finished runs under {', '.join(map(str, roots))}")
     runs = with_headline(found.runs.drop_duplicates(["config_id", "seed"], ignore_index=True))
+    runs["job_dir"] = runs["job"].map(lambda j: str(found.jobs[j]))  # ``job`` counts afresh
     numeric = [  # outcomes: not what names a run (its seed, replication, draw, horizon, job)
         c for c in runs if pd.api.types.is_numeric_dtype(runs[c]) and c not in NOT_OUTCOMES
     ]
