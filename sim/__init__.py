@@ -1,8 +1,11 @@
 """Agent-based model of a three-phase border de-escalation roadmap between two states."""
 
+import os
+import signal
 import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
 try:
     __version__ = version("border-roadmap")
@@ -28,13 +31,31 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
+INFORMATION = {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--resolve"}
+"""Flags with which a command prints and exits (Hydra's, argparse's)."""
+
+
 def run_command(module: str) -> None:
     """``python -m``'s entry: import ``module`` and run its ``main``. Loading takes seconds
     (NumPy, Mesa, Hydra, matplotlib); Ctrl-C meanwhile ends with one line and exit code
-    130, as it does once the command runs, not with the traceback of an import."""
+    130, as it does once the command runs, not with the traceback of an import. Output
+    piped into a reader that stops early (``--help | head``) ends quietly, exit 141 (as a
+    shell reports SIGPIPE)."""
     try:
         main = import_module(module).main
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    main()
+    if INFORMATION & set(sys.argv[1:]):  # printing only, no sockets: die as CLIs do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (Hydra reports the error itself)
+    try:
+        main()
+    except BrokenPipeError:
+        end_piped_output()
+
+
+def end_piped_output() -> NoReturn:
+    """Exit quietly, code 141 (as a shell reports SIGPIPE): the output was piped into a
+    reader that closed it (``| head``), so there is nothing more to say."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (flushes nothing)
+    sys.exit(141)

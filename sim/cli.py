@@ -29,6 +29,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim import end_piped_output
 from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
 from sim.config.compose import command_line, config_dir, parse, to_config
 from sim.config.params import Config, ConfigError
@@ -99,6 +100,8 @@ def hydra_entry(cfg: DictConfig) -> float:
         config = to_config(cfg)
         with locked(out):
             return _job(config, out, list(hc.overrides.task), multirun, command)
+    except BrokenPipeError:  # (Hydra would report it with a traceback)
+        end_piped_output()
     except (ConfigError, Busy, OSError) as e:
         is_os = isinstance(e, OSError)
         message = _os_error(e, out) if is_os else str(e)
@@ -138,6 +141,8 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     started = time.perf_counter()
     try:
         runs = run_scenario(config, out, overrides)
+    except BrokenPipeError:  # stdout, not the results: 'running' stays, to be run again
+        raise
     except OSError:
         _try_receipt(
             out, "failed", config, error="could not write results (disk full?)", command=command
@@ -155,6 +160,8 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     if not multirun:
         try:
             print(f"report: {write_report(out)}")
+        except BrokenPipeError:
+            raise
         except OSError:  # the tables are whole, but the run did not finish as asked
             error = "could not write report.html (disk full?)"
             _try_receipt(out, "failed", config, error=error, command=command, files=files)

@@ -1,5 +1,7 @@
 """The command line end to end, through real subprocesses."""
 
+import json
+import signal
 import subprocess
 import sys
 
@@ -100,3 +102,41 @@ def test_ctrl_c_while_the_command_line_is_checked_ends_in_one_line(capsys):
     with pytest.raises(SystemExit) as ended:
         checked_main(lambda: None, check, split_command_line(["days=30"]))
     assert ended.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+
+
+def test_ctrl_c_while_a_command_loads_and_a_closed_pipe_end_in_one_line_or_none(
+    monkeypatch, capsys
+):
+    """``python -m`` imports the command first (seconds: NumPy, Mesa, Hydra): Ctrl-C then
+    printed an import's traceback; output piped into a reader that stopped (``| head``)
+    printed a BrokenPipeError's."""
+    import importlib
+
+    import sim
+
+    def interrupted(name: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib, "import_module", interrupted)
+    monkeypatch.setattr(sim, "import_module", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        sim.run_command("sim.cli")
+    assert ended.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+    monkeypatch.undo()
+    cmd = [sys.executable, "-m", "sim", "--cfg", "job"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the command writes a line
+    assert proc.wait(timeout=120) == -signal.SIGPIPE and proc.stderr.read() == b""
+
+
+def test_a_run_whose_output_nobody_reads_ends_quietly_and_is_run_again(tmp_path):
+    """A closed stdout is no full disk: the run is not marked failed for it (it stays
+    'running', so that the same command runs it again), and no error is printed."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "sim", "days=30", "replications=2", f"hydra.run.dir={out}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 141
+    said = proc.stderr.read().decode()
+    assert "error" not in said and "Traceback" not in said
+    assert json.loads((out / "job.json").read_text())["status"] == "running"
