@@ -1,6 +1,7 @@
 """Agent-based model of a three-phase border de-escalation roadmap between two states."""
 
 import os
+import select
 import signal
 import sys
 from importlib import import_module
@@ -46,12 +47,25 @@ def run_command(module: str) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    if INFORMATION & set(sys.argv[1:]):  # printing only, no sockets: die as CLIs do
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (Hydra reports the error itself)
+    if INFORMATION & {a.split("=")[0] for a in sys.argv[1:]}:  # printing only, no sockets:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # end as CLIs do (Hydra would report)
     try:
         main()
     except BrokenPipeError:
+        if not stdout_gone():  # a worker's or a cluster's connection, not the output
+            raise
         end_piped_output()
+
+
+def stdout_gone() -> bool:
+    """Whether the reader of this process's standard output has closed it (a pipe whose
+    reader stopped, as ``| head`` does), as opposed to another broken connection."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poll.poll(0))
+    except (OSError, ValueError, AttributeError):  # no file descriptor, or no poll
+        return False
 
 
 def end_piped_output() -> NoReturn:

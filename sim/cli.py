@@ -29,7 +29,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import end_piped_output
+from sim import end_piped_output, stdout_gone
 from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
 from sim.config.compose import command_line, config_dir, parse, to_config
 from sim.config.params import Config, ConfigError
@@ -100,9 +100,9 @@ def hydra_entry(cfg: DictConfig) -> float:
         config = to_config(cfg)
         with locked(out):
             return _job(config, out, list(hc.overrides.task), multirun, command)
-    except BrokenPipeError:  # (Hydra would report it with a traceback)
-        end_piped_output()
     except (ConfigError, Busy, OSError) as e:
+        if isinstance(e, BrokenPipeError) and stdout_gone():  # (Hydra would print a traceback)
+            end_piped_output()
         is_os = isinstance(e, OSError)
         message = _os_error(e, out) if is_os else str(e)
         if not multirun:
@@ -141,9 +141,9 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     started = time.perf_counter()
     try:
         runs = run_scenario(config, out, overrides)
-    except BrokenPipeError:  # stdout, not the results: 'running' stays, to be run again
-        raise
-    except OSError:
+    except OSError as e:
+        if isinstance(e, BrokenPipeError) and stdout_gone():  # stdout, not the results:
+            raise  # 'running' stays, to be run again
         _try_receipt(
             out, "failed", config, error="could not write results (disk full?)", command=command
         )
@@ -160,9 +160,9 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     if not multirun:
         try:
             print(f"report: {write_report(out)}")
-        except BrokenPipeError:
-            raise
-        except OSError:  # the tables are whole, but the run did not finish as asked
+        except OSError as e:  # the tables are whole, but the run did not finish as asked
+            if isinstance(e, BrokenPipeError) and stdout_gone():
+                raise
             error = "could not write report.html (disk full?)"
             _try_receipt(out, "failed", config, error=error, command=command, files=files)
             raise

@@ -174,3 +174,15 @@ def test_the_terminal_difference_table_never_cuts_names_into_look_alike_rows():
     assert all(f"V{i}: {name}" in text for i, name in enumerate(names, 1))
     assert max(map(len, text.splitlines())) <= 100
     assert "e-" not in text and "e+" not in text
+
+
+def test_only_recorded_horizons_that_differ_from_the_baselines_leave_a_variant_unpaired():
+    """Runs saved before ``days`` was a column have no horizon: not held against them."""
+    from sim.analysis.paired import other_horizons
+
+    runs = pd.DataFrame(
+        {"variant": ["base", "base", "short", "old", "long"], "days": [730, 730, 365, None, 730]}
+    )
+    assert other_horizons(runs, "base") == {"short": 365}
+    assert other_horizons(runs, "old") == {}  # the baseline's own horizon is not recorded
+    assert other_horizons(runs.drop(columns="days"), "base") == {}

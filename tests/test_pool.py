@@ -4,6 +4,8 @@ import os
 import signal
 import time
 
+import pytest
+
 import sim.runs.pool as pool_module
 from sim.runs.pool import alive, process_pool, stop_pool_now, worker_pool
 
@@ -51,3 +53,25 @@ def test_ctrl_c_stops_a_pool_caught_in_its_shutdown():
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers)
+
+
+def test_ctrl_c_while_a_worker_starts_comes_once_the_pool_counts_it(monkeypatch):
+    """A Ctrl-C raised as soon as it came, inside the worker's start, left a started
+    worker the pool did not know: nothing stopped it, and the exit waited for it."""
+    from multiprocessing.context import ForkServerProcess
+
+    start = ForkServerProcess.start
+
+    def interrupted_start(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the worker starts
+        start(self)
+
+    monkeypatch.setattr(pool_module._WorkerProcess, "start", interrupted_start)
+    pool = process_pool(2, "sim.runs.runner")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pool.submit(os.getpid)
+        workers = list(pool._processes.values())
+        assert len(workers) == 1 and workers[0].is_alive()
+    finally:
+        stop_pool_now()

@@ -174,18 +174,27 @@ def month_start_day(month: int) -> int:
 
 def other_horizons(runs: pd.DataFrame, baseline: str) -> dict[str, int]:
     """The variants whose runs have another horizon (``days``) than the baseline's, and
-    theirs: a paired difference would set months of one against months of another."""
-    if "days" not in runs or runs["days"].isna().all():
+    theirs: a paired difference would set months of one against months of another.
+    A horizon not recorded (runs saved by older versions) is not held against a variant."""
+    known = horizons(runs)
+    if baseline not in known:
         return {}
-    days = runs.groupby("variant", sort=False)["days"].first()
-    return {str(v): int(d) for v, d in days.items() if d != days[baseline]}
+    return {v: d for v, d in known.items() if d != known[baseline]}
+
+
+def horizons(runs: pd.DataFrame) -> dict[str, int]:
+    """Each variant's horizon in days, where its runs record one."""
+    if "days" not in runs:
+        return {}
+    days = runs.dropna(subset=["days"]).groupby("variant", sort=False)["days"].first()
+    return {str(v): int(d) for v, d in days.items()}
 
 
 def unpaired_text(unpaired: dict[str, int], baseline: str, runs: pd.DataFrame) -> str:
     """One line naming the variants left out of the paired differences, and why."""
-    days = int(runs.loc[runs["variant"] == baseline, "days"].iloc[0])
     named = ", ".join(f"{v} ({d} days)" for v, d in unpaired.items())
     return (
-        f"not compared with {baseline} ({days} days): {named}: paired differences need runs "
-        "of one horizon (compare them apart, or name a baseline of their horizon)"
+        f"not compared with {baseline} ({horizons(runs)[baseline]} days): {named}: paired "
+        "differences need runs of one horizon (compare them apart, or name a baseline of "
+        "their horizon)"
     )

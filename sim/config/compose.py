@@ -282,8 +282,8 @@ def explain(error: Exception, config_name: str = "config") -> str:
             return f"{key}: {_fields_hint(_first_line(cause))}"  # element (a move's, say)
         group = config_dir() / key
         primary = (group / f"{key}.yaml").is_file()  # another command's config (sim.policy)
-        if config_name == "config" and group.is_dir() and not primary:  # left out of defaults
-            options = sorted(p.stem for p in group.glob("*.yaml") if not p.stem.startswith("base_"))
+        options = sorted(p.stem for p in group.glob("*.yaml") if not p.stem.startswith("base_"))
+        if config_name == "config" and options and not primary:  # a group the defaults omit
             return (
                 f"{key}: a config group the defaults leave out; add it with a + "
                 f"(+{key}={options[0]}); allowed: {', '.join(options)}"

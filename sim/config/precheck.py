@@ -324,7 +324,9 @@ def _compose(line: CommandLine, overrides: list[str], hydra: bool = False) -> Di
     except (AssertionError, AttributeError, TypeError) as e:
         # Hydra's own settings pass unchecked (check_override), and a few of them crash
         # its composition, such as keys set under hydra.sweeper.params while it is null.
-        given = [o for o in overrides if o.lstrip("+~").startswith("hydra.")] or overrides
+        given = [o for o in overrides if o.lstrip("+~").startswith("hydra.")]
+        if not given:  # not the user's settings: a fault to report as it is
+            raise
         why = str(e).strip().splitlines()[0]
         raise ConfigError(
             f"{' '.join(given)}: Hydra cannot compose this ({why}); give swept values as "

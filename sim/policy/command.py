@@ -137,9 +137,12 @@ def _flat_settings(source: dict | PolicySettings) -> dict | None:
     if isinstance(source, PolicySettings):
         source = {"settings": OmegaConf.to_container(OmegaConf.structured(source))}
         source["version"] = __version__
-    if not isinstance(source.get("settings"), dict):
+    if not isinstance(source, dict) or not isinstance(source.get("settings"), dict):
         return None
-    return flatten(_determining(source["settings"])) | {"version": source.get("version")}
+    try:
+        return flatten(_determining(source["settings"])) | {"version": source.get("version")}
+    except (AttributeError, TypeError, ConfigError):  # a receipt not ours: nothing to name
+        return None
 
 
 def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) -> None:

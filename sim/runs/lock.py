@@ -79,17 +79,17 @@ def holds_another(out: Path, what: str, held: Mapping | None, now: Mapping) -> C
     settings (dotted keys) whose values differ between ``held`` (None: not known) and
     ``now``, so that the user can tell a mistyped value from a new study."""
     differ = []
-    if held is not None:
+    if isinstance(held, Mapping):  # (not a mapping: unreadable, nothing to name)
         for key in sorted(held.keys() | now.keys()):
-            there, here = held.get(key, "unset"), now.get(key, "unset")
-            if there != here:
-                differ.append(f"{key}={_shown(there)} there, {_shown(here)} here")
+            there, here = (_shown(m[key]) if key in m else "unset" for m in (held, now))
+            if there != here:  # as the designs' and searches' ids see them (1 is not 1.0)
+                differ.append(f"{key}={there} there, {here} here")
     named = f" ({'; '.join(differ)})" if differ else ""
     return ConfigError(f"{out}: holds another {what}{named}; choose a new hydra.run.dir")
 
 
 def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str)
+    return value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
 
 
 def creation_error(out: Path, error: OSError) -> str:

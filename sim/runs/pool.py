@@ -75,7 +75,7 @@ def process_pool(workers: int, preload: str) -> ProcessPoolExecutor:
     that end with this process (a pool of one's own: the explorer's look-aheads)."""
     ctx = _WorkerContext()
     ctx.set_forkserver_preload([preload])
-    pool = ProcessPoolExecutor(
+    pool = _Pool(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
     _started[pool] = os.getpid()
@@ -114,22 +114,25 @@ def _ctrl_c_after_start() -> Iterator[None]:
     The child (the forkserver, started with the first worker, and each worker forked
     from it) inherits SIGINT blocked from this thread: Ctrl-C reaches the whole process
     group, and a child that took it while importing printed its traceback (its
-    initializer comes too late). The parent's own KeyboardInterrupt waits until the child
-    is started and counted among its children, so that stopping them finds it; a child
-    cut off half-started was left waiting, and the exit with it.
+    initializer comes too late). In the main thread, a Ctrl-C meanwhile is held and
+    raised again once the pool has counted the worker, so that stopping or shutting
+    down the pool finds it; a worker cut off half-counted was left waiting, and the exit
+    with it.
     """
     main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
     caught: list[int] = []
-    handler = signal.signal(signal.SIGINT, lambda n, _: caught.append(n)) if main else None
+    if handler is not None:  # (None: a handler installed from C, left alone)
+        signal.signal(signal.SIGINT, lambda n, _: caught.append(n))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        if main:
-            signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
-            if caught and callable(handler):  # (the usual handler raises KeyboardInterrupt)
-                handler(signal.SIGINT, None)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+            if caught:
+                signal.raise_signal(signal.SIGINT)  # as it would have come, to that handler
 
 
 class _WorkerProcess(ForkServerProcess):
@@ -138,9 +141,13 @@ class _WorkerProcess(ForkServerProcess):
         with _plain_preparation():
             return popen_forkserver.Popen(process_obj)
 
-    def start(self) -> None:
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool that starts and counts each worker before it takes Ctrl-C."""
+
+    def _spawn_process(self) -> None:
         with _ctrl_c_after_start():
-            super().start()
+            super()._spawn_process()
 
 
 class _WorkerContext(ForkServerContext):
