@@ -75,3 +75,28 @@ def test_ctrl_c_while_a_worker_starts_comes_once_the_pool_counts_it(monkeypatch)
         assert len(workers) == 1 and workers[0].is_alive()
     finally:
         stop_pool_now()
+
+
+def test_ctrl_c_in_a_run_from_python_leaves_no_worker_behind(monkeypatch):
+    """Ctrl-C as the first worker started: the pool's manager had not started, so a
+    shutdown sent the worker nothing, and the exit waited for it forever."""
+    import multiprocessing as mp
+    from multiprocessing.context import ForkServerProcess
+
+    import sim
+
+    start = ForkServerProcess.start
+
+    def interrupted_start(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        start(self)
+
+    monkeypatch.setattr(pool_module._WorkerProcess, "start", interrupted_start)
+    with pytest.raises(KeyboardInterrupt):
+        sim.run("baseline", replications=4, days=30, workers=2)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not [p for p in mp.active_children() if isinstance(p, pool_module._WorkerProcess)]:
+            break
+        time.sleep(0.05)
+    assert not [p for p in mp.active_children() if isinstance(p, pool_module._WorkerProcess)]

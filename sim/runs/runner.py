@@ -43,7 +43,7 @@ from sim import __version__
 from sim.config.params import Config, ModelParams
 from sim.model.model import RoadmapModel
 from sim.runs.draws import Draw, replication_draws
-from sim.runs.pool import pool_kept, shutdown_pool, worker_pool
+from sim.runs.pool import pool_kept, shutdown_pool, stop_pool_now, worker_pool
 from sim.runs.tables import RunTables, collect
 
 PART_TABLES = ("timeseries", "incidents", "transitions")
@@ -259,6 +259,9 @@ def iterate_chunks(chunks: list[Chunk], workers: int) -> Iterator[list[dict]]:
                 pending.append(pool.submit(run_chunk, chunk))
                 break
             yield rows
+    except KeyboardInterrupt:  # stop now, also a worker the pool had not set to work yet
+        stop_pool_now()  # (waiting for it, the exit waited forever)
+        raise
     except BaseException:
         shutdown_pool()
         raise
