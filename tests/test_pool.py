@@ -10,6 +10,14 @@ import sim.runs.pool as pool_module
 from sim.runs.pool import alive, process_pool, stop_pool_now, worker_pool
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own Ctrl-C handler (a test runner's worker may ignore SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _blocked(pid: int) -> set[int]:
     """The signals process ``pid`` blocks (from /proc)."""
     with open(f"/proc/{pid}/status") as status:
@@ -55,7 +63,7 @@ def test_ctrl_c_stops_a_pool_caught_in_its_shutdown():
     assert not any(alive(pid) for pid in workers)
 
 
-def test_ctrl_c_while_a_worker_starts_comes_once_the_pool_counts_it(monkeypatch):
+def test_ctrl_c_while_a_worker_starts_comes_once_the_pool_counts_it(monkeypatch, ctrl_c_raises):
     """A Ctrl-C raised as soon as it came, inside the worker's start, left a started
     worker the pool did not know: nothing stopped it, and the exit waited for it."""
     from multiprocessing.context import ForkServerProcess
@@ -77,7 +85,7 @@ def test_ctrl_c_while_a_worker_starts_comes_once_the_pool_counts_it(monkeypatch)
         stop_pool_now()
 
 
-def test_ctrl_c_in_a_run_from_python_leaves_no_worker_behind(monkeypatch):
+def test_ctrl_c_in_a_run_from_python_leaves_no_worker_behind(monkeypatch, ctrl_c_raises):
     """Ctrl-C as the first worker started: the pool's manager had not started, so a
     shutdown sent the worker nothing, and the exit waited for it forever."""
     import multiprocessing as mp
