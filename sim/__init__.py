@@ -51,15 +51,17 @@ def run_command(module: str) -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # end as CLIs do (Hydra would report)
     try:
         main()
-    except BrokenPipeError:
-        if not stdout_gone():  # a worker's or a cluster's connection, not the output
+    except BrokenPipeError as e:
+        if not output_closed(e):  # a worker's or a cluster's connection, not the output
             raise
         end_piped_output()
 
 
-def stdout_gone() -> bool:
-    """Whether the reader of this process's standard output has closed it (a pipe whose
-    reader stopped, as ``| head`` does), as opposed to another broken connection."""
+def output_closed(error: BaseException) -> bool:
+    """Whether ``error`` is a broken pipe because the reader of this process's standard
+    output has closed it (``| head``), not another connection (a worker's, a cluster's)."""
+    if not isinstance(error, BrokenPipeError):
+        return False
     try:
         poll = select.poll()
         poll.register(sys.stdout.fileno(), select.POLLOUT)

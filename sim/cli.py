@@ -29,7 +29,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import end_piped_output, stdout_gone
+from sim import end_piped_output, output_closed
 from sim.analysis.headline_plots import SERIES_COLUMNS, incidents_figure
 from sim.config.compose import command_line, config_dir, parse, to_config
 from sim.config.params import Config, ConfigError
@@ -101,7 +101,7 @@ def hydra_entry(cfg: DictConfig) -> float:
         with locked(out):
             return _job(config, out, list(hc.overrides.task), multirun, command)
     except (ConfigError, Busy, OSError) as e:
-        if isinstance(e, BrokenPipeError) and stdout_gone():  # (Hydra would print a traceback)
+        if output_closed(e):  # (Hydra would print a traceback)
             end_piped_output()
         is_os = isinstance(e, OSError)
         message = _os_error(e, out) if is_os else str(e)
@@ -142,7 +142,7 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     try:
         runs = run_scenario(config, out, overrides)
     except OSError as e:
-        if isinstance(e, BrokenPipeError) and stdout_gone():  # stdout, not the results:
+        if output_closed(e):  # stdout, not the results:
             raise  # 'running' stays, to be run again
         _try_receipt(
             out, "failed", config, error="could not write results (disk full?)", command=command
@@ -161,7 +161,7 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
         try:
             print(f"report: {write_report(out)}")
         except OSError as e:  # the tables are whole, but the run did not finish as asked
-            if isinstance(e, BrokenPipeError) and stdout_gone():
+            if output_closed(e):
                 raise
             error = "could not write report.html (disk full?)"
             _try_receipt(out, "failed", config, error=error, command=command, files=files)
