@@ -141,6 +141,9 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     started = time.perf_counter()
     try:
         runs = run_scenario(config, out, overrides)
+    except KeyboardInterrupt:  # Ctrl-C: the same command runs it again
+        _try_receipt(out, "interrupted", config, command=command)
+        raise
     except OSError as e:
         if output_closed(e):  # stdout, not the results:
             raise  # 'running' stays, to be run again

@@ -91,6 +91,29 @@ def test_console_script_is_installed(tmp_path):
     assert result.returncode == 0 and "scenario_name: roadmap" in result.stdout
 
 
+def test_every_console_script_enters_as_python_m_does():
+    """A console script that imported its command itself printed the import's traceback on
+    Ctrl-C while loading (``python -m`` goes through ``sim.run_command``)."""
+    import functools
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    import sim
+
+    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
+    assert len(scripts) == 7
+    for name, target in scripts.items():
+        module, attr = target.split(":")
+        entry = getattr(importlib.import_module(module), attr)
+        assert isinstance(entry, functools.partial) and entry.func is sim.run_command, name
+        assert callable(importlib.import_module(entry.args[0]).main), name
+    code = "import sim.scripts, sys; print(sorted({'numpy', 'hydra', 'mesa'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr  # nothing slow first
+
+
 def test_ctrl_c_while_the_command_line_is_checked_ends_in_one_line(capsys):
     """The checks compile the kernels on a fresh clone (a minute): Ctrl-C then once printed
     a traceback."""

@@ -212,6 +212,11 @@ def test_ctrl_c_ends_with_one_line_and_keeps_finished_results(tmp_path):
     _, stderr = proc.communicate(timeout=180)  # it stops when the chunks in flight return
     assert proc.returncode == 130
     assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
+    assert json.loads((out / "job.json").read_text())["status"] == "interrupted"
+    from sim.report.command import NotAResult, check_run
+
+    with pytest.raises(NotAResult, match=r"status interrupted: stopped by Ctrl-C"):
+        check_run(out)  # its tables are not reported as this run's
 
 
 FACTOR = {"patrol.sweep_rate": (0.2, 1.0)}

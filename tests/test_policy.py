@@ -327,3 +327,31 @@ def test_worlds_drawn_for_another_seed_or_too_few_are_refused(tmp_path):
     config = configure("roadmap", {"calibration.worlds": str(path)}, seed=0, replications=4)
     with pytest.raises(ConfigError, match="holds 3 worlds; set replications to at most 3"):
         replication_draws(config, replication_seeds(0, 4))
+
+
+@pytest.mark.parametrize(
+    "module, stage, args",
+    [
+        ("sim.policy.command", "_search", SMALL),
+        ("sim.forecast.command", "run_forecasts", ["draws=3", "first_origin=21", "horizon=2"]),
+    ],
+)
+def test_ctrl_c_leaves_the_receipt_saying_interrupted(
+    tmp_path, monkeypatch, capsys, module, stage, args
+):
+    """A search or forecast stopped by Ctrl-C said 'running' as if it had been killed."""
+    import importlib
+    import json
+
+    command = importlib.import_module(module)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, stage, interrupted)
+    monkeypatch.setattr(sys, "argv", [module, *args, f"hydra.run.dir={tmp_path / 'out'}"])
+    with pytest.raises(SystemExit) as ended:
+        command.main()
+    assert ended.value.code == 130 and capsys.readouterr().err.endswith("interrupted\n")
+    receipt = json.loads((tmp_path / "out" / command.RECEIPT).read_text())
+    assert receipt["status"] == "interrupted"

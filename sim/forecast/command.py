@@ -16,6 +16,7 @@ Bad settings end with one line, exit code 2, and nothing written; a write that f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -95,7 +96,12 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / RECEIPT, json.dumps(receipt, indent=2, default=str))
-    forecasts, fits = run_forecasts(problem)
+    try:
+        forecasts, fits = run_forecasts(problem)
+    except KeyboardInterrupt:  # Ctrl-C: said as such, not left 'running'
+        with contextlib.suppress(OSError):
+            write_atomic(out_dir / RECEIPT, json.dumps(receipt | {"status": "interrupted"}))
+        raise
     scores = score_table(forecasts)
     for name, frame in (("forecasts", forecasts), ("scores", scores)):
         with atomic_path(out_dir / f"{name}.parquet", ".parquet") as tmp:

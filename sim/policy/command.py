@@ -24,6 +24,7 @@ Bad settings are refused in one line before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -159,42 +160,52 @@ def policy_search(cfg: PolicySettings, out: Path, command: str | None = None) ->
     with locked(out):
         check_directory(out, ident, cfg)
         _receipt(out, receipt | {"status": "running"})
-        with writing(out / WORLDS), atomic_path(out / WORLDS) as tmp:
-            worlds.assign(search_id=ident).to_parquet(tmp, index=False)
-        ev = Evaluations(cfg, lever_list, job_worlds(worlds), out, ident)
-        ev.load()
         try:
-            ev.run("named", [_named_job(cfg, lever_list, name, ev.worlds) for name in cfg.named])
-            trace = run_search(ev)
-        finally:
-            close_clients()  # no idle workers outlive the search
-        pareto = pareto_table(ev, cfg.named)
-        _write(out / "pareto.parquet", pareto)
-        _write(out / "generations.parquet", generations_table(ev, trace))
-        compared = {key: ev.runs[key] for key in pareto["policy"]}
-        table = robustness(
-            compared, cfg.objectives, cfg.robustness.thresholds, cfg.robustness.hurwicz
-        )
-        _write(out / "robustness.parquet", table)
-        _write(out / "rank_flips.parquet", rank_flips(table))
-        if len(cfg.named) > 1:
-            pairs = paired(ev.runs, cfg.named[0], cfg.named[1:], cfg.objectives, worlds)
-            _write(out / "named_pairs.parquet", pairs)
-        thresholds = cfg.robustness.thresholds
-        boxes = vulnerability(worlds, compared, cfg.objectives, thresholds)
-        _write(out / "vulnerability.parquet", boxes)
-        export_policies(cfg, pareto, out)
-        if cfg.figures:
-            from sim.policy.plots import draw_figures
-
-            draw_figures(cfg, out, compared)
+            pareto, evaluated = _search(cfg, lever_list, worlds, out, ident)
+        except KeyboardInterrupt:  # Ctrl-C: its evaluations so far stay, to be resumed
+            with contextlib.suppress(OSError, NotWritten):
+                _receipt(out, receipt | {"status": "interrupted"})
+            raise
         _receipt(out, receipt | {"status": "done", "finished": time.time()})
         with writing(out / "report.html"):
             log.info("report: %s", write_report(out))
     front = pareto[pareto["source"] == "search"]
-    print(
-        f"{len(front)} policies on the front, {len(ev.runs)} run in {len(worlds)} worlds -> {out}"
-    )
+    print(f"{len(front)} policies on the front, {evaluated} run in {len(worlds)} worlds -> {out}")
+
+
+def _search(
+    cfg: PolicySettings, lever_list: list[Lever], worlds: pd.DataFrame, out: Path, ident: str
+) -> tuple[pd.DataFrame, int]:
+    """Run the named scenarios and the search over ``worlds``, analyse, write the tables
+    and figures: (the Pareto table, the policies evaluated)."""
+    with writing(out / WORLDS), atomic_path(out / WORLDS) as tmp:
+        worlds.assign(search_id=ident).to_parquet(tmp, index=False)
+    ev = Evaluations(cfg, lever_list, job_worlds(worlds), out, ident)
+    ev.load()
+    try:
+        ev.run("named", [_named_job(cfg, lever_list, name, ev.worlds) for name in cfg.named])
+        trace = run_search(ev)
+    finally:
+        close_clients()  # no idle workers outlive the search
+    pareto = pareto_table(ev, cfg.named)
+    _write(out / "pareto.parquet", pareto)
+    _write(out / "generations.parquet", generations_table(ev, trace))
+    compared = {key: ev.runs[key] for key in pareto["policy"]}
+    table = robustness(compared, cfg.objectives, cfg.robustness.thresholds, cfg.robustness.hurwicz)
+    _write(out / "robustness.parquet", table)
+    _write(out / "rank_flips.parquet", rank_flips(table))
+    if len(cfg.named) > 1:
+        pairs = paired(ev.runs, cfg.named[0], cfg.named[1:], cfg.objectives, worlds)
+        _write(out / "named_pairs.parquet", pairs)
+    thresholds = cfg.robustness.thresholds
+    boxes = vulnerability(worlds, compared, cfg.objectives, thresholds)
+    _write(out / "vulnerability.parquet", boxes)
+    export_policies(cfg, pareto, out)
+    if cfg.figures:
+        from sim.policy.plots import draw_figures
+
+        draw_figures(cfg, out, compared)
+    return pareto, len(ev.runs)
 
 
 def _named_job(cfg: PolicySettings, lever_list: list[Lever], name: str, worlds) -> Job:

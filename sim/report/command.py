@@ -35,7 +35,7 @@ from sim.report.html import page, writer
 from sim.report.policy import policy_report
 from sim.report.runs import run_report, sweep_report
 from sim.runs.files import read_json, write_atomic
-from sim.runs.jobs import RECEIPT, read_receipt
+from sim.runs.jobs import RECEIPT, read_receipt, why_unfinished
 from sim.runs.results import AGGREGATE_MARK, RUN_COLUMNS
 from sim.runs.terminal import OneLineParser
 
@@ -108,9 +108,9 @@ def check_run(folder: Path) -> None:
     if status not in ("done", "skipped"):
         command = receipt.get("command", "")
         raise NotAResult(
-            f"{folder}: the last run here did not finish (status {status}: killed, failed or "
-            f"still running{'; ' + command if command else ''}); its tables may be an "
-            "earlier run's; run it again"
+            f"{folder}: the last run here did not finish (status {status}: {why_unfinished(status)}"
+            f"{'; ' + command if command else ''}); its tables may be an earlier run's; run it "
+            "again"
         )
     meta = pq.read_metadata(folder / "runs.parquet")
     missing = [c for c in RUN_COLUMNS if c not in meta.schema.names]

@@ -24,6 +24,7 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
+from sim.runs.jobs import why_unfinished
 
 FORECAST_CAPTIONS = {
     "forecast": "Top: per governorate, the recorded events per month in the data (black) "
@@ -116,9 +117,9 @@ def forecast_report(folder: Path) -> Report:
     if not done:
         notes.insert(
             0,
-            f"This forecast did not finish (status {receipt.get('status')!r}: still running, "
-            "or killed): any tables in its directory are from an earlier run, not from this "
-            "one's settings.",
+            f"This forecast did not finish (status {receipt.get('status')!r}: "
+            f"{why_unfinished(receipt.get('status'))}): any tables in its directory are from "
+            "an earlier run, not from this one's settings.",
         )
     sections = [
         ("run", "What was run", section("What was run", "run", what)),

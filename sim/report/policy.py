@@ -24,6 +24,7 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
+from sim.runs.jobs import why_unfinished
 
 POLICY_CAPTIONS = {
     "convergence": "Left: hypervolume of the policies the algorithm holds after each generation "
@@ -162,8 +163,8 @@ def policy_report(folder: Path) -> Report:
     if not done:
         notes.insert(
             0,
-            f"This search did not finish (status {receipt.get('status')!r}: still running or "
-            "killed); run the same command again to resume it.",
+            f"This search did not finish (status {receipt.get('status')!r}: "
+            f"{why_unfinished(receipt.get('status'))}); run the same command again to resume it.",
         )
         sections.append(caveat_section(notes))
         lead = "Policy search: not finished."

@@ -48,6 +48,13 @@ def expected_tables(config: Config) -> dict[str, int]:
     return tables
 
 
+def why_unfinished(status: object) -> str:
+    """What a receipt's ``status`` says of work that did not finish, for a message."""
+    return {"interrupted": "stopped by Ctrl-C", "running": "killed, or still running"}.get(
+        status, "killed, failed or still running"
+    )
+
+
 def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) -> None:
     """Record how a job ended (atomically); ``config`` is None when it was invalid.
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.runs.files import read_json
-from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows
+from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows, why_unfinished
 
 AGGREGATE_MARK = "aggregate.json"
 PROGRESS = ".progress.json"
@@ -92,8 +92,8 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
                 data.get("error")
                 or changed
                 or (
-                    f"status {status}: killed or still running"
-                    if status == "running"
+                    f"status {status}: {why_unfinished(status)}"
+                    if status in ("running", "interrupted")
                     else "no complete results (missing or unreadable tables)"
                 )
             )
