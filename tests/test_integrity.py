@@ -312,7 +312,9 @@ def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
     assert any("loky" in " ".join(p.cmdline()) for p in family)
     proc.kill()
     proc.wait()
-    gone, alive = psutil.wait_procs(family, timeout=20)
+    # A worker's forkserver still importing its preload (seconds, more under load) sees
+    # its client gone only then; left to idle, a worker would wait 300 s for more jobs.
+    gone, alive = psutil.wait_procs(family, timeout=90)
     assert not alive, [" ".join(p.cmdline())[:80] for p in alive]
 
 
