@@ -108,3 +108,20 @@ def test_ctrl_c_in_a_run_from_python_leaves_no_worker_behind(monkeypatch, ctrl_c
             break
         time.sleep(0.05)
     assert not [p for p in mp.active_children() if isinstance(p, pool_module._WorkerProcess)]
+
+
+def test_the_explorers_look_ahead_pool_is_started_anew_after_ctrl_c_stopped_it():
+    """Ctrl-C of a run in the process that serves the explorer stops every pool there: the
+    look-ahead then found its pool shut down ("cannot schedule new futures")."""
+    from sim.explorer import wargame
+
+    first = wargame.pool()
+    try:
+        assert first.submit(os.getpid).result(timeout=120) != os.getpid()
+        stop_pool_now()
+        again = wargame.pool()
+        assert again is not first
+        assert again.submit(os.getpid).result(timeout=120) != os.getpid()
+    finally:
+        wargame.pool().shutdown(wait=True)
+        wargame._pool.clear()

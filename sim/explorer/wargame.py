@@ -114,10 +114,12 @@ _pool: list[Executor] = []
 
 def pool() -> Executor:
     """The look-ahead's worker processes, started on first use and kept (started anew if
-    a worker died: the pool is then broken)."""
+    a worker died, the pool then broken, or if Ctrl-C of another run in this process
+    stopped it: ``sim.runs.pool.stop_pool_now``)."""
     from sim.runs.pool import process_pool
 
-    if not _pool or getattr(_pool[0], "_broken", False):
+    held = _pool[0] if _pool else None
+    if held is None or getattr(held, "_broken", False) or getattr(held, "_shutdown_thread", False):
         _pool[:] = [process_pool(LOOK_AHEAD_WORKERS, "sim.explorer.branches")]
     return _pool[0]
 
