@@ -100,7 +100,8 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
         forecasts, fits = run_forecasts(problem)
     except KeyboardInterrupt:  # Ctrl-C: said as such, not left 'running'
         with contextlib.suppress(OSError):
-            write_atomic(out_dir / RECEIPT, json.dumps(receipt | {"status": "interrupted"}))
+            stopped = receipt | {"status": "interrupted"}
+            write_atomic(out_dir / RECEIPT, json.dumps(stopped, indent=2, default=str))
         raise
     scores = score_table(forecasts)
     for name, frame in (("forecasts", forecasts), ("scores", scores)):
