@@ -42,6 +42,12 @@ def stepped(days: int, horizon: int = 365, **kw) -> ExplorerModel:
 # --- the model the page builds --------------------------------------------------------
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
 def test_scenario_start_keeps_the_scenarios_start_and_a_chosen_one_applies():
     kept = ExplorerModel(days=30, **{"measures.drones.start": SCENARIO_START})
     moved = ExplorerModel(days=30, **{"measures.drones.start": "phase1"})
@@ -237,13 +243,51 @@ def test_a_port_in_use_is_refused_in_one_line():
     assert run.stderr.startswith(f"error: --port={port}: cannot serve on localhost")
 
 
+def test_ctrl_c_while_solara_loads_ends_in_one_line(monkeypatch, capsys):
+    """The command imports solara only once its arguments are checked (seconds): Ctrl-C
+    then printed the import's traceback."""
+    from sim.explorer import command
+
+    def loading(host: str, port: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "serve", loading)
+    monkeypatch.setenv(command.GAMES_ENV, "")  # (main sets it: undone after the test)
+    try:
+        command.main(["--port", str(_free_port()), "--games", "games"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C went through main")
+    except SystemExit as ended:
+        assert ended.code == 130 and capsys.readouterr().err == "interrupted\n"
+    else:
+        pytest.fail("main went on")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_server_with_one_line_and_exit_130(compiled_kernels, tmp_path):
+    """Solara's command line reported Ctrl-C as "Aborted!" with exit code 1."""
+    import signal
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.explorer", "--port", str(port), "--games", "games"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    try:
+        wait_served(proc, f"http://localhost:{port}/")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        stop(proc)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    assert "Traceback" not in err and "Aborted" not in err
+
+
 # --- the page in a browser -----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -83,13 +83,17 @@ def serve(host: str, port: int) -> None:
     """
     os.environ["SOLARA_APP"] = PAGE
     import solara.server.starlette as served
+    from click.exceptions import Abort
     from solara.__main__ import cli
 
     from sim.explorer.guard import OriginGuard
 
     served.app.add_middleware(OriginGuard, host=host, port=port)
     args = ["run", PAGE, "--port", str(port), "--host", host, "--production", "--no-open"]
-    cli(args + ["--no-check-version"], prog_name="solara")
+    try:
+        cli.main([*args, "--no-check-version"], prog_name="solara", standalone_mode=False)
+    except Abort:  # Ctrl-C, as click reports it ("Aborted!", exit 1): stopped as asked
+        raise KeyboardInterrupt from None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -139,4 +143,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             flush=True,
         )
     os.environ[GAMES_ENV] = str(Path(args.games).resolve())
-    serve(host, port)
+    try:
+        serve(host, port)  # (solara loads here: seconds)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
