@@ -404,7 +404,9 @@ def test_read_gives_any_table_of_every_finished_job_with_its_job(tmp_path):
         sim.read(tmp_path / "killed")
 
 
-def test_a_report_refuses_tables_that_a_later_run_did_not_finish_or_that_hold_nothing(tmp_path):
+def test_a_report_refuses_tables_that_a_later_run_did_not_finish_or_that_hold_nothing(
+    tmp_path, capsys
+):
     from sim.report.command import main as report
     from sim.runs.jobs import write_receipt
 
@@ -429,6 +431,13 @@ def test_a_report_refuses_tables_that_a_later_run_did_not_finish_or_that_hold_no
     ):
         report([str(pipe)])
     assert piped.value.code == 2 and not (pipe / "report.html").exists()
+    stopped = tmp_path / "stopped"  # Ctrl-C before the first tables: only its receipt
+    write_receipt(stopped, "interrupted", None, command="python -m sim scenario=roadmap")
+    with pytest.raises(SystemExit) as early:
+        report([str(stopped)])  # it was called "not a run, multirun, design, ..."
+    said = capsys.readouterr().err
+    assert early.value.code == 2 and "status interrupted: stopped by Ctrl-C" in said
+    assert "it left no tables; run it again" in said
 
 
 def test_atomic_writes_get_the_usual_permissions(tmp_path):

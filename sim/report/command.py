@@ -85,8 +85,8 @@ def locate(directory: Path) -> tuple[str, Path]:
     ):
         if (directory / name).is_file():
             return kind, directory
-    if (directory / "runs.parquet").is_file():
-        return "run", directory
+    if (directory / "runs.parquet").is_file() or (directory / RECEIPT).is_file():
+        return "run", directory  # (a run that left no tables: check_run says why)
     if (directory / "multirun.yaml").is_file():
         raise NotAResult(
             f"{directory}: a multirun not aggregated yet (no sweep/: it was stopped, or is "
@@ -105,13 +105,17 @@ def check_run(folder: Path) -> None:
     tables of an earlier one), and not when they hold no run."""
     receipt = read_receipt(folder)
     status = receipt.get("status", "done" if not (folder / RECEIPT).exists() else "unreadable")
+    tables = (folder / "runs.parquet").is_file()
     if status not in ("done", "skipped"):
         command = receipt.get("command", "")
+        left = "its tables may be an earlier run's" if tables else "it left no tables"
         raise NotAResult(
-            f"{folder}: the last run here did not finish (status {status}: {why_unfinished(status)}"
-            f"{'; ' + command if command else ''}); its tables may be an earlier run's; run it "
-            "again"
+            f"{folder}: the last run here did not finish (status {status}: "
+            f"{receipt.get('error') or why_unfinished(status)}"
+            f"{'; ' + command if command else ''}); {left}; run it again"
         )
+    if not tables:
+        raise NotAResult(f"{folder}: {RECEIPT} says the run finished, but runs.parquet is gone")
     meta = pq.read_metadata(folder / "runs.parquet")
     missing = [c for c in RUN_COLUMNS if c not in meta.schema.names]
     if missing:
