@@ -334,6 +334,7 @@ def test_worlds_drawn_for_another_seed_or_too_few_are_refused(tmp_path):
     [
         ("sim.policy.command", "_search", SMALL),
         ("sim.forecast.command", "run_forecasts", ["draws=3", "first_origin=21", "horizon=2"]),
+        ("sim.forecast.command", "save_figure", ["draws=3", "first_origin=21", "horizon=2"]),
     ],
 )
 def test_ctrl_c_leaves_the_receipt_saying_interrupted(

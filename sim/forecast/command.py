@@ -98,16 +98,17 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
     write_atomic(out_dir / RECEIPT, json.dumps(receipt, indent=2, default=str))
     try:
         forecasts, fits = run_forecasts(problem)
+        scores = score_table(forecasts)
+        for name, frame in (("forecasts", forecasts), ("scores", scores)):
+            with atomic_path(out_dir / f"{name}.parquet", ".parquet") as tmp:
+                frame.to_parquet(tmp, index=False)
+        figure = forecast_figure(forecasts, scores, problem)
+        save_figure(figure, out_dir / "figures" / "forecast.png")
     except KeyboardInterrupt:  # Ctrl-C: said as such, not left 'running'
         with contextlib.suppress(OSError):
             stopped = receipt | {"status": "interrupted"}
             write_atomic(out_dir / RECEIPT, json.dumps(stopped, indent=2, default=str))
         raise
-    scores = score_table(forecasts)
-    for name, frame in (("forecasts", forecasts), ("scores", scores)):
-        with atomic_path(out_dir / f"{name}.parquet", ".parquet") as tmp:
-            frame.to_parquet(tmp, index=False)
-    save_figure(forecast_figure(forecasts, scores, problem), out_dir / "figures" / "forecast.png")
     receipt |= {
         "status": "done",
         "seconds": round(time.perf_counter() - started, 1),
