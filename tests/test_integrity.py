@@ -180,6 +180,16 @@ def test_compare_says_in_its_exit_code_that_a_source_job_was_left_out(tmp_path):
     result = sim_cli(str(sweep), "--out", str(tmp_path / "cmp"), cwd=tmp_path, module="sim.compare")
     assert result.returncode == 1 and "FAILED job0:" in result.stdout
     assert "1 source job(s) left out: job0" in result.stderr
+    from sim.runs.jobs import write_receipt
+
+    write_receipt(sweep / "job0", "interrupted", None, command="python -m sim")  # Ctrl-C
+    result = sim_cli(
+        str(sweep), "--out", str(tmp_path / "cmp2"), cwd=tmp_path, module="sim.compare"
+    )
+    assert result.returncode == 1 and (
+        "unfinished job0: status interrupted: stopped by Ctrl-C; the same command runs it again"
+        in result.stdout
+    ), result.stdout
 
 
 @pytest.mark.slow

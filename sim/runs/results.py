@@ -13,6 +13,8 @@ from sim.runs.files import read_json
 from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows, why_unfinished
 
 AGGREGATE_MARK = "aggregate.json"
+UNFINISHED = "the same command runs it again"
+"""How a job that did not finish (killed, Ctrl-C) is finished: its message ends so."""
 PROGRESS = ".progress.json"
 """A multirun directory's record of its last sweep: how many jobs it has, when it began."""
 RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
@@ -92,7 +94,7 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
                 data.get("error")
                 or changed
                 or (
-                    f"status {status}: {why_unfinished(status)}"
+                    f"status {status}: {why_unfinished(status)}; {UNFINISHED}"
                     if status in ("running", "interrupted")
                     else "no complete results (missing or unreadable tables)"
                 )
