@@ -266,7 +266,7 @@ def test_the_command_writes_nowhere_that_holds_other_results_nor_where_one_is_wr
     assert not (busy / ".hydra").exists() and not (busy / "forecast.json").exists()
 
 
-def test_a_forecast_that_did_not_finish_is_reported_as_such_not_from_older_tables(tmp_path):
+def test_a_forecast_that_did_not_finish_is_reported_as_such_not_from_older_tables(tmp_path, capsys):
     """Killed after its receipt said ``running``: an earlier run's tables in the directory
     are not presented as this one's."""
     problem = prepare(settings(*SMALL))
@@ -275,5 +275,14 @@ def test_a_forecast_that_did_not_finish_is_reported_as_such_not_from_older_table
     assert receipt["status"] == "done"
     (tmp_path / "forecast.json").write_text(json.dumps(receipt | {"status": "running"}))
     page = write_report(tmp_path).read_text()
-    assert "This forecast did not finish (status &#x27;running&#x27;" in page
+    assert "The forecast did not finish (status running: killed, or still running)" in page
     assert "Mean scores" not in page
+    from sim.report.command import main as report
+
+    report([str(tmp_path)])  # the command line says it too (it said nothing)
+    said = capsys.readouterr()
+    assert said.err == (
+        f"warning: {tmp_path}: the forecast did not finish (status running: killed, or "
+        "still running)\n"
+    )
+    assert said.out.strip().endswith("report.html")

@@ -200,9 +200,9 @@ def main(argv: list[str] | None = None) -> None:
         _refuse(str(e))
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:  # unreadable tables, --out
         _refuse(f"{args.dir}: cannot be reported ({type(e).__name__}: {e})".splitlines()[0])
-    print(path)
     if incomplete is not None:  # reported all the same: the page is how to see what is there
-        print(f"warning: {args.dir}: {incomplete}", file=sys.stderr)
+        print(f"warning: {args.dir}: {incomplete}", file=sys.stderr, flush=True)
+    print(path)
 
 
 def _refuse(message: str) -> None:

@@ -113,13 +113,14 @@ def forecast_report(folder: Path) -> Report:
         "events), and the death law is the window's estimate.",
     ]
     path = folder / "scores.parquet"
-    done = receipt.get("status") == "done" and path.exists()
+    status = receipt.get("status")
+    done = status == "done" and path.exists()
+    unfinished = f"the forecast did not finish (status {status}: {why_unfinished(status)})"
     if not done:
         notes.insert(
             0,
-            f"This forecast did not finish (status {receipt.get('status')!r}: "
-            f"{why_unfinished(receipt.get('status'))}): any tables in its directory are from "
-            "an earlier run, not from this one's settings.",
+            f"{unfinished.capitalize()}: any tables in its directory may be from an earlier "
+            "run, not from this one's settings; the same command runs it again.",
         )
     sections = [
         ("run", "What was run", section("What was run", "run", what)),
@@ -127,7 +128,7 @@ def forecast_report(folder: Path) -> Report:
     ]
     if not done:
         lead = f"Rolling-origin forecasts {receipt.get('name')}: not finished."
-        return Report(f"Forecast report: {receipt.get('name')}", lead, sections)
+        return Report(f"Forecast report: {receipt.get('name')}", lead, sections, unfinished)
     scores = pd.read_parquet(path)
     sections[1:1] = [
         ("shows", "What it shows", section("What it shows", "shows", bullets(findings(scores)))),

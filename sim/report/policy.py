@@ -161,14 +161,15 @@ def policy_report(folder: Path) -> Report:
     done = receipt.get("status") == "done" and (folder / "pareto.parquet").exists()
     sections = [("run", "What was run", section("What was run", "run", what))]
     if not done:
-        notes.insert(
-            0,
-            f"This search did not finish (status {receipt.get('status')!r}: "
-            f"{why_unfinished(receipt.get('status'))}); run the same command again to resume it.",
+        status = receipt.get("status")
+        unfinished = (
+            f"the search did not finish (status {status}: {why_unfinished(status)}); "
+            "the same command resumes it"
         )
+        notes.insert(0, f"{unfinished.capitalize()}.")
         sections.append(caveat_section(notes))
         lead = "Policy search: not finished."
-        return Report("Policy search report", lead, sections, "the search did not finish")
+        return Report("Policy search report", lead, sections, unfinished)
     pareto = pd.read_parquet(folder / "pareto.parquet")
     generations = pd.read_parquet(folder / "generations.parquet")
     robust = pd.read_parquet(folder / "robustness.parquet")
