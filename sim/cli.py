@@ -6,8 +6,8 @@ directory, so a bad key or value ends with one line on stderr naming it and
 what is allowed, exit code 2, and nothing written.
 
 A job's directory says how far it got: ``job.json`` reads ``running`` from
-the start and is replaced by ``done`` or ``failed`` at the end, so a killed run
-is never mistaken for a finished one. A job returns the mean of
+the start and is replaced by ``done``, ``failed`` or ``interrupted`` (Ctrl-C) at the
+end, so a killed run is never mistaken for a finished one. A job returns the mean of
 ``compare.metric`` over its replications, which Hydra sweepers such as Optuna
 optimise.
 """
@@ -141,6 +141,7 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
     started = time.perf_counter()
     try:
         runs = run_scenario(config, out, overrides)
+        files = file_manifest(out, config)  # (hashes the tables: a while for large ones)
     except KeyboardInterrupt:  # Ctrl-C: the same command runs it again
         _try_receipt(out, "interrupted", config, command=command)
         raise
@@ -158,7 +159,6 @@ def _job(config: Config, out: Path, overrides: list[str], multirun: bool, comman
         print(f"{out.name} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return math.nan
     seconds = round(time.perf_counter() - started, 3)
-    files = file_manifest(out, config)
     write_receipt(out, "done", config, seconds=seconds, command=command, files=files)
     if not multirun:
         try:
@@ -245,7 +245,7 @@ class SweepCallback(Callback):
         except (FileNotFoundError, ValueError, OSError) as e:
             _fail(str(e), 1)
         if failed:
-            sys.exit(f"{len(failed)} job(s) failed: {', '.join(failed)}")
+            sys.exit(f"{len(failed)} job(s) did not finish: {', '.join(failed)}")
 
 
 def run_metrics(config: Config) -> list[str]:

@@ -275,14 +275,14 @@ def test_a_forecast_that_did_not_finish_is_reported_as_such_not_from_older_table
     assert receipt["status"] == "done"
     (tmp_path / "forecast.json").write_text(json.dumps(receipt | {"status": "running"}))
     page = write_report(tmp_path).read_text()
-    assert "The forecast did not finish (status running: killed, or still running)" in page
+    assert "The forecast did not finish (status running: killed, crashed or still running)" in page
     assert "Mean scores" not in page
     from sim.report.command import main as report
 
     report([str(tmp_path)])  # the command line says it too (it said nothing)
     said = capsys.readouterr()
     assert said.err == (
-        f"warning: {tmp_path}: the forecast did not finish (status running: killed, or "
-        "still running)\n"
+        f"warning: {tmp_path}: The forecast did not finish (status running: killed, crashed "
+        "or still running); the same command runs it again\n"
     )
     assert said.out.strip().endswith("report.html")

@@ -187,8 +187,8 @@ def test_compare_says_in_its_exit_code_that_a_source_job_was_left_out(tmp_path):
         str(sweep), "--out", str(tmp_path / "cmp2"), cwd=tmp_path, module="sim.compare"
     )
     assert result.returncode == 1 and (
-        "unfinished job0: status interrupted: stopped by Ctrl-C; the same command runs it again"
-        in result.stdout
+        "unfinished job0: status interrupted: stopped by Ctrl-C; the command that started it "
+        "runs it again" in result.stdout
     ), result.stdout
 
 

@@ -242,7 +242,7 @@ def checked_main(
         sys.argv[1:] = line.args
     try:
         app()
-    except KeyboardInterrupt:  # finished results stay; a job cut short stays 'running'
+    except KeyboardInterrupt:  # finished results stay; a job cut short says 'interrupted'
         from sim.runs.pool import stop_pool_now
 
         stop_pool_now()

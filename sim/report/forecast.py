@@ -24,7 +24,7 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
-from sim.runs.jobs import why_unfinished
+from sim.runs.jobs import not_finished
 
 FORECAST_CAPTIONS = {
     "forecast": "Top: per governorate, the recorded events per month in the data (black) "
@@ -115,12 +115,12 @@ def forecast_report(folder: Path) -> Report:
     path = folder / "scores.parquet"
     status = receipt.get("status")
     done = status == "done" and path.exists()
-    unfinished = f"the forecast did not finish (status {status}: {why_unfinished(status)})"
+    unfinished = not_finished("The forecast", status, "the same command runs it again")
     if not done:
         notes.insert(
             0,
-            f"{unfinished.capitalize()}: any tables in its directory may be from an earlier "
-            "run, not from this one's settings; the same command runs it again.",
+            f"{unfinished}. Any tables in its directory may be an earlier run's, not from "
+            "this one's settings.",
         )
     sections = [
         ("run", "What was run", section("What was run", "run", what)),

@@ -24,7 +24,7 @@ from sim.report.html import (
     table,
     unknown_caption,
 )
-from sim.runs.jobs import why_unfinished
+from sim.runs.jobs import not_finished
 
 POLICY_CAPTIONS = {
     "convergence": "Left: hypervolume of the policies the algorithm holds after each generation "
@@ -161,12 +161,10 @@ def policy_report(folder: Path) -> Report:
     done = receipt.get("status") == "done" and (folder / "pareto.parquet").exists()
     sections = [("run", "What was run", section("What was run", "run", what))]
     if not done:
-        status = receipt.get("status")
-        unfinished = (
-            f"the search did not finish (status {status}: {why_unfinished(status)}); "
-            "the same command resumes it"
+        unfinished = not_finished(
+            "The search", receipt.get("status"), "the same command resumes it"
         )
-        notes.insert(0, f"{unfinished.capitalize()}.")
+        notes.insert(0, f"{unfinished}.")
         sections.append(caveat_section(notes))
         lead = "Policy search: not finished."
         return Report("Policy search report", lead, sections, unfinished)

@@ -2,7 +2,8 @@
 
 Every job directory holds a ``job.json`` receipt: ``running`` while it runs
 (and forever if it was killed), then ``done`` (tables written), ``skipped``
-(identical results already there) or ``failed`` (with the error). A re-run of
+(identical results already there), ``failed`` (with the error) or ``interrupted``
+(Ctrl-C). A re-run of
 the same sweep into the same directory skips a job only when its receipt says
 done for the same config hash (which covers the code and ``conf/``), seeds,
 replications, horizon and output settings, every table it should have is
@@ -50,9 +51,18 @@ def expected_tables(config: Config) -> dict[str, int]:
 
 def why_unfinished(status: object) -> str:
     """What a receipt's ``status`` says of work that did not finish, for a message."""
-    return {"interrupted": "stopped by Ctrl-C", "running": "killed, or still running"}.get(
+    return {"interrupted": "stopped by Ctrl-C", "running": "killed, crashed or still running"}.get(
         status, "killed, failed or still running"
     )
+
+
+def not_finished(what: str, status: object, again: str) -> str:
+    """One sentence, as a report's caveat or a warning, on ``what`` ("The forecast") whose
+    receipt says it did not finish, or says it did while its tables are gone; ``again``:
+    what to do."""
+    if status == "done":
+        return f"{what}'s receipt says it finished, but its tables are gone; {again}"
+    return f"{what} did not finish (status {status}: {why_unfinished(status)}); {again}"
 
 
 def write_receipt(job_dir: Path, status: str, config: Config | None, **extra) -> None:

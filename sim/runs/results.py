@@ -13,8 +13,6 @@ from sim.runs.files import read_json
 from sim.runs.jobs import RECEIPT, manifest_problem, read_receipt, table_rows, why_unfinished
 
 AGGREGATE_MARK = "aggregate.json"
-UNFINISHED = "the same command runs it again"
-"""How a job that did not finish (killed, Ctrl-C) is finished: its message ends so."""
 PROGRESS = ".progress.json"
 """A multirun directory's record of its last sweep: how many jobs it has, when it began."""
 RUN_COLUMNS = ("scenario", "config_id", "seed", "overrides")
@@ -34,6 +32,9 @@ class Collected:
     leftovers: dict[str, str] = field(default_factory=dict)
     """Jobs of an earlier, larger sweep in a multirun directory that its last sweep did
     not run again (left out: they answer another question), and why."""
+    unfinished: set[str] = field(default_factory=set)
+    """The jobs among ``failed`` that were stopped midway (killed, Ctrl-C) or still run:
+    the command that started them runs them again."""
 
 
 def _is_job(d: Path) -> bool:
@@ -65,7 +66,7 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
     ``only`` restricts a sweep to its own jobs. A job counts only if its
     receipt (when it has one) says it finished and its tables are readable.
     """
-    frames, ts_files, failed, skipped, jobs = [], [], {}, 0, []
+    frames, ts_files, failed, skipped, jobs, unfinished = [], [], {}, 0, [], set()
     dirs = only if only is not None else _result_dirs(roots)
     leftovers = _leftovers(dirs)
     dirs = [d for d in dirs if d.name not in leftovers]
@@ -89,18 +90,18 @@ def find_results(roots: list[Path], only: list[Path] | None = None) -> Collected
             if n_ts is not None:
                 ts_files.append(job / "timeseries.parquet")
             skipped += status == "skipped"
-        else:
+        elif data.get("error") or changed:
+            failed[job.name] = data.get("error") or changed
+        elif status in ("running", "interrupted"):
             failed[job.name] = (
-                data.get("error")
-                or changed
-                or (
-                    f"status {status}: {why_unfinished(status)}; {UNFINISHED}"
-                    if status in ("running", "interrupted")
-                    else "no complete results (missing or unreadable tables)"
-                )
+                f"status {status}: {why_unfinished(status)}; the command that started it "
+                "runs it again"
             )
+            unfinished.add(job.name)
+        else:
+            failed[job.name] = "no complete results (missing or unreadable tables)"
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Collected(runs, ts_files, failed, skipped, jobs, leftovers)
+    return Collected(runs, ts_files, failed, skipped, jobs, leftovers, unfinished)
 
 
 def _leftovers(dirs: list[Path]) -> dict[str, str]:

@@ -57,7 +57,7 @@ from sim.runs.files import read_json, save_figure, write_atomic
 from sim.runs.jobs import read_receipt
 from sim.runs.pool import alive
 from sim.runs.progress import eta
-from sim.runs.results import AGGREGATE_MARK, PROGRESS, UNFINISHED, Collected, find_results
+from sim.runs.results import AGGREGATE_MARK, PROGRESS, Collected, find_results
 from sim.runs.runner import RUN_SETTINGS
 from sim.runs.terminal import aggregation_text, summary_table
 
@@ -242,7 +242,7 @@ def aggregate(
     if found.skipped:
         print(f"{found.skipped} job(s) reused existing results")
     for name, error in found.failed.items():
-        print(f"{'unfinished' if error.endswith(UNFINISHED) else 'FAILED'} {name}: {error}")
+        print(f"{'unfinished' if name in found.unfinished else 'FAILED'} {name}: {error}")
     for name, why in found.leftovers.items():
         print(f"left out {name}: {why}")
     if unpaired:
