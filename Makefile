@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 RUN_ARGS ?= -m scenario=baseline,roadmap,roadmap_scheduled,security_only,all_at_once \
 	replications=40 hydra.sweep.dir=outputs/headline
 
-.PHONY: run test lint bench explore clean
+.PHONY: run test lint bench explore screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: $(STAMP) $(CHROMIUM)
 lint: $(STAMP)
 	$(BIN)/ruff format sim tests experiments
 	$(BIN)/ruff check --fix sim tests experiments
+
+# The README's screenshots of a sweep's report and of the explorer, taken anew by their
+# page tests (make test keeps its screenshots in its temporary directories).
+screenshots: $(STAMP) $(CHROMIUM)
+	SIM_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_report.py tests/test_wargame_page.py \
+		-k "renders_in_chromium or played_branched"
 
 # The interactive explorer (Mesa's SolaraViz) on http://localhost:8765.
 explore: $(STAMP)

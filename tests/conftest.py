@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -45,6 +46,21 @@ def tmp_out(tmp_path):
 def monthly_counts(ts: pd.DataFrame, column: str = "border_incidents") -> np.ndarray:
     full = ts.groupby("month")["day"].count() >= 30
     return ts.groupby("month")[column].sum()[full].to_numpy()
+
+
+FIGURES = Path(__file__).resolve().parents[1] / "experiments" / "figures"
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """Where a page test saves its screenshot ``name``: the test's own directory, or the
+    README's figure in experiments/figures with ``SIM_SCREENSHOTS=1`` (``make
+    screenshots``), so that ``make test`` leaves a clone as it found it."""
+
+    def path(name: str) -> Path:
+        return (FIGURES if os.environ.get("SIM_SCREENSHOTS") == "1" else tmp_path) / name
+
+    return path
 
 
 @pytest.fixture(scope="session")

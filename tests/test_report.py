@@ -18,7 +18,6 @@ from sim.report.findings import caveats, difference_caveats, difference_sentence
 from sim.report.html import figure, table, unknown_caption
 from sim.report.runs import run_caption
 
-SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "report.png"
 SWEEP = ["scenario=baseline,roadmap", "replications=5", "days=365", "workers=1"]
 SECTIONS = [
     "headline",
@@ -248,7 +247,9 @@ def test_a_sweep_writes_its_report_and_records_its_command(sweep):
 
 
 @pytest.mark.slow
-def test_the_sweep_report_renders_in_chromium_with_every_section_and_figure(sweep, browser):
+def test_the_sweep_report_renders_in_chromium_with_every_section_and_figure(
+    sweep, browser, screenshot
+):
     report = sweep / "sweep" / "report.html"
     pngs = sorted((sweep / "sweep" / "figures").glob("*.png"))
     browser.get(report.as_uri())
@@ -263,10 +264,10 @@ def test_the_sweep_report_renders_in_chromium_with_every_section_and_figure(swee
     rows = browser.find_elements("css selector", "#summary tbody tr")
     assert [r.text.split()[0] for r in rows] == ["baseline", "roadmap"]
     assert "Only 5 replication(s)" in browser.find_element("id", "caveats").text
-    _screenshot_to_first_figure(browser)
+    _screenshot_to_first_figure(browser, screenshot("report.png"))
 
 
-def _screenshot_to_first_figure(browser) -> None:
+def _screenshot_to_first_figure(browser, target: Path) -> None:
     """The page from its title to the first figure's caption, for the README."""
     script = "return document.querySelector('figure').getBoundingClientRect().bottom + scrollY"
     bottom = int(browser.execute_script(script)) + 24
@@ -276,8 +277,8 @@ def _screenshot_to_first_figure(browser) -> None:
         shot = Image.open(io.BytesIO(browser.get_screenshot_as_png()))
     finally:
         browser.set_window_size(size["width"], size["height"])
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shot.crop((0, 0, shot.width, min(bottom, shot.height))).save(SCREENSHOT)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shot.crop((0, 0, shot.width, min(bottom, shot.height))).save(target)
 
 
 @pytest.mark.slow

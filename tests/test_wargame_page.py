@@ -8,15 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 from conftest import stop, wait_served
-
-SCREENSHOT = (
-    Path(__file__).resolve().parents[1] / "experiments" / "figures" / "explorer_wargame.png"
-)
 
 
 @pytest.fixture
@@ -41,7 +36,7 @@ def game_server(tmp_path, compiled_kernels):
 
 
 @pytest.mark.slow
-def test_a_game_is_played_branched_saved_and_replayed(browser, game_server, tmp_path):
+def test_a_game_is_played_branched_saved_and_replayed(browser, game_server, tmp_path, screenshot):
     from selenium.common.exceptions import (
         ElementClickInterceptedException,
         StaleElementReferenceException,
@@ -148,8 +143,7 @@ def test_a_game_is_played_branched_saved_and_replayed(browser, game_server, tmp_
     assert fans, "the fan charts are on the page"
     browser.set_window_size(1400, 2300)
     browser.execute_script("arguments[0].scrollIntoView(true);", fans[-1])
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
+    browser.save_screenshot(str(screenshot("explorer_wargame.png")))
     browser.set_window_size(1400, 1000)
 
     click("Resume open-gate")
