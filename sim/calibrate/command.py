@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import sys
@@ -66,7 +65,7 @@ from sim.config.compose import command_line, compose_checked, config_dir, to_set
 from sim.config.params import ConfigError
 from sim.config.precheck import CommandLine, checked_main, split_command_line
 from sim.report.command import write_report
-from sim.runs.files import atomic_path, save_figure, write_atomic
+from sim.runs.files import atomic_path, save_figure, write_json
 from sim.runs.lock import RunDirLock, check_destination, keyed
 from sim.runs.runner import Busy, locked
 
@@ -94,7 +93,7 @@ def _calibrate(problem: Problem, out_dir: Path, command: str | None) -> dict:
         "status": "running",
         "command": command,
     }
-    _write_json(receipt_path, receipt)
+    write_json(receipt_path, receipt)
     started = time.perf_counter()
     try:
         return _fit(problem, out_dir, receipt, started)
@@ -145,7 +144,7 @@ def _fit(problem: Problem, out_dir: Path, receipt: dict, started: float) -> dict
         "observed_tail": {"alpha": fit.alpha, "low": fit.low, "high": fit.high, "n": fit.n},
         "statistics_outside_ppi": ppc.loc[~ppc["inside"], "statistic"].tolist(),
     }
-    _write_json(out_dir / "calibration.json", receipt)
+    write_json(out_dir / "calibration.json", receipt)
     return receipt
 
 
@@ -161,13 +160,9 @@ def _waves_receipt(matched: Matched | None) -> dict | None:
     }
 
 
-def _write_json(path: Path, data: dict) -> None:
-    write_atomic(path, json.dumps(data, indent=2, default=str))
-
-
 def _try_receipt(path: Path, receipt: dict) -> None:
     with contextlib.suppress(OSError):  # the disk refuses even this: 'running' stays, truthfully
-        _write_json(path, receipt)
+        write_json(path, receipt)
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import sys
@@ -42,7 +41,7 @@ from sim.forecast.plots import forecast_figure
 from sim.forecast.problem import Problem, prepare
 from sim.forecast.tables import forecast_rows, score_table
 from sim.report.command import write_report
-from sim.runs.files import atomic_path, save_figure, write_atomic
+from sim.runs.files import atomic_path, save_figure, write_json
 
 BASELINE_STREAM = 17
 """Spawn key of the baselines' samples (with the origin's month)."""
@@ -95,7 +94,7 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
         "status": "running",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out_dir / RECEIPT, json.dumps(receipt, indent=2, default=str))
+    write_json(out_dir / RECEIPT, receipt)
     try:
         forecasts, fits = run_forecasts(problem)
         scores = score_table(forecasts)
@@ -106,8 +105,7 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
         save_figure(figure, out_dir / "figures" / "forecast.png")
     except KeyboardInterrupt:  # Ctrl-C: said as such, not left 'running'
         with contextlib.suppress(OSError):
-            stopped = receipt | {"status": "interrupted"}
-            write_atomic(out_dir / RECEIPT, json.dumps(stopped, indent=2, default=str))
+            write_json(out_dir / RECEIPT, receipt | {"status": "interrupted"})
         raise
     receipt |= {
         "status": "done",
@@ -116,7 +114,7 @@ def forecast(problem: Problem, out_dir: Path, command: str | None = None) -> dic
         "months": problem.months,
         "windows": fits,
     }
-    write_atomic(out_dir / RECEIPT, json.dumps(receipt, indent=2, default=str))
+    write_json(out_dir / RECEIPT, receipt)
     return receipt
 
 

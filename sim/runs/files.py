@@ -90,3 +90,8 @@ def read_json(path: Path) -> Any:
     """The JSON in ``path``, a regular file of at most :data:`MAX_JSON_BYTES`; OSError or
     ValueError (NotAFile among them) otherwise."""
     return json.loads(read_bounded(path, MAX_JSON_BYTES))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """``data`` as indented JSON, written atomically (a value JSON lacks, as its text)."""
+    write_atomic(path, json.dumps(data, indent=2, default=str))
