@@ -81,12 +81,13 @@ class Budget:
         self._entries: list[tuple[int, int, int, int, float, float]] = []
         self._totals = [0.0] * len(ITEMS)  # money per item over the run, both sides
         self._laid_out: tuple[int, np.ndarray, np.ndarray] = (-1, np.empty(0), np.empty(0))
-        # Roadmap money per side: the change of the daily spend starting each day (a
+        # Roadmap money per side (a list per side: booking and closing a day touch plain
+        # floats, no list per day): the change of the daily spend starting each day (a
         # running cost books its start and end), the running daily spend, each closed
         # day's spend, the spend of the trailing year.
-        self._change = [[0.0, 0.0] for _ in range(days + 1)]
+        self._change = ([0.0] * (days + 1), [0.0] * (days + 1))
         self._rate = [0.0, 0.0]
-        self._spent: list[tuple[float, float]] = []
+        self._spent: tuple[list[float], list[float]] = ([], [])
         self._year = [0.0, 0.0]
 
     def charge(self, side: int | None, item: str, money: float, personnel: float = 0.0) -> None:
@@ -109,16 +110,17 @@ class Budget:
         self._entries.append((first, last, -1 if side is None else side, i, money, personnel))
         self._totals[i] += money * (last - first)
         if i:  # roadmap spending: counts against the allowance
-            start, end = self._change[first], self._change[last]
             if side is None:
                 money *= 0.5
-                start[0] += money
-                start[1] += money
-                end[0] -= money
-                end[1] -= money
+                a, b = self._change
+                a[first] += money
+                b[first] += money
+                a[last] -= money
+                b[last] -= money
             else:
-                start[side] += money
-                end[side] -= money
+                change = self._change[side]
+                change[first] += money
+                change[last] -= money
 
     @property
     def money(self) -> np.ndarray:
@@ -153,16 +155,17 @@ class Budget:
 
     def close_day(self, day: int) -> None:
         """Roll the trailing year forward past ``day`` (called at the end of each day)."""
-        change, rate, year = self._change[day], self._rate, self._year
-        rate[0] += change[0]
-        rate[1] += change[1]
-        self._spent.append((rate[0], rate[1]))
+        (change_a, change_b), rate, year = self._change, self._rate, self._year
+        spent_a, spent_b = self._spent
+        rate[0] += change_a[day]
+        rate[1] += change_b[day]
+        spent_a.append(rate[0])
+        spent_b.append(rate[1])
         year[0] += rate[0]
         year[1] += rate[1]
         if day >= YEAR_DAYS:
-            old = self._spent[day - YEAR_DAYS]
-            year[0] -= old[0]
-            year[1] -= old[1]
+            year[0] -= spent_a[day - YEAR_DAYS]
+            year[1] -= spent_b[day - YEAR_DAYS]
         self.broke[0] = year[0] + CENT >= self.allowance[0]
         self.broke[1] = year[1] + CENT >= self.allowance[1]
         self._open = day + 1
@@ -187,4 +190,4 @@ class Budget:
     def roadmap_per_day(self) -> np.ndarray:
         """Roadmap money spent on each closed day (both sides): the daily series, without
         laying the ledger out by item."""
-        return np.array(self._spent).reshape(-1, 2).sum(axis=1)
+        return np.add(*self._spent)

@@ -148,6 +148,7 @@ class RoadmapModel(mesa.Model):
         for network in self.networks:
             network.clients = [g for g in self.armed_groups if g.home == network.target]
         self.intel.crossers = self.armed_groups
+        self._group_rows = [g._row for g in self.armed_groups]
         self.mediator = Mediator(self) if params.measures.mediation.enabled else None
         self.dialogue = MilitaryDialogue(self)
         self.series = DailySeries(days)
@@ -314,11 +315,11 @@ class RoadmapModel(mesa.Model):
         self.communities.step(day)
         self.background.step(day)
         smuggle(self.networks, self.armed_groups)
-        # In random order, as Mesa's shuffle_do("step") would (the same shuffle of the same
-        # list, by the model's generator), without its overhead per call.
-        groups = self.armed_groups.copy()
-        shuffle(self.random, groups)
-        strike(groups)
+        # In random order, as Mesa's shuffle_do("step") would (the same shuffle of a list
+        # as long, by the model's generator), without its overhead per call.
+        order = self._group_rows.copy()
+        shuffle(self.random, order)
+        strike(self.armed_groups, tuple(order))
         self.forces.step(day)
         self.budget.close_day(day)
         self.series.record(self)

@@ -43,21 +43,20 @@ SIDE, SECTOR, INDEX, CASUALTIES = range(2, 6)
 """The attempt in ``_decide``'s cursor, after the position and step."""
 
 
-def strike(groups: list[ArmedGroup]) -> None:
-    """The groups' day, in the order given (the model's shuffle): each maybe attempts an
-    attack (the rule is in ``ArmedGroup``'s docstring). One kernel call decides for the
-    groups in turn and carries out their attempts; it hands back to Python what a
-    crossing leaves others to do (``sim.model.crossing.handle``), a joint interdiction
-    (trust) and an attack's answer (the government's, and what it does to communities,
-    mediator and roadmap), and then goes on where it stopped (an attempt changes what the
-    next group meets). On a review day the spoilers perceive first: what they see does
-    not change during the groups' day, and a review touches nothing else of theirs
-    that their day reads."""
+def strike(groups: list[ArmedGroup], order: tuple[int, ...]) -> None:
+    """The groups' day, in the ``order`` given (their roster rows, in the model's shuffle):
+    each maybe attempts an attack (the rule is in ``ArmedGroup``'s docstring). One kernel
+    call decides for the groups in turn and carries out their attempts; it hands back to
+    Python what a crossing leaves others to do (``sim.model.crossing.handle``), a joint
+    interdiction (trust) and an attack's answer (the government's, and what it does to
+    communities, mediator and roadmap), and then goes on where it stopped (an attempt
+    changes what the next group meets). On a review day the spoilers perceive first: what
+    one sees does not change during the groups' day, nor by another's review, and a
+    review touches nothing else of theirs that their day reads."""
     if not groups:
         return
     first = groups[0]
     roster, model = first._roster, first.model
-    order = tuple([g._row for g in groups])  # a tuple reaches a kernel faster than an array
     if model.day % first.p.threat_review_days == 0:
         for group in groups:
             if group.spoiler:
