@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from sim.model.compiled import Port, array_sum, generator, handle, kernel
+from sim.model.agents.crosser import BEST, FRESH, LEARNING_RATE, learn
+from sim.model.agents.roster import VALUE
+from sim.model.agents.sums import python_sum
+from sim.model.compiled import Port, allocating_kernel, array_sum, generator, handle, kernel
+from sim.model.draws import poisson
 from sim.model.streams import shuffle
 
 
-@kernel
+@allocating_kernel
 def _draws(stream_handle: np.ndarray, lam: float, n: int, p: float) -> np.ndarray:
     g = generator(stream_handle)
     out = np.empty(7)
     out[0] = g.random()
-    out[1] = g.poisson(lam)
+    out[1] = poisson(g, lam)
     out[2] = g.integers(0, n)
     out[3] = g.binomial(n, p)
     out[4] = g.gamma(lam + 0.1, 1.5)
@@ -54,6 +62,92 @@ def test_array_sum_is_numpys_pairwise_sum(n: int) -> None:
 
 
 @kernel
+def _poissons(stream_handle: np.ndarray, lam: float, out: np.ndarray) -> None:
+    g = generator(stream_handle)
+    for i in range(out.size):
+        out[i] = poisson(g, lam)
+
+
+@pytest.mark.parametrize("lam", [0.0, 1e-9, 0.3, 2.5, 9.999, 10.0, 10.5, 33.0, 1234.5, 1e6])
+def test_a_kernels_poisson_draws_are_numpys(lam: float) -> None:
+    """Both of NumPy's algorithms (products of uniforms below a mean of 10, PTRS from 10
+    on, whose rejections use the log-gamma series), the same counts and the stream left
+    where NumPy leaves it."""
+    for seed in range(40):
+        inside, outside = np.random.default_rng(seed), np.random.default_rng(seed)
+        out = np.zeros(60, dtype=np.int64)
+        _poissons(handle(inside), lam, out)
+        assert out.tolist() == outside.poisson(lam, 60).tolist()
+        assert inside.random() == outside.random()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 40])
+def test_python_sum_is_pythons_sum(n: int) -> None:
+    """Neumaier's compensation as CPython 3.12 adds floats, on values that cancel, and
+    with an infinity or a nan among them."""
+    rng = np.random.default_rng(n)
+    for trial in range(200):
+        a = rng.standard_normal(n) * 10.0 ** rng.uniform(-12, 12, n)
+        if n and trial % 10 == 0:
+            a[rng.integers(n)] = [math.inf, -math.inf, math.nan][trial % 3]
+        want = sum(a.tolist())
+        assert python_sum(a, n) == want or (math.isnan(want) and math.isnan(python_sum(a, n)))
+
+
+def test_learning_takes_every_step_from_the_values_before_the_day() -> None:
+    """A crosser's day of crossings, sectors used more than once among them: each step
+    is measured against the value before the day and added in the crossings' order."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        width, k = int(rng.integers(1, 6)), int(rng.integers(1, 9))
+        sectors = np.zeros((4, width))
+        sectors[VALUE] = rng.random(width)
+        state = np.zeros(16)
+        state[LEARNING_RATE], state[FRESH] = rng.random(), 1.0
+        index = rng.integers(0, width, k)
+        detected = (rng.random(k) < 0.5).astype(float)
+        value = sectors[VALUE].tolist()
+        steps = [
+            state[LEARNING_RATE] * ((1.0 - d) - value[i])
+            for i, d in zip(index, detected, strict=True)
+        ]
+        for i, step in zip(index, steps, strict=True):
+            value[i] += step
+        learn(sectors, state, index, detected)
+        assert sectors[VALUE].tolist() == value
+        assert state[BEST] == max(value) and state[FRESH] == 0.0
+
+
+LEAKS = """
+import gc, sys
+sys.path.insert(0, "tests")
+from conftest import config, replicate
+from numba.core.runtime import rtsys
+cfg = config("scenario=all_at_once", "days=240", "seed=4")
+replicate(cfg, 1)
+gc.collect()
+before = rtsys.get_allocation_stats()
+replicate(cfg, 2)
+gc.collect()
+after = rtsys.get_allocation_stats()
+print(*(a - b for a, b in zip(after, before)))
+"""
+
+
+def test_whole_runs_free_every_array_their_kernels_make() -> None:
+    """A kernel compiled without numba's runtime (``kernel``) frees nothing, so one that
+    kept an array made by an ``allocating_kernel`` would leak it: numba's counts of
+    allocations and frees (``NUMBA_NRT_STATS``) over two runs of every measure balance."""
+    env = {**os.environ, "NUMBA_NRT_STATS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", LEAKS], capture_output=True, text=True, env=env, check=True
+    )
+    alloc, free, mi_alloc, mi_free = map(int, out.stdout.split())
+    assert alloc > 1000  # the runs' own arrays were counted
+    assert (alloc, mi_alloc) == (free, mi_free)
+
+
+@allocating_kernel
 def _uniforms(stream_handle: np.ndarray, n: int) -> np.ndarray:
     g = generator(stream_handle)
     return np.array([g.random() for _ in range(n)])

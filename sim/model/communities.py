@@ -47,8 +47,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.corridors import Corridors
-from sim.model.compiled import OwnViews, Port, array_sum, generator, kernel
+from sim.model.compiled import OwnViews, Port, allocating_kernel, array_sum, generator, kernel
 from sim.model.crossing import attempt
+from sim.model.draws import poisson
 from sim.model.incidents import IncidentType
 from sim.model.measures import Measure
 from sim.model.recruitment import Recruitment
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
-@kernel
+@allocating_kernel
 def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Indices drawn with weights ``p`` from uniforms ``u`` (inverse CDF: the first
     cell whose running total of weights passes ``u`` times their sum)."""
@@ -65,7 +66,7 @@ def pick(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(p) - 1)
 
 
-@kernel
+@allocating_kernel
 def _relax(
     stream: np.ndarray,
     hardship: np.ndarray,
@@ -102,13 +103,13 @@ def _relax(
             pressure[s, k] = h * h * weight[s, k]
     flat = pressure.ravel()
     g = generator(stream)
-    total = g.poisson(crossing_rate * array_sum(flat))
+    total = poisson(g, crossing_rate * array_sum(flat))
     if 0 < total <= crossers.shape[1]:
         _draw_crossers(stream, flat, total, crossers)
     return total, array_sum(hardship.T.ravel())
 
 
-@kernel
+@allocating_kernel
 def _draw_crossers(stream: np.ndarray, pressure: np.ndarray, total: int, crossers: np.ndarray):
     """Today's ``total`` crossers into ``crossers[:, :total]``, each with the cell it
     leaves and its two uniforms (sensors' alert, detection): the uniforms of

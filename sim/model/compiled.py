@@ -11,9 +11,11 @@ compiled day gives the numbers the interpreted one gave: ``handle`` gives the
 stream's C interface as five addresses (an agent keeps it in a ``Port``, which copies
 right), and ``generator`` turns them, inside a
 kernel, into numba's model of a Generator, whose ``random``, ``integers``,
-``poisson``, ``binomial``, ``gamma`` follow NumPy's algorithms bit for bit.
-Passing the Generator itself would cost about 12 µs a call (numba unboxes it
-through Python attributes); the handle costs about 0.35 µs.
+``poisson``, ``binomial``, ``gamma`` follow NumPy's algorithms bit for bit
+(``poisson`` and ``integers`` need numba's runtime: a ``kernel`` draws Poisson
+counts with :func:`sim.model.draws.poisson`). Passing the Generator itself would
+cost about 12 µs a call (numba unboxes it through Python attributes); the handle
+costs about 0.35 µs.
 
 Exactness traps a kernel must respect: NumPy sums arrays of more than eight
 elements pairwise (``array_sum`` reproduces it) and its vectorised
@@ -73,10 +75,19 @@ caching.CacheImpl._locator_classes[:0] = [
     )
 ]
 
-kernel = numba.njit(cache=True, error_model="numpy")
-"""The decorator of every kernel: compiled on first use, cached beside its module (fresh
-while no source of the model changed: ``_ModelStamp``), with NumPy's semantics for
-division (inf and nan, not an exception)."""
+kernel = numba.njit(cache=True, error_model="numpy", _nrt=False)
+"""The decorator of a kernel that works in place on the arrays it is given and makes none:
+compiled on first use, cached beside its module (fresh while no source of the model
+changed: ``_ModelStamp``), with NumPy's semantics for division (inf and nan, not an
+exception), and without numba's runtime (NRT): a call passes its arrays as they are, where
+with the runtime it wraps each in a reference-counted block and frees it on return,
+which was a third of what calling a kernel cost."""
+
+allocating_kernel = numba.njit(cache=True, error_model="numpy")
+"""The decorator of a kernel that makes arrays (``np.empty``, array arithmetic, an array
+it returns): as ``kernel``, with numba's runtime to count references to them. A
+``kernel`` may call one only for what it returns that is not an array (it would not free
+a returned array)."""
 
 _GENERATOR = types.NumPyRandomGeneratorType("generator")
 _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")
@@ -138,7 +149,7 @@ def generator(typingctx, stream_handle):
     return _GENERATOR(stream_handle), codegen
 
 
-@kernel
+@allocating_kernel
 def array_sum(a: np.ndarray) -> float:
     """``np.add.reduce(a)`` of a 1-d float64 array, exactly: NumPy's pairwise summation
     (blocks of eight up to 128 elements; above that, halves at a multiple of eight, summed
@@ -175,7 +186,7 @@ def array_sum(a: np.ndarray) -> float:
     return values[0]
 
 
-@kernel
+@allocating_kernel
 def _block(a: np.ndarray, start: int, n: int) -> float:
     """NumPy's ``pairwise_sum`` of ``a[start:start + n]`` for ``n`` up to 128."""
     if n < 8:

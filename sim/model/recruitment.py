@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import Port, generator, kernel
+from sim.model.compiled import Port, allocating_kernel, generator, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
 
 
-@kernel
+@allocating_kernel
 def _exposure(
     ties: np.ndarray,
     hardship: np.ndarray,
@@ -77,7 +77,7 @@ def _any(a: np.ndarray) -> bool:
     return False
 
 
-@kernel
+@allocating_kernel
 def _draw_recruits(
     stream: np.ndarray,
     pool: np.ndarray,

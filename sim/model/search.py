@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.model.agents.patrol import dispatch
 from sim.model.agents.patrol_plan import JOINT, POST, VALUE, WHERE
-from sim.model.compiled import array_sum, kernel
+from sim.model.compiled import allocating_kernel, array_sum, kernel
 from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class Search:
 OTHER_SIDE, JOINT_SHARE, UNIT_EFFORT = 0, 1, 2  # the plan's constants in ``Search._rule``
 
 
-@kernel
+@allocating_kernel
 def _plan(
     a: tuple, any_a: bool, b: tuple, any_b: bool, plan: tuple, rule: np.ndarray,
     posts: np.ndarray,
@@ -237,7 +237,7 @@ def _layers(
                 joint[side, s] = joint_units[row, side, s] * unit_effort
 
 
-@kernel
+@allocating_kernel
 def _send(
     side: int, start: int, to: int, reach: int, days: int, units: int, force: tuple,
     force_joint: bool, plan: tuple, rule: np.ndarray, any_joint: bool,

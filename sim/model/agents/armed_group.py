@@ -13,7 +13,7 @@ from sim.model.agents.crosser import FRESH, BorderCrosser
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
 from sim.model.agents.roster import PULL, Column, Plane
 from sim.model.agents.sums import python_sum
-from sim.model.compiled import kernel
+from sim.model.compiled import allocating_kernel
 
 if TYPE_CHECKING:
     from sim.model.model import RoadmapModel
@@ -151,7 +151,7 @@ def strength(groups: list[ArmedGroup]) -> tuple[int, float]:
     return int(sum(state[:, FIGHTERS].tolist())), sum(state[:, ARMS].tolist())
 
 
-@kernel
+@allocating_kernel
 def _review(
     sectors: np.ndarray,
     state: np.ndarray,

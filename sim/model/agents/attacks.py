@@ -27,10 +27,12 @@ from sim.model.agents.armed_group import (
     URGE_DECAY,
     ArmedGroup,
 )
-from sim.model.agents.crosser import ACTOR, BEST, RATE, START, TARGET, fresh_cdf, learn, pick
+from sim.model.agents.crosser import ACTOR, BEST, RATE, START, TARGET, learn, pick, refresh_cdf
+from sim.model.agents.roster import CDF
 from sim.model.communities import exposed
 from sim.model.compiled import generator, kernel
 from sim.model.crossing import CROSSING, DETECTED, DONE, MET, conditions, cross, handle
+from sim.model.draws import poisson
 from sim.model.incidents import IncidentType, append
 
 ATTACK, INTERDICTION = int(IncidentType.ATTACK), int(IncidentType.INTERDICTION)
@@ -142,7 +144,7 @@ def _decide(
                 crowd, zones, capacity,
             )  # fmt: skip
             code = ATTACKED
-        learn(sectors[r], s, np.full(1, cursor[INDEX]), np.full(1, 0.0 if detected else 1.0))
+        learn(sectors[r], s, cursor[INDEX : INDEX + 1], c[DETECTED : DETECTED + 1])
         cursor[0], cursor[1] = cursor[0] + 1, DECIDE
         if code != DONE:
             return code
@@ -177,7 +179,8 @@ def _choose(
             cursor[0] += 1
             continue
         i = int(s[STAGING])  # it strikes where it staged, and stages anew
-        s[STAGING] = pick(fresh_cdf(sectors[r], s), g.random())
+        refresh_cdf(sectors[r], s)
+        s[STAGING] = pick(sectors[r, CDF], g.random())
         s[ARMS] -= rule[PER_ATTEMPT]
         work[:] = 0.0
         work[CROSSING] = g.random()
@@ -207,7 +210,7 @@ def _interdicted(
     log; the state it crossed into sees it (``Government.observe``). Returns
     ``JOINT_INTERDICTION`` where joint units patrol the sector (trust: Python's), or
     ``DONE``."""
-    lost = min(s[FIGHTERS], float(g.poisson(rule[LOSSES_INTERDICTED])))
+    lost = min(s[FIGHTERS], float(poisson(g, rule[LOSSES_INTERDICTED])))
     s[FIGHTERS] -= lost
     append(
         log, day, sector, side, INTERDICTION, int(s[ACTOR]),
@@ -244,6 +247,6 @@ def _attacked(
     )  # fmt: skip
     s[URGE] += rule[JUMP_SUCCESS]
     if g.random() < rule[COUNTERSTRIKE]:
-        s[FIGHTERS] -= min(s[FIGHTERS], float(g.poisson(rule[LOSSES_STRUCK])))
+        s[FIGHTERS] -= min(s[FIGHTERS], float(poisson(g, rule[LOSSES_STRUCK])))
         s[URGE] += rule[JUMP_STRUCK]
     return casualties

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import OwnViews, kernel
+from sim.model.compiled import OwnViews, allocating_kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ class Corridors(OwnViews):
         return c
 
 
-@kernel
+@allocating_kernel
 def _move(
     zones: np.ndarray, links: np.ndarray, home: np.ndarray, rates: np.ndarray, decay: float
 ) -> None:

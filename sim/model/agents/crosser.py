@@ -88,7 +88,9 @@ class BorderCrosser(Agent):
 
     def choose(self, u: float) -> int:
         """Index into ``reach`` of a crossing, by inverse CDF from a uniform draw ``u``."""
-        return pick(fresh_cdf(self._roster.sectors[self._row], self._roster.state[self._row]), u)
+        sectors = self._roster.sectors[self._row]
+        refresh_cdf(sectors, self._roster.state[self._row])
+        return pick(sectors[CDF], u)
 
     def ready(self) -> bool:
         """Whether it is preparing crossings (what informants can hear of)."""
@@ -96,14 +98,13 @@ class BorderCrosser(Agent):
 
 
 @kernel
-def fresh_cdf(sectors: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """A crosser's cumulative choice weights (its ``sectors``' ``CDF`` plane), recomputed
-    if its values or pull changed: a softmax over learned success plus pull, at its
+def refresh_cdf(sectors: np.ndarray, state: np.ndarray) -> None:
+    """Bring a crosser's cumulative choice weights (its ``sectors``' ``CDF`` plane) up to
+    date if its values or pull changed: a softmax over learned success plus pull, at its
     temperature, shifted by the top so that no weight overflows."""
-    cdf = sectors[CDF]
     if state[FRESH]:
-        return cdf
-    value, pull, t = sectors[VALUE], sectors[PULL], state[TEMPERATURE]
+        return
+    cdf, value, pull, t = sectors[CDF], sectors[VALUE], sectors[PULL], state[TEMPERATURE]
     top = value[0] + pull[0]
     for k in range(1, value.size):
         top = max(top, value[k] + pull[k])
@@ -112,22 +113,31 @@ def fresh_cdf(sectors: np.ndarray, state: np.ndarray) -> np.ndarray:
         total += math.exp((value[k] + pull[k] - top) / t)
         cdf[k] = total
     state[FRESH] = 1.0
-    return cdf
 
 
 @kernel
-def learn(sectors: np.ndarray, state: np.ndarray, index: np.ndarray, ok: np.ndarray) -> None:
-    """Move each used sector's learned value toward the outcome (1.0: got through).
+def learn(sectors: np.ndarray, state: np.ndarray, index: np.ndarray, detected: np.ndarray) -> None:
+    """Move each used sector's learned value toward the outcome (1.0: got through, that
+    is not ``detected``).
 
     Every step is measured against the values before the day, so the order of a
-    day's crossings does not matter."""
+    day's crossings does not matter: a sector used more than once takes its steps in
+    the crossings' order, each from its value before the first."""
     value, rate = sectors[VALUE], state[LEARNING_RATE]
-    steps = np.empty(index.size)
     for j in range(index.size):
-        steps[j] = rate * (ok[j] - value[index[j]])
-    for j in range(index.size):
-        value[index[j]] += steps[j]
-    state[BEST] = value.max()
+        i, first = index[j], 0
+        while index[first] != i:  # the sector's first crossing today
+            first += 1
+        if first < j:
+            continue  # its steps were taken at its first crossing
+        before = value[i]
+        for e in range(j, index.size):
+            if index[e] == i:
+                value[i] += rate * ((1.0 - detected[e]) - before)
+    best = value[0]  # value.max(), which needs numba's runtime (its error for no values)
+    for k in range(1, value.size):
+        best = max(best, value[k])
+    state[BEST] = best
     state[FRESH] = 0.0
 
 

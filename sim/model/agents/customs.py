@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.sums import python_sum
-from sim.model.compiled import OwnViews, Port, generator, kernel
+from sim.model.compiled import OwnViews, Port, allocating_kernel, generator
+from sim.model.draws import poisson
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ class Customs(OwnViews):
         return u - int(u) < skill
 
 
-@kernel
+@allocating_kernel
 def _queues(
     stream_handle: np.ndarray,
     rates: np.ndarray,
@@ -199,12 +200,12 @@ def _queues(
     # Vehicles picked for a search, and the others: a Poisson stream thinned at random.
     arrivals = np.empty(posts, np.int64)
     for i in range(posts):
-        arrivals[i] = g.poisson(picked_per_day)
+        arrivals[i] = poisson(g, picked_per_day)
     total, searched = 0, 0
     held = np.empty(posts)
     for i in range(posts):
         k, before = arrivals[i], queue[i]
-        arrivals[i] += g.poisson(others_per_day)
+        arrivals[i] += poisson(g, others_per_day)
         total += arrivals[i]
         picked[i] = k if staffed[i] else 0
         free = max(room[i] - before, 0)

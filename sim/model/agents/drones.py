@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import Port, generator, kernel
+from sim.model.compiled import Port, allocating_kernel, generator
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class DroneFleet:
         )
 
 
-@kernel
+@allocating_kernel
 def _sorties(
     stream: np.ndarray,
     size: int,

@@ -18,7 +18,7 @@ from sim.model.agents.muster import MOVED, PLACED, SPARE, muster, patrol_strengt
 from sim.model.agents.patrol import PatrolForce, PatrolUnit, settle
 from sim.model.agents.patrol_plan import JOINT, POST, POSTED, RANK
 from sim.model.agents.training import instructors
-from sim.model.compiled import array_sum, kernel
+from sim.model.compiled import allocating_kernel, array_sum, kernel
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def apportion(totals: list[int] | np.ndarray, share: np.ndarray) -> np.ndarray:
     return _apportion(np.asarray(totals, dtype=np.int64), share.reshape(-1, share.shape[-1]))
 
 
-@kernel
+@allocating_kernel
 def _apportion(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
     """``apportion`` of ``totals`` by the rows of ``share`` (one row: the same for all)."""
     counts = np.zeros((totals.size, share.shape[1]), dtype=np.int64)
@@ -60,7 +60,7 @@ def _apportion(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
 THREAT, SEEN, PICTURE, SPREAD = 0, 1, 2, 3  # rows of a government's ``_state``
 
 
-@kernel
+@allocating_kernel
 def _review(state: np.ndarray, decay: float) -> None:
     """Fold the hostile events seen since the last review into the decayed threat and
     write its shares into the picture (even while nothing was ever seen): rows of
@@ -74,7 +74,7 @@ def _review(state: np.ndarray, decay: float) -> None:
         picture[s] = threat[s] / total if total > 0 else 1.0 / threat.size
 
 
-@kernel
+@allocating_kernel
 def _wanted(
     national: int,
     joint: int,
@@ -147,7 +147,7 @@ def _move(
     return n_spare, count, settle(spare[:n_spare], ints, flags, cycle, c)
 
 
-@kernel
+@allocating_kernel
 def _deploy(
     own: np.ndarray,
     other: np.ndarray,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.compiled import Port, generator, kernel
+from sim.model.compiled import Port, allocating_kernel, generator
 from sim.model.measures import Measure
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class Hotline:
         return best
 
 
-@kernel
+@allocating_kernel
 def _overlap(stream: np.ndarray, units: np.ndarray, k: int, shared: float) -> np.ndarray:
     """``Hotline.overlap``: side A's units (sector by sector) take random slots; each of
     B's takes the slot A uses least in its sector (ties broken at random) if it knows A's

@@ -33,7 +33,7 @@ from sim.model.agents.patrol_plan import (
     VALUE,
     WHERE,
 )
-from sim.model.compiled import Port, kernel
+from sim.model.compiled import Port, allocating_kernel, kernel
 from sim.model.detection import terrain_factor
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ def settle(
     return contingents
 
 
-@kernel
+@allocating_kernel
 def dispatch(
     n: int,
     paths: np.ndarray,
@@ -314,7 +314,7 @@ def dispatch(
     return sent, before
 
 
-@kernel
+@allocating_kernel
 def _tables(
     rough: np.ndarray,
     terrain: np.ndarray,

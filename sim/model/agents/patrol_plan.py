@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents.training import contingent_value
-from sim.model.compiled import generator, kernel
+from sim.model.compiled import allocating_kernel, generator
 
 POST, RANK, STATE = 0, 1, 2
 JOINT, POSTED, WAS_JOINT = 0, 1, 2
@@ -23,7 +23,7 @@ ROUTE, WHERE = 0, 1
 OFF, BUSY = 0, 1
 
 
-@kernel
+@allocating_kernel
 def plan(
     stream: np.ndarray,
     ints: np.ndarray,
@@ -84,7 +84,7 @@ def plan(
             paths[WHERE, d, i] = n if duty[OFF, d, i] else route[d, i]
 
 
-@kernel
+@allocating_kernel
 def _route(
     stream: np.ndarray,
     zones: np.ndarray,
@@ -129,7 +129,7 @@ def _route(
             route[d, i] = sector
 
 
-@kernel
+@allocating_kernel
 def _follow(
     route: np.ndarray,
     n: int,

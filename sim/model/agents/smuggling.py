@@ -16,16 +16,17 @@ from sim.model.agents.crosser import (
     TARGET,
     TEMPERATURE,
     BorderCrosser,
-    fresh_cdf,
     learn,
     pick,
+    refresh_cdf,
 )
 from sim.model.agents.crosser import COLUMNS as CROSSER_COLUMNS
 from sim.model.agents.crosser import PLANES as CROSSER_PLANES
-from sim.model.agents.roster import Roster
-from sim.model.agents.sums import python_sum
+from sim.model.agents.roster import CDF, Roster
+from sim.model.agents.sums import add, result
 from sim.model.compiled import generator, kernel
 from sim.model.crossing import DETECTED, DONE, MET, STAGE, conditions, cross, handle
+from sim.model.draws import poisson
 from sim.model.incidents import IncidentType, append
 
 SMUGGLING_DELIVERED, SMUGGLING_SEIZED = (
@@ -170,7 +171,7 @@ def _send(
     cursor: np.ndarray,
     u: np.ndarray,
     index: np.ndarray,
-    got_through: np.ndarray,
+    seized: np.ndarray,
     c: np.ndarray,
     day: int,
     arms_delivered: np.ndarray,
@@ -185,7 +186,7 @@ def _send(
     back at the start) or Python must act (what it hands back). A network's ``k``
     shipments take the first ``5 * k`` uniform draws ``u`` (per shipment: sector, route,
     alert, patrol detection, customs), their reach indices ``index`` (chosen by the
-    first ``k``) and whether each got through. ``c``: the shipment's crossing record.
+    first ``k``) and whether each was seized (1.0) or not. ``c``: the shipment's crossing record.
     ``met`` is ``cross``'s conditions.
 
     Each network decides how many shipments it sends (``_count``). Each goes through a
@@ -206,7 +207,8 @@ def _send(
                 return ROOM
             for m in range(5 * k):
                 u[m] = g.random()
-            cdf = fresh_cdf(sectors[j], s)
+            refresh_cdf(sectors[j], s)
+            cdf = sectors[j, CDF]
             for m in range(k):
                 index[m] = pick(cdf, u[m])
             cursor[SHIPMENT], cursor[STEP] = 0, ROUTE
@@ -229,22 +231,22 @@ def _send(
                 if code != DONE:
                     return code
                 cursor[STEP] = RECORD
-            seized, via = c[DETECTED] != 0.0, cursor[VIA] != 0
-            kind = SMUGGLING_SEIZED if seized else SMUGGLING_DELIVERED
+            lost, via = c[DETECTED] != 0.0, cursor[VIA] != 0
+            kind = SMUGGLING_SEIZED if lost else SMUGGLING_DELIVERED
             if not append(
                 log, day, start + i, target, kind,
-                int(s[ACTOR]), seized, 0, c[MET], 0, via,
+                int(s[ACTOR]), lost, 0, c[MET], 0, via,
             ):  # fmt: skip
                 return FULL
             if sectors[j, GATE, i]:
                 r = THROUGH_GATE if via else ACROSS_GREEN
-                sectors[j, r, i] += s[LEARNING_RATE] * ((0.0 if seized else 1.0) - sectors[j, r, i])
-            if seized:
+                sectors[j, r, i] += s[LEARNING_RATE] * ((0.0 if lost else 1.0) - sectors[j, r, i])
+            if lost:
                 seen[start + i] += 1.0  # the target government sees it (Government.observe)
-            got_through[m] = 0.0 if seized else 1.0
+            seized[m] = c[DETECTED]
             cursor[SHIPMENT], cursor[STEP] = m + 1, ROUTE
         arms_delivered[day] += _deliver(
-            sectors[j], s, clients[j], groups, index[:k], got_through[:k], arms_target,
+            sectors[j], s, clients[j], groups, index[:k], seized[:k], arms_target,
             arms_per_shipment,
         )  # fmt: skip
         cursor[NETWORK], cursor[STEP] = j + 1, DECIDE
@@ -271,7 +273,7 @@ def _count(
         need, count = _shortfall(clients[j], groups, arms_target)
         full = arms_target * count
         state[j, RATE] = per_day * min(1.0, need / full) if full > 0 else 0.0
-        cursor[SHIPMENTS] = generator(handles[j]).poisson(state[j, RATE])
+        cursor[SHIPMENTS] = poisson(generator(handles[j]), state[j, RATE])
         if cursor[SHIPMENTS]:
             cursor[STEP] = DRAW
             return True
@@ -298,15 +300,15 @@ def _deliver(
     clients: np.ndarray,
     groups: np.ndarray,
     index: np.ndarray,
-    got_through: np.ndarray,
+    seized: np.ndarray,
     arms_target: float,
     arms_per_shipment: float,
 ) -> float:
     """A network learns from its day's shipments (to the reach sectors ``index``:
-    ``got_through`` or not) and shares the arms that got through among its clients by
-    what each lacks. Returns the arms delivered."""
-    learn(sectors, state, index, got_through)
-    delivered = int(got_through.sum()) * arms_per_shipment
+    ``seized`` or not) and shares the arms that got through among its clients by what
+    each lacks. Returns the arms delivered."""
+    learn(sectors, state, index, seized)
+    delivered = (index.size - int(seized.sum())) * arms_per_shipment
     need = _shortfall(clients, groups, arms_target)[0]
     if delivered and need > 0:
         for c in clients:
@@ -320,12 +322,11 @@ def _deliver(
 def _shortfall(clients: np.ndarray, groups: np.ndarray, arms_target: float) -> tuple[float, int]:
     """What a network's clients (rows of the groups' ``state``; -1 ends them) lack of
     ``arms_target``, summed as Python's ``sum()`` of floats does, and how many they are."""
-    short = np.empty(clients.size)
-    count = 0
+    total, c, count = 0.0, 0.0, 0
     while count < clients.size and clients[count] >= 0:
-        short[count] = _short(arms_target, groups[clients[count], ARMS])
+        total, c = add(total, c, _short(arms_target, groups[clients[count], ARMS]))
         count += 1
-    return python_sum(short, count), count
+    return result(total, c), count
 
 
 @kernel
