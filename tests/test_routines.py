@@ -89,3 +89,18 @@ def test_after_run_the_model_steps_on_through_mesa():
     model.run_for(2)
     assert model.steps == model.time == DAYS + 3 and not model.running
     assert collect(model).summary == summary
+
+
+def test_mesas_log_line_of_each_step_is_written_when_its_logger_listens(caplog):
+    """The model's step formats Mesa's log line only when Mesa's logger is on; on, the
+    lines are Mesa's, a line a day, whichever way the model is driven."""
+    import mesa.model
+
+    model = RoadmapModel(params(), DAYS, 2)
+    with caplog.at_level("INFO", logger=mesa.model._mesa_logger.name):
+        model.step()
+        model.run_for(2)
+    with caplog.at_level("WARNING", logger=mesa.model._mesa_logger.name):
+        model.run_for(2)
+    steps = [r.getMessage() for r in caplog.records if r.name == mesa.model._mesa_logger.name]
+    assert steps == ["Step 1 at time 1.0", "Step 2 at time 2.0", "Step 3 at time 3.0"]

@@ -12,6 +12,7 @@ their day, after the step, in the order Mesa's event list would run them as even
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from itertools import chain
 from numbers import Integral
@@ -51,6 +52,9 @@ from sim.model.moves import Moves
 from sim.model.phases import PhaseMachine
 from sim.model.search import Search
 from sim.model.streams import Streams, shuffle
+
+_MESA_LOG = logging.getLogger("MESA.mesa.model")
+"""Mesa's logger of its model's steps (``mesa.model._mesa_logger``)."""
 
 
 class RoadmapModel(mesa.Model):
@@ -230,8 +234,13 @@ class RoadmapModel(mesa.Model):
         self._next_routine = 1.0
 
     def _do_step(self) -> None:
-        """Mesa's step of the day (``steps`` + 1, then ``step``), then the routines due."""
-        super()._do_step()
+        """Mesa's step of the day (``steps`` + 1, its log line, then ``step``), then the
+        routines due. Mesa formats its log line every day whether or not it is logged (a
+        twentieth of what the interpreter did for a run); this formats it only when it is."""
+        self.steps += 1
+        if _MESA_LOG.isEnabledFor(logging.INFO):
+            _MESA_LOG.info(f"Step {self.steps} at time {self.time}")
+        self._user_step()
         if self.time >= self._next_routine:
             self._run_routines()
 
