@@ -104,3 +104,21 @@ def test_mesas_log_line_of_each_step_is_written_when_its_logger_listens(caplog):
         model.run_for(2)
     steps = [r.getMessage() for r in caplog.records if r.name == mesa.model._mesa_logger.name]
     assert steps == ["Step 1 at time 1.0", "Step 2 at time 2.0", "Step 3 at time 3.0"]
+
+
+def test_mesas_step_is_still_what_the_models_repeats():
+    """``RoadmapModel._do_step`` repeats Mesa's (steps + 1, its log line, the user's step)
+    so as to format the line only when it is logged; a Mesa whose step does more must be
+    followed there."""
+    import ast
+    import inspect
+    import textwrap
+
+    body = ast.parse(textwrap.dedent(inspect.getsource(mesa.Model._do_step))).body[0].body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # its docstring
+    assert [ast.unparse(node) for node in body] == [
+        "self.steps += 1",
+        "_mesa_logger.info(f'Step {self.steps} at time {self.time}')",
+        "self._user_step()",
+    ]

@@ -11,11 +11,11 @@ compiled day gives the numbers the interpreted one gave: ``handle`` gives the
 stream's C interface as five addresses (an agent keeps it in a ``Port``, which copies
 right), and ``generator`` turns them, inside a
 kernel, into numba's model of a Generator, whose ``random``, ``integers``,
-``poisson``, ``binomial``, ``gamma`` follow NumPy's algorithms bit for bit
-(``poisson`` and ``integers`` need numba's runtime: a ``kernel`` draws Poisson
-counts with :func:`sim.model.draws.poisson`). Passing the Generator itself would
-cost about 12 µs a call (numba unboxes it through Python attributes); the handle
-costs about 0.35 µs.
+``binomial``, ``gamma`` follow NumPy's algorithms bit for bit; Poisson counts come
+from :func:`sim.model.draws.poisson` (numba's ``poisson`` needs its runtime, and
+departs from NumPy's at means from 10 to about 20). Passing the Generator itself
+would cost about 12 µs a call (numba unboxes it through Python attributes); the
+handle costs about 0.35 µs.
 
 Exactness traps a kernel must respect: NumPy sums arrays of more than eight
 elements pairwise (``array_sum`` reproduces it) and its vectorised
@@ -83,11 +83,11 @@ exception), and without numba's runtime (NRT): a call passes its arrays as they 
 with the runtime it wraps each in a reference-counted block and frees it on return,
 which was a third of what calling a kernel cost."""
 
-allocating_kernel = numba.njit(cache=True, error_model="numpy")
+allocating_kernel = numba.njit(cache=True, error_model="numpy", _nrt=True)
 """The decorator of a kernel that makes arrays (``np.empty``, array arithmetic, an array
 it returns): as ``kernel``, with numba's runtime to count references to them. A
-``kernel`` may call one only for what it returns that is not an array (it would not free
-a returned array)."""
+``kernel`` never calls one: it would not free an array one returns, and one compiled
+first from inside a ``kernel`` would be compiled without the runtime it needs."""
 
 _GENERATOR = types.NumPyRandomGeneratorType("generator")
 _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")

@@ -120,9 +120,9 @@ def learn(sectors: np.ndarray, state: np.ndarray, index: np.ndarray, detected: n
     """Move each used sector's learned value toward the outcome (1.0: got through, that
     is not ``detected``).
 
-    Every step is measured against the values before the day, so the order of a
-    day's crossings does not matter: a sector used more than once takes its steps in
-    the crossings' order, each from its value before the first."""
+    Every step is measured against the values before the day, so no crossing learns
+    from an earlier one the same day; a sector used more than once adds its steps in the
+    crossings' order."""
     value, rate = sectors[VALUE], state[LEARNING_RATE]
     for j in range(index.size):
         i, first = index[j], 0
@@ -134,9 +134,10 @@ def learn(sectors: np.ndarray, state: np.ndarray, index: np.ndarray, detected: n
         for e in range(j, index.size):
             if index[e] == i:
                 value[i] += rate * ((1.0 - detected[e]) - before)
-    best = value[0]  # value.max(), which needs numba's runtime (its error for no values)
+    best = value[0]  # value.max() (which needs numba's runtime), nan included
     for k in range(1, value.size):
-        best = max(best, value[k])
+        if value[k] > best or value[k] != value[k]:
+            best = value[k]
     state[BEST] = best
     state[FRESH] = 0.0
 

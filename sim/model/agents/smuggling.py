@@ -116,8 +116,9 @@ class SmugglingNetwork(BorderCrosser):
 
 def _buffers(roster: Roster, k: int) -> None:
     """Room in the networks' ``roster`` for a day's ``k`` shipments of a network: their
-    uniform draws (``draws``), reach indices (``picks``) and outcomes (``outcomes``)."""
-    roster.draws, roster.picks, roster.outcomes = np.zeros(5 * k), np.zeros(k, int), np.zeros(k)
+    uniform draws (``draws``), reach indices (``picks``) and whether each was seized
+    (``seized``)."""
+    roster.draws, roster.picks, roster.seized = np.zeros(5 * k), np.zeros(k, int), np.zeros(k)
 
 
 def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
@@ -140,7 +141,7 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     while code := _send(
         roster.handles, roster.state, roster.sectors, roster.links, group_state,
         s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
-        roster.picks, roster.outcomes, c, model.day, model.series.arms_delivered,
+        roster.picks, roster.seized, c, model.day, model.series.arms_delivered,
         customs.inspectors(0), customs.inspectors(1), log.arrays, a._seen, b._seen,
         conditions(model),
     ):  # fmt: skip
