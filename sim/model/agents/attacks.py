@@ -63,15 +63,15 @@ def strike(groups: list[ArmedGroup], order: tuple[int, ...]) -> None:
         for group in groups:
             if group.spoiler:
                 group._perceive()
+    cursor, work, rule = roster.cursor, roster.work, first._rule
+    if not _choose(roster.handles, roster.state, roster.sectors, rule, order, cursor, work):
+        return  # nobody attempts today: the short call
     log, search, corridors, (a, b) = (
         model.log,
         model.search,
         model.communities.corridors,
         model.governments,
     )
-    cursor, work, rule = roster.cursor, roster.work, first._rule
-    if not _choose(roster.handles, roster.state, roster.sectors, rule, order, cursor, work):
-        return  # nobody attempts today: the short call
     while True:
         if log.effort.size - log.size[0] < len(order):
             log.grow()  # room for an entry per group: the kernel never finds it full

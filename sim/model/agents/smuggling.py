@@ -133,11 +133,11 @@ def smuggle(networks: list[SmugglingNetwork], groups: list[ArmedGroup]) -> None:
     first = networks[0]
     roster, s, model = first._roster, first.p, first.model
     group_state = groups[0]._roster.state if groups else np.zeros((0, ARMS + 1))
-    log, customs, (a, b) = model.log, model.customs, model.governments
     cursor, c = roster.cursor, roster.work
     if not _count(roster.handles, roster.state, roster.links, group_state, s.arms_target,
                   s.shipments_per_day, cursor):  # fmt: skip
         return  # no shipments today: the short call
+    log, customs, (a, b) = model.log, model.customs, model.governments
     while code := _send(
         roster.handles, roster.state, roster.sectors, roster.links, group_state,
         s.arms_target, s.shipments_per_day, s.arms_per_shipment, cursor, roster.draws,
