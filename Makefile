@@ -43,7 +43,7 @@ lint: $(STAMP)
 # page tests (make test keeps its screenshots in its temporary directories).
 screenshots: $(STAMP) $(CHROMIUM)
 	SIM_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_report.py tests/test_wargame_page.py \
-		-k "renders_in_chromium or played_branched"
+		tests/test_explorer.py -k "renders_in_chromium or played_branched or plays_steps"
 
 # The interactive explorer (Mesa's SolaraViz) on http://localhost:8765.
 explore: $(STAMP)

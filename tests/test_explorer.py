@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,8 +27,6 @@ from sim.explorer.data import (
 )
 from sim.model.incidents import DAYS_PER_MONTH, IncidentType
 from sim.model.measures import Measure
-
-SCREENSHOT = Path(__file__).resolve().parents[1] / "experiments" / "figures" / "explorer.png"
 
 
 def stepped(days: int, horizon: int = 365, **kw) -> ExplorerModel:
@@ -308,7 +305,7 @@ def server(compiled_kernels):
 
 
 @pytest.mark.slow
-def test_page_plays_steps_resets_and_redraws(browser, server):
+def test_page_plays_steps_resets_and_redraws(browser, server, screenshot):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -395,8 +392,7 @@ def test_page_plays_steps_resets_and_redraws(browser, server):
     wait.until(lambda d: day_shown() >= 800)
     time.sleep(1.0)  # the last frame reaches the page
     browser.set_window_size(1400, 1560)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
+    browser.save_screenshot(str(screenshot("explorer.png")))
     browser.set_window_size(1400, 1000)
 
 
