@@ -4,6 +4,9 @@ If a deliberate model change moves these numbers, update them in the same commit
 and say why in its message.
 """
 
+import json
+from pathlib import Path
+
 import pytest
 from conftest import config, replicate, summaries
 
@@ -61,3 +64,27 @@ def test_a_tr_sy_run_with_its_background_and_reporting_draws_is_pinned():
         )  # fmt: skip
         assert tuple(int(x) for x in found) == pinned
         assert int(t.timeseries["recorded_events"].sum()) == pinned[5]
+
+
+def test_the_exactness_check_finds_a_changed_run_and_refuses_a_mismatched_one(
+    tmp_path, capsys, monkeypatch
+):
+    """``experiments/exactness.py``: saved hashes check clean against the same code, a
+    changed hash is named, and a check of another horizon or of no file is refused."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments"))
+    from exactness import CONFIGS, main
+
+    saved = tmp_path / "hashes.json"
+    assert main(["save", str(saved), "--days", "20", "--seeds", "1"]) == 0
+    assert main(["check", str(saved), "--days", "20", "--seeds", "1"]) == 0
+    assert f"all {len(CONFIGS)} runs unchanged" in capsys.readouterr().out
+    data = json.loads(saved.read_text())
+    changed = next(iter(data["runs"]))
+    data["runs"][changed] = "0" * 64
+    saved.write_text(json.dumps(data))
+    assert main(["check", str(saved), "--days", "20", "--seeds", "1"]) == 1
+    assert f"1 of {len(CONFIGS)} runs differ:\n  {changed}\n" in capsys.readouterr().out
+    assert main(["check", str(saved), "--days", "30", "--seeds", "1"]) == 2
+    assert "check with --days 20 --seeds 1" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "none.json")]) == 2
+    assert "no saved hashes to check against" in capsys.readouterr().err
