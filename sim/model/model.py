@@ -53,8 +53,8 @@ from sim.model.phases import PhaseMachine
 from sim.model.search import Search
 from sim.model.streams import Streams, shuffle
 
-_MESA_LOG = logging.getLogger("MESA.mesa.model")
-"""Mesa's logger of its model's steps (``mesa.model._mesa_logger``)."""
+_MESA_LOG = mesa.model._mesa_logger
+"""Mesa's logger of its model's steps."""
 
 
 class RoadmapModel(mesa.Model):
@@ -235,8 +235,8 @@ class RoadmapModel(mesa.Model):
 
     def _do_step(self) -> None:
         """Mesa's step of the day (``steps`` + 1, its log line, then ``step``), then the
-        routines due. Mesa formats its log line every day whether or not it is logged (a
-        twentieth of what the interpreter did for a run); this formats it only when it is."""
+        routines due. Mesa formats its log line every day whether or not it is logged (1.6 %
+        of a default run's instructions); this formats it only when it is."""
         self.steps += 1
         if _MESA_LOG.isEnabledFor(logging.INFO):
             _MESA_LOG.info(f"Step {self.steps} at time {self.time}")
